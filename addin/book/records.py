@@ -1,0 +1,97 @@
+"""Rows of the register as typed records.
+
+A row arrives as ``{header: raw cell value}`` (from openpyxl, from xlwings, or from a
+UDF's header and row ranges). Each cell is parsed by the rules' readers; a cell that
+cannot be read becomes a finding naming its column, and the record gets a blank
+there, so one bad cell never hides the others.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from ..rules.base import Finding, Parsed
+from ..rules.catalog import clean_word
+from ..rules.ce import YearHours
+from ..rules.dates import normalise_text, parse_date, parse_year
+from ..rules.eligibility import Applicant
+from ..rules.settings import parse_bool, parse_number
+from .schema import APPLICANT_INPUTS, APPLICANT_SHEET, CE_HEADER, Column
+
+_BY_HEADER = {clean_word(c.header): c for c in APPLICANT_INPUTS}
+_BY_KEY = {c.key: c for c in APPLICANT_INPUTS}
+_READERS = {"date": parse_date, "bool": parse_bool, "year": parse_year, "number": parse_number}
+
+
+def _text(raw: object) -> Parsed[str]:
+    if raw is None:
+        return Parsed()
+    if isinstance(raw, float):
+        if raw != raw:   # NaN: pandas' empty cell
+            return Parsed()
+        if raw.is_integer():
+            raw = int(raw)
+    text = normalise_text(str(raw))
+    return Parsed(text) if text else Parsed()
+
+
+def _column_for(header: object) -> Column | None:
+    word = clean_word(header)
+    return _BY_HEADER.get(word) or _BY_KEY.get(word)
+
+
+def row_mapping(headers: Sequence[object], values: Sequence[object]) -> dict[str, object]:
+    """Pair a header row with a value row (as a UDF receives them)."""
+    return {str(h): v for h, v in zip(headers, values) if h not in (None, "")}
+
+
+def applicant_from_row(row: Mapping[str, object], *, sheet: str = APPLICANT_SHEET,
+                       row_number: int | None = None) -> tuple[Applicant, list[Finding]]:
+    """A typed :class:`Applicant` and the findings for cells that could not be read."""
+    fields: dict[str, object] = {}
+    findings: list[Finding] = []
+    hours: dict[int, dict[str, float | None]] = {}
+    for header, raw in row.items():
+        ce = CE_HEADER.match(clean_word(header))
+        if ce:
+            parsed = parse_number(raw)
+            kind = "public" if ce["kind"] == "公需课" else "professional"
+            hours.setdefault(int(ce["year"]), {})[kind] = parsed.value
+        else:
+            column = _column_for(header)
+            if column is None:
+                continue
+            # id numbers stay as typed: the identity rule explains them
+            parsed = Parsed(raw) if column.kind == "id" else _READERS.get(column.kind, _text)(raw)
+            fields[column.key] = parsed.value
+        if parsed.finding:
+            findings.append(parsed.finding.at(sheet=sheet, row=row_number, column=str(header)))
+    appraisals = tuple(str(fields.get(k) or "") for k in ("appraisal_1", "appraisal_2", "appraisal_3"))
+    applicant = Applicant(
+        app_id=str(fields.get("app_id") or ""),
+        name=str(fields.get("name") or ""),
+        id_number=fields.get("id_number") if fields.get("id_number") is not None else "",
+        employer=str(fields.get("employer") or ""),
+        employer_type=str(fields.get("employer_type") or ""),
+        route=str(fields.get("route") or ""),
+        series=str(fields.get("series") or ""),
+        specialty=str(fields.get("specialty") or ""),
+        target_title=str(fields.get("target_title") or ""),
+        current_title=str(fields.get("current_title") or ""),
+        current_title_date=fields.get("current_title_date"),
+        current_title_place=str(fields.get("current_title_place") or ""),
+        education=str(fields.get("education") or ""),
+        work_start=fields.get("work_start"),
+        skill_level=str(fields.get("skill_level") or ""),
+        skill_date=fields.get("skill_date"),
+        appraisals=appraisals if any(appraisals) else (),
+        ce_hours={y: YearHours(h.get("public"), h.get("professional")) for y, h in hours.items()},
+        ce_exempt=bool(fields.get("ce_exempt")),
+        private_first_time=bool(fields.get("private_first_time")),
+        mandarin=str(fields.get("mandarin") or ""),
+        econ_exam_year=fields.get("econ_exam_year"),
+        econ_exam_pass=fields.get("econ_exam_pass"),
+        private_basis=str(fields.get("private_basis") or ""),
+        stationed_since=fields.get("stationed_since"),
+    )
+    return applicant, findings

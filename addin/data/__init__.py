@@ -1,0 +1,71 @@
+"""Packaged defaults: the notice's settings, reference lists, the default eligibility
+table and Xinjiang's regional holidays. This is the only place that reads them; the
+rules receive them as values.
+
+Each table is a small UTF-8 CSV beside this file, meant to be read and edited by a
+developer (see the README: "How to change a rule's numbers").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import lru_cache
+from importlib import resources
+
+from ..rules.calendar import AksuCalendar, DayRule, national_rules, read_day_rules
+from ..rules.catalog import Catalog, build_catalog
+from ..rules.settings import Settings
+
+
+def rows(name: str) -> list[dict[str, str]]:
+    """The rows of a packaged CSV table, e.g. ``rows("settings")``."""
+    text = resources.files(__package__).joinpath(f"{name}.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+class PackagedDataError(RuntimeError):
+    """A packaged table is broken: a defect of the release, not of the user's data."""
+
+
+@lru_cache(maxsize=None)
+def default_settings() -> Settings:
+    values = {r["key"]: r["value"] for r in rows("settings")}
+    try:
+        settings, _ = Settings.from_values(values)   # no fallback: any problem raises
+    except ValueError as exc:
+        raise PackagedDataError(str(exc)) from exc
+    return settings
+
+
+@lru_cache(maxsize=None)
+def default_catalog() -> Catalog:
+    catalog, findings = build_catalog(rows("titles"), rows("education"), rows("lists"), rows("eligibility"))
+    if findings:
+        raise PackagedDataError("; ".join(str(f) for f in findings))
+    return catalog
+
+
+@lru_cache(maxsize=None)
+def xinjiang_rules() -> tuple[DayRule, ...]:
+    rules, findings = read_day_rules(rows("holidays-xinjiang"), origin="packaged")
+    if findings:
+        raise PackagedDataError("; ".join(str(f) for f in findings))
+    return tuple(rules)
+
+
+@lru_cache(maxsize=None)
+def _national() -> tuple[tuple[DayRule, ...], range]:
+    rules, years = national_rules()
+    return tuple(rules), years
+
+
+@lru_cache(maxsize=32)
+def calendar(workbook_rules: tuple[DayRule, ...] = ()) -> AksuCalendar:
+    """The Aksu calendar: national + packaged Xinjiang days + the workbook's rows.
+
+    Built once per distinct holiday table and kept (the precomputation is the slow
+    part, the questions are cheap).
+    """
+    national, years = _national()
+    return AksuCalendar(national, years, xinjiang_rules(), workbook_rules)

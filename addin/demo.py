@@ -1,0 +1,161 @@
+"""``zhicheng demo``: a worked example of every rule on a few fictitious applicants.
+
+Everything printed is computed by the rules core at run time; the applicants and
+their ID numbers are invented (check characters computed, not copied from anyone).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import TextIO
+
+from stdnum.cn import ric
+
+from . import data
+from .rules.ce import YearHours, ce_status, certificate_sources
+from .rules.dates import format_date, parse_date
+from .rules.eligibility import Applicant, Context, RouteEntry, assess, route_conflicts, skill_path_grade
+from .rules.fees import defense, fee_due
+from .rules.identity import check_id, id_message, mask_id
+from .rules.seniority import full_years
+from .rules.workflow import RETURNED, PASSED, Submission, assess_submissions, resubmission_deadline
+
+
+def fictitious_id(area: str, birth: str, sequence: str) -> str:
+    """A checksum-valid, invented ID number: area code + birth date + sequence."""
+    body = area + birth + sequence
+    return body + ric.calc_check_digit(body + "0")
+
+
+def _hours(*pairs: tuple[float, float]) -> dict[int, YearHours]:
+    return {2021 + i: YearHours(pub, pro) for i, (pub, pro) in enumerate(pairs)}
+
+
+def demo_applicants() -> list[Applicant]:
+    base = Applicant(route="定向评价", series="工程系列", specialty="公路", employer_type="国有企业",
+                     appraisals=("合格", "优秀", "合格"), ce_hours=_hours(*[(30, 60)] * 4))
+    r = dataclasses.replace
+    return [
+        r(base, app_id="D001", name="林舟远", id_number=fictitious_id("652901", "19850314", "351"),
+          employer="示例路桥建设有限公司", target_title="高级工程师", current_title="工程师",
+          current_title_date=dt.date(2019, 6, 30), education="大学本科", work_start=dt.date(2008, 7, 1)),
+        r(base, app_id="D002", name="阿依古丽·示例", id_number=fictitious_id("652922", "19920808", "262"),
+          employer="示例公路管理局", employer_type="事业单位", mandarin="", target_title="工程师",
+          current_title="助理工程师", current_title_date=dt.date(2021, 9, 1), education="大学本科",
+          work_start=dt.date(2015, 7, 1)),
+        r(base, app_id="D003", name="艾力·演示", id_number=fictitious_id("652926", "19900101", "173"),
+          employer="示例运输有限公司", specialty="运输", education="高级工班", skill_level="技师",
+          skill_date=dt.date(2021, 3, 1), target_title="工程师", work_start=dt.date(2010, 9, 1)),
+        r(base, app_id="D004", name="周示范", id_number=fictitious_id("652928", "19800502", "044"),
+          employer="示例交通投资集团", series="经济系列", specialty="交通经济", target_title="高级经济师",
+          current_title="经济师", current_title_date=dt.date(2015, 1, 1), education="硕士研究生",
+          econ_exam_year=2019, econ_exam_pass=True),
+        r(base, app_id="D005", name="马样例", id_number=fictitious_id("652901", "19950620", "115"),
+          employer="示例物流有限公司", employer_type="民营企业", route="民营企业专项",
+          private_basis="疆外民营企业派驻", stationed_since=dt.date(2024, 3, 1), target_title="助理工程师",
+          education="大学本科", work_start=dt.date(2018, 7, 1), private_first_time=True,
+          ce_hours={}),
+        r(base, app_id="D006", name="林舟远", id_number=fictitious_id("652901", "19850314", "351"),
+          employer="示例路桥建设有限公司", employer_type="民营企业", route="民营企业专项",
+          private_basis="营业执照在地区注册",
+          target_title="高级工程师", current_title="工程师", current_title_date=dt.date(2019, 6, 30),
+          education="大学本科", ce_hours=_hours((30, 60), (20, 60), (30, 40), (30, 60))),
+    ]
+
+
+def run_demo(out: TextIO) -> None:
+    settings, catalog = data.default_settings(), data.default_catalog()
+    ctx = Context(settings, catalog)
+    cal = data.calendar()
+
+    def say(text: str = "") -> None:
+        print(text, file=out)
+
+    def head(text: str) -> None:
+        say()
+        say(f"【{text}】")
+
+    say(f"职称评审台账 · 规则演示（{settings.campaign_year}年度，{settings.issuer}）")
+    say("以下申报人均为虚构，身份证号为按校验规则生成的假号码。")
+
+    head("一、日期读取：同一个日期的各种写法")
+    for raw in ("2024-09-12", "2024/9/12", "2024.9.12", "2024年9月12日", "20240912", "２０２４年９月１２日", 45547,
+                "2024-02-30", "9月12日"):
+        parsed = parse_date(raw)
+        say(f"  {raw!s:<16} → {parsed.value if parsed.value else parsed.finding.message}")
+
+    head("二、阿克苏工作日（全国安排＋新疆地方节日＋调休上班）")
+    start = dt.date(2024, 9, 12)
+    end = cal.publicity_end(start, settings.unit_publicity_workdays)
+    say(f"  单位公示（四(二)，不少于{settings.unit_publicity_workdays}个工作日）：{format_date(start)}起 → "
+        f"{format_date(end)}止（9月14日周六调休上班，15—17日中秋放假）")
+    say(f"  2024年9月29日（周日）是否工作日：{'是' if cal.is_workday(dt.date(2024, 9, 29)) else '否'}（国庆调休上班）")
+    bayram = dt.date(2025, 6, 5)
+    say(f"  2025年6月5日起公示5个工作日 → {format_date(cal.publicity_end(bayram, 5))}（6月6日至10日古尔邦节放假）")
+    say(f"  2024年9月工作日天数：{cal.networkdays(dt.date(2024, 9, 1), dt.date(2024, 9, 30))}天；"
+        f"2024-10-08的前3个工作日：{cal.add_workdays(dt.date(2024, 10, 8), -3)}")
+    try:
+        cal.publicity_end(dt.date(2027, 3, 1), 5)
+    except Exception as exc:  # the calendar names the missing year
+        say(f"  2027年3月1日起公示：{exc}")
+
+    head("三、身份证号")
+    good = fictitious_id("652901", "19900101", "123")
+    samples = [good, good[:-1] + ("0" if good[-1] != "0" else "1"), good.replace("X", "x"), "'" + good,
+               float(good[:15] + "000"), good[:15], good[:6] + "19901301" + good[14:], good[:17]]
+    for raw in samples:
+        msg = id_message(raw) or f"有效：{check_id(raw).value.birth_date}出生，{check_id(raw).value.sex}"
+        say(f"  {str(raw):<22} → {msg}")
+    say(f"  公示用：{mask_id(good)}")
+
+    head("四、职称级别、评审费（四(六)）与答辩（四(五)）")
+    for title in catalog.titles:
+        say(f"  {title:<8}{catalog.level_of(title).value}  评审费{fee_due(title, catalog, settings).value}元  "
+            f"{defense(title, catalog, settings).value}")
+
+    head(f"五、资历（四(二)：计算至{format_date(settings.seniority_cutoff)}）")
+    for since in (dt.date(2019, 12, 31), dt.date(2020, 1, 1)):
+        say(f"  {format_date(since)}取得 → 满{full_years(since, settings.seniority_cutoff)}年")
+    say(f"  技师自2021年3月1日 → 技能贯通可申报：{skill_path_grade('技师', dt.date(2021, 3, 1), settings.seniority_cutoff, settings, catalog) or '无'}（四(七)）")
+
+    head(f"六、继续教育（四(一)6：每年≥{settings.ce_min_total}学时，其中专业课≥{settings.ce_min_professional}）")
+    for label, kwargs, hours in (
+            ("学时齐全", {}, _hours(*[(30, 60)] * 4)),
+            ("两年不足", {}, _hours((30, 60), (20, 60), (30, 40), (30, 60))),
+            ("访惠聚驻村免修", {"exempt": True}, {}),
+            ("民营企业首次申报", {"private_first_time": True}, {})):
+        say(f"  {label}：{ce_status(hours, settings, **kwargs)}")
+    sources = "、".join(f"{y}{kind}{src}" for y, kind, src in certificate_sources(settings))
+    say(f"  证书来源：{sources}")
+
+    head("七、提交审核（一(一)、四(一)1）")
+    returned = dt.datetime(2024, 8, 20, 11, 0)
+    say(f"  8月20日退回 → 最迟{format_date(resubmission_deadline(returned.date(), settings, cal))}补正提交")
+    t = dt.datetime
+    cases = {
+        "按时补正后通过": [Submission(t(2024, 8, 19), RETURNED, returned), Submission(t(2024, 8, 22), PASSED)],
+        "逾期补正": [Submission(t(2024, 8, 19), RETURNED, returned), Submission(t(2024, 8, 24), "")],
+        "第4次提交": [Submission(t(2024, 8, 10 + 2 * i), RETURNED, t(2024, 8, 11 + 2 * i)) for i in range(3)]
+                    + [Submission(t(2024, 8, 16), "")],
+        "8月30日18:30才首次提交": [Submission(t(2024, 8, 30, 18, 30), "")],
+    }
+    for label, subs in cases.items():
+        say(f"  {label}：{assess_submissions(subs, settings, calendar=cal)}")
+
+    head("八、申报资格（评审条件表、技能贯通、经济师考试、普通话、考核、民营依据、继续教育）")
+    applicants = demo_applicants()
+    for a in applicants:
+        verdict = assess(ctx, a)
+        how = f"（经{verdict.path}）" if verdict.status == "符合" else ""
+        say(f"  {a.app_id} {a.name}（{a.employer_type}，{a.education}，申报{a.target_title}）：{verdict}{how}")
+        say(f"       评审费{fee_due(a.target_title, catalog, settings).value}元，{defense(a.target_title, catalog, settings).value}，"
+            f"继续教育{ce_status(a.ce_hours, settings, exempt=a.ce_exempt, private_first_time=a.private_first_time)}，"
+            f"公示身份证号{mask_id(a.id_number)}")
+
+    head("九、同一年度只能选择一种申报方式（三）")
+    entries = [RouteEntry(a.app_id, a.id_number, a.series, catalog.level_of(a.target_title).value, a.route,
+                          settings.campaign_year) for a in applicants]
+    for ref, finding in route_conflicts(entries):
+        say(f"  {ref}：{finding.message}")
+    say()

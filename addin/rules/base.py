@@ -1,0 +1,114 @@
+"""Values shared by every rule: findings, parse results and clause citations.
+
+A rule never raises on bad input: it returns a :class:`Finding` (a value carrying a
+Chinese message, a severity and the clause of the notice it enforces). Readers of the
+workbook attach sheet, row and column to a finding with :meth:`Finding.at`, so it
+prints as ``申报人员!F12: 身份证号校验位错误``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import Callable, Generic, TypeVar
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable)
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def label(self) -> str:
+        return {"error": "错误", "warning": "提醒", "info": "提示"}[self.value]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in the data, with where it was found when known."""
+
+    message: str
+    severity: Severity = Severity.ERROR
+    clause: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def at(self, sheet: str | None = None, row: int | None = None,
+           column: str | None = None) -> "Finding":
+        """The same finding located in a workbook."""
+        return replace(self, sheet=sheet or self.sheet, row=row or self.row,
+                       column=column or self.column)
+
+    @property
+    def location(self) -> str:
+        if self.sheet is None:
+            return ""
+        cell = f"{self.column or ''}{self.row or ''}"
+        return f"{self.sheet}!{cell}" if cell else self.sheet
+
+    def __str__(self) -> str:
+        where = self.location
+        return f"{where}: {self.message}" if where else self.message
+
+    def as_dict(self) -> dict:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column,
+                "message": self.message, "severity": self.severity.value,
+                "clause": self.clause}
+
+
+def error(message: str, clause: str | None = None) -> Finding:
+    return Finding(message, Severity.ERROR, clause)
+
+
+def warning(message: str, clause: str | None = None) -> Finding:
+    return Finding(message, Severity.WARNING, clause)
+
+
+@dataclass(frozen=True)
+class Parsed(Generic[T]):
+    """The result of reading one input value: a value, or a finding, or neither (blank)."""
+
+    value: T | None = None
+    finding: Finding | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.finding is None
+
+    @property
+    def blank(self) -> bool:
+        return self.value is None and self.finding is None
+
+
+class RuleInputError(ValueError):
+    """Raised inside the core when an answer cannot be given; the message is Chinese.
+
+    Shells (UDFs, command line, refresh) turn it into a message or a finding; it never
+    reaches a user as a traceback.
+    """
+
+
+# --- clause citations -------------------------------------------------------------
+
+#: every function decorated with :func:`cites`, by qualified name (used by a test that
+#: checks each rule names its clause and restates it in its docstring).
+RULES: dict[str, Callable] = {}
+
+
+def cites(*clauses: str) -> Callable[[F], F]:
+    """Mark a function as the implementation of clauses of the notice (e.g. ``"四(六)"``).
+
+    The clause is data on the function (``fn.clauses``), not only a comment, so that
+    findings, documentation and tests can name it.
+    """
+
+    def mark(fn: F) -> F:
+        fn.clauses = clauses  # type: ignore[attr-defined]
+        RULES[f"{fn.__module__}.{fn.__qualname__}"] = fn
+        return fn
+
+    return mark

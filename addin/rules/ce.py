@@ -1,0 +1,86 @@
+"""Continuing education (notice 四(一)6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from .base import cites
+from .settings import Settings
+
+MET, NOT_MET, EXEMPT, NOT_REQUIRED, UNKNOWN = "达标", "不达标", "免修", "不作硬性要求", "待核"
+PUBLIC, PROFESSIONAL = "公需课", "专业课"
+FROM_SYSTEM, BY_HAND = "系统获取", "手动上传"
+
+
+@dataclass(frozen=True)
+class YearHours:
+    public: float | None = None
+    professional: float | None = None
+
+    @property
+    def blank(self) -> bool:
+        return self.public is None and self.professional is None
+
+    @property
+    def total(self) -> float:
+        return (self.public or 0) + (self.professional or 0)
+
+
+@dataclass(frozen=True)
+class CeVerdict:
+    status: str                         # 达标 / 不达标 / 免修 / 不作硬性要求 / 待核
+    shortfalls: tuple[str, ...] = ()    # one text per year short
+
+    def __str__(self) -> str:
+        if self.status == NOT_MET:
+            return f"{NOT_MET}：" + "；".join(self.shortfalls)
+        if self.status == UNKNOWN:
+            return f"{UNKNOWN}：继续教育学时未填写"
+        return self.status
+
+
+def _fmt(hours: float) -> str:
+    return f"{hours:g}"
+
+
+@cites("四(一)6")
+def ce_status(hours: Mapping[int, YearHours], settings: Settings, *, exempt: bool = False,
+              private_first_time: bool = False) -> CeVerdict:
+    """申报人按规定每年须完成不少于90学时的继续教育学习（专业课不少于60学时）;
+    民营企业专业技术人员初次参加职称评审对继续教育不做硬性要求; 符合免继续教育培训的上传免学审批表.
+
+    Each year of the settings' range is checked; a blank year counts as 0 hours, and a
+    row with no hours at all is 待核.
+    """
+    if exempt:
+        return CeVerdict(EXEMPT)
+    if private_first_time:
+        return CeVerdict(NOT_REQUIRED)
+    years = settings.ce_years
+    if all(hours.get(y, YearHours()).blank for y in years):
+        return CeVerdict(UNKNOWN)
+    short = []
+    for year in years:
+        h = hours.get(year, YearHours())
+        parts = []
+        if h.total < settings.ce_min_total:
+            parts.append(f"总学时{_fmt(h.total)}，差{_fmt(settings.ce_min_total - h.total)}")
+        if (h.professional or 0) < settings.ce_min_professional:
+            p = h.professional or 0
+            parts.append(f"专业课{_fmt(p)}，差{_fmt(settings.ce_min_professional - p)}")
+        if parts:
+            short.append(f"{year}年" + "、".join(parts))
+    return CeVerdict(NOT_MET, tuple(short)) if short else CeVerdict(MET)
+
+
+@cites("四(一)6")
+def certificate_sources(settings: Settings) -> list[tuple[int, str, str]]:
+    """2021年之后的专业课合格证书及2022年之后的公需课合格证书需从系统获取，其余年度手动上传:
+    for each year and category, whether the certificate comes from the system or is
+    uploaded by hand (the two start years are settings, the wording being ambiguous)."""
+    out = []
+    for year in settings.ce_years:
+        out.append((year, PUBLIC, FROM_SYSTEM if year >= settings.ce_system_public_from else BY_HAND))
+        out.append((year, PROFESSIONAL, FROM_SYSTEM if year >= settings.ce_system_professional_from else BY_HAND))
+    return out

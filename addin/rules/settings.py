@@ -1,0 +1,246 @@
+"""The campaign's settings (参数): every number and date a rule uses.
+
+Values come from data (the packaged ``addin/data/settings.csv`` by default, the
+workbook's 参数 sheet when there is one); this module only types and checks them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import re
+import typing
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Mapping
+
+from .base import Finding, Parsed, cites, error, warning
+from .dates import normalise_text, parse_date, parse_datetime
+
+_TRUE = {"是", "TRUE", "True", "true", "1", "Y", "y", "YES", "yes", "√", "✓"}
+_FALSE = {"否", "FALSE", "False", "false", "0", "N", "n", "NO", "no", "×", ""}
+
+
+@dataclass(frozen=True)
+class Settings:
+    campaign_year: int
+    issuer: str
+    basis_document: str
+    apply_start: dt.date
+    apply_end: dt.datetime
+    review_start: dt.date
+    review_end: dt.date
+    payment_start: dt.date
+    payment_end: dt.date
+    material_start: dt.date
+    material_end: dt.date
+    seniority_cutoff: dt.date
+    fee_senior: int
+    fee_intermediate: int
+    fee_junior: int
+    defense_levels: tuple[str, ...]
+    ce_first_year: int
+    ce_last_year: int
+    ce_min_total: int
+    ce_min_professional: int
+    ce_system_professional_from: int
+    ce_system_public_from: int
+    unit_publicity_workdays: int
+    result_publicity_workdays: int
+    resubmit_days: int
+    resubmit_day_basis: str
+    max_submissions: int
+    appraisal_years: int
+    skill_years_advanced_worker: int
+    skill_years_technician: int
+    skill_years_senior_technician: int
+    econ_exam_titles: tuple[str, ...]
+    econ_exam_valid_years: int
+    mandarin_min_level: str
+    mandarin_employer_types: tuple[str, ...]
+    private_stationed_min_years: int
+    quorum_ratio: Fraction
+    pass_ratio: Fraction
+    contact_office: str
+    contact_phone: str
+    supervision_phone: str
+    address: str
+    mask_public_ids: bool
+
+    @property
+    def fees(self) -> dict[str, int]:
+        """Fee by level (notice 四(六))."""
+        return {"高级": self.fee_senior, "中级": self.fee_intermediate, "初级": self.fee_junior}
+
+    @property
+    def ce_years(self) -> range:
+        return range(self.ce_first_year, self.ce_last_year + 1)
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, object],
+                    fallback: "Settings | None" = None) -> tuple["Settings", list[Finding]]:
+        """Typed settings from ``{key: raw value}``; bad or missing values are findings
+        (with ``column`` set to the key) and fall back to ``fallback`` when given."""
+        hints = typing.get_type_hints(cls)
+        typed: dict[str, object] = {}
+        findings: list[Finding] = []
+        for key in cls.keys():
+            raw = values.get(key)
+            parsed = _parse_as(hints[key], raw)
+            if parsed.finding or parsed.value is None:
+                message = parsed.finding.message if parsed.finding else "参数未填写"
+                if fallback is None:
+                    raise ValueError(f"参数 {key}：{message}")
+                typed[key] = getattr(fallback, key)
+                findings.append(error(f"参数“{key}”{message}，暂按默认值{_show(typed[key])}").at(column=key))
+            else:
+                typed[key] = parsed.value
+        return cls(**typed), findings
+
+
+def _show(value: object) -> str:
+    if isinstance(value, tuple):
+        return "、".join(value)
+    return str(value)
+
+
+def parse_bool(raw: object) -> Parsed[bool]:
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return Parsed()
+    if isinstance(raw, bool):
+        return Parsed(raw)
+    if isinstance(raw, (int, float)) and raw in (0, 1):
+        return Parsed(bool(raw))
+    text = normalise_text(str(raw))
+    if text in _TRUE:
+        return Parsed(True)
+    if text in _FALSE:
+        return Parsed(False) if text else Parsed()
+    return Parsed(finding=error(f"应填“是”或“否”，实为“{text[:20]}”"))
+
+
+def parse_int(raw: object) -> Parsed[int]:
+    if raw is None or isinstance(raw, bool):
+        return Parsed() if raw is None else Parsed(finding=error(f"应为整数，实为“{raw}”"))
+    if isinstance(raw, (int, float)):
+        if isinstance(raw, float) and math.isnan(raw):
+            return Parsed()
+        if float(raw).is_integer():
+            return Parsed(int(raw))
+        return Parsed(finding=error(f"应为整数，实为{raw}"))
+    text = normalise_text(str(raw))
+    if not text:
+        return Parsed()
+    match = re.fullmatch(r"(-?\d+)(\.0+)?\s*(元|天|日|年|学时|个工作日|次)?", text)
+    if match:
+        return Parsed(int(match.group(1)))
+    return Parsed(finding=error(f"应为整数，实为“{text[:20]}”"))
+
+
+def parse_number(raw: object) -> Parsed[float]:
+    """A non-negative amount such as hours or yuan: 90, 90.5, '90学时', '１２０'."""
+    if raw is None or isinstance(raw, bool):
+        return Parsed() if raw is None else Parsed(finding=error(f"应为数字，实为“{raw}”"))
+    if isinstance(raw, (int, float)):
+        if isinstance(raw, float) and not math.isfinite(raw):
+            return Parsed() if math.isnan(raw) else Parsed(finding=error("应为数字"))
+        return Parsed(float(raw)) if raw >= 0 else Parsed(finding=error(f"不能为负数：{raw}"))
+    text = normalise_text(str(raw)).replace(",", "")
+    if not text:
+        return Parsed()
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(元|学时|小时)?", text)
+    if match:
+        return Parsed(float(match.group(1)))
+    return Parsed(finding=error(f"应为数字，实为“{text[:20]}”"))
+
+
+def parse_ratio(raw: object) -> Parsed[Fraction]:
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        value = Fraction(raw).limit_denominator(100)
+    else:
+        text = normalise_text(str(raw or "")).replace("／", "/")
+        match = re.fullmatch(r"(\d+)\s*/\s*(\d+)", text) or re.fullmatch(r"(\d+)分之(\d+)", text)
+        if not match:
+            try:
+                value = Fraction(text).limit_denominator(100) if text else None
+            except ValueError:
+                return Parsed(finding=error(f"比例应写成 2/3，实为“{text[:20]}”"))
+            if value is None:
+                return Parsed()
+        else:
+            a, b = int(match.group(1)), int(match.group(2))
+            if "分之" in text:
+                a, b = b, a
+            if b == 0:
+                return Parsed(finding=error("比例的分母不能为0"))
+            value = Fraction(a, b)
+    if not 0 < value <= 1:
+        return Parsed(finding=error(f"比例应在0到1之间，实为{value}"))
+    return Parsed(value)
+
+
+def _parse_as(kind: object, raw: object) -> Parsed:
+    if kind is dt.datetime:
+        return parse_datetime(raw)
+    if kind is dt.date:
+        return parse_date(raw)
+    if kind is int:
+        return parse_int(raw)
+    if kind is bool:
+        return parse_bool(raw)
+    if kind is Fraction:
+        return parse_ratio(raw)
+    text = "" if raw is None else normalise_text(str(raw))
+    if typing.get_origin(kind) is tuple:
+        items = tuple(t for t in re.split(r"[、,，;；/\s]+", text) if t)
+        return Parsed(items) if items else Parsed()
+    return Parsed(text) if text else Parsed()
+
+
+@cites("一(一)", "一(二)", "一(三)", "一(四)", "四(二)", "四(六)", "四(一)6")
+def validate_settings(s: Settings) -> list[Finding]:
+    """Settings that contradict each other or the campaign year, as findings.
+
+    Each window must run forwards and lie in the campaign year (the notice's
+    material window printed as 2023 is the case in point); fees must be positive and
+    rise with the level; continuing-education thresholds must be sane.
+    """
+    out: list[Finding] = []
+    year = s.campaign_year
+    windows = [("申报", "apply_start", "apply_end", "一(一)"), ("审核", "review_start", "review_end", "一(二)"),
+               ("缴费", "payment_start", "payment_end", "一(三)"), ("材料报送", "material_start", "material_end", "一(四)")]
+    for label, a, b, clause in windows:
+        start, end = getattr(s, a), getattr(s, b)
+        end_day = end.date() if isinstance(end, dt.datetime) else end
+        if start > end_day:
+            out.append(error(f"{label}时间的开始日期{start}晚于截止日期{end_day}", clause).at(column=a))
+        for key, day in ((a, start), (b, end_day)):
+            if day.year != year:
+                out.append(error(f"{label}时间{day}不在评审年度{year}年内（通知原文可能有笔误，请核对）", clause).at(column=key))
+    if s.payment_start < s.review_start:
+        out.append(warning("缴费开始早于审核开始：缴费须在“已接收材料”之后", "四(六)").at(column="payment_start"))
+    if s.seniority_cutoff.year != year:
+        out.append(warning(f"资历计算截止日期{s.seniority_cutoff}不在评审年度{year}年内", "四(二)").at(column="seniority_cutoff"))
+    fees = [("fee_junior", s.fee_junior), ("fee_intermediate", s.fee_intermediate), ("fee_senior", s.fee_senior)]
+    for key, fee in fees:
+        if fee <= 0:
+            out.append(error(f"评审费应为正数，实为{fee}", "四(六)").at(column=key))
+    if not s.fee_junior <= s.fee_intermediate <= s.fee_senior:
+        out.append(warning("评审费应按初级、中级、高级递增", "四(六)").at(column="fee_senior"))
+    if not 0 < s.ce_min_professional <= s.ce_min_total:
+        out.append(error("专业课学时下限应为正数且不超过总学时下限", "四(一)6").at(column="ce_min_professional"))
+    if s.ce_first_year > s.ce_last_year or s.ce_last_year > year:
+        out.append(error(f"继续教育年度范围{s.ce_first_year}—{s.ce_last_year}有误", "四(一)6").at(column="ce_first_year"))
+    for key in ("unit_publicity_workdays", "result_publicity_workdays"):
+        if getattr(s, key) < 1:
+            out.append(error("公示期应至少为1个工作日", "四(二)").at(column=key))
+    if s.resubmit_day_basis not in ("自然日", "工作日"):
+        out.append(error("补正天数口径应为“自然日”或“工作日”", "四(一)1").at(column="resubmit_day_basis"))
+    if s.max_submissions < 1 or s.resubmit_days < 1:
+        out.append(error("补正天数和审核次数上限应至少为1", "四(一)1").at(column="max_submissions"))
+    return out
