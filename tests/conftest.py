@@ -1,0 +1,36 @@
+import datetime as dt
+
+import pytest
+from stdnum.cn import ric
+
+from addin import data
+from addin.rules.eligibility import Context
+
+
+@pytest.fixture(scope="session")
+def settings():
+    return data.default_settings()
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    return data.default_catalog()
+
+
+@pytest.fixture(scope="session")
+def ctx(settings, catalog):
+    return Context(settings, catalog)
+
+
+@pytest.fixture(scope="session")
+def cal():
+    return data.calendar()
+
+
+def make_id(area: str = "652901", birth: str = "19900101", seq: str = "123") -> str:
+    body = area + birth + seq
+    return body + ric.calc_check_digit(body + "0")
+
+
+def d(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)

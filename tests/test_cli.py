@@ -1,0 +1,47 @@
+"""The ``zhicheng`` command line: demo and calendar."""
+
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from addin.cli import main
+
+
+def test_demo_prints_a_worked_example_of_every_rule(capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    for heading in ("日期读取", "阿克苏工作日", "身份证号", "评审费", "资历", "继续教育", "提交审核", "申报资格", "一种申报方式"):
+        assert heading in out
+    assert "2024年9月12日起 → 2024年9月19日止" in out
+    assert "2027年放假安排未录入" in out
+    assert "符合（经技能人才贯通）" in out
+    assert "不予受理" in out and "视为放弃" in out
+    # public lists: the demo's ID numbers only appear masked in the verdict lines
+    assert re.search(r"公示身份证号\d{6}\*{8}\d{3}[\dX]", out)
+
+
+def test_calendar_lists_the_2025_xinjiang_festivals_with_their_source(capsys):
+    assert main(["calendar", "2025"]) == 0
+    out = capsys.readouterr().out
+    assert "2025-06-09  周一  放假  古尔邦节" in out
+    assert "自治区人民政府办公厅2025年古尔邦节放假通知" in out
+    assert "2025-10-11  周六  上班  国庆节调休上班" in out
+
+
+def test_calendar_warns_when_the_regional_days_are_missing(capsys):
+    assert main(["calendar", "2024"]) == 0
+    assert "2024年新疆肉孜节、古尔邦节放假安排未录入" in capsys.readouterr().out
+
+
+def test_calendar_for_a_year_without_data_exits_non_zero(capsys):
+    assert main(["calendar", "2027"]) != 0
+    assert "2027年放假安排未录入" in capsys.readouterr().err
+
+
+def test_the_installed_console_script_has_chinese_help():
+    exe = shutil.which("zhicheng") or str(__import__("pathlib").Path(sys.executable).with_name("zhicheng"))
+    out = subprocess.run([exe, "--help"], capture_output=True, text=True, check=True).stdout
+    assert "职称评审台账" in out and "calendar" in out and "demo" in out
