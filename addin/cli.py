@@ -1,18 +1,45 @@
-"""The ``zhicheng`` command line (Chinese help; thin: every answer comes from the rules)."""
+"""The ``zhicheng`` command line (Chinese help; thin: every answer comes from the core)."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from . import __version__
 
+EXIT_OK, EXIT_FINDINGS, EXIT_REFUSED = 0, 1, 2
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _as_of(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    from .rules.dates import parse_datetime
+
+    parsed = parse_datetime(text)
+    if parsed.value is None:
+        raise SystemExit(f"--as-of：{parsed.finding.message if parsed.finding else '时间为空'}")
+    return parsed.value
+
+
+def _progress(message: str) -> None:
+    print(f"  … {message}", file=sys.stderr, flush=True)
+
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
-    run_demo(sys.stdout)
-    return 0
+    if args.rules:
+        from .demo import run_demo
+        run_demo(sys.stdout)
+        return EXIT_OK
+    from .demo import run_workbook_demo
+    return run_workbook_demo(Path(args.out), sys.stdout, progress=_progress)
 
 
 def _cmd_calendar(args: argparse.Namespace) -> int:
@@ -20,11 +47,14 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     from .rules.calendar import ORIGIN_LABEL, UnknownYear
 
     cal = data.calendar()
+    if args.book:
+        from .book.reader import read_book
+        cal = read_book(Path(args.book)).calendar
     try:
         rows = cal.year_rows(args.year)
     except UnknownYear as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        _err(str(exc))
+        return EXIT_REFUSED
     weekday = "一二三四五六日"
     print(f"{args.year}年阿克苏地区放假与调休上班安排（工作日共{cal.workdays_in(args.year)}天）")
     print("日期        星期  类型  名称 —— 来源")
@@ -36,7 +66,96 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     if not cal.regional_known(args.year):
         print(f"\n注意：{args.year}年新疆肉孜节、古尔邦节放假安排未录入，以上仅为全国安排；"
               "请在台账的节假日表中按自治区通知补录。")
-    return 0
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from . import data
+    from .book.schema import as_json
+
+    years = data.default_settings().ce_years
+    text = json.dumps(as_json(years), ensure_ascii=False, indent=2)
+    if args.json:
+        print(text)
+    else:
+        for sheet in as_json(years)["sheets"]:
+            print(f"{sheet['sheet']}（{len(sheet['columns'])}列）")
+            for c in sheet["columns"]:
+                print(f"  {c['header']}{'  [计算]' if c['computed'] else ''}")
+    return EXIT_OK
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from .book.new import new_workbook
+    from .book.refresh import current_user
+    from .book.safe_write import WriteRefused
+
+    try:
+        path = new_workbook(Path(args.path), args.year, Path(args.from_) if args.from_ else None, user=current_user())
+    except WriteRefused as exc:
+        _err(f"未新建：{exc}")
+        return EXIT_REFUSED
+    print(f"已新建台账：{path}")
+    return EXIT_OK
+
+
+def print_findings(findings, *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"findings": [f.as_dict() for f in findings],
+                          "errors": sum(f.severity.value == "error" for f in findings)}, ensure_ascii=False, indent=2))
+        return
+    for f in findings:
+        print(f"[{f.severity.label}] {f}")
+
+
+def _open_problem(path: Path) -> str | None:
+    if not path.exists():
+        return f"找不到文件：{path}"
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return f"“{path.name}”不是 .xlsx/.xlsm 工作簿"
+    return None
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .book.refresh import check
+
+    path = Path(args.path)
+    problem = _open_problem(path)
+    if problem:
+        _err(problem)
+        return EXIT_REFUSED
+    try:
+        _, ev = check(path, now=_as_of(args.as_of))
+    except Exception as exc:  # noqa: BLE001 - an unreadable file is reported, not a traceback
+        _err(f"无法读取“{path.name}”：{exc}")
+        return EXIT_REFUSED
+    print_findings(ev.findings, as_json=args.json)
+    if not args.json:
+        errors = len(ev.errors)
+        print(f"\n共{len(ev.findings)}条，其中错误{errors}条、提醒{len(ev.findings) - errors}条。")
+    return EXIT_FINDINGS if ev.errors else EXIT_OK
+
+
+def _cmd_refresh(args: argparse.Namespace) -> int:
+    from .book.refresh import refresh
+    from .book.safe_write import WriteRefused
+
+    path = Path(args.path)
+    problem = _open_problem(path)
+    if problem:
+        _err(problem)
+        return EXIT_REFUSED
+    try:
+        report = refresh(path, now=_as_of(args.as_of), progress=_progress)
+    except WriteRefused as exc:
+        _err(f"未写入：{exc}")
+        return EXIT_REFUSED
+    ev = report.evaluation
+    print(f"已刷新“{path.name}”：{report.rows}行计算列、统计表和日志已更新。")
+    if report.backup:
+        print(f"原文件已备份为：{report.backup}")
+    print(f"发现问题{len(ev.findings)}条（错误{len(ev.errors)}条），用 zhicheng check 查看明细。")
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,13 +163,41 @@ def build_parser() -> argparse.ArgumentParser:
         prog="zhicheng", description="职称评审台账：阿克苏地区交通运输局职称评审工具（命令行版）")
     parser.add_argument("--version", action="version", version=f"zhicheng {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令", title="可用命令")
-    demo = sub.add_parser("demo", help="用虚构的申报人演示每一条规则的计算结果",
-                          description="用几名虚构的申报人逐条演示规则：日期、工作日、身份证号、职称与缴费、资历、继续教育、审核次数、申报资格。")
+
+    demo = sub.add_parser("demo", help="用内置示例台账演示：复制、刷新计算并汇总",
+                          description="把内置的示例台账（虚构人员）复制到输出文件夹，刷新计算列、统计和日志，并打印汇总。")
+    demo.add_argument("--out", default="demo-output", help="输出文件夹（默认 ./demo-output）")
+    demo.add_argument("--rules", action="store_true", help="改为逐条演示各项规则的计算")
     demo.set_defaults(handler=_cmd_demo)
+
     cal = sub.add_parser("calendar", help="列出某年阿克苏的放假与调休上班日期及来源",
                          description="列出某年阿克苏地区（全国安排＋新疆地方节日＋节假日表）的放假和调休上班日期，便于与官方通知核对。")
     cal.add_argument("year", type=int, help="年份，如 2024")
+    cal.add_argument("--book", help="同时使用该台账“节假日”表中补录的日期")
     cal.set_defaults(handler=_cmd_calendar)
+
+    sch = sub.add_parser("schema", help="列出台账的工作表和列", description="列出台账各工作表的列（表头、键、是否计算列）。")
+    sch.add_argument("--json", action="store_true", help="以 JSON 输出")
+    sch.set_defaults(handler=_cmd_schema)
+
+    new = sub.add_parser("new", help="新建空白台账", description="按模板新建一个空白台账（参数按通知预填）。")
+    new.add_argument("path", help="新台账的文件名，如 2025年职称评审台账.xlsx")
+    new.add_argument("--year", type=int, help="评审年度（默认2024；其他年度的日期顺延并标注“请核对”）")
+    new.add_argument("--from", dest="from_", metavar="上年台账", help="沿用上年台账的参数、评审条件、节假日和评委（不含申报人员）")
+    new.set_defaults(handler=_cmd_new)
+
+    chk = sub.add_parser("check", help="校验台账，列出问题（不写入）",
+                         description="读取台账，校验参数和每一行，按“工作表!单元格: 问题”列出；有错误时退出码为1。")
+    chk.add_argument("path", help="台账文件")
+    chk.add_argument("--json", action="store_true", help="以 JSON 输出")
+    chk.add_argument("--as-of", help="按指定时间判断期限（默认现在），如 2024-09-05 10:00")
+    chk.set_defaults(handler=_cmd_check)
+
+    ref = sub.add_parser("refresh", help="刷新计算列、统计和日志（先备份）",
+                         description="计算并写入申报人员表的灰底计算列，重建统计表，追加日志；写入前自动备份，只改计算列。")
+    ref.add_argument("path", help="台账文件")
+    ref.add_argument("--as-of", help="按指定时间判断期限（默认现在），如 2024-09-05 10:00")
+    ref.set_defaults(handler=_cmd_refresh)
     return parser
 
 
@@ -59,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
-        return 1
+        return EXIT_FINDINGS
     return args.handler(args)
 
 

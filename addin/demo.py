@@ -159,3 +159,50 @@ def run_demo(out: TextIO) -> None:
     for ref, finding in route_conflicts(entries):
         say(f"  {ref}：{finding.message}")
     say()
+
+
+
+DEMO_AS_OF = dt.datetime(2024, 9, 5, 10, 0)   # a day inside the 2024 campaign, so deadlines mean something
+DEMO_BOOK = "职称评审台账-示例-2024.xlsx"
+
+
+def run_workbook_demo(out_dir, out: TextIO, *, progress=None) -> int:
+    """The main job on the embedded sample: copy it, refresh it, summarise."""
+    import shutil
+    from collections import Counter
+    from pathlib import Path
+
+    from .book.dashboard import dashboard_blocks
+    from .book.refresh import refresh
+    from .book.sample import SAMPLE, build_sample
+
+    def say(text: str = "") -> None:
+        print(text, file=out)
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / DEMO_BOOK
+    if target.exists():
+        target.unlink()          # the demo's own output from an earlier run
+    if SAMPLE.exists():
+        shutil.copyfile(SAMPLE, target)
+    else:                        # installed without the repository: build the same sample
+        build_sample().save(target)
+    say(f"职称评审台账 · 演示（示例台账中的人员均为虚构；按 {DEMO_AS_OF:%Y-%m-%d %H:%M} 计算期限）")
+    report = refresh(target, now=DEMO_AS_OF, user="演示", progress=progress)
+    ev = report.evaluation
+    verdicts = Counter(str(v.get("eligibility") or "").split("：")[0] for v in ev.computed.values())
+    say(f"\n申报{report.rows}份：" + "，".join(f"{k}{n}份" for k, n in sorted(verdicts.items())))
+    for title, header, rows in dashboard_blocks(ev):
+        if title == "按状态":
+            say("状态：" + "，".join(f"{r[0]}{r[1]}" for r in rows))
+        if title == "评审费（元）":
+            total = rows[-1]
+            say(f"评审费：应缴{total[1]}人{total[2]:,.0f}元，已缴{total[3]:,.0f}元，未缴{total[4]:,.0f}元")
+    say(f"待办{len(ev.todos)}项；问题{len(ev.findings)}条（错误{len(ev.errors)}条），例如：")
+    for f in ev.errors[:6]:
+        say(f"  {f}")
+    say(f"\n已生成：{target.resolve()}")
+    say("  （灰底列为计算结果；“统计”表含图表与待办；“日志”表记录了本次刷新）")
+    say("查看全部问题：zhicheng check " + str(target))
+    return 0

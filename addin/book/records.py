@@ -16,10 +16,11 @@ from ..rules.ce import YearHours
 from ..rules.dates import normalise_text, parse_date, parse_year
 from ..rules.eligibility import Applicant
 from ..rules.settings import parse_bool, parse_number
-from .schema import APPLICANT_INPUTS, APPLICANT_SHEET, CE_HEADER, Column
+from .schema import APPLICANT_INPUTS, APPLICANT_INPUTS_2, APPLICANT_SHEET, CE_HEADER, Column
 
-_BY_HEADER = {clean_word(c.header): c for c in APPLICANT_INPUTS}
-_BY_KEY = {c.key: c for c in APPLICANT_INPUTS}
+_INPUTS = APPLICANT_INPUTS + APPLICANT_INPUTS_2
+_BY_HEADER = {clean_word(c.header): c for c in _INPUTS}
+_BY_KEY = {c.key: c for c in _INPUTS}
 _READERS = {"date": parse_date, "bool": parse_bool, "year": parse_year, "number": parse_number}
 
 

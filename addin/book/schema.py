@@ -1,63 +1,138 @@
-"""The master workbook's columns: one source of truth for headers, keys and types.
+"""The master workbook's layout: one source of truth for every sheet and column.
 
-Only the register (申报人员) and the holiday table (节假日) are described so far; the
-workbook issue extends this module with the remaining sheets, widths and formats.
+Every other part (the template writer, the reader, the refresh, the import, the
+command line's ``schema --json``) takes headers, keys, types, drop-down lists, widths
+and number formats from here. Headers are what staff see (Chinese); keys are what the
+code uses (English).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+
+#: column kinds and their Excel number formats
+FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "text": "@", "id": "@",
+           "int": "0", "number": "0.##", "money": "#,##0.00", "year": "0", "bool": "@", "general": "General"}
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
     header: str
-    kind: str = "text"        # text | date | datetime | int | number | bool | year | id
+    kind: str = "text"            # text | id | date | datetime | int | number | money | year | bool
     computed: bool = False
-    choices: str | None = None  # name of the drop-down list in 字典
+    choices: str | None = None    # name of the drop-down list in 字典
+    width: float = 12
+    note: str = ""                # input message shown in Excel
 
+    @property
+    def number_format(self) -> str:
+        return FORMATS.get(self.kind, "General")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str                     # sheet name (Chinese)
+    key: str
+    table: str | None = None      # Excel table name (ASCII) for data sheets
+    columns: tuple[Column, ...] = ()
+    note: str = ""
+    landscape: bool = True
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    @property
+    def inputs(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if not c.computed)
+
+    @property
+    def computed(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.computed)
+
+
+C = Column
+COMPUTED_NOTE = "由系统计算，请勿手填"
 
 APPLICANT_SHEET = "申报人员"
 HOLIDAY_SHEET = "节假日"
+SETTINGS_SHEET = "参数"
+REVIEW_SHEET = "审核记录"
+PAYMENT_SHEET = "缴费"
+EXPERT_SHEET = "评委"
+MEETING_SHEET = "评审会"
+RULES_SHEET = "评审条件"
+LISTS_SHEET = "字典"
+DASHBOARD_SHEET = "统计"
+LOG_SHEET = "日志"
+README_SHEET = "说明"
+FINGERPRINT_SHEET = "_计算记录"     # hidden: what the last refresh wrote, to notice hand edits
 
 APPLICANT_INPUTS: tuple[Column, ...] = (
-    Column("app_id", "申报编号"),
-    Column("name", "姓名"),
-    Column("sex", "性别"),
-    Column("ethnicity", "民族"),
-    Column("political", "政治面貌", choices="政治面貌"),
-    Column("id_number", "身份证号", "id"),
-    Column("birth_date", "出生日期", "date"),
-    Column("employer", "工作单位"),
-    Column("employer_type", "单位性质", choices="单位性质"),
-    Column("route", "申报方式", choices="申报方式"),
-    Column("series", "系列", choices="系列"),
-    Column("specialty", "专业", choices="专业"),
-    Column("target_title", "拟申报职称"),
-    Column("current_title", "现职称"),
-    Column("current_title_date", "现职称取得时间", "date"),
-    Column("current_title_place", "现职称取得地", choices="职称取得地"),
-    Column("education", "学历"),
-    Column("degree", "学位"),
-    Column("school", "毕业院校"),
-    Column("major", "所学专业"),
-    Column("graduation_date", "毕业时间", "date"),
-    Column("work_start", "参加工作时间", "date"),
-    Column("skill_level", "职业技能等级", choices="职业技能等级"),
-    Column("skill_date", "技能等级取得时间", "date"),
-    Column("appraisal_1", "近三年考核（最近一年）", choices="考核等次"),
-    Column("appraisal_2", "近三年考核（前一年）", choices="考核等次"),
-    Column("appraisal_3", "近三年考核（前两年）", choices="考核等次"),
-    Column("ce_exempt", "免修继续教育", "bool", choices="是否"),
-    Column("ce_exempt_reason", "免修理由"),
-    Column("private_first_time", "民营企业首次申报", "bool", choices="是否"),
-    Column("mandarin", "普通话等级", choices="普通话等级"),
-    Column("econ_exam_year", "高级经济师考试年份", "year"),
-    Column("econ_exam_pass", "考试成绩达国家合格标准", "bool", choices="是否"),
-    Column("private_basis", "民营企业申报依据", choices="民营企业申报依据"),
-    Column("stationed_since", "派驻地区起始时间", "date"),
+    C("app_id", "申报编号", width=10, note="每行唯一，如 2024-001"),
+    C("name", "姓名", width=12),
+    C("sex", "性别", choices="性别", width=6),
+    C("ethnicity", "民族", width=8),
+    C("political", "政治面貌", choices="政治面貌", width=12),
+    C("id_number", "身份证号", "id", width=20, note="按文本录入18位号码"),
+    C("birth_date", "出生日期", "date", width=11),
+    C("employer", "工作单位", width=24),
+    C("employer_type", "单位性质", choices="单位性质", width=10),
+    C("route", "申报方式", choices="申报方式", width=12),
+    C("series", "系列", choices="系列", width=10),
+    C("specialty", "专业", choices="专业", width=9),
+    C("target_title", "拟申报职称", choices="职称", width=13),
+    C("current_title", "现职称", choices="职称", width=13),
+    C("current_title_date", "现职称取得时间", "date", width=12),
+    C("current_title_place", "现职称取得地", choices="职称取得地", width=8),
+    C("education", "学历", choices="学历", width=12),
+    C("degree", "学位", width=8),
+    C("school", "毕业院校", width=18),
+    C("major", "所学专业", width=14),
+    C("graduation_date", "毕业时间", "date", width=11),
+    C("work_start", "参加工作时间", "date", width=11),
+    C("skill_level", "职业技能等级", choices="职业技能等级", width=10),
+    C("skill_date", "技能等级取得时间", "date", width=12),
+    C("appraisal_1", "近三年考核（最近一年）", choices="考核等次", width=10),
+    C("appraisal_2", "近三年考核（前一年）", choices="考核等次", width=10),
+    C("appraisal_3", "近三年考核（前两年）", choices="考核等次", width=10),
+)
+# the continuing-education hour columns come here (see ce_columns), then:
+APPLICANT_INPUTS_2: tuple[Column, ...] = (
+    C("ce_exempt", "免修继续教育", "bool", choices="是否", width=8),
+    C("ce_exempt_reason", "免修理由", width=16, note="如：仍在“访惠聚”驻村工作"),
+    C("private_first_time", "民营企业首次申报", "bool", choices="是否", width=8),
+    C("mandarin", "普通话等级", choices="普通话等级", width=10),
+    C("econ_exam_year", "高级经济师考试年份", "year", width=10),
+    C("econ_exam_pass", "考试成绩达国家合格标准", "bool", choices="是否", width=10),
+    C("private_basis", "民营企业申报依据", choices="民营企业申报依据", width=18),
+    C("stationed_since", "派驻地区起始时间", "date", width=12),
+    C("documents", "已交材料", width=28, note="用顿号分隔，如：学历证明、职称证书、考核表"),
+    C("status", "状态", choices="状态", width=10),
+    C("unit_publicity_start", "单位公示开始", "date", width=11),
+    C("political_text", "思想政治表现", width=30, note="用于附件1推荐单位公示"),
+    C("achievements_text", "业绩成果", width=30, note="用于附件1推荐单位公示"),
+    C("remarks", "备注", width=16),
+)
+APPLICANT_COMPUTED: tuple[Column, ...] = (
+    C("id_check", "身份证校验", computed=True, width=16),
+    C("years_in_title", "任现职年限", "int", computed=True, width=8),
+    C("years_of_work", "工作年限", "int", computed=True, width=8),
+    C("eligibility", "资格审查", computed=True, width=30),
+    C("ce_status", "继续教育", computed=True, width=22),
+    C("mandarin_check", "普通话", computed=True, width=10),
+    C("submissions", "提交次数", "int", computed=True, width=8),
+    C("review_state", "审核情况", computed=True, width=18),
+    C("resubmit_deadline", "补正截止", "date", computed=True, width=11),
+    C("fee_due", "应缴费用", "money", computed=True, width=9),
+    C("fee_paid", "已缴费用", "money", computed=True, width=9),
+    C("fee_balance", "欠费", "money", computed=True, width=9),
+    C("defense", "答辩", computed=True, width=8),
+    C("unit_publicity_end", "单位公示截止", "date", computed=True, width=11),
+    C("missing_documents", "缺少材料", computed=True, width=24),
+    C("problems", "问题", computed=True, width=36),
+    C("blind_code", "盲评编号", computed=True, width=9),
 )
 
 #: continuing-education hours: one public and one professional column per year
@@ -67,18 +142,85 @@ CE_HEADER = re.compile(r"^(?P<year>\d{4})年(?P<kind>公需课|专业课)学时$
 def ce_columns(years: range) -> tuple[Column, ...]:
     cols = []
     for year in years:
-        cols.append(Column(f"ce_public_{year}", f"{year}年公需课学时", "number"))
-        cols.append(Column(f"ce_professional_{year}", f"{year}年专业课学时", "number"))
+        cols.append(C(f"ce_public_{year}", f"{year}年公需课学时", "number", width=8))
+        cols.append(C(f"ce_professional_{year}", f"{year}年专业课学时", "number", width=8))
     return tuple(cols)
 
 
-HOLIDAY_COLUMNS: tuple[Column, ...] = (
-    Column("date", "日期", "date"),
-    Column("kind", "类型"),
-    Column("name", "名称"),
-    Column("scope", "范围"),
-    Column("source", "来源"),
+def applicant_sheet(ce_years: range) -> Sheet:
+    return Sheet(APPLICANT_SHEET, "applicants", "tblApplicants",
+                 APPLICANT_INPUTS + ce_columns(ce_years) + APPLICANT_INPUTS_2 + APPLICANT_COMPUTED,
+                 "每行一份申报；灰底列由系统计算")
+
+
+SETTINGS_COLUMNS = (
+    C("label", "参数", width=34), C("value", "值", "general", width=26), C("clause", "依据条款", width=12),
+    C("note", "说明", width=50), C("key", "键", width=30, note="程序使用，请勿修改"),
 )
+REVIEW_COLUMNS = (
+    C("app_id", "申报编号", width=10), C("number", "第几次提交", "int", width=8),
+    C("submitted_at", "提交时间", "datetime", width=16), C("result", "审核结果", choices="审核结果", width=8),
+    C("decided_at", "处理时间", "datetime", width=16, note="退回或接收的时间"),
+    C("comments", "审核意见", width=40),
+)
+PAYMENT_COLUMNS = (
+    C("app_id", "申报编号", width=10), C("amount", "金额", "money", width=10), C("paid_on", "缴费日期", "date", width=11),
+    C("method", "缴费方式", choices="缴费方式", width=8), C("receipt", "票据号", width=14), C("clerk", "经办人", width=8),
+)
+EXPERT_COLUMNS = (
+    C("code", "评委编号", width=8), C("name", "姓名", width=10), C("employer", "工作单位", width=24),
+    C("specialty", "专业", choices="专业", width=10), C("title", "职称", width=12),
+    C("attending", "是否出席", "bool", choices="是否", width=8),
+)
+MEETING_COLUMNS = (
+    C("meeting_date", "会议日期", "date", width=11), C("blind_code", "盲评编号", width=9),
+    C("members", "评委总数", "int", width=8), C("attending", "出席人数", "int", width=8),
+    C("yes", "赞成", "int", width=6), C("no", "反对", "int", width=6), C("abstain", "弃权", "int", width=6),
+    C("result", "评审结果", computed=True, width=16),
+)
+HOLIDAY_COLUMNS = (
+    C("date", "日期", "date", width=11), C("kind", "类型", choices="节假日类型", width=6),
+    C("name", "名称", width=14), C("scope", "范围", choices="节假日范围", width=6), C("source", "来源", width=50),
+)
+RULES_COLUMNS = (
+    C("target_title", "拟申报职称", choices="职称", width=13),
+    C("education", "学历", width=34, note="多个学历用顿号分隔；“及以上”表示该学历或更高"),
+    C("required_title", "现职称要求", choices="职称", width=13),
+    C("years", "年限", "int", width=6), C("source", "依据", width=36),
+)
+LOG_COLUMNS = (
+    C("at", "时间", "datetime", width=17), C("user", "操作人", width=12), C("action", "操作", width=12),
+    C("rows", "涉及行数", "int", width=8), C("detail", "说明", width=60),
+)
+
+
+def sheets(ce_years: range) -> tuple[Sheet, ...]:
+    """Every sheet of the master workbook, in order."""
+    return (
+        Sheet(README_SHEET, "readme", landscape=False),
+        Sheet(SETTINGS_SHEET, "settings", "tblSettings", SETTINGS_COLUMNS, "本年度评审的时间、费用、标准与联系方式"),
+        applicant_sheet(ce_years),
+        Sheet(REVIEW_SHEET, "reviews", "tblReviews", REVIEW_COLUMNS, "每次提交评审委员会审核及其结果"),
+        Sheet(PAYMENT_SHEET, "payments", "tblPayments", PAYMENT_COLUMNS, "评审费缴费记录"),
+        Sheet(EXPERT_SHEET, "experts", "tblExperts", EXPERT_COLUMNS, "评审委员会专家"),
+        Sheet(MEETING_SHEET, "meeting", "tblMeeting", MEETING_COLUMNS, "评审会投票"),
+        Sheet(HOLIDAY_SHEET, "holidays", "tblHolidays", HOLIDAY_COLUMNS, "补录的放假与调休上班日期"),
+        Sheet(RULES_SHEET, "rules", "tblRules", RULES_COLUMNS, "申报条件（学历、现职称、年限）"),
+        Sheet(LISTS_SHEET, "lists", landscape=False),
+        Sheet(DASHBOARD_SHEET, "dashboard"),
+        Sheet(LOG_SHEET, "log", "tblLog", LOG_COLUMNS, "操作日志"),
+    )
+
+
+def as_json(ce_years: range) -> dict:
+    """The schema as printed by ``zhicheng schema --json``."""
+    out = []
+    for sheet in sheets(ce_years):
+        out.append({"sheet": sheet.name, "key": sheet.key, "table": sheet.table,
+                    "columns": [{"header": c.header, "key": c.key, "type": c.kind, "computed": c.computed,
+                                 "list": c.choices, "width": c.width, "number_format": c.number_format}
+                                for c in sheet.columns]})
+    return {"sheets": out}
 
 
 def key_by_header(columns: tuple[Column, ...]) -> dict[str, str]:

@@ -379,7 +379,7 @@ def route_conflicts(entries: Iterable[RouteEntry]) -> list[tuple[object, Finding
         routes = {e.route for e in group}
         if len(routes) > 1:
             for e in group:
-                others = [str(o.ref) for o in group if o is not e]
+                others = [f"第{o.ref}行" if isinstance(o.ref, int) else str(o.ref) for o in group if o is not e]
                 out.append((e.ref, error(f"同一人{year}年以{'、'.join(sorted(routes))}两种方式申报{series}{level}职称"
                                          f"（另见：{'、'.join(others)}）", "三")))
     return out

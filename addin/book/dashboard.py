@@ -1,0 +1,94 @@
+"""The 统计 sheet: counts, fees, a chart and the to-do list, rebuilt on every refresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from . import schema
+from .evaluate import Evaluation
+from .workbook import HEADER_FILL, HEADER_FONT, _print_setup
+
+TITLE_FONT = Font(name="等线", bold=True, size=14)
+SECTION_FONT = Font(name="等线", bold=True, size=12)
+
+
+def dashboard_blocks(ev: Evaluation) -> list[tuple[str, list[str], list[list[object]]]]:
+    """The dashboard as (section title, header, rows): the same content for any writer."""
+    rows = ev.rows
+    by_status = Counter(r["status"] for r in rows)
+    by_specialty = Counter(r["specialty"] for r in rows)
+    by_level = Counter(r["level"] for r in rows)
+    by_verdict = Counter(r["eligibility"] or "未判定" for r in rows)
+    due = sum(r["fee_due"] for r in rows)
+    paid = sum(r["fee_paid"] for r in rows)
+    fee_rows = []
+    for level in ("高级", "中级", "初级"):
+        sel = [r for r in rows if r["level"] == level]
+        fee_rows.append([level, sum(1 for r in sel if r["fee_due"]), sum(r["fee_due"] for r in sel),
+                         sum(r["fee_paid"] for r in sel), sum(r["fee_due"] for r in sel) - sum(r["fee_paid"] for r in sel)])
+    fee_rows.append(["合计", sum(1 for r in rows if r["fee_due"]), due, paid, due - paid])
+    todo_rows = [[t.kind, t.app_id, t.name, t.due, t.detail] for t in
+                 sorted(ev.todos, key=lambda t: (t.due or dt.date.max, t.kind, t.app_id))]
+    return [
+        ("按状态", ["状态", "人数"], sorted([[k, v] for k, v in by_status.items()], key=lambda r: -r[1])),
+        ("按专业", ["专业", "人数"], [[k, v] for k, v in sorted(by_specialty.items())]),
+        ("按级别", ["级别", "人数"], [[k, by_level.get(k, 0)] for k in ("高级", "中级", "初级")] +
+         ([["未知", by_level["未知"]]] if by_level.get("未知") else [])),
+        ("资格审查", ["结论", "人数"], [[k, v] for k, v in sorted(by_verdict.items())]),
+        ("评审费（元）", ["级别", "应缴人数", "应缴", "已缴", "未缴"], fee_rows),
+        ("待办", ["事项", "申报编号", "姓名", "期限", "说明"], todo_rows or [["（无）", "", "", None, ""]]),
+    ]
+
+
+def write_dashboard(wb, ev: Evaluation, now: dt.datetime) -> None:
+    """Replace the 统计 sheet (at the same position) with fresh figures and a chart."""
+    name = schema.DASHBOARD_SHEET
+    index = wb.sheetnames.index(name) if name in wb.sheetnames else len(wb.sheetnames)
+    if name in wb.sheetnames:
+        wb.remove(wb[name])
+    ws = wb.create_sheet(name, index)
+    ws["A1"] = f"统计（{now:%Y-%m-%d %H:%M} 刷新，共{len(ev.rows)}份申报）"
+    ws["A1"].font = TITLE_FONT
+    for col, width in zip("ABCDE", (16, 12, 12, 12, 48)):
+        ws.column_dimensions[col].width = width
+    row = 3
+    chart_source = None
+    for title, header, rows in dashboard_blocks(ev):
+        ws.cell(row=row, column=1, value=title).font = SECTION_FONT
+        row += 1
+        for c, text in enumerate(header, start=1):
+            cell = ws.cell(row=row, column=c, value=text)
+            cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        first = row + 1
+        for values in rows:
+            row += 1
+            for c, value in enumerate(values, start=1):
+                cell = ws.cell(row=row, column=c, value=value)
+                if isinstance(value, (dt.date, dt.datetime)):
+                    cell.number_format = "yyyy-mm-dd"
+                elif isinstance(value, (int, float)) and c > 1:
+                    cell.number_format = "#,##0" if "元" in title else "0"
+                if c == 5:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if title == "按状态":
+            chart_source = (first - 1, row)
+        row += 2
+    if chart_source and chart_source[1] >= chart_source[0] + 1:
+        chart = BarChart()
+        chart.type = "col"
+        chart.title = "各状态人数"
+        chart.y_axis.title = "人数"
+        chart.legend = None
+        data = Reference(ws, min_col=2, min_row=chart_source[0], max_row=chart_source[1])
+        cats = Reference(ws, min_col=1, min_row=chart_source[0] + 1, max_row=chart_source[1])
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(cats)
+        chart.height, chart.width = 7, 14
+        ws.add_chart(chart, "G3")
+    _print_setup(ws, schema.Sheet(name, "dashboard"))
+    ws.print_area = f"A1:{get_column_letter(5)}{row}"

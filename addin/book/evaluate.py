@@ -1,0 +1,346 @@
+"""Apply every rule to a :class:`~addin.book.reader.Book`: the computed columns of the
+register, the findings of every sheet, and the figures of the dashboard.
+
+Pure with respect to files: this reads a Book and returns values; the writers (file
+or live Excel) put them in place. One bad row never stops the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from ..rules.base import Finding, RuleInputError, Severity, error, warning
+from ..rules.ce import ce_status
+from ..rules.dates import format_date, parse_date, parse_datetime
+from ..rules.documents import missing_documents, split_documents
+from ..rules.eligibility import Context, RouteEntry, assess, mandarin_ok, route_conflicts
+from ..rules.fees import defense, fee_due
+from ..rules.identity import check_id
+from ..rules.seniority import full_years
+from ..rules.settings import parse_number, validate_settings
+from ..rules.workflow import PASSED, RETURNED, Submission, SubmissionState, assess_submissions
+from . import schema
+from .reader import Book, RowData, TableData
+from .records import applicant_from_row
+
+ACCEPTED_STATUSES = ("已接收材料", "评审通过", "评审未通过")   # notice 四(四), 四(六)
+
+
+@dataclass
+class Todo:
+    kind: str
+    app_id: str
+    name: str
+    due: dt.date | None
+    detail: str
+
+
+@dataclass
+class Evaluation:
+    computed: dict[int, dict[str, object]] = field(default_factory=dict)   # register row -> key -> value
+    findings: list[Finding] = field(default_factory=list)
+    fingerprints: dict[str, str] = field(default_factory=dict)            # app id -> digest of computed values
+    todos: list[Todo] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)                        # per applicant summary for the dashboard
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == Severity.ERROR]
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _submissions(book: Book, known: set[str]) -> tuple[dict[str, list[Submission]], dict[str, dt.datetime], list[Finding]]:
+    """审核记录 by application id; the time each application was accepted."""
+    table = book.table("reviews")
+    out: dict[str, list[Submission]] = defaultdict(list)
+    accepted: dict[str, dt.datetime] = {}
+    findings: list[Finding] = []
+    for row in table.rows:
+        v = row.values_by_key
+        app_id = _text(v.get("app_id"))
+        if not app_id:
+            findings.append(table.locate(error("审核记录缺少申报编号"), row.number, "app_id"))
+            continue
+        if app_id not in known:
+            findings.append(table.locate(error(f"申报编号“{app_id}”不在申报人员表中"), row.number, "app_id"))
+            continue
+        submitted = parse_datetime(v.get("submitted_at"))
+        decided = parse_datetime(v.get("decided_at"))
+        result = _text(v.get("result"))
+        for key, parsed in (("submitted_at", submitted), ("decided_at", decided)):
+            if parsed.finding:
+                findings.append(table.locate(parsed.finding, row.number, key))
+        if submitted.value is None:
+            if not submitted.finding:
+                findings.append(table.locate(error("审核记录缺少提交时间"), row.number, "submitted_at"))
+            continue
+        if result not in ("", PASSED, RETURNED):
+            findings.append(table.locate(error(f"审核结果应为“通过”或“退回”，实为“{result}”"), row.number, "result"))
+            result = ""
+        if result and decided.value is None and not decided.finding:
+            findings.append(table.locate(warning("已有审核结果但缺少处理时间"), row.number, "decided_at"))
+        if decided.value and decided.value < submitted.value:
+            findings.append(table.locate(error("处理时间早于提交时间"), row.number, "decided_at"))
+        out[app_id].append(Submission(submitted.value, result, decided.value if result == RETURNED else None))
+        if result == PASSED and decided.value:
+            accepted[app_id] = decided.value
+    return out, accepted, findings
+
+
+def _payments(book: Book, known: set[str], accepted: dict[str, dt.datetime]) -> tuple[dict[str, float], list[Finding]]:
+    """缴费: amounts by application id, and the problems of each payment (四(六), 一(三))."""
+    table = book.table("payments")
+    s = book.settings
+    paid: dict[str, float] = defaultdict(float)
+    findings: list[Finding] = []
+    methods = set(book.catalog.lists.get("缴费方式", []))
+    for row in table.rows:
+        v = row.values_by_key
+        app_id = _text(v.get("app_id"))
+        amount = parse_number(v.get("amount"))
+        day = parse_date(v.get("paid_on"))
+        here = []
+        if not app_id:
+            here.append((error("缴费记录缺少申报编号"), "app_id"))
+        elif app_id not in known:
+            here.append((error(f"申报编号“{app_id}”不在申报人员表中"), "app_id"))
+        if amount.finding:
+            here.append((amount.finding, "amount"))
+        elif not amount.value:
+            here.append((error("缴费金额为空或为0"), "amount"))
+        if day.finding:
+            here.append((day.finding, "paid_on"))
+        elif day.value is None:
+            here.append((warning("缴费日期为空"), "paid_on"))
+        else:
+            if not s.payment_start <= day.value <= s.payment_end:
+                here.append((warning(f"缴费日期{day.value}不在缴费时间{s.payment_start}至{s.payment_end}内", "一(三)"), "paid_on"))
+            if app_id in accepted and day.value < accepted[app_id].date():
+                here.append((warning(f"缴费日期{day.value}早于“已接收材料”（{accepted[app_id].date()}）", "四(六)"), "paid_on"))
+        method = _text(v.get("method"))
+        if method and method not in methods:
+            here.append((warning(f"缴费方式应为{'或'.join(methods)}，实为“{method}”", "四(六)"), "method"))
+        findings += [table.locate(f, row.number, key) for f, key in here]
+        if app_id in known and amount.value:
+            paid[app_id] += amount.value
+    return paid, findings
+
+
+def _digest(values: dict[str, object]) -> dict[str, str]:
+    return {k: hashlib.sha1(repr(_cell_repr(v)).encode()).hexdigest()[:8] for k, v in values.items()}
+
+
+def _cell_repr(value: object) -> object:
+    """What a cell reads back as after a save (dates come back as datetimes, ints as ints)."""
+    if value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.replace(microsecond=0)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def encode_fingerprint(values: dict[str, object]) -> str:
+    return ";".join(f"{k}={h}" for k, h in sorted(_digest(values).items()))
+
+
+def decode_fingerprint(text: object) -> dict[str, str]:
+    out = {}
+    for part in str(text or "").split(";"):
+        if "=" in part:
+            k, h = part.split("=", 1)
+            out[k] = h
+    return out
+
+
+def evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None = None) -> Evaluation:
+    """Every rule on every row. ``previous`` maps application ids to the fingerprint
+    written by the last refresh, to notice hand edits in computed columns."""
+    ev = Evaluation()
+    s, catalog, cal = book.settings, book.catalog, book.calendar
+    ctx = Context(s, catalog)
+    table = book.table("applicants")
+    computed_keys = [c.key for c in schema.APPLICANT_COMPUTED]
+    settings_table = book.table("settings")
+    key_rows = {_text(r.values_by_key.get("key")): r.number for r in settings_table.rows}
+    for f in validate_settings(s):
+        ev.findings.append(f.at(sheet=settings_table.sheet, row=key_rows.get(f.column or "", 1),
+                                column=settings_table.letter("value")))
+    ev.findings += book.findings
+
+    ids = Counter(_text(r.values_by_key.get("app_id")) for r in table.rows)
+    known = {k for k in ids if k}
+    subs, accepted, found = _submissions(book, known)
+    ev.findings += found
+    paid, found = _payments(book, known, accepted)
+    ev.findings += found
+    route_entries = []
+    for row in table.rows:
+        row_findings, values, entry = _evaluate_row(book, ctx, table, row, ids, subs, accepted, paid, now)
+        ev.computed[row.number] = values
+        ev.findings += row_findings
+        if entry:
+            route_entries.append(entry)
+        app_id = _text(row.values_by_key.get("app_id"))
+        if app_id and previous and app_id in previous:
+            old = decode_fingerprint(previous[app_id])
+            current = _digest({k: row.values_by_key.get(k) for k in computed_keys if k in old})
+            for key, digest in current.items():
+                if old.get(key) != digest:
+                    col = next(c for c in schema.APPLICANT_COMPUTED if c.key == key)
+                    ev.findings.append(table.locate(warning(f"计算列“{col.header}”被手工修改，已按规则重新计算"),
+                                                    row.number, key))
+        ev.rows.append(_summary(row, values, book))
+        _todos(ev, row, values, s, now)
+    for ref, finding in route_conflicts(route_entries):
+        ev.findings.append(table.locate(finding, ref, "route"))
+        ev.computed[ref]["problems"] = _join(ev.computed[ref]["problems"], finding.message)
+    for row in table.rows:
+        app_id = _text(row.values_by_key.get("app_id"))
+        if app_id:
+            ev.fingerprints[app_id] = encode_fingerprint(ev.computed[row.number])
+    return ev
+
+
+def _join(text: object, message: str) -> str:
+    return f"{text}；{message}" if text else message
+
+
+def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids: Counter, subs, accepted, paid,
+                  now: dt.datetime):
+    s, catalog, cal = book.settings, book.catalog, book.calendar
+    findings: list[Finding] = []
+    v = row.values_by_key
+    applicant, parse_findings = applicant_from_row(row.values, sheet=table.sheet, row_number=row.number)
+    for f in parse_findings:
+        header = f.column or ""
+        findings.append(Finding(f"{header}：{f.message}", f.severity, f.clause, table.sheet, row.number,
+                                table.letter(header)))
+    out: dict[str, object] = {}
+    app_id = applicant.app_id
+
+    def note(finding: Finding, key: str | None = None) -> None:
+        findings.append(table.locate(finding, row.number, key))
+
+    if not app_id:
+        note(error("申报编号为空"), "app_id")
+    elif ids[app_id] > 1:
+        note(error(f"申报编号“{app_id}”重复"), "app_id")
+    # identity
+    parsed_id = check_id(v.get("id_number"))
+    if parsed_id.finding:
+        out["id_check"] = parsed_id.finding.message
+        note(parsed_id.finding, "id_number")
+    elif parsed_id.value is None:
+        out["id_check"] = "未填写"
+        note(error("身份证号为空"), "id_number")
+    else:
+        out["id_check"] = "正确"
+        birth = parse_date(v.get("birth_date")).value
+        if birth and birth != parsed_id.value.birth_date:
+            note(warning(f"出生日期{birth}与身份证号中的{parsed_id.value.birth_date}不一致"), "birth_date")
+        sex = _text(v.get("sex"))
+        if sex and sex != parsed_id.value.sex:
+            note(warning(f"性别“{sex}”与身份证号不一致"), "sex")
+    # seniority (四(二))
+    cutoff = s.seniority_cutoff
+    out["years_in_title"] = full_years(applicant.current_title_date, cutoff) if applicant.current_title_date else None
+    out["years_of_work"] = full_years(applicant.work_start, cutoff) if applicant.work_start else None
+    # eligibility and continuing education
+    verdict = assess(ctx, applicant)
+    out["eligibility"] = ("待核：" + "；".join(f.message for f in findings if f.severity == Severity.ERROR)
+                          if parse_findings else str(verdict))
+    if verdict.status == "不符合":
+        note(warning(f"资格审查{verdict}"), "eligibility")
+    out["ce_status"] = str(ce_status(applicant.ce_hours, s, exempt=applicant.ce_exempt,
+                                     private_first_time=applicant.private_first_time))
+    out["mandarin_check"] = _mandarin(applicant, s, catalog)
+    # submissions (一(一), 四(一)1)
+    state: SubmissionState = assess_submissions(subs.get(app_id, []), s, as_of=now, calendar=cal)
+    out["submissions"] = state.count or None
+    out["review_state"] = str(state)
+    out["resubmit_deadline"] = state.deadline
+    for f in state.findings:
+        note(Finding(f.message, Severity.WARNING, f.clause), "status")
+    # fee (四(六)) and defence (四(五))
+    status = _text(v.get("status"))
+    is_accepted = status in ACCEPTED_STATUSES or app_id in accepted
+    due = fee_due(applicant.target_title, catalog, s).value if is_accepted else None
+    got = paid.get(app_id, 0.0)
+    out["fee_due"] = due
+    out["fee_paid"] = got or None
+    out["fee_balance"] = (due - got) if due is not None else (-got if got else None)
+    if got and not is_accepted:
+        note(warning("尚未“已接收材料”已有缴费记录", "四(六)"), "fee_paid")
+    if due is not None and got > due:
+        note(warning(f"多缴{got - due:g}元", "四(六)"), "fee_balance")
+    elif due is not None and 0 < got < due:
+        note(warning(f"只缴了{got:g}元，还差{due - got:g}元", "四(六)"), "fee_balance")
+    elif due is not None and not got and now.date() > s.payment_end:
+        note(warning(f"缴费时间已过仍未缴费{due}元", "一(三)"), "fee_balance")
+    out["defense"] = defense(applicant.target_title, catalog, s).value or None
+    # unit publicity (四(二))
+    start = parse_date(v.get("unit_publicity_start")).value
+    out["unit_publicity_end"] = None
+    if start:
+        try:
+            out["unit_publicity_end"] = cal.publicity_end(start, s.unit_publicity_workdays)
+        except RuleInputError as exc:
+            note(error(str(exc), "四(二)"), "unit_publicity_start")
+    out["missing_documents"] = "、".join(missing_documents(applicant, split_documents(v.get("documents")), s, catalog)) or None
+    out["problems"] = "；".join(dict.fromkeys(f.message for f in findings if f.severity != Severity.INFO)) or None
+    out["blind_code"] = v.get("blind_code")
+    level = catalog.level_of(applicant.target_title).value
+    entry = None
+    if row.number and level:
+        entry = RouteEntry(row.number, parsed_id.value.number if parsed_id.value else "", applicant.series, level,
+                           applicant.route, s.campaign_year)
+    return findings, out, entry
+
+
+def _mandarin(a, s, catalog) -> str:
+    """普通话 column: 达标 / 未达标 / 须提供 / 不要求 (notice 四(一)7)."""
+    if a.employer_type not in s.mandarin_employer_types:
+        return "不要求"
+    level = catalog.pick("普通话等级", a.mandarin).value
+    if not level:
+        return "须提供"
+    return "达标" if mandarin_ok(level, s, catalog) else "未达标"
+
+
+def _summary(row: RowData, values: dict, book: Book) -> dict:
+    v = row.values_by_key
+    level = book.catalog.level_of(v.get("target_title")).value or "未知"
+    return {"app_id": _text(v.get("app_id")), "name": _text(v.get("name")), "status": _text(v.get("status")) or "未填",
+            "specialty": _text(v.get("specialty")) or "未填", "level": level,
+            "eligibility": str(values.get("eligibility") or "").split("：")[0],
+            "fee_due": values.get("fee_due") or 0, "fee_paid": values.get("fee_paid") or 0}
+
+
+def _todos(ev: Evaluation, row: RowData, values: dict, s, now: dt.datetime) -> None:
+    today = now.date()
+    app_id, name = _text(row.values_by_key.get("app_id")), _text(row.values_by_key.get("name"))
+    deadline = values.get("resubmit_deadline")
+    if deadline and 0 <= (deadline - today).days <= s.resubmit_days:
+        ev.todos.append(Todo("待补正", app_id, name, deadline, f"退回后须在{format_date(deadline)}前补正提交"))
+    balance = values.get("fee_balance")
+    if values.get("fee_due") and balance and balance > 0 and (s.payment_end - today).days <= s.resubmit_days:
+        ev.todos.append(Todo("未缴费", app_id, name, s.payment_end, f"尚欠{balance:g}元，缴费截止{format_date(s.payment_end)}"))
+    end = values.get("unit_publicity_end")
+    if end and 0 <= (end - today).days <= s.resubmit_days + 1:
+        ev.todos.append(Todo("公示将结束", app_id, name, end, f"单位公示{format_date(end)}结束，请收取公示结果"))
+    if str(values.get("eligibility") or "").startswith("待核"):
+        ev.todos.append(Todo("待核", app_id, name, None, str(values["eligibility"])))

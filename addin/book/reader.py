@@ -1,0 +1,174 @@
+"""Reading a master workbook into typed records that remember sheet and row.
+
+The reader works on plain values (a list of rows per sheet), so the same code serves
+the file adapter (openpyxl) and the live Excel adapter (xlwings). Problems become
+findings located at ``sheet!<column letter><row>``; nothing here raises on bad data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from openpyxl.utils import get_column_letter
+
+from .. import data
+from ..rules.base import Finding, error, warning
+from ..rules.calendar import AksuCalendar, read_day_rules
+from ..rules.catalog import Catalog, build_catalog, clean_word
+from ..rules.settings import Settings
+from . import schema
+from .schema import CE_HEADER, Sheet
+
+
+@dataclass
+class RowData:
+    number: int                                   # row number in the sheet
+    values: dict[str, object]                     # by header as found in the sheet
+    values_by_key: dict[str, object]              # by schema key (known columns only)
+
+
+@dataclass
+class TableData:
+    sheet: str
+    headers: list[str] = field(default_factory=list)
+    letters: dict[str, str] = field(default_factory=dict)    # key or header -> column letter
+    rows: list[RowData] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    present: bool = True
+
+    def letter(self, key_or_header: str) -> str | None:
+        return self.letters.get(key_or_header)
+
+    def locate(self, finding: Finding, row: int, key_or_header: str | None = None) -> Finding:
+        letter = self.letter(key_or_header) if key_or_header else None
+        return finding.at(sheet=self.sheet, row=row, column=letter)
+
+
+def read_table(sheet: Sheet, rows: Sequence[Sequence[object]] | None) -> TableData:
+    """A data sheet's rows by header (row 1), skipping blank rows."""
+    table = TableData(sheet.name)
+    if rows is None:
+        table.present = False
+        table.findings.append(error(f"缺少工作表“{sheet.name}”").at(sheet=sheet.name))
+        return table
+    if not rows:
+        return table
+    by_header = {clean_word(c.header): c for c in sheet.columns}
+    by_key = {c.key: c for c in sheet.columns}
+    header_row = list(rows[0])
+    keys: list[str | None] = []
+    for i, raw in enumerate(header_row):
+        header = "" if raw is None else str(raw).strip()
+        table.headers.append(header)
+        word = clean_word(header)
+        column = by_header.get(word) or by_key.get(word)
+        key = column.key if column else None
+        if key is None and sheet.key == "applicants":
+            match = CE_HEADER.match(word)
+            if match:
+                kind = "public" if match["kind"] == "公需课" else "professional"
+                key = f"ce_{kind}_{match['year']}"
+        keys.append(key)
+        if header:
+            letter = get_column_letter(i + 1)
+            table.letters.setdefault(header, letter)
+            if key:
+                table.letters.setdefault(key, letter)
+    for column in sheet.columns:
+        if column.key not in table.letters:
+            severity = warning if column.computed else error
+            table.findings.append(severity(f"缺少列“{column.header}”").at(sheet=sheet.name, row=1))
+    for offset, raw_row in enumerate(rows[1:], start=2):
+        if raw_row is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in raw_row):
+            continue
+        values: dict[str, object] = {}
+        by_key_values: dict[str, object] = {}
+        for i, value in enumerate(raw_row):
+            if i >= len(table.headers) or not table.headers[i]:
+                continue
+            values[table.headers[i]] = value
+            if keys[i]:
+                by_key_values[keys[i]] = value
+        table.rows.append(RowData(offset, values, by_key_values))
+    return table
+
+
+@dataclass
+class Book:
+    """Everything a check or refresh needs, typed, with the findings met on the way."""
+
+    settings: Settings
+    catalog: Catalog
+    calendar: AksuCalendar
+    tables: dict[str, TableData]
+    findings: list[Finding]
+    ce_years: range
+    sheet_names: list[str] = field(default_factory=list)
+
+    def table(self, key: str) -> TableData:
+        return self.tables[key]
+
+
+def _settings(table: TableData) -> tuple[Settings, list[Finding]]:
+    values: dict[str, object] = {}
+    where: dict[str, int] = {}
+    for row in table.rows:
+        key = clean_word(row.values_by_key.get("key"))
+        if key:
+            values[key] = row.values_by_key.get("value")
+            where[key] = row.number
+    settings, findings = Settings.from_values(values, fallback=data.default_settings())
+    located = []
+    for f in findings:
+        key = f.column or ""
+        located.append(f.at(sheet=table.sheet, row=where.get(key, 1), column=table.letter("value") or "B")
+                       if key in where else
+                       Finding(f"缺少参数“{key}”（{f.message}）", f.severity, f.clause, table.sheet, None, None))
+    return settings, located
+
+
+def book_from_values(sheets: Mapping[str, Sequence[Sequence[object]]]) -> Book:
+    """Build a :class:`Book` from ``{sheet name: rows of values}``."""
+    findings: list[Finding] = []
+    settings_spec = next(s for s in schema.sheets(range(0)) if s.key == "settings")
+    settings_table = read_table(settings_spec, sheets.get(settings_spec.name))
+    findings += settings_table.findings
+    settings, problems = _settings(settings_table)
+    findings += problems
+    tables = {"settings": settings_table}
+    for spec in schema.sheets(settings.ce_years):
+        if spec.table and spec.key != "settings":
+            tables[spec.key] = read_table(spec, sheets.get(spec.name))
+            findings += tables[spec.key].findings
+    # the eligibility table and the holiday sheet
+    rules = tables["rules"]
+    catalog, rule_findings = build_catalog(data.rows("titles"), data.rows("education"), data.rows("lists"),
+                                           [r.values_by_key for r in rules.rows])
+    findings += [f.at(sheet=rules.sheet, row=rules.rows[f.row - 1].number) for f in rule_findings]
+    if not rules.rows:
+        catalog = data.default_catalog()
+        findings.append(warning("评审条件表为空，暂按内置的默认评审条件计算").at(sheet=rules.sheet))
+    holidays = tables["holidays"]
+    day_rules, day_findings = read_day_rules([r.values_by_key for r in holidays.rows])
+    findings += [f.at(sheet=holidays.sheet, row=holidays.rows[f.row - 1].number, column=holidays.letter("date"))
+                 for f in day_findings]
+    calendar = data.calendar(tuple(day_rules))
+    return Book(settings, catalog, calendar, tables, findings, settings.ce_years, list(sheets))
+
+
+def workbook_values(wb) -> dict[str, list[tuple]]:
+    """Plain values of every worksheet of an openpyxl workbook."""
+    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
+
+
+def read_book(path: Path) -> Book:
+    """Read a workbook file (read-only) into a :class:`Book`."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        return book_from_values(workbook_values(wb))
+    finally:
+        wb.close()
