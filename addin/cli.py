@@ -158,6 +158,37 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .book.importer import import_export
+    from .book.safe_write import WriteRefused
+
+    path, export = Path(args.path), Path(args.export)
+    for p in (path, export):
+        if not p.exists():
+            _err(f"找不到文件：{p}")
+            return EXIT_REFUSED
+    try:
+        report = import_export(path, export, overwrite=args.overwrite,
+                               alias_file=Path(args.aliases) if args.aliases else None)
+    except WriteRefused as exc:
+        _err(f"未导入：{exc}")
+        return EXIT_REFUSED
+    print(f"新增{len(report.added)}行，补填空白{report.filled}格，覆盖{report.updated}格，冲突{len(report.conflicts)}处。")
+    for line in report.added:
+        print(f"  新增 {line}")
+    for line in report.conflicts:
+        print(f"  冲突 {line}")
+    for line in report.skipped:
+        print(f"  跳过 {line}")
+    if report.unmapped:
+        print("未识别的列（未导入）：" + "、".join(report.unmapped))
+    if report.conflicts and not args.overwrite:
+        print("冲突处保留了台账原值；确认以导出文件为准时加 --overwrite。")
+    if report.added or report.filled or report.updated:
+        print(f"请运行 zhicheng refresh {path} 更新计算列。")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zhicheng", description="职称评审台账：阿克苏地区交通运输局职称评审工具（命令行版）")
@@ -198,6 +229,15 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("path", help="台账文件")
     ref.add_argument("--as-of", help="按指定时间判断期限（默认现在），如 2024-09-05 10:00")
     ref.set_defaults(handler=_cmd_refresh)
+
+    imp = sub.add_parser("import", help="导入平台导出的申报人员名单",
+                         description="把新疆专业技术人员管理平台导出的名单（.xlsx 或 .csv）合并到申报人员表："
+                                     "按身份证号＋系列＋拟申报职称匹配，新人新增一行，已有的人只补填空白单元格，不同之处列为冲突。")
+    imp.add_argument("path", help="台账文件")
+    imp.add_argument("export", help="平台导出的 .xlsx 或 .csv 文件")
+    imp.add_argument("--overwrite", action="store_true", help="冲突时以导出文件为准")
+    imp.add_argument("--aliases", help="补充的列名对应表（CSV：导出列名,台账列名）")
+    imp.set_defaults(handler=_cmd_import)
     return parser
 
 

@@ -10,8 +10,20 @@ import pytest
 from addin.cli import main
 
 
-def test_demo_prints_a_worked_example_of_every_rule(capsys):
-    assert main(["demo"]) == 0
+def test_demo_refreshes_a_copy_of_the_sample_and_summarises(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    book = tmp_path / "职称评审台账-示例-2024.xlsx"
+    assert book.exists() and str(book.resolve()) in out
+    assert re.search(r"申报\d+份：不符合\d+份，待核\d+份，符合\d+份", out)
+    assert "评审费：应缴" in out and "参数!B11" in out
+    from openpyxl import load_workbook
+    wb = load_workbook(book)
+    assert [r[2] for r in wb["日志"].iter_rows(values_only=True)][-1] == "刷新计算"
+
+
+def test_demo_rules_prints_a_worked_example_of_every_rule(capsys):
+    assert main(["demo", "--rules"]) == 0
     out = capsys.readouterr().out
     for heading in ("日期读取", "阿克苏工作日", "身份证号", "评审费", "资历", "继续教育", "提交审核", "申报资格", "一种申报方式"):
         assert heading in out

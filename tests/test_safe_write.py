@@ -28,7 +28,7 @@ from openpyxl.worksheet.table import Table
 
 from addin.book import safe_write
 from addin.book.safe_write import (TEMP_PREFIX, WriteRefused, check_writable, foreign_parts,
-                                   lock_file, safe_save)
+                                   lock_file, safe_save, snapshot)
 
 REPO = Path(__file__).resolve().parents[1]
 APPLICANTS = "申报人员"
@@ -131,12 +131,13 @@ def inject(path: Path, *, sheet: int = 1, rels: list[tuple[str, str]] = (), elem
         entries[rels_name] = rels_xml.encode()
     if element:
         xml = entries[sheet_name].decode()
-        snippet = element.format(*ids).replace("<r:", "<").replace(' r:id=', f' xmlns:r="{R_NS}" r:id=')
-        # schema order: drawing < legacyDrawing < legacyDrawingHF < picture < ... < tableParts
-        for anchor in ("<legacyDrawing ", "<tableParts", "<extLst", "</worksheet>"):
-            if anchor in xml and not (anchor == "<legacyDrawing " and "<drawing" not in snippet):
-                xml = xml.replace(anchor, snippet + anchor, 1)
-                break
+        snippet = element.format(*ids).replace(" r:id=", f' xmlns:r="{R_NS}" r:id=')
+        # schema order: ... drawing, legacyDrawing, legacyDrawingHF, picture, ..., tableParts, extLst
+        before = ("<legacyDrawing ", "<tableParts", "<extLst", "</worksheet>")
+        if not snippet.startswith("<drawing"):
+            before = before[1:]
+        anchor = next(a for a in before if a in xml)
+        xml = xml.replace(anchor, snippet + anchor, 1)
         entries[sheet_name] = xml.encode()
     types = entries["[Content_Types].xml"].decode()
     for ext, ctype in (defaults or {}).items():
@@ -429,11 +430,30 @@ def test_change_by_someone_else_during_save_is_refused(book):
         wb[APPLICANTS]["B3"] = "同事的修改"
         wb.save(book)
 
+    old = book.read_bytes()
     with pytest.raises(WriteRefused, match="被其他程序或其他人修改"):
         safe_save(book, save)
     wb = openpyxl.load_workbook(book)
     assert wb[APPLICANTS]["B3"].value == "同事的修改" and wb[APPLICANTS]["B2"].value != "我的修改"
     assert temp_leftovers(book.parent) == []
+    # the version from before the colleague's save exists nowhere else: its backup is kept
+    assert [p.read_bytes() for p in backups(book.parent / "备份")] == [old]
+
+
+def test_change_between_load_and_save_is_refused(book):
+    state = snapshot(book)
+    wb = openpyxl.load_workbook(book)              # the caller loads first (as refresh does)
+    wb[APPLICANTS]["B2"] = "我的修改"
+    time.sleep(0.01)
+    other = openpyxl.load_workbook(book)           # a colleague saves meanwhile
+    other[APPLICANTS]["B3"] = "同事的修改"
+    other.save(book)
+    theirs = book.read_bytes()
+    with pytest.raises(WriteRefused, match="被其他程序或其他人修改"):
+        safe_save(book, wb.save, unchanged_since=state)
+    assert_untouched(book, theirs)
+    safe_save(book, wb.save, unchanged_since=snapshot(book))   # an up-to-date state passes
+    assert openpyxl.load_workbook(book)[APPLICANTS]["B2"].value == "我的修改"
 
 
 def test_macros_must_survive(tmp_path):
@@ -509,6 +529,7 @@ def test_chart_on_data_sheet_is_foreign(book):
 def test_chart_on_own_sheet_is_ours(book):
     add_chart(book, DASHBOARD)
     assert foreign_parts(book) == []
+    assert foreign_parts(book, own_sheets="统计") == []
     assert foreign_parts(book, own_sheets=()) == ["“统计”工作表中有图表"]
     assert safe_save(book, editing_save(book)) is not None
     assert openpyxl.load_workbook(book)[APPLICANTS]["B2"].value == "已修改"
@@ -529,20 +550,11 @@ def test_openpyxl_really_loses_shapes(book, tmp_path):
     """Why the refusal matters: an openpyxl round trip drops the text box."""
     add_drawing(book, SHAPE_ANCHOR)
     resaved = tmp_path / "resaved.xlsx"
-    with pytest.warns(UserWarning) if False else _no_check():
-        openpyxl.load_workbook(book).save(resaved)
+    openpyxl.load_workbook(book).save(resaved)
     with zipfile.ZipFile(resaved) as zf:
         assert not any("请于8月30日前提交" in zf.read(n).decode("utf-8", "replace")
                        for n in zf.namelist() if n.endswith(".xml"))
     assert foreign_parts(resaved) == []
-
-
-class _no_check:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def test_slicer_is_reported_once_not_as_its_fallback_shape(book):
@@ -595,6 +607,23 @@ def test_legacy_form_control_is_foreign_but_comment_vml_is_not(book):
     assert foreign_parts(book) == ["“申报人员”工作表中有表单控件（按钮、复选框、下拉框等）"]
 
 
+def test_background_picture_is_foreign(book):
+    inject(book, rels=[(REL + "image", "../media/image1.png")], element='<picture r:id="{0}"/>',
+           parts={"xl/media/image1.png": png_bytes()}, defaults={"png": "image/png"})
+    openpyxl.load_workbook(book)
+    assert foreign_parts(book) == ["“申报人员”工作表中有工作表背景图片"]
+
+
+@pytest.mark.parametrize("part, label", [
+    ("xl/richData/rdrichvalue.xml", "工作簿中有嵌入单元格的图片"),
+    ("xl/connections.xml", "工作簿中有外部数据连接或查询（Power Query）"),
+    ("xl/model/item.data", "工作簿中有数据模型（Power Pivot）"),
+])
+def test_workbook_level_parts_are_foreign(book, part, label):
+    inject(book, parts={part: b"<x/>"})
+    assert foreign_parts(book) == [label]
+
+
 def test_chartsheet_is_foreign(book):
     wb = openpyxl.load_workbook(book)
     cs = wb.create_chartsheet("人数图")
@@ -631,8 +660,8 @@ def test_comments_validation_formats_tables_names_are_not_foreign(book):
 
 
 def test_several_parts_are_all_listed(book):
+    add_chart(book, DASHBOARD)        # ours: not listed (added first: openpyxl would drop the picture)
     add_picture(book)
-    add_chart(book, DASHBOARD)        # ours: not listed
     wb_parts = foreign_parts(book)
     assert wb_parts == ["“申报人员”工作表中有图片"]
     inject(book, sheet=2, rels=[(REL + "pivotTable", "../pivotTables/pivotTable1.xml")],

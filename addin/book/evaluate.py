@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from ..rules.base import Finding, RuleInputError, Severity, error, warning
+from ..rules.catalog import clean_word
 from ..rules.ce import ce_status
 from ..rules.dates import format_date, parse_date, parse_datetime
 from ..rules.documents import missing_documents, split_documents
@@ -235,6 +236,7 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
     def note(finding: Finding, key: str | None = None) -> None:
         findings.append(table.locate(finding, row.number, key))
 
+    findings += _check_choices(book, table, row)
     if not app_id:
         note(error("申报编号为空"), "app_id")
     elif ids[app_id] > 1:
@@ -309,6 +311,27 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
         entry = RouteEntry(row.number, parsed_id.value.number if parsed_id.value else "", applicant.series, level,
                            applicant.route, s.campaign_year)
     return findings, out, entry
+
+
+_EXCEL_ERRORS = ("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!")
+
+
+def _check_choices(book: Book, table: TableData, row: RowData) -> list[Finding]:
+    """Input cells holding an Excel error value, or a word that is not in its drop-down list."""
+    out = []
+    for column in schema.APPLICANT_INPUTS + schema.APPLICANT_INPUTS_2:
+        raw = row.values_by_key.get(column.key)
+        text = _text(raw)
+        if not text:
+            continue
+        if text.upper() in _EXCEL_ERRORS and column.kind not in ("date", "datetime", "bool", "year", "number", "id"):
+            out.append(table.locate(error(f"{column.header}：单元格显示错误值{text}"), row.number, column.key))
+        elif column.choices and column.kind == "text":
+            options = book.choices.get(column.choices, set())
+            if options and clean_word(text) not in options:
+                shown = text if len(text) <= 20 else text[:20] + "…"
+                out.append(table.locate(warning(f"{column.header}“{shown}”不在下拉列表中"), row.number, column.key))
+    return out
 
 
 def _mandarin(a, s, catalog) -> str:

@@ -106,6 +106,7 @@ class Book:
     findings: list[Finding]
     ce_years: range
     sheet_names: list[str] = field(default_factory=list)
+    choices: dict[str, set[str]] = field(default_factory=dict)    # drop-down lists of 字典, for membership checks
 
     def table(self, key: str) -> TableData:
         return self.tables[key]
@@ -155,7 +156,24 @@ def book_from_values(sheets: Mapping[str, Sequence[Sequence[object]]]) -> Book:
     findings += [f.at(sheet=holidays.sheet, row=holidays.rows[f.row - 1].number, column=holidays.letter("date"))
                  for f in day_findings]
     calendar = data.calendar(tuple(day_rules))
-    return Book(settings, catalog, calendar, tables, findings, settings.ce_years, list(sheets))
+    choices = {name: set(values) for name, values in catalog.lists.items()}
+    choices["职称"] = set(catalog.titles) | set(catalog.title_aliases)
+    choices["学历"] = set(catalog.education) | set(catalog.education_aliases)
+    for name, values in _dictionary(sheets.get(schema.LISTS_SHEET)).items():
+        choices.setdefault(name, set()).update(values)
+    return Book(settings, catalog, calendar, tables, findings, settings.ce_years, list(sheets), choices)
+
+
+def _dictionary(rows: Sequence[Sequence[object]] | None) -> dict[str, list[str]]:
+    """The 字典 sheet: one list per column, its name in row 1 (staff may add options)."""
+    if not rows:
+        return {}
+    out: dict[str, list[str]] = {}
+    for i, name in enumerate(rows[0]):
+        if name in (None, ""):
+            continue
+        out[clean_word(name)] = [clean_word(r[i]) for r in rows[1:] if i < len(r) and clean_word(r[i])]
+    return out
 
 
 def workbook_values(wb) -> dict[str, list[tuple]]:

@@ -46,7 +46,7 @@ from typing import Callable, Iterable
 from xml.etree import ElementTree as ET
 
 __all__ = ["WriteRefused", "lock_file", "foreign_parts", "check_writable", "safe_save",
-           "BACKUP_DIR_NAME", "TEMP_PREFIX"]
+           "snapshot", "BACKUP_DIR_NAME", "TEMP_PREFIX"]
 
 BACKUP_DIR_NAME = "备份"
 TEMP_PREFIX = ".~zhicheng-"
@@ -339,7 +339,7 @@ def foreign_parts(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS) -> list
     Raises :class:`WriteRefused` when the file is not a valid .xlsx/.xlsm package.
     """
     path = Path(path)
-    own = set(own_sheets)
+    own = {own_sheets} if isinstance(own_sheets, str) else set(own_sheets)
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
@@ -363,10 +363,12 @@ def foreign_parts(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS) -> list
             if message not in messages:
                 messages.append(message)
 
-        sheets = wb_root.find("main:sheets", _NS)
-        for sheet in (sheets if sheets is not None else []):
+        # by local names, so that Strict OOXML files are read too
+        sheets = [s for child in wb_root if _local(child.tag) == "sheets"
+                  for s in child if _local(s.tag) == "sheet"]
+        for sheet in sheets:
             name = sheet.get("name", "")
-            rid = sheet.get(f"{{{_NS['r']}}}id", "")
+            rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), "")
             rtype, target = targets.get(rid, ("", ""))
             if rtype == "chartsheet":
                 add(f"“{name}”是图表工作表（整张工作表是一个图表）", CHART)
@@ -480,8 +482,11 @@ def _remove_quietly(path: Path | None) -> None:
 
 
 def _new_file_mode() -> int:
+    """What a plain open() would give a new file (mkstemp makes it 0o600)."""
     if os.name == "nt":
         return stat.S_IREAD | stat.S_IWRITE
+    # reading the umask means setting it; it is restored at once (not thread-safe in
+    # theory, harmless here: the product saves from one thread)
     mask = os.umask(0)
     os.umask(mask)
     return 0o666 & ~mask
@@ -557,10 +562,17 @@ def _verify_output(tmp: Path, original: Path | None) -> None:
 
 def _signature(path: Path) -> tuple[int, int, int] | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except FileNotFoundError:
         return None
     return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def snapshot(path: Path) -> tuple[int, int, int] | None:
+    """The workbook's state (size, modification time, file id) for ``safe_save(...,
+    unchanged_since=...)``: take it just before loading the workbook, so that a save by
+    someone else between the load and the write is detected instead of overwritten."""
+    return _signature(Path(os.path.realpath(path)))
 
 
 def _replace(tmp: Path, target: Path) -> None:
@@ -578,14 +590,23 @@ def _replace(tmp: Path, target: Path) -> None:
                 f"占用，或没有修改权限。请关闭占用它的程序后重试。原工作簿未作任何改动。") from None
 
 
+def _changed_meanwhile(path: Path) -> WriteRefused:
+    return WriteRefused(f"工作簿“{path.name}”在本程序读取之后被其他程序或其他人修改了，"
+                        f"为避免覆盖他们的修改，已放弃写入，工作簿保持他们保存的内容。请重新操作。")
+
+
 def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 10,
               backup_dir: Path | None = None, own_sheets: Iterable[str] = OWN_SHEETS,
-              check_foreign: bool = True) -> Path | None:
+              check_foreign: bool = True,
+              unchanged_since: tuple[int, int, int] | None = None) -> Path | None:
     """Replace the workbook at ``path`` with what ``save(tmp)`` writes to ``tmp``.
 
     ``save`` receives a temporary path in the workbook's folder (same suffix) and must
     write the complete new workbook there (e.g. ``wb.save(tmp)``; load .xlsm files with
-    ``keep_vba=True``). Returns the backup of the previous version, or None when the
+    ``keep_vba=True``). A change to the workbook by anyone else while ``save`` runs is
+    refused; when the workbook was loaded before calling this, pass
+    ``unchanged_since=snapshot(path)`` taken before the load to cover that time too.
+    Returns the backup of the previous version, or None when the
     workbook did not exist yet. Raises :class:`WriteRefused` (Chinese message) when the
     write is refused; any exception leaves the original untouched.
     """
@@ -600,8 +621,12 @@ def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 1
     if exists:
         check_writable(path, own_sheets=own_sheets, check_foreign=check_foreign)
         before = _signature(target)
+        if unchanged_since is not None and before != tuple(unchanged_since):
+            raise _changed_meanwhile(path)
         mode = stat.S_IMODE(target.stat().st_mode)
     else:
+        if unchanged_since is not None:     # it existed when loaded: deleted or moved since
+            raise _changed_meanwhile(path)
         _check_folder(folder)
         _check_lock(path)
         before = None
@@ -623,15 +648,16 @@ def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 1
         os.chmod(tmp, mode)
         _check_lock(path)
         if _signature(target) != before:
-            raise WriteRefused(f"工作簿“{path.name}”在写入期间被其他程序或其他人修改了，"
-                               f"为避免覆盖他们的修改，已放弃写入。请重新操作。")
+            raise _changed_meanwhile(path)
         _replace(tmp, target)
         tmp = None
     except BaseException:
         _remove_quietly(tmp)
         # the original is untouched, so the copy just made is redundant: drop it rather
-        # than let failed attempts rotate real history out of the backup folder
-        _remove_quietly(backup)
+        # than let failed attempts rotate real history out of the backup folder (unless
+        # someone else changed the workbook meanwhile: then it is the only copy left)
+        if backup is not None and _signature(target) == before:
+            _remove_quietly(backup)
         raise
     _fsync_dir(folder)
     if backup is not None:

@@ -1,0 +1,179 @@
+"""``zhicheng import``: merge an applicant list exported from the provincial platform
+into 申报人员.
+
+Headers vary between exports; they are mapped to the register's headers through the
+alias table (``addin/data/import-aliases.csv``, editable). Rows are matched by ID
+number + series + target title. New rows are added; for an existing row a register
+cell is filled only when it is empty (``overwrite`` replaces differing values);
+differences are listed as conflicts. The write goes through the safe writer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from .. import data
+from ..rules.catalog import clean_word
+from ..rules.identity import normalise_id
+from . import schema
+from .reader import book_from_values
+from .refresh import _extend_table, append_log, current_user
+from .safe_write import WriteRefused, check_writable, safe_save
+from .workbook import COMPUTED_FILL
+
+MATCH_KEYS = ("id_number", "series", "target_title")
+
+
+@dataclass
+class ImportReport:
+    added: list[str] = field(default_factory=list)            # application ids of new rows
+    filled: int = 0                                            # empty register cells filled
+    updated: int = 0                                           # differing cells replaced (overwrite)
+    conflicts: list[str] = field(default_factory=list)         # differences left as they were
+    skipped: list[str] = field(default_factory=list)           # export rows that could not be used
+    unmapped: list[str] = field(default_factory=list)          # export headers not understood
+
+
+def aliases(extra: Path | None = None) -> dict[str, str]:
+    table = {clean_word(r["alias"]): clean_word(r["header"]) for r in data.rows("import-aliases")}
+    if extra:
+        for _, r in pd.read_csv(extra, dtype=str).fillna("").iterrows():
+            table[clean_word(r.iloc[0])] = clean_word(r.iloc[1])
+    return table
+
+
+def read_export(path: Path) -> pd.DataFrame:
+    """The export as text/date cells (ID numbers never become floats)."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                return pd.read_csv(path, dtype=str, encoding=encoding).fillna("")
+            except UnicodeDecodeError:
+                continue
+        raise WriteRefused(f"无法识别“{path.name}”的文字编码（应为 UTF-8 或 GBK）")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        frame = pd.read_excel(path, dtype=object, engine="openpyxl")
+        return frame.astype(object).where(frame.notna(), "")
+    raise WriteRefused(f"“{path.name}”不是 .xlsx 或 .csv 文件")
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _same(a: object, b: object) -> bool:
+    def norm(v):
+        if isinstance(v, dt.datetime):
+            v = v.date()
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        return clean_word(v) if not isinstance(v, dt.date) else v
+    return norm(a) == norm(b)
+
+
+def _match_key(values: dict) -> tuple:
+    return (normalise_id(values.get("id_number")), clean_word(values.get("series")), clean_word(values.get("target_title")))
+
+
+def import_export(book_path: Path, export_path: Path, *, overwrite: bool = False, alias_file: Path | None = None,
+                  user: str | None = None, now: dt.datetime | None = None) -> ImportReport:
+    book_path = Path(book_path)
+    check_writable(book_path)
+    frame = read_export(export_path)
+    report = ImportReport()
+    wb = load_workbook(book_path, keep_vba=book_path.suffix.lower() == ".xlsm")
+    ws = wb[schema.APPLICANT_SHEET]
+    book = book_from_values({w.title: list(w.iter_rows(values_only=True)) for w in wb.worksheets
+                             if w.title in (schema.SETTINGS_SHEET, schema.APPLICANT_SHEET)})
+    year = book.settings.campaign_year
+    spec = schema.applicant_sheet(book.ce_years)
+    table = book.table("applicants")
+    inputs = {c.key: c for c in spec.inputs}
+    key_by_letter = {letter: key for key, letter in table.letters.items() if key in inputs}
+    header_to_key = {clean_word(h): key_by_letter[table.letters[h]] for h in table.headers
+                     if h and table.letters.get(h) in key_by_letter}
+    alias = aliases(alias_file)
+    mapping: dict[str, str] = {}
+    for column in frame.columns:
+        word = clean_word(column)
+        key = header_to_key.get(alias.get(word, word))
+        if key:
+            mapping[column] = key
+        else:
+            report.unmapped.append(str(column))
+    if "id_number" not in mapping.values():
+        raise WriteRefused("导出文件中找不到身份证号列（可在导入别名表中补充列名对应关系）")
+    existing = {_match_key(r.values_by_key): r for r in table.rows}
+    ids = {str(r.values_by_key.get("app_id") or "") for r in table.rows}
+    next_row = max([r.number for r in table.rows], default=1) + 1
+    serial = len(table.rows)
+    for index, raw in frame.iterrows():
+        values = {mapping[c]: _cell(raw[c]) for c in mapping}
+        values = {k: v for k, v in values.items() if v is not None}
+        where = f"导出文件第{index + 2}行"
+        if not values.get("id_number"):
+            report.skipped.append(f"{where}：缺少身份证号")
+            continue
+        key = _match_key(values)
+        row = existing.get(key)
+        if row is None:
+            if not values.get("app_id"):
+                serial += 1
+                while f"{year}-{serial:03d}" in ids:
+                    serial += 1
+                values["app_id"] = f"{year}-{serial:03d}"
+            ids.add(str(values["app_id"]))
+            _write_new_row(ws, table, spec, next_row, values)
+            existing[key] = None
+            report.added.append(f"{values['app_id']} {values.get('name', '')}")
+            next_row += 1
+            continue
+        for k, v in values.items():
+            if k not in inputs or k == "app_id":
+                continue
+            current = row.values_by_key.get(k)
+            letter = table.letter(k)
+            if current in (None, ""):
+                ws[f"{letter}{row.number}"] = v
+                report.filled += 1
+            elif not _same(current, v):
+                if overwrite:
+                    ws[f"{letter}{row.number}"] = v
+                    report.updated += 1
+                else:
+                    report.conflicts.append(f"申报人员!{letter}{row.number}（{inputs[k].header}）：台账为“{current}”，导出为“{v}”")
+    if report.added or report.filled or report.updated:
+        _extend_table(ws, "tblApplicants", next_row - 1)
+        detail = f"新增{len(report.added)}行，补填{report.filled}格，覆盖{report.updated}格，冲突{len(report.conflicts)}处（{Path(export_path).name}）"
+        append_log(wb, "导入平台数据", len(report.added), detail, now=now or dt.datetime.now(), user=user or current_user())
+        safe_save(book_path, wb.save)
+    return report
+
+
+def _write_new_row(ws, table, spec, row_number: int, values: dict) -> None:
+    for i, column in enumerate(spec.columns, start=1):
+        letter = table.letter(column.key) or get_column_letter(i)
+        cell = ws[f"{letter}{row_number}"]
+        cell.number_format = column.number_format
+        if column.computed:
+            cell.fill = COMPUTED_FILL
+        elif column.key in values:
+            value = values[column.key]
+            cell.value = value
