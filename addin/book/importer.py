@@ -25,7 +25,7 @@ from ..rules.identity import normalise_id
 from . import schema
 from .reader import book_from_values
 from .refresh import _extend_table, append_log, current_user
-from .safe_write import WriteRefused, check_writable, safe_save
+from .safe_write import WriteRefused, check_writable, safe_save, snapshot
 from .workbook import COMPUTED_FILL
 
 MATCH_KEYS = ("id_number", "series", "target_title")
@@ -98,6 +98,7 @@ def import_export(book_path: Path, export_path: Path, *, overwrite: bool = False
     check_writable(book_path)
     frame = read_export(export_path)
     report = ImportReport()
+    state = snapshot(book_path)
     wb = load_workbook(book_path, keep_vba=book_path.suffix.lower() == ".xlsm")
     ws = wb[schema.APPLICANT_SHEET]
     book = book_from_values({w.title: list(w.iter_rows(values_only=True)) for w in wb.worksheets
@@ -163,7 +164,7 @@ def import_export(book_path: Path, export_path: Path, *, overwrite: bool = False
         _extend_table(ws, "tblApplicants", next_row - 1)
         detail = f"新增{len(report.added)}行，补填{report.filled}格，覆盖{report.updated}格，冲突{len(report.conflicts)}处（{Path(export_path).name}）"
         append_log(wb, "导入平台数据", len(report.added), detail, now=now or dt.datetime.now(), user=user or current_user())
-        safe_save(book_path, wb.save)
+        safe_save(book_path, wb.save, unchanged_since=state)
     return report
 
 

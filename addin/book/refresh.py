@@ -18,8 +18,8 @@ from openpyxl.utils import get_column_letter
 from . import schema
 from .dashboard import write_dashboard
 from .evaluate import Evaluation, evaluate
-from .reader import Book, book_from_values, read_book, workbook_values
-from .safe_write import check_writable, safe_save
+from .reader import Book, book_from_values, read_book
+from .safe_write import check_writable, safe_save, snapshot
 from .workbook import COMPUTED_FILL
 
 Progress = Callable[[str], None]
@@ -116,6 +116,7 @@ def refresh(path: Path, *, now: dt.datetime | None = None, user: str | None = No
     say = progress or (lambda _msg: None)
     check_writable(path)
     say("读取工作簿…")
+    state = snapshot(path)
     wb = load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
     book = book_from_values({ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets
                              if ws.title != schema.FINGERPRINT_SHEET})
@@ -129,5 +130,5 @@ def refresh(path: Path, *, now: dt.datetime | None = None, user: str | None = No
     append_log(wb, "刷新计算", rows, f"发现问题{len(ev.findings)}条（其中错误{errors}条）", now=now,
                user=user or current_user())
     say("保存（先备份）…")
-    backup = safe_save(path, wb.save)
+    backup = safe_save(path, wb.save, unchanged_since=state)
     return RefreshReport(book, ev, rows, backup)

@@ -68,7 +68,7 @@ def warning(message: str, clause: str | None = None) -> Finding:
     return Finding(message, Severity.WARNING, clause)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Parsed(Generic[T]):
     """The result of reading one input value: a value, or a finding, or neither (blank)."""
 

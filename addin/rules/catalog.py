@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 from .base import Finding, Parsed, cites, error
@@ -20,8 +21,12 @@ def clean_word(value: object) -> str:
     """Text as typed, normalised for comparison (full-width, spaces, brackets)."""
     if value is None:
         return ""
-    text = normalise_text(str(value))
-    return re.sub(r"\s+", "", text)
+    return _clean(value if isinstance(value, str) else str(value))
+
+
+@lru_cache(maxsize=8192)
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", "", normalise_text(text))
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,34 @@ class Catalog:
     qualified: dict[str, set[str]]
     rules: list[EligibilityRule] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self._sets = {name: frozenset(values) for name, values in self.lists.items()}
+        self._by_target: dict[str, list[EligibilityRule]] | None = None
+        self._memo: dict[tuple, Parsed] = {}
+
+    def _remember(self, kind: str, value: object, compute) -> Parsed:
+        """Lookups are pure: remember them by the word as typed (registers repeat a few words)."""
+        if not isinstance(value, str):
+            return compute(value)
+        key = (kind, value)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = compute(value)
+        return found
+
+    def rules_for(self, target_title: str) -> list[EligibilityRule]:
+        """The rows of the eligibility table for one target title."""
+        if self._by_target is None:
+            self._by_target = {}
+            for rule in self.rules:
+                self._by_target.setdefault(rule.target_title, []).append(rule)
+        return self._by_target.get(target_title, [])
+
     # -- titles --------------------------------------------------------------------
     def title(self, value: object) -> Parsed[Title]:
+        return self._remember("title", value, self._title)
+
+    def _title(self, value: object) -> Parsed[Title]:
         word = clean_word(value)
         if not word:
             return Parsed()
@@ -82,6 +113,9 @@ class Catalog:
     @cites("四(六)", "四(五)")
     def level_of(self, value: object) -> Parsed[str]:
         """初级 / 中级 / 高级 from a title or from a level word (副高级, 正高 → 高级)."""
+        return self._remember("level", value, self._level_of)
+
+    def _level_of(self, value: object) -> Parsed[str]:
         word = clean_word(value)
         if not word:
             return Parsed()
@@ -96,6 +130,9 @@ class Catalog:
 
     # -- education -----------------------------------------------------------------
     def education_of(self, value: object) -> Parsed[Education]:
+        return self._remember("education", value, self._education_of)
+
+    def _education_of(self, value: object) -> Parsed[Education]:
         word = clean_word(value).replace("（", "(").replace("）", ")")
         if not word:
             return Parsed()
@@ -111,12 +148,15 @@ class Catalog:
 
     # -- ordered lists -------------------------------------------------------------
     def pick(self, list_name: str, value: object) -> Parsed[str]:
+        return self._remember(list_name, value, lambda v: self._pick(list_name, v))
+
+    def _pick(self, list_name: str, value: object) -> Parsed[str]:
         word = clean_word(value)
         if not word:
             return Parsed()
-        options = self.lists.get(list_name, [])
-        if word in options:
+        if word in self._sets.get(list_name, ()):
             return Parsed(word)
+        options = self.lists.get(list_name, [])
         return Parsed(finding=error(f"{list_name}“{word}”无法识别（可填：{'、'.join(options)}）"))
 
     def order(self, list_name: str, value: str) -> int:

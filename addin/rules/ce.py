@@ -40,6 +40,9 @@ class CeVerdict:
         return self.status
 
 
+_BLANK = YearHours()
+
+
 def _fmt(hours: float) -> str:
     return f"{hours:g}"
 
@@ -58,19 +61,22 @@ def ce_status(hours: Mapping[int, YearHours], settings: Settings, *, exempt: boo
     if private_first_time:
         return CeVerdict(NOT_REQUIRED)
     years = settings.ce_years
-    if all(hours.get(y, YearHours()).blank for y in years):
+    if all(hours.get(y, _BLANK).blank for y in years):
         return CeVerdict(UNKNOWN)
     short = []
+    min_total, min_pro = settings.ce_min_total, settings.ce_min_professional
     for year in years:
-        h = hours.get(year, YearHours())
+        h = hours.get(year, _BLANK)
+        pro = h.professional or 0
+        total = (h.public or 0) + pro
+        if total >= min_total and pro >= min_pro:
+            continue
         parts = []
-        if h.total < settings.ce_min_total:
-            parts.append(f"总学时{_fmt(h.total)}，差{_fmt(settings.ce_min_total - h.total)}")
-        if (h.professional or 0) < settings.ce_min_professional:
-            p = h.professional or 0
-            parts.append(f"专业课{_fmt(p)}，差{_fmt(settings.ce_min_professional - p)}")
-        if parts:
-            short.append(f"{year}年" + "、".join(parts))
+        if total < min_total:
+            parts.append(f"总学时{_fmt(total)}，差{_fmt(min_total - total)}")
+        if pro < min_pro:
+            parts.append(f"专业课{_fmt(pro)}，差{_fmt(min_pro - pro)}")
+        short.append(f"{year}年" + "、".join(parts))
     return CeVerdict(NOT_MET, tuple(short)) if short else CeVerdict(MET)
 
 

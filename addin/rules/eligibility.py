@@ -50,7 +50,7 @@ class Applicant:
     stationed_since: dt.date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
     text: str
     clause: str
@@ -143,7 +143,7 @@ def check_rules_table(ctx: Context, a: Applicant, target: Title) -> tuple[list[R
     """职称评审条件 (the 评审条件 table): education x required current title x full years
     counted to the seniority cutoff; technical-school classes count per 四(七)."""
     t = _Tally()
-    rows = [r for r in ctx.catalog.rules if r.target_title == target.name]
+    rows = ctx.catalog.rules_for(target.name)
     if not rows:
         t.fail(f"评审条件表没有{target.name}的申报条件（如可评审，请在评审条件表中补充）", "四(三)")
         return t.failures, t.missing
