@@ -88,7 +88,7 @@ def write_dashboard(wb, ev: Evaluation, now: dt.datetime) -> None:
         cats = Reference(ws, min_col=1, min_row=chart_source[0] + 1, max_row=chart_source[1])
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(cats)
-        chart.height, chart.width = 7, 14
-        ws.add_chart(chart, "G3")
+        chart.height, chart.width = 7, 12
+        ws.add_chart(chart, "D4")        # beside the small tables, inside the print area
     _print_setup(ws, schema.Sheet(name, "dashboard"))
     ws.print_area = f"A1:{get_column_letter(5)}{row}"

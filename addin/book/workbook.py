@@ -30,6 +30,7 @@ HEADER_FONT = Font(name="等线", bold=True)
 BODY_FONT = Font(name="等线")
 THIN = Side(style="thin", color="BFBFBF")
 VALIDATION_ROWS = 3000        # drop-downs and formats reach this far below the header
+PRINT_FIT_COLUMNS = 12        # sheets up to this many columns print one page wide
 
 #: ASCII defined names for the drop-down lists of 字典 (list name -> defined name)
 LIST_NAMES = {
@@ -97,9 +98,12 @@ def _validations(ws: Worksheet, columns: Sequence[Column]) -> None:
 def _print_setup(ws: Worksheet, sheet: Sheet) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if sheet.landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if len(sheet.columns) <= PRINT_FIT_COLUMNS:      # narrow sheets: one page wide
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    else:                                            # the register: pages across, names repeated
+        ws.print_title_cols = "A:B"
     ws.print_options.gridLines = False
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.oddHeader.center.text = f"&\"等线,Bold\"{sheet.name}"
