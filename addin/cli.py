@@ -14,6 +14,10 @@ from . import __version__
 EXIT_OK, EXIT_FINDINGS, EXIT_REFUSED = 0, 1, 2
 
 
+class Refused(Exception):
+    """A command that cannot go ahead; the message (Chinese) is printed, exit code 2."""
+
+
 def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
@@ -25,7 +29,7 @@ def _as_of(text: str | None) -> dt.datetime | None:
 
     parsed = parse_datetime(text)
     if parsed.value is None:
-        raise SystemExit(f"--as-of：{parsed.finding.message if parsed.finding else '时间为空'}")
+        raise Refused(f"--as-of：{parsed.finding.message if parsed.finding else '时间为空'}")
     return parsed.value
 
 
@@ -90,11 +94,11 @@ def _cmd_new(args: argparse.Namespace) -> int:
     from .book.refresh import current_user
     from .book.safe_write import WriteRefused
 
+    previous = _workbook(args.from_) if args.from_ else None
     try:
-        path = new_workbook(Path(args.path), args.year, Path(args.from_) if args.from_ else None, user=current_user())
+        path = new_workbook(Path(args.path), args.year, previous, user=current_user())
     except WriteRefused as exc:
-        _err(f"未新建：{exc}")
-        return EXIT_REFUSED
+        raise Refused(f"未新建：{exc}") from exc
     print(f"已新建台账：{path}")
     return EXIT_OK
 
@@ -108,27 +112,23 @@ def print_findings(findings, *, as_json: bool) -> None:
         print(f"[{f.severity.label}] {f}")
 
 
-def _open_problem(path: Path) -> str | None:
+def _workbook(text: str) -> Path:
+    path = Path(text)
     if not path.exists():
-        return f"找不到文件：{path}"
+        raise Refused(f"找不到文件：{path}")
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return f"“{path.name}”不是 .xlsx/.xlsm 工作簿"
-    return None
+        raise Refused(f"“{path.name}”不是 .xlsx/.xlsm 工作簿")
+    return path
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from .book.refresh import check
 
-    path = Path(args.path)
-    problem = _open_problem(path)
-    if problem:
-        _err(problem)
-        return EXIT_REFUSED
+    path = _workbook(args.path)
     try:
         _, ev = check(path, now=_as_of(args.as_of))
     except Exception as exc:  # noqa: BLE001 - an unreadable file is reported, not a traceback
-        _err(f"无法读取“{path.name}”：{exc}")
-        return EXIT_REFUSED
+        raise Refused(f"无法读取“{path.name}”：{exc}") from exc
     print_findings(ev.findings, as_json=args.json)
     if not args.json:
         errors = len(ev.errors)
@@ -140,16 +140,11 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     from .book.refresh import refresh
     from .book.safe_write import WriteRefused
 
-    path = Path(args.path)
-    problem = _open_problem(path)
-    if problem:
-        _err(problem)
-        return EXIT_REFUSED
+    path = _workbook(args.path)
     try:
         report = refresh(path, now=_as_of(args.as_of), progress=_progress)
     except WriteRefused as exc:
-        _err(f"未写入：{exc}")
-        return EXIT_REFUSED
+        raise Refused(f"未写入：{exc}") from exc
     ev = report.evaluation
     print(f"已刷新“{path.name}”：{report.rows}行计算列、统计表和日志已更新。")
     if report.backup:
@@ -162,17 +157,14 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from .book.importer import import_export
     from .book.safe_write import WriteRefused
 
-    path, export = Path(args.path), Path(args.export)
-    for p in (path, export):
-        if not p.exists():
-            _err(f"找不到文件：{p}")
-            return EXIT_REFUSED
+    path, export = _workbook(args.path), Path(args.export)
+    if not export.exists():
+        raise Refused(f"找不到文件：{export}")
     try:
         report = import_export(path, export, overwrite=args.overwrite,
                                alias_file=Path(args.aliases) if args.aliases else None)
     except WriteRefused as exc:
-        _err(f"未导入：{exc}")
-        return EXIT_REFUSED
+        raise Refused(f"未导入：{exc}") from exc
     print(f"新增{len(report.added)}行，补填空白{report.filled}格，覆盖{report.updated}格，冲突{len(report.conflicts)}处。")
     for line in report.added:
         print(f"  新增 {line}")
@@ -247,7 +239,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_FINDINGS
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except Refused as exc:
+        _err(str(exc))
+        return EXIT_REFUSED
 
 
 if __name__ == "__main__":   # pragma: no cover
