@@ -124,9 +124,9 @@ def _workbook(text: str) -> Path:
 def _cmd_check(args: argparse.Namespace) -> int:
     from .book.refresh import check
 
-    path = _workbook(args.path)
+    path, now = _workbook(args.path), _as_of(args.as_of)
     try:
-        _, ev = check(path, now=_as_of(args.as_of))
+        _, ev = check(path, now=now)
     except Exception as exc:  # noqa: BLE001 - an unreadable file is reported, not a traceback
         raise Refused(f"无法读取“{path.name}”：{exc}") from exc
     print_findings(ev.findings, as_json=args.json)
