@@ -45,21 +45,21 @@ def dashboard_blocks(ev: Evaluation) -> list[tuple[str, list[str], list[list[obj
     ]
 
 
-def write_dashboard(wb, ev: Evaluation, now: dt.datetime) -> None:
-    """Replace the 统计 sheet (at the same position) with fresh figures and a chart."""
+def write_dashboard_sheet(wb, title: str, blocks) -> None:
+    """Replace the 统计 sheet (at the same position) with the blocks and a chart."""
     name = schema.DASHBOARD_SHEET
     index = wb.sheetnames.index(name) if name in wb.sheetnames else len(wb.sheetnames)
     if name in wb.sheetnames:
         wb.remove(wb[name])
     ws = wb.create_sheet(name, index)
-    ws["A1"] = f"统计（{now:%Y-%m-%d %H:%M} 刷新，共{len(ev.rows)}份申报）"
+    ws["A1"] = title
     ws["A1"].font = TITLE_FONT
     for col, width in zip("ABCDE", (16, 12, 12, 12, 48)):
         ws.column_dimensions[col].width = width
     row = 3
     chart_source = None
-    for title, header, rows in dashboard_blocks(ev):
-        ws.cell(row=row, column=1, value=title).font = SECTION_FONT
+    for section, header, rows in blocks:
+        ws.cell(row=row, column=1, value=section).font = SECTION_FONT
         row += 1
         for c, text in enumerate(header, start=1):
             cell = ws.cell(row=row, column=c, value=text)
@@ -72,20 +72,21 @@ def write_dashboard(wb, ev: Evaluation, now: dt.datetime) -> None:
                 if isinstance(value, (dt.date, dt.datetime)):
                     cell.number_format = "yyyy-mm-dd"
                 elif isinstance(value, (int, float)) and c > 1:
-                    cell.number_format = "#,##0" if "元" in title else "0"
+                    cell.number_format = "#,##0" if "元" in section else "0"
                 if c == 5:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if title == "按状态":
-            chart_source = (first - 1, row)
+        if chart_source is None:
+            chart_source = (section, first - 1, row)
         row += 2
-    if chart_source and chart_source[1] >= chart_source[0] + 1:
+    if chart_source and chart_source[2] >= chart_source[1] + 1:
+        section, head_row, last_row = chart_source
         chart = BarChart()
         chart.type = "col"
-        chart.title = "各状态人数"
+        chart.title = f"{section}人数"
         chart.y_axis.title = "人数"
         chart.legend = None
-        data = Reference(ws, min_col=2, min_row=chart_source[0], max_row=chart_source[1])
-        cats = Reference(ws, min_col=1, min_row=chart_source[0] + 1, max_row=chart_source[1])
+        data = Reference(ws, min_col=2, min_row=head_row, max_row=last_row)
+        cats = Reference(ws, min_col=1, min_row=head_row + 1, max_row=last_row)
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(cats)
         chart.height, chart.width = 7, 12

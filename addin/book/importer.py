@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from .. import data
@@ -24,8 +23,9 @@ from ..rules.catalog import clean_word
 from ..rules.identity import normalise_id
 from . import schema
 from .reader import book_from_values
-from .refresh import _extend_table, append_log, current_user
-from .safe_write import WriteRefused, check_writable, safe_save, snapshot
+from .adapter import FileAdapter, extend_table
+from .refresh import current_user, log_row
+from .safe_write import WriteRefused
 from .workbook import COMPUTED_FILL
 
 MATCH_KEYS = ("id_number", "series", "target_title")
@@ -95,11 +95,10 @@ def _match_key(values: dict) -> tuple:
 def import_export(book_path: Path, export_path: Path, *, overwrite: bool = False, alias_file: Path | None = None,
                   user: str | None = None, now: dt.datetime | None = None) -> ImportReport:
     book_path = Path(book_path)
-    check_writable(book_path)
     frame = read_export(export_path)
     report = ImportReport()
-    state = snapshot(book_path)
-    wb = load_workbook(book_path, keep_vba=book_path.suffix.lower() == ".xlsm")
+    adapter = FileAdapter(book_path)
+    wb = adapter.wb
     ws = wb[schema.APPLICANT_SHEET]
     book = book_from_values({w.title: list(w.iter_rows(values_only=True)) for w in wb.worksheets
                              if w.title in (schema.SETTINGS_SHEET, schema.APPLICANT_SHEET)})
@@ -161,10 +160,12 @@ def import_export(book_path: Path, export_path: Path, *, overwrite: bool = False
                 else:
                     report.conflicts.append(f"申报人员!{letter}{row.number}（{inputs[k].header}）：台账为“{current}”，导出为“{v}”")
     if report.added or report.filled or report.updated:
-        _extend_table(ws, "tblApplicants", next_row - 1)
+        extend_table(ws, "tblApplicants", next_row - 1)
         detail = f"新增{len(report.added)}行，补填{report.filled}格，覆盖{report.updated}格，冲突{len(report.conflicts)}处（{Path(export_path).name}）"
-        append_log(wb, "导入平台数据", len(report.added), detail, now=now or dt.datetime.now(), user=user or current_user())
-        safe_save(book_path, wb.save, unchanged_since=state)
+        values, formats = log_row("导入平台数据", len(report.added), detail, now=now or dt.datetime.now(),
+                                  user=user or current_user())
+        adapter.append_row(schema.LOG_SHEET, "tblLog", values, formats)
+        adapter.commit()
     return report
 
 

@@ -1,7 +1,9 @@
-"""``zhicheng check`` and ``zhicheng refresh`` on a workbook file (the file adapter).
+"""``zhicheng check`` and ``zhicheng refresh``: the pipeline over a workbook adapter.
 
 refresh = read -> evaluate -> write the computed columns, the dashboard, the hidden
-fingerprints and a log row -> safe save. Input cells are never written.
+fingerprints and a log row -> commit (for a file: safe save with backup). Input cells
+are never written. The same :func:`run_refresh` serves the file (``FileAdapter``) and
+the workbook open in Excel (``addin.excel``).
 """
 
 from __future__ import annotations
@@ -12,15 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-
 from . import schema
-from .dashboard import write_dashboard
+from .adapter import FileAdapter, WorkbookAdapter
+from .dashboard import dashboard_blocks
 from .evaluate import Evaluation, evaluate
 from .reader import Book, book_from_values, read_book
-from .safe_write import check_writable, safe_save, snapshot
-from .workbook import COMPUTED_FILL
 
 Progress = Callable[[str], None]
 
@@ -38,70 +36,6 @@ def check(path: Path, *, now: dt.datetime | None = None) -> tuple[Book, Evaluati
     return book, evaluate(book, now=now or dt.datetime.now(), previous=None)
 
 
-def _previous_fingerprints(wb) -> dict[str, str]:
-    if schema.FINGERPRINT_SHEET not in wb.sheetnames:
-        return {}
-    ws = wb[schema.FINGERPRINT_SHEET]
-    return {str(r[0]): str(r[1]) for r in ws.iter_rows(min_row=2, values_only=True) if r and r[0]}
-
-
-def _write_fingerprints(wb, fingerprints: dict[str, str]) -> None:
-    name = schema.FINGERPRINT_SHEET
-    if name in wb.sheetnames:
-        wb.remove(wb[name])
-    ws = wb.create_sheet(name)
-    ws.sheet_state = "hidden"
-    ws.append(["申报编号", "计算值摘要（由系统维护）"])
-    for app_id, digest in fingerprints.items():
-        ws.append([app_id, digest])
-
-
-def _extend_table(ws, table_name: str, last_row: int) -> None:
-    table = ws.tables.get(table_name)
-    if table is None:
-        return
-    first, last = table.ref.split(":")
-    col = "".join(ch for ch in last if ch.isalpha())
-    current = int("".join(ch for ch in last if ch.isdigit()))
-    if last_row > current:
-        table.ref = f"{first}:{col}{last_row}"
-        if table.autoFilter is not None:
-            table.autoFilter.ref = table.ref
-
-
-def write_computed(wb, book: Book, ev: Evaluation) -> int:
-    """Write the computed columns of 申报人员; returns the number of rows touched."""
-    table = book.table("applicants")
-    ws = wb[schema.APPLICANT_SHEET]
-    columns = {c.key: c for c in schema.APPLICANT_COMPUTED}
-    touched = 0
-    for row_number, values in ev.computed.items():
-        for key, value in values.items():
-            letter = table.letter(key)
-            if not letter:
-                continue
-            cell = ws[f"{letter}{row_number}"]
-            cell.value = value
-            cell.number_format = columns[key].number_format
-            cell.fill = COMPUTED_FILL
-        touched += 1
-    if ev.computed:
-        _extend_table(ws, "tblApplicants", max(ev.computed))
-    return touched
-
-
-def append_log(wb, action: str, rows: int, detail: str, *, now: dt.datetime, user: str) -> None:
-    ws = wb[schema.LOG_SHEET]
-    last = ws.max_row
-    while last > 1 and all(c.value in (None, "") for c in ws[last]):
-        last -= 1
-    row = last + 1
-    for c, value in enumerate((now.replace(microsecond=0), user, action, rows, detail), start=1):
-        cell = ws.cell(row=row, column=c, value=value)
-        cell.number_format = schema.LOG_COLUMNS[c - 1].number_format
-    _extend_table(ws, "tblLog", row)
-
-
 def current_user() -> str:
     try:
         return getpass.getuser()
@@ -109,26 +43,47 @@ def current_user() -> str:
         return "未知"
 
 
+def computed_cells(book: Book, ev: Evaluation) -> tuple[dict[tuple[int, str], object], dict[str, str]]:
+    """The computed cells of 申报人员 as (row, letter) -> value, and their formats."""
+    table = book.table("applicants")
+    letters = {c.key: (table.letter(c.key), c.number_format) for c in schema.APPLICANT_COMPUTED}
+    cells: dict[tuple[int, str], object] = {}
+    for row_number, values in ev.computed.items():
+        for key, value in values.items():
+            letter = letters.get(key, (None, None))[0]
+            if letter:
+                cells[(row_number, letter)] = value
+    formats = {letter: fmt for letter, fmt in letters.values() if letter}
+    return cells, formats
+
+
+def log_row(action: str, rows: int, detail: str, *, now: dt.datetime, user: str) -> tuple[list, list[str]]:
+    return ([now.replace(microsecond=0), user, action, rows, detail], [c.number_format for c in schema.LOG_COLUMNS])
+
+
+def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
+                progress: Progress | None = None) -> RefreshReport:
+    """The refresh pipeline on any workbook adapter."""
+    say = progress or (lambda _msg: None)
+    say("读取工作簿…")
+    book = book_from_values(adapter.values())
+    say(f"计算{len(book.table('applicants').rows)}份申报…")
+    ev = evaluate(book, now=now, previous=adapter.fingerprints())
+    say("写入计算列、统计和日志…")
+    cells, formats = computed_cells(book, ev)
+    adapter.write_cells(schema.APPLICANT_SHEET, cells, formats, table="tblApplicants")
+    adapter.replace_dashboard(f"统计（{now:%Y-%m-%d %H:%M} 刷新，共{len(ev.rows)}份申报）", dashboard_blocks(ev), now)
+    adapter.write_fingerprints(ev.fingerprints)
+    values, fmts = log_row("刷新计算", len(ev.computed), f"发现问题{len(ev.findings)}条（其中错误{len(ev.errors)}条）",
+                           now=now, user=user)
+    adapter.append_row(schema.LOG_SHEET, "tblLog", values, fmts)
+    say("保存（先备份）…")
+    backup = adapter.commit()
+    return RefreshReport(book, ev, len(ev.computed), backup)
+
+
 def refresh(path: Path, *, now: dt.datetime | None = None, user: str | None = None,
             progress: Progress | None = None) -> RefreshReport:
-    path = Path(path)
-    now = now or dt.datetime.now()
-    say = progress or (lambda _msg: None)
-    check_writable(path)
-    say("读取工作簿…")
-    state = snapshot(path)
-    wb = load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
-    book = book_from_values({ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets
-                             if ws.title != schema.FINGERPRINT_SHEET})
-    say(f"计算{len(book.table('applicants').rows)}份申报…")
-    ev = evaluate(book, now=now, previous=_previous_fingerprints(wb))
-    say("写入计算列、统计和日志…")
-    rows = write_computed(wb, book, ev)
-    write_dashboard(wb, ev, now)
-    _write_fingerprints(wb, ev.fingerprints)
-    errors = len(ev.errors)
-    append_log(wb, "刷新计算", rows, f"发现问题{len(ev.findings)}条（其中错误{errors}条）", now=now,
-               user=user or current_user())
-    say("保存（先备份）…")
-    backup = safe_save(path, wb.save, unchanged_since=state)
-    return RefreshReport(book, ev, rows, backup)
+    """Refresh a workbook file in place (safely)."""
+    return run_refresh(FileAdapter(Path(path)), now=now or dt.datetime.now(), user=user or current_user(),
+                       progress=progress)

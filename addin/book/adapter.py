@@ -1,0 +1,125 @@
+"""One interface for a workbook, whether a file (openpyxl) or the workbook open in
+Excel (xlwings, in ``addin.excel``). The refresh, the import and the outputs talk to
+this interface only, so they run unchanged on either side.
+
+Every method that writes is limited to what the product may write: computed columns
+(:meth:`write_cells` is only ever called with computed cells), the rebuilt 统计 sheet,
+the hidden fingerprint sheet and appended log rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Protocol, Sequence
+
+from openpyxl import load_workbook
+
+from . import schema
+from .safe_write import check_writable, safe_save, snapshot
+from .workbook import COMPUTED_FILL
+
+#: (section title, header, rows) blocks of the dashboard, see dashboard.dashboard_blocks
+Blocks = list[tuple[str, list[str], list[list[object]]]]
+
+
+class WorkbookAdapter(Protocol):
+    """What the pipeline needs from a workbook."""
+
+    def values(self) -> dict[str, list[Sequence[object]]]:
+        """Plain values of every visible data sheet, by sheet name, row 1 = headers."""
+
+    def fingerprints(self) -> dict[str, str]:
+        """What the last refresh wrote (application id -> digest)."""
+
+    def write_cells(self, sheet: str, cells: dict[tuple[int, str], object], formats: dict[str, str],
+                    table: str | None = None) -> None:
+        """Write values at (row, column letter); ``formats`` maps a letter to its number
+        format; the Excel table named ``table`` is extended to the last row written."""
+
+    def append_row(self, sheet: str, table: str, values: Sequence[object], formats: Sequence[str]) -> int:
+        """Append a row below the last non-empty row of a table sheet; returns its number."""
+
+    def replace_dashboard(self, title: str, blocks: Blocks, now: dt.datetime) -> None:
+        """Rebuild the 统计 sheet from the blocks (with a chart of the first block)."""
+
+    def write_fingerprints(self, fingerprints: dict[str, str]) -> None:
+        """Replace the hidden fingerprint sheet."""
+
+    def commit(self) -> Path | None:
+        """Make the writes durable (file: safe save with backup; live: nothing, Excel
+        keeps the workbook and its own undo). Returns the backup, if any."""
+
+
+class FileAdapter:
+    """The workbook file, through openpyxl and the safe writer."""
+
+    def __init__(self, path: Path, *, write: bool = True):
+        self.path = Path(path)
+        if write:
+            check_writable(self.path)
+        self._state = snapshot(self.path)
+        self.wb = load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm")
+
+    def values(self) -> dict[str, list[Sequence[object]]]:
+        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in self.wb.worksheets
+                if ws.title != schema.FINGERPRINT_SHEET}
+
+    def fingerprints(self) -> dict[str, str]:
+        if schema.FINGERPRINT_SHEET not in self.wb.sheetnames:
+            return {}
+        ws = self.wb[schema.FINGERPRINT_SHEET]
+        return {str(r[0]): str(r[1]) for r in ws.iter_rows(min_row=2, values_only=True) if r and r[0]}
+
+    def write_cells(self, sheet, cells, formats, table=None) -> None:
+        ws = self.wb[sheet]
+        for (row, letter), value in cells.items():
+            cell = ws[f"{letter}{row}"]
+            cell.value = value
+            cell.number_format = formats.get(letter, "General")
+            cell.fill = COMPUTED_FILL
+        if table and cells:
+            extend_table(ws, table, max(row for row, _ in cells))
+
+    def append_row(self, sheet, table, values, formats) -> int:
+        ws = self.wb[sheet]
+        last = ws.max_row
+        while last > 1 and all(c.value in (None, "") for c in ws[last]):
+            last -= 1
+        row = last + 1
+        for c, (value, fmt) in enumerate(zip(values, formats), start=1):
+            cell = ws.cell(row=row, column=c, value=value)
+            cell.number_format = fmt
+        extend_table(ws, table, row)
+        return row
+
+    def replace_dashboard(self, title, blocks, now) -> None:
+        from .dashboard import write_dashboard_sheet
+        write_dashboard_sheet(self.wb, title, blocks)
+
+    def write_fingerprints(self, fingerprints) -> None:
+        name = schema.FINGERPRINT_SHEET
+        if name in self.wb.sheetnames:
+            self.wb.remove(self.wb[name])
+        ws = self.wb.create_sheet(name)
+        ws.sheet_state = "hidden"
+        ws.append(["申报编号", "计算值摘要（由系统维护）"])
+        for app_id, digest in fingerprints.items():
+            ws.append([app_id, digest])
+
+    def commit(self) -> Path | None:
+        return safe_save(self.path, self.wb.save, unchanged_since=self._state)
+
+
+def extend_table(ws, table_name: str, last_row: int) -> None:
+    """Grow an openpyxl table's range down to ``last_row`` (never shrinks it)."""
+    table = ws.tables.get(table_name)
+    if table is None:
+        return
+    first, last = table.ref.split(":")
+    col = "".join(ch for ch in last if ch.isalpha())
+    current = int("".join(ch for ch in last if ch.isdigit()))
+    if last_row > current:
+        table.ref = f"{first}:{col}{last_row}"
+        if table.autoFilter is not None:
+            table.autoFilter.ref = table.ref
