@@ -181,6 +181,81 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _date_arg(text: str | None, what: str) -> dt.date | None:
+    if not text:
+        return None
+    from .rules.dates import parse_date
+
+    parsed = parse_date(text)
+    if parsed.value is None:
+        raise Refused(f"{what}：{parsed.finding.message if parsed.finding else '日期为空'}")
+    return parsed.value
+
+
+def _cmd_roster(args: argparse.Namespace) -> int:
+    from .book.refresh import refresh
+    from .book.safe_write import WriteRefused
+    from .outputs.meeting import build_roster, write_roster
+
+    path, date = _workbook(args.path), _date_arg(args.date, "--date")
+    try:   # codes are assigned and stored by the refresh (stable across reruns)
+        report = refresh(path, now=_as_of(args.as_of), progress=_progress)
+    except WriteRefused as exc:
+        raise Refused(f"未生成：{exc}") from exc
+    roster = build_roster(report.book, report.evaluation, date=date)
+    files = write_roster(roster, Path(args.out))
+    print(f"{roster.header}：上会{len(roster.entries)}人，未列入{len(roster.excluded)}人。")
+    for f in files:
+        print(f"  已生成 {f}")
+    return EXIT_OK
+
+
+def _cmd_publicity(args: argparse.Namespace) -> int:
+    from .book.refresh import check
+    from .outputs.publicity import build_publicity, write_publicity
+    from .rules.base import RuleInputError
+
+    path, start = _workbook(args.path), _date_arg(args.start, "--start")
+    book, ev = check(path, now=_as_of(args.as_of))
+    try:
+        table, end = build_publicity(book, ev, start)
+    except RuleInputError as exc:
+        raise Refused(str(exc)) from exc
+    files = write_publicity(table, Path(args.out))
+    print(f"公示{len(table.rows)}人，{start}至{end}（{book.settings.result_publicity_workdays}个工作日）。")
+    for f in files:
+        print(f"  已生成 {f}")
+    return EXIT_OK
+
+
+def _cmd_finance(args: argparse.Namespace) -> int:
+    from .book.refresh import check
+    from .book.safe_write import WriteRefused
+    from .outputs.finance import dues, export_finance, import_finance
+
+    path = _workbook(args.path)
+    if args.action == "export":
+        book, ev = check(path, now=_as_of(args.as_of))
+        out = Path(args.file)
+        if out.exists():
+            raise Refused(f"“{out}”已存在，请换一个文件名（不覆盖已有文件）")
+        export_finance(book, ev, out)
+        items = dues(book, ev)
+        owing = [d for d in items if d.balance > 0]
+        print(f"已生成财务表 {out}：应缴{len(items)}人，未缴清{len(owing)}人，未缴合计{sum(d.balance for d in owing):,.0f}元。")
+        return EXIT_OK
+    finance = Path(args.file)
+    if not finance.exists():
+        raise Refused(f"找不到文件：{finance}")
+    try:
+        plan = import_finance(path, finance, now=_as_of(args.as_of))
+    except (WriteRefused, ValueError) as exc:
+        raise Refused(f"未导入：{exc}") from exc
+    print(f"导入{len(plan.merged)}笔缴费。")
+    print_findings(plan.findings, as_json=False)
+    return EXIT_FINDINGS if any(f.severity.value == "error" for f in plan.findings) else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zhicheng", description="职称评审台账：阿克苏地区交通运输局职称评审工具（命令行版）")
@@ -221,6 +296,31 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("path", help="台账文件")
     ref.add_argument("--as-of", help="按指定时间判断期限（默认现在），如 2024-09-05 10:00")
     ref.set_defaults(handler=_cmd_refresh)
+
+    ros = sub.add_parser("roster", help="生成评审会名单（内部、盲评）、投票表和编号对照表",
+                         description="刷新台账（分配并保存盲评编号）后，生成上会人员名单：内部名单（含姓名、单位、回避评委）、"
+                                     "供专家使用的盲评名单（不含姓名、身份证号、单位）、投票表和编号对照表，.xlsx 与 .docx。")
+    ros.add_argument("path", help="台账文件")
+    ros.add_argument("--out", required=True, help="输出文件夹")
+    ros.add_argument("--date", help="评审会日期（默认取“评审会”表中的会议日期）")
+    ros.add_argument("--as-of", help="按指定时间判断期限（默认现在）")
+    ros.set_defaults(handler=_cmd_roster)
+
+    pub = sub.add_parser("publicity", help="生成评审结果公示名单",
+                         description="列出评审通过人员（按专业、级别），身份证号隐藏出生日期，公示期按阿克苏工作日计算。")
+    pub.add_argument("path", help="台账文件")
+    pub.add_argument("--out", required=True, help="输出文件夹")
+    pub.add_argument("--start", required=True, help="公示开始日期，如 2024-10-21")
+    pub.add_argument("--as-of", help="按指定时间判断期限（默认现在）")
+    pub.set_defaults(handler=_cmd_publicity)
+
+    fin = sub.add_parser("finance", help="财务表导出与缴费导入",
+                         description="export：生成给财务审计办公室的缴费表（不含身份证号）；import：把财务录入的缴费合并到台账“缴费”表。")
+    fin.add_argument("action", choices=["export", "import"], help="export 导出 / import 导入")
+    fin.add_argument("path", help="台账文件")
+    fin.add_argument("file", help="财务表文件（export 时为输出文件名）")
+    fin.add_argument("--as-of", help="按指定时间判断期限（默认现在）")
+    fin.set_defaults(handler=_cmd_finance)
 
     imp = sub.add_parser("import", help="导入平台导出的申报人员名单",
                          description="把新疆专业技术人员管理平台导出的名单（.xlsx 或 .csv）合并到申报人员表："

@@ -204,5 +204,32 @@ def run_workbook_demo(out_dir, out: TextIO, *, progress=None) -> int:
         say(f"  {f}")
     say(f"\n已生成：{target.resolve()}")
     say("  （灰底列为计算结果；“统计”表含图表与待办；“日志”表记录了本次刷新）")
+    produced = _demo_outputs(report, out_dir, say)
+    say(f"\n输出文件{len(produced)}个，均在 {out_dir.resolve()}")
     say("查看全部问题：zhicheng check " + str(target))
     return 0
+
+
+def _demo_outputs(report, out_dir, say) -> list:
+    """Every output the product has, from the refreshed sample."""
+    from .outputs.finance import dues, export_finance
+    from .outputs.meeting import build_roster, write_roster
+    from .outputs.publicity import build_publicity, write_publicity
+
+    book, ev = report.book, report.evaluation
+    files = []
+    roster = build_roster(book, ev)
+    files += write_roster(roster, out_dir / "评审会")
+    say(f"评审会：{roster.header}，上会{len(roster.entries)}人（盲评编号已写入台账），未列入{len(roster.excluded)}人")
+    start = book.calendar.add_workdays(roster.date or DEMO_AS_OF.date(), 1)
+    table, end = build_publicity(book, ev, start)
+    files += write_publicity(table, out_dir / "公示")
+    say(f"结果公示：{len(table.rows)}人，{format_date(start)}至{format_date(end)}")
+    finance = out_dir / "财务" / "职称评审费缴费表.xlsx"
+    finance.parent.mkdir(parents=True, exist_ok=True)
+    if finance.exists():
+        finance.unlink()         # the demo's own output from an earlier run
+    files.append(export_finance(book, ev, finance))
+    owing = [d for d in dues(book, ev) if d.balance > 0]
+    say(f"财务：缴费表已导出（不含身份证号），未缴清{len(owing)}人")
+    return files

@@ -118,19 +118,19 @@ def test_refresh_changes_only_computed_columns_dashboard_and_log(sample):
     refresh(sample, now=NOW, user="测试")
     after, meta_after = _cells(sample)
     book = read_book(sample)
-    computed_letters = {book.table("applicants").letter(c.key) for c in schema.APPLICANT_COMPUTED}
+    computed = {spec.name: {book.table(spec.key).letter(c.key) for c in spec.computed}
+                for spec in schema.sheets(book.ce_years) if spec.table}
     changed_sheets = {schema.DASHBOARD_SHEET, schema.LOG_SHEET, schema.FINGERPRINT_SHEET}
     for (sheet, coord), cell in before.items():
         if sheet in changed_sheets:
             continue
         letter = "".join(ch for ch in coord if ch.isalpha())
-        if sheet == schema.APPLICANT_SHEET and letter in computed_letters:
+        if letter in computed.get(sheet, ()):
             continue
         assert after.get((sheet, coord)) == cell, f"{sheet}!{coord} changed"
     for (sheet, coord), cell in after.items():
         letter = "".join(ch for ch in coord if ch.isalpha())
-        if (sheet, coord) not in before and sheet not in changed_sheets and not (
-                sheet == schema.APPLICANT_SHEET and letter in computed_letters):
+        if (sheet, coord) not in before and sheet not in changed_sheets and letter not in computed.get(sheet, ()):
             assert cell[0] is None, f"{sheet}!{coord} appeared"
     for key in ("names", "tables", "freeze", "widths"):
         strip = lambda d: {k: v for k, v in d.items() if k not in changed_sheets} if isinstance(d, dict) else d

@@ -21,13 +21,15 @@ from ..rules.eligibility import Context, RouteEntry, assess, mandarin_ok, route_
 from ..rules.fees import defense, fee_due
 from ..rules.identity import check_id
 from ..rules.seniority import full_years
-from ..rules.settings import parse_number, validate_settings
+from ..rules.meeting import FAILED as VOTE_FAILED, PASSED as VOTE_PASSED, VoteResult, assign_blind_codes, vote_result
+from ..rules.settings import parse_int, parse_number, validate_settings
 from ..rules.workflow import PASSED, RETURNED, Submission, SubmissionState, assess_submissions
 from . import schema
 from .reader import Book, RowData, TableData
 from .records import applicant_from_row
 
 ACCEPTED_STATUSES = ("已接收材料", "评审通过", "评审未通过")   # notice 四(四), 四(六)
+MEETING_DUE = "上会"
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Evaluation:
     fingerprints: dict[str, str] = field(default_factory=dict)            # app id -> digest of computed values
     todos: list[Todo] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)                        # per applicant summary for the dashboard
+    meeting: dict[int, dict[str, object]] = field(default_factory=dict)   # 评审会 row -> computed values
 
     @property
     def errors(self) -> list[Finding]:
@@ -198,7 +201,7 @@ def evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None = 
         app_id = _text(row.values_by_key.get("app_id"))
         if app_id and previous and app_id in previous:
             old = decode_fingerprint(previous[app_id])
-            current = _digest({k: row.values_by_key.get(k) for k in computed_keys if k in old})
+            current = _digest({k: row.values_by_key.get(k) for k in computed_keys if k in old and k != "blind_code"})
             for key, digest in current.items():
                 if old.get(key) != digest:
                     col = next(c for c in schema.APPLICANT_COMPUTED if c.key == key)
@@ -209,11 +212,65 @@ def evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None = 
     for ref, finding in route_conflicts(route_entries):
         ev.findings.append(table.locate(finding, ref, "route"))
         ev.computed[ref]["problems"] = _join(ev.computed[ref]["problems"], finding.message)
+    _blind_codes(book, table, ev)
+    _meeting(book, table, ev)
     for row in table.rows:
         app_id = _text(row.values_by_key.get("app_id"))
         if app_id:
             ev.fingerprints[app_id] = encode_fingerprint(ev.computed[row.number])
     return ev
+
+
+def _blind_codes(book: Book, table: TableData, ev: Evaluation) -> None:
+    """Codes for the applications due at the meeting, stable across refreshes (四(一)3)."""
+    rows = [(r.number, _text(r.values_by_key.get("specialty")), _text(r.values_by_key.get("blind_code")) or None,
+             ev.computed[r.number]["meeting_due"] == MEETING_DUE) for r in table.rows]
+    codes = assign_blind_codes(rows, book.settings.code_prefixes)
+    seen: dict[str, int] = {}
+    for number, *_ in rows:
+        code = codes.get(number)
+        ev.computed[number]["blind_code"] = code
+        if code and code in seen:
+            ev.findings.append(table.locate(error(f"盲评编号{code}与第{seen[code]}行重复", "四(一)3"), number, "blind_code"))
+        elif code:
+            seen[code] = number
+
+
+def _meeting(book: Book, table: TableData, ev: Evaluation) -> None:
+    """Vote tallies of 评审会 -> the result per code and per application (评审会规则)."""
+    sheet = book.table("meeting")
+    by_code = {v["blind_code"]: n for n, v in ev.computed.items() if v.get("blind_code")}
+    results: dict[str, str] = {}
+    for row in sheet.rows:
+        v = row.values_by_key
+        code = _text(v.get("blind_code"))
+        counts = {}
+        bad = False
+        for key in ("members", "attending", "yes", "no", "abstain"):
+            parsed = parse_int(v.get(key))
+            if parsed.finding:
+                ev.findings.append(sheet.locate(parsed.finding, row.number, key))
+                bad = True
+            counts[key] = parsed.value
+        if not code:
+            ev.findings.append(sheet.locate(error("评审会记录缺少盲评编号"), row.number, "blind_code"))
+            continue
+        if code not in by_code:
+            ev.findings.append(sheet.locate(error(f"盲评编号{code}不在申报人员表中"), row.number, "blind_code"))
+        vote = vote_result(counts["members"], counts["attending"], counts["yes"], counts["no"], counts["abstain"],
+                           book.settings) if not bad else VoteResult("")
+        ev.findings += [sheet.locate(f, row.number, "yes") for f in vote.findings]
+        ev.meeting[row.number] = {"result": vote.result or "票数有误"}
+        if code in results:
+            ev.findings.append(sheet.locate(error(f"盲评编号{code}有多条评审记录"), row.number, "blind_code"))
+        results[code] = vote.result
+    for code, number in by_code.items():
+        result = results.get(code) or None
+        ev.computed[number]["meeting_result"] = result
+        status = _text(next(r for r in table.rows if r.number == number).values_by_key.get("status"))
+        if result in (VOTE_PASSED, VOTE_FAILED) and status != result:
+            ev.findings.append(table.locate(warning(f"评审会结果为“{result}”，状态仍为“{status or '未填'}”，请更新状态"),
+                                            number, "status"))
 
 
 def _join(text: object, message: str) -> str:
@@ -304,7 +361,16 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
             note(error(str(exc), "四(二)"), "unit_publicity_start")
     out["missing_documents"] = "、".join(missing_documents(applicant, split_documents(v.get("documents")), s, catalog)) or None
     out["problems"] = "；".join(dict.fromkeys(f.message for f in findings if f.severity != Severity.INFO)) or None
+    reasons = []
+    if not is_accepted:
+        reasons.append("未接收材料")
+    if verdict.status != "符合" or parse_findings:
+        reasons.append("资格" + (verdict.status if not parse_findings else "待核"))
+    if due is None or got < due:
+        reasons.append("未缴清评审费" if due else "无应缴费用")
+    out["meeting_due"] = MEETING_DUE if not reasons else "不上会：" + "、".join(reasons)
     out["blind_code"] = v.get("blind_code")
+    out["meeting_result"] = None
     level = catalog.level_of(applicant.target_title).value
     entry = None
     if row.number and level:

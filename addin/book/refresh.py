@@ -72,6 +72,11 @@ def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
     say("写入计算列、统计和日志…")
     cells, formats = computed_cells(book, ev)
     adapter.write_cells(schema.APPLICANT_SHEET, cells, formats, table="tblApplicants")
+    meeting = book.table("meeting")
+    letter = meeting.letter("result")
+    if letter and ev.meeting:
+        adapter.write_cells(schema.MEETING_SHEET, {(n, letter): v["result"] for n, v in ev.meeting.items()},
+                            {letter: "@"}, table="tblMeeting")
     adapter.replace_dashboard(f"统计（{now:%Y-%m-%d %H:%M} 刷新，共{len(ev.rows)}份申报）", dashboard_blocks(ev), now)
     adapter.write_fingerprints(ev.fingerprints)
     values, fmts = log_row("刷新计算", len(ev.computed), f"发现问题{len(ev.findings)}条（其中错误{len(ev.errors)}条）",

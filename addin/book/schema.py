@@ -132,7 +132,9 @@ APPLICANT_COMPUTED: tuple[Column, ...] = (
     C("unit_publicity_end", "单位公示截止", "date", computed=True, width=11),
     C("missing_documents", "缺少材料", computed=True, width=24),
     C("problems", "问题", computed=True, width=36),
+    C("meeting_due", "上会情况", computed=True, width=20),
     C("blind_code", "盲评编号", computed=True, width=9),
+    C("meeting_result", "评审结果", computed=True, width=10),
 )
 
 #: continuing-education hours: one public and one professional column per year

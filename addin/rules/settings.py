@@ -60,6 +60,8 @@ class Settings:
     mandarin_min_level: str
     mandarin_employer_types: tuple[str, ...]
     private_stationed_min_years: int
+    committee_name: str
+    blind_code_prefixes: tuple[str, ...]
     quorum_ratio: Fraction
     pass_ratio: Fraction
     contact_office: str
@@ -72,6 +74,16 @@ class Settings:
     def fees(self) -> dict[str, int]:
         """Fee by level (notice 四(六))."""
         return {"高级": self.fee_senior, "中级": self.fee_intermediate, "初级": self.fee_junior}
+
+    @property
+    def code_prefixes(self) -> dict[str, str]:
+        """Blind-code prefix by specialty (四(一)3), from ``公路:GL、运输:YS``."""
+        out = {}
+        for item in self.blind_code_prefixes:
+            if ":" in item:
+                specialty, prefix = item.split(":", 1)
+                out[specialty.strip()] = prefix.strip().upper()
+        return out
 
     @property
     def ce_years(self) -> range:

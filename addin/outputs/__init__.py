@@ -1,0 +1,1 @@
+"""Files the product produces from the register: documents, rosters, lists, finance."""

@@ -1,0 +1,298 @@
+"""The finance round trip (notice 一(三), 四(六)): a small workbook for the finance
+office (who owes what, a payment-entry table), the import of what they entered into
+缴费, and the fee summary.
+
+The export carries only what finance needs: application id, name, employer, level, fee
+due and already paid — no ID numbers or other personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from ..book import schema
+from ..book.adapter import FileAdapter
+from ..book.evaluate import Evaluation
+from ..book.reader import Book, book_from_values
+from ..book.refresh import current_user, log_row
+from ..rules.base import Finding, error, warning
+from ..rules.dates import format_date, parse_date
+from ..rules.settings import parse_number
+from .tables import Column, PrintTable, neutralise, write_xlsx
+
+DUE_SHEET, ENTRY_SHEET, SUMMARY_SHEET = "应缴名单", "缴费录入", "汇总"
+ENTRY_HEADERS = ("申报编号", "金额", "缴费日期", "缴费方式", "票据号", "经办人")
+ENTRY_KEYS = ("app_id", "amount", "paid_on", "method", "receipt", "clerk")
+LEVELS = ("高级", "中级", "初级")
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value).strip()
+
+
+@dataclass
+class Due:
+    app_id: str
+    name: str
+    employer: str
+    level: str
+    due: float
+    paid: float
+
+    @property
+    def balance(self) -> float:
+        return self.due - self.paid
+
+
+def dues(book: Book, ev: Evaluation) -> list[Due]:
+    """Applications with a fee due (材料已接收), with what is paid."""
+    out = []
+    for row in book.table("applicants").rows:
+        v, c = row.values_by_key, ev.computed[row.number]
+        if not c.get("fee_due"):
+            continue
+        level = book.catalog.level_of(v.get("target_title")).value or ""
+        out.append(Due(_text(v.get("app_id")), _text(v.get("name")), _text(v.get("employer")), level,
+                       float(c["fee_due"]), float(c.get("fee_paid") or 0)))
+    return out
+
+
+def summary_table(book: Book, items: list[Due]) -> PrintTable:
+    """Count and amount by level, collected vs due, and who still owes."""
+    rows = []
+    for level in LEVELS:
+        sel = [d for d in items if d.level == level]
+        rows.append([level, len(sel), sum(d.due for d in sel), sum(d.paid for d in sel),
+                     sum(d.balance for d in sel if d.balance > 0), sum(1 for d in sel if d.balance > 0)])
+    rows.append(["合计", len(items), sum(d.due for d in items), sum(d.paid for d in items),
+                 sum(d.balance for d in items if d.balance > 0), sum(1 for d in items if d.balance > 0)])
+    money = "#,##0"
+    cols = [Column("级别", 8), Column("应缴人数", 10, "0"), Column("应缴金额", 12, money), Column("已缴金额", 12, money),
+            Column("未缴金额", 12, money), Column("未缴清人数", 10, "0")]
+    s = book.settings
+    return PrintTable(f"{s.campaign_year}年度职称评审费汇总", cols, rows,
+                      notes=[f"缴费时间：{format_date(s.payment_start)}至{format_date(s.payment_end)}；"
+                             f"标准：高级{s.fee_senior}元、中级{s.fee_intermediate}元、初级{s.fee_junior}元（四(六)）。"],
+                      landscape=False)
+
+
+def outstanding_table(items: list[Due]) -> PrintTable:
+    cols = [Column("申报编号", 12), Column("姓名", 14), Column("工作单位", 30), Column("级别", 8),
+            Column("应缴", 10, "#,##0"), Column("已缴", 10, "#,##0"), Column("未缴", 10, "#,##0")]
+    rows = [[d.app_id, d.name, d.employer, d.level, d.due, d.paid, d.balance] for d in items if d.balance > 0]
+    return PrintTable("未缴清名单", cols, rows)
+
+
+def export_finance(book: Book, ev: Evaluation, path: Path) -> Path:
+    """The finance office's workbook: 应缴名单, 缴费录入 (drop-down 扫码/银行), 汇总."""
+    s = book.settings
+    items = dues(book, ev)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = DUE_SHEET
+    window = f"缴费时间：{format_date(s.payment_start)}至{format_date(s.payment_end)}"
+    ws["A1"] = f"{s.campaign_year}年度职称评审费应缴名单（{window}）"
+    ws["A1"].font = Font(name="黑体", size=14)
+    head = ["申报编号", "姓名", "工作单位", "级别", "应缴", "已缴", "未缴"]
+    ws.append(head)
+    for d in items:
+        ws.append([neutralise(d.app_id), neutralise(d.name), neutralise(d.employer), d.level, d.due, d.paid, d.balance])
+    for c, width in enumerate((12, 14, 30, 8, 10, 10, 10), start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+        ws.cell(row=2, column=c).font = Font(bold=True)
+    for row in ws.iter_rows(min_row=3, min_col=5, max_col=7):
+        for cell in row:
+            cell.number_format = "#,##0.00"
+    _print(ws, "2:2")
+    entry = wb.create_sheet(ENTRY_SHEET)
+    entry["A1"] = f"缴费录入：每笔缴费一行（{window}；缴费方式选“扫码”或“银行”）"
+    entry["A1"].font = Font(name="黑体", size=12)
+    entry.append(list(ENTRY_HEADERS))
+    entry.append([None] * len(ENTRY_HEADERS))
+    entry.add_table(_table("tblEntries", f"A2:F3"))
+    for c, (width, fmt) in enumerate(zip((12, 10, 12, 10, 16, 10), ("@", "#,##0.00", "yyyy-mm-dd", "@", "@", "@")),
+                                     start=1):
+        letter = get_column_letter(c)
+        entry.column_dimensions[letter].width = width
+        entry.column_dimensions[letter].number_format = fmt
+    summary = wb.create_sheet(SUMMARY_SHEET)
+    _fill(summary, summary_table(book, items))
+    lists = wb.create_sheet("选项")
+    lists.append(["缴费方式"])
+    for method in book.catalog.lists.get("缴费方式", ["扫码", "银行"]):
+        lists.append([method])
+    lists.sheet_state = "hidden"
+    wb.defined_names["L_method"] = DefinedName("L_method", attr_text=f"'选项'!$A$2:$A${lists.max_row}")
+    dv = DataValidation(type="list", formula1="L_method", allow_blank=True)
+    dv.add("D3:D2000")
+    entry.add_data_validation(dv)
+    ids = DataValidation(type="list", formula1=f"'{DUE_SHEET}'!$A$3:$A${max(3, len(items) + 2)}", allow_blank=True,
+                         showErrorMessage=True, error="申报编号不在应缴名单中", errorTitle="申报编号")
+    ids.add("A3:A2000")
+    entry.add_data_validation(ids)
+    entry.freeze_panes = "A3"
+    _print(entry, "2:2")
+    wb.properties.creator = "职称评审台账"
+    wb.properties.title = "职称评审费缴费表"
+    wb.save(path)
+    return path
+
+
+def _table(name: str, ref: str) -> Table:
+    table = Table(displayName=name, ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+    return table
+
+
+def _print(ws, titles: str) -> None:
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = titles
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def _fill(ws, t: PrintTable) -> None:
+    ws["A1"] = t.title
+    ws["A1"].font = Font(name="黑体", size=14)
+    ws["A2"] = t.notes[0] if t.notes else ""
+    ws.append([c.header for c in t.columns])
+    for row in t.rows:
+        ws.append(row)
+    for c, col in enumerate(t.columns, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = col.width
+        ws.cell(row=3, column=c).fill = PatternFill("solid", fgColor="D9D9D9")
+    _print(ws, "3:3")
+
+
+# --- import ---------------------------------------------------------------------------------
+
+@dataclass
+class FinanceImport:
+    merged: list[dict] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)     # located in the finance file (缴费录入!A5)
+
+
+def _entries(path: Path) -> list[tuple[int, dict]]:
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        if ENTRY_SHEET not in wb.sheetnames:
+            raise ValueError(f"“{Path(path).name}”中没有“{ENTRY_SHEET}”工作表")
+        rows = list(wb[ENTRY_SHEET].iter_rows(values_only=True))
+    finally:
+        wb.close()
+    header_at = next((i for i, r in enumerate(rows) if r and _text(r[0]) == ENTRY_HEADERS[0]), None)
+    if header_at is None:
+        raise ValueError(f"“{ENTRY_SHEET}”中找不到表头“{ENTRY_HEADERS[0]}”")
+    out = []
+    for offset, r in enumerate(rows[header_at + 1:], start=header_at + 2):
+        if not r or all(v in (None, "") for v in r):
+            continue
+        out.append((offset, dict(zip(ENTRY_KEYS, list(r) + [None] * len(ENTRY_KEYS)))))
+    return out
+
+
+def plan_import(book: Book, ev: Evaluation, entries: list[tuple[int, dict]]) -> FinanceImport:
+    """Validate the entries against the register (pure): what merges, and the findings.
+
+    Skipped (error): unknown id, unreadable or non-positive amount, unreadable date, a
+    receipt number already in 缴费 or twice in the file, an entry identical to one in
+    缴费 (so rerunning an import adds nothing). Merged with a warning: an amount that is
+    not the balance, a date outside the payment window, a payment before 已接收材料.
+    """
+    s = book.settings
+    out = FinanceImport()
+    balance: dict[str, float] = {}
+    accepted_at: dict[str, dt.date] = {}
+    for row in book.table("applicants").rows:
+        app_id, c = _text(row.values_by_key.get("app_id")), ev.computed[row.number]
+        if app_id and c.get("fee_due"):
+            balance[app_id] = float(c["fee_due"]) - float(c.get("fee_paid") or 0)
+    for row in book.table("reviews").rows:
+        v = row.values_by_key
+        if _text(v.get("result")) == "通过":
+            day = parse_date(v.get("decided_at")).value
+            if day:
+                accepted_at[_text(v.get("app_id"))] = day
+    known = {_text(r.values_by_key.get("app_id")) for r in book.table("applicants").rows}
+    receipts = {_text(r.values_by_key.get("receipt")) for r in book.table("payments").rows} - {""}
+    existing = {(_text(r.values_by_key.get("app_id")), parse_number(r.values_by_key.get("amount")).value,
+                 parse_date(r.values_by_key.get("paid_on")).value) for r in book.table("payments").rows}
+    seen_receipts: set[str] = set()
+    letters = dict(zip(ENTRY_KEYS, "ABCDEF"))
+
+    def note(f: Finding, row: int, key: str) -> None:
+        out.findings.append(f.at(sheet=ENTRY_SHEET, row=row, column=letters[key]))
+
+    for number, e in entries:
+        app_id = _text(e["app_id"])
+        amount = parse_number(e["amount"])
+        day = parse_date(e["paid_on"])
+        receipt = _text(e["receipt"])
+        method = _text(e["method"])
+        if app_id not in known:
+            note(error(f"申报编号“{app_id}”不在台账中，未导入"), number, "app_id")
+            continue
+        if amount.finding or not amount.value:
+            note(error(f"金额{'：' + amount.finding.message if amount.finding else '为空或为0'}，未导入"), number, "amount")
+            continue
+        if day.finding or day.value is None:
+            note(error(f"缴费日期{'：' + day.finding.message if day.finding else '为空'}，未导入"), number, "paid_on")
+            continue
+        if (app_id, amount.value, day.value) in existing:
+            note(warning("与缴费表中已有的记录相同，已跳过（不会重复导入）"), number, "app_id")
+            continue
+        if receipt and (receipt in receipts or receipt in seen_receipts):
+            note(error(f"票据号{receipt}已存在，未导入"), number, "receipt")
+            continue
+        if method and method not in book.catalog.lists.get("缴费方式", []):
+            note(warning(f"缴费方式“{method}”应为扫码或银行"), number, "method")
+        if app_id not in balance:
+            note(warning("该申报尚无应缴费用（未“已接收材料”）", "四(六)"), number, "app_id")
+        elif abs(amount.value - balance[app_id]) > 0.005:
+            note(warning(f"金额{amount.value:g}元与欠费{balance[app_id]:g}元不符", "四(六)"), number, "amount")
+        if not s.payment_start <= day.value <= s.payment_end:
+            note(warning(f"缴费日期{day.value}不在缴费时间内", "一(三)"), number, "paid_on")
+        if app_id in accepted_at and day.value < accepted_at[app_id]:
+            note(warning(f"缴费日期早于“已接收材料”（{accepted_at[app_id]}）", "四(六)"), number, "paid_on")
+        seen_receipts.add(receipt)
+        existing.add((app_id, amount.value, day.value))
+        balance[app_id] = balance.get(app_id, 0) - amount.value
+        out.merged.append({"app_id": app_id, "amount": amount.value, "paid_on": day.value, "method": method,
+                           "receipt": receipt, "clerk": _text(e["clerk"])})
+    return out
+
+
+def import_finance(book_path: Path, finance_path: Path, *, now: dt.datetime | None = None,
+                   user: str | None = None) -> FinanceImport:
+    """Merge the finance office's entries into 缴费 (safe write; the log records it)."""
+    from ..book.evaluate import evaluate
+
+    entries = _entries(Path(finance_path))
+    adapter = FileAdapter(Path(book_path))
+    book = book_from_values(adapter.values())
+    now = now or dt.datetime.now()
+    plan = plan_import(book, evaluate(book, now=now), entries)
+    if plan.merged:
+        formats = [c.number_format for c in schema.PAYMENT_COLUMNS]
+        for entry in plan.merged:
+            adapter.append_row(schema.PAYMENT_SHEET, "tblPayments", [entry[k] for k in ENTRY_KEYS], formats)
+        skipped = sum(1 for f in plan.findings if f.severity.value == "error")
+        values, fmts = log_row("导入缴费", len(plan.merged), f"导入{len(plan.merged)}笔，跳过{skipped}笔（{Path(finance_path).name}）",
+                               now=now, user=user or current_user())
+        adapter.append_row(schema.LOG_SHEET, "tblLog", values, fmts)
+        adapter.commit()
+    return plan

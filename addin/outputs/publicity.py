@@ -1,0 +1,58 @@
+"""The result publicity list (notice 一(五)): those passed, by specialty and level,
+ID numbers masked, the publicity period in Aksu working days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from ..book.evaluate import Evaluation
+from ..book.reader import Book
+from ..rules.dates import format_date
+from ..rules.identity import mask_id, normalise_id
+from ..rules.meeting import PASSED
+from .tables import Column, PrintTable, write_docx, write_xlsx
+
+STEM = "评审结果公示名单"
+LEVEL_ORDER = ("高级", "中级", "初级")
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def build_publicity(book: Book, ev: Evaluation, start: dt.date) -> tuple[PrintTable, dt.date]:
+    """The list and the last day of the publicity (start + the settings' working days)."""
+    s, catalog = book.settings, book.catalog
+    end = book.calendar.publicity_end(start, s.result_publicity_workdays)
+    passed = []
+    for row in book.table("applicants").rows:
+        v, c = row.values_by_key, ev.computed[row.number]
+        if c.get("meeting_result") != PASSED and _text(v.get("status")) != PASSED:
+            continue
+        title = catalog.title(v.get("target_title")).value
+        level = title.level if title else ""
+        number = v.get("id_number")
+        shown = mask_id(number) if s.mask_public_ids else normalise_id(number)
+        passed.append((_text(v.get("specialty")), LEVEL_ORDER.index(level) if level in LEVEL_ORDER else 9,
+                       [_text(v.get("name")), _text(v.get("sex")), _text(v.get("employer")), _text(v.get("series")),
+                        _text(v.get("specialty")), title.name if title else _text(v.get("target_title")), level, shown]))
+    passed.sort(key=lambda p: (p[0], p[1]))
+    rows = [[i, *p[2]] for i, p in enumerate(passed, start=1)]
+    cols = [Column("序号", 6), Column("姓名", 14), Column("性别", 6), Column("工作单位", 30), Column("系列", 10),
+            Column("专业", 9), Column("评审通过职称", 13), Column("级别", 6), Column("身份证号", 22)]
+    notes = [f"经{s.committee_name}评审，下列{len(rows)}名同志通过{s.campaign_year}年度职称评审，现予以公示。",
+             f"公示时间：{format_date(start)}至{format_date(end)}（{s.result_publicity_workdays}个工作日）。",
+             f"公示期间如有异议，请以电话或书面形式向{s.contact_office}反映。联系电话：{s.contact_phone}；"
+             f"监督举报电话：{s.supervision_phone}；来信来访地址：{s.address}。"]
+    table = PrintTable(f"{s.campaign_year}年度职称评审结果公示", cols, rows, notes=notes,
+                       footer_lines=["", f"{s.issuer}", f"{format_date(start)}"],
+                       header_text=f"{s.issuer}　评审结果公示", properties_title="评审结果公示名单",
+                       footer_right=True)
+    return table, end
+
+
+def write_publicity(table: PrintTable, out_dir: Path) -> list[Path]:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return [write_xlsx(table, out_dir / f"{STEM}.xlsx"), write_docx(table, out_dir / f"{STEM}.docx")]
