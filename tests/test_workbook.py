@@ -190,3 +190,19 @@ def test_missing_sheets_and_columns_are_findings_not_crashes():
     messages = [str(f) for f in book.findings]
     assert any("缺少工作表“参数”" in m for m in messages)
     assert any("缺少列“身份证号”" in m for m in messages)
+
+
+def test_a_workbook_that_is_not_a_register_is_refused_not_crashed(tmp_path, capsys):
+    from openpyxl import Workbook
+
+    path = tmp_path / "别的表.xlsx"
+    wb = Workbook()
+    wb.active.title = "申报人员"
+    wb.active.append(["申报编号", "姓名"])
+    wb.active.append(["A1", "某人"])
+    wb.save(path)
+    original = path.read_bytes()
+    assert main(["refresh", str(path)]) == 2
+    assert "缺少“日志”工作表" in capsys.readouterr().err
+    assert path.read_bytes() == original
+    assert main(["check", str(path)]) == 1           # findings, not a crash

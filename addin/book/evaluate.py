@@ -328,7 +328,10 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
                                      private_first_time=applicant.private_first_time))
     out["mandarin_check"] = _mandarin(applicant, s, catalog)
     # submissions (一(一), 四(一)1)
-    state: SubmissionState = assess_submissions(subs.get(app_id, []), s, as_of=now, calendar=cal)
+    try:
+        state: SubmissionState = assess_submissions(subs.get(app_id, []), s, as_of=now, calendar=cal)
+    except RuleInputError as exc:          # e.g. a working-day deadline in a year without a calendar
+        state = SubmissionState("待核", len(subs.get(app_id, [])), findings=(error(str(exc), "四(一)1"),))
     out["submissions"] = state.count or None
     out["review_state"] = str(state)
     out["resubmit_deadline"] = state.deadline

@@ -19,6 +19,7 @@ from .adapter import FileAdapter, WorkbookAdapter
 from .dashboard import dashboard_blocks
 from .evaluate import Evaluation, evaluate
 from .reader import Book, book_from_values, read_book
+from .safe_write import WriteRefused
 
 Progress = Callable[[str], None]
 
@@ -66,7 +67,12 @@ def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
     """The refresh pipeline on any workbook adapter."""
     say = progress or (lambda _msg: None)
     say("读取工作簿…")
-    book = book_from_values(adapter.values())
+    values = adapter.values()
+    missing = [name for name in (schema.APPLICANT_SHEET, schema.LOG_SHEET) if name not in values]
+    if missing:
+        raise WriteRefused("工作簿缺少" + "、".join(f"“{m}”" for m in missing) +
+                           "工作表，不像本软件的台账（可用 zhicheng new 新建），未写入")
+    book = book_from_values(values)
     say(f"计算{len(book.table('applicants').rows)}份申报…")
     ev = evaluate(book, now=now, previous=adapter.fingerprints())
     say("写入计算列、统计和日志…")
