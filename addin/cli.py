@@ -330,6 +330,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--overwrite", action="store_true", help="冲突时以导出文件为准")
     imp.add_argument("--aliases", help="补充的列名对应表（CSV：导出列名,台账列名）")
     imp.set_defaults(handler=_cmd_import)
+
+    from .outputs.documents import add_cli as add_docs_cli
+    add_docs_cli(sub)
     return parser
 
 

@@ -205,6 +205,9 @@ def run_workbook_demo(out_dir, out: TextIO, *, progress=None) -> int:
     say(f"\n已生成：{target.resolve()}")
     say("  （灰底列为计算结果；“统计”表含图表与待办；“日志”表记录了本次刷新）")
     produced = _demo_outputs(report, out_dir, say)
+    from .book.reader import read_book
+    from .outputs.documents import demo_documents
+    say("\n" + demo_documents(read_book(target), out_dir / "附件", progress))
     say(f"\n输出文件{len(produced)}个，均在 {out_dir.resolve()}")
     say("查看全部问题：zhicheng check " + str(target))
     return 0

@@ -244,6 +244,8 @@ def ZC_RESUBMIT_DEADLINE(returned_on, days=None):
     """退回后补正提交的最后一天。"""
     def compute():
         n = None if days in (None, "") else _int(days, "补正天数")
+        if n is not None and not 1 <= n <= 365:
+            raise _Problem("补正天数应在1到365之间")
         return resubmission_deadline(_date(returned_on, "退回日期"), data.default_settings(),
                                      data.calendar(), n)
     return _answer(compute)

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from .. import data
 from ..rules.base import Finding, error, warning
 from ..rules.calendar import AksuCalendar, read_day_rules
-from ..rules.catalog import Catalog, build_catalog, clean_word
+from ..rules.catalog import NO_TITLE, Catalog, build_catalog, clean_word
 from ..rules.settings import Settings
 from . import schema
 from .schema import CE_HEADER, Sheet
@@ -158,6 +158,7 @@ def book_from_values(sheets: Mapping[str, Sequence[Sequence[object]]]) -> Book:
     calendar = data.calendar(tuple(day_rules))
     choices = {name: set(values) for name, values in catalog.lists.items()}
     choices["职称"] = set(catalog.titles) | set(catalog.title_aliases)
+    choices["现职称"] = choices["职称"] | set(NO_TITLE)
     choices["学历"] = set(catalog.education) | set(catalog.education_aliases)
     for name, values in _dictionary(sheets.get(schema.LISTS_SHEET)).items():
         choices.setdefault(name, set()).update(values)

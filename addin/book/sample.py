@@ -197,6 +197,10 @@ def sample_tables(settings) -> dict[str, list[dict]]:
         review = spec.pop("_reviews", "accepted")
         pay = spec.pop("_pay", "full" if row["status"] in ("已接收材料",) else None)
         row.update(spec)
+        if not row.get("current_title"):
+            row["current_title"] = "无"
+        if row["status"] in ("已接收材料", "评审通过", "评审未通过") and "unit_publicity_start" not in row:
+            row["unit_publicity_start"] = dt.date(2024, 8, rng.randint(5, 23))
         row["remarks"] = f"示例：{scenario}"
         if row.get("employer") == "（自由职业）":
             row["employer"] = "自由职业"

@@ -83,7 +83,7 @@ APPLICANT_INPUTS: tuple[Column, ...] = (
     C("series", "系列", choices="系列", width=10),
     C("specialty", "专业", choices="专业", width=9),
     C("target_title", "拟申报职称", choices="职称", width=13),
-    C("current_title", "现职称", choices="职称", width=13),
+    C("current_title", "现职称", choices="现职称", width=13, note="尚无职称的填“无”"),
     C("current_title_date", "现职称取得时间", "date", width=12),
     C("current_title_place", "现职称取得地", choices="职称取得地", width=8),
     C("education", "学历", choices="学历", width=12),

@@ -34,7 +34,7 @@ PRINT_FIT_COLUMNS = 12        # sheets up to this many columns print one page wi
 
 #: ASCII defined names for the drop-down lists of 字典 (list name -> defined name)
 LIST_NAMES = {
-    "性别": "L_sex", "政治面貌": "L_political", "单位性质": "L_employer_type", "申报方式": "L_route",
+    "性别": "L_sex", "现职称": "L_current_title", "政治面貌": "L_political", "单位性质": "L_employer_type", "申报方式": "L_route",
     "系列": "L_series", "专业": "L_specialty", "职称": "L_title", "职称取得地": "L_title_place",
     "学历": "L_education", "职业技能等级": "L_skill", "考核等次": "L_appraisal", "是否": "L_yesno",
     "普通话等级": "L_mandarin", "民营企业申报依据": "L_private_basis", "状态": "L_status",
@@ -47,6 +47,7 @@ def dictionary(lists: Mapping[str, Sequence[str]], titles: Iterable[str], educat
     """The lists written to 字典: the packaged lists plus titles and education."""
     out = {name: list(values) for name, values in lists.items()}
     out["职称"] = list(titles)
+    out["现职称"] = ["无", *titles]
     out["学历"] = list(education)
     return out
 

@@ -222,10 +222,11 @@ def _styles(doc) -> None:
     _set_fonts(normal.element.get_or_add_rPr(), BODY_FONT)
     _paragraph_style(doc, "ZCLabel", "附件标注", font=HEAD_FONT, align=WD_ALIGN_PARAGRAPH.LEFT)
     _paragraph_style(doc, "ZCTitle", "公文标题", font=TITLE_FONT, size=SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER,
-                     line=36, before=BODY_LINE / 2, after=BODY_LINE, keep_next=True)
-    _paragraph_style(doc, "ZCBody", "公文正文", first_chars=2)
+                     line=36, after=BODY_LINE / 2, keep_next=True)
+    # left-aligned: a justified line that ends before a phone number gets stretched apart
+    _paragraph_style(doc, "ZCBody", "公文正文", first_chars=2, align=WD_ALIGN_PARAGRAPH.LEFT)
     _paragraph_style(doc, "ZCHeading", "小标题", font=HEAD_FONT, align=WD_ALIGN_PARAGRAPH.LEFT, keep_next=True)
-    _paragraph_style(doc, "ZCSign", "落款", align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=2)
+    _paragraph_style(doc, "ZCSign", "落款", align=WD_ALIGN_PARAGRAPH.LEFT)
     _paragraph_style(doc, "ZCTable", "表格文字", size=SIZE_S4, line=20, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph_style(doc, "ZCTableText", "表格正文", size=SIZE_S4, line=20, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
     _paragraph_style(doc, "ZCNote", "表注", size=SIZE_5, line=16, hanging_chars=2)
@@ -296,11 +297,34 @@ def _heading(doc, style: str, label: str, text: str):
     return _para(doc, style, ("黑体标注", label), text)
 
 
-def _signature(doc, *lines: str, space_lines: int = 2) -> None:
-    for _ in range(space_lines):
-        _para(doc, "落款")
-    for line in lines:
-        _para(doc, "落款", line)
+#: where the signature block's lines start, in characters from the left margin (the text
+#: is about 27 characters wide): room to sign after the colon, the date 4 characters from
+#: the right edge (GB/T 9704 7.3.5), the seal over the unit line and the date
+SIGN_INDENT, SEAL_INDENT, DATE_INDENT = 11, 13, 16
+
+
+def _indent_chars(paragraph, chars: int) -> None:
+    p_pr = paragraph._p.get_or_add_pPr()
+    ind = p_pr.find(qn("w:ind"))
+    if ind is None:
+        ind = OxmlElement("w:ind")
+        p_pr.append(ind)
+    ind.set(qn("w:leftChars"), str(chars * 100))
+    ind.set(qn("w:left"), str(chars * SIZE_3 * 20))
+
+
+def _signature(doc, signer: str, *, seal: str | None, space_lines: int = 1) -> None:
+    """The signature block, kept together on one page: who signs (with room after the
+    colon), the seal line, the date; the seal goes over the date, within one line of
+    the text."""
+    paragraphs = [_para(doc, "落款") for _ in range(space_lines)]
+    for text, indent in ((signer, SIGN_INDENT), (seal, SEAL_INDENT), (f"年{SPACE * 2}月{SPACE * 2}日", DATE_INDENT)):
+        if text:
+            paragraph = _para(doc, "落款", text)
+            _indent_chars(paragraph, indent)
+            paragraphs.append(paragraph)
+    for p in paragraphs[:-1]:
+        p.paragraph_format.keep_with_next = True
 
 
 def _new_document(att: Attachment):
@@ -315,7 +339,7 @@ def _new_document(att: Attachment):
     core.subject = f"{att.label} {att.title}（模板）"
     core.author = "职称评审台账"
     core.last_modified_by = "职称评审台账"
-    core.comments = "{{ }} 中是占位符，生成时填入台账数据，请勿改动其中的文字；其余文字可按需修改。"
+    core.comments = "双花括号中的文字是占位符，生成时填入台账数据，请勿改动；其余文字可按需修改。"
     core.keywords = "职称评审"
     core.language = "zh-CN"
     core.category = "模板"
@@ -342,20 +366,20 @@ def _attachment_1(doc) -> None:
     _para(doc, "公文正文", "公示时间从{{ 公示开始 }}起至{{ 公示截止 }}止（公示期{{ 公示工作日数 }}个工作日）。"
                        "如对{{ 姓名 }}同志的相关信息有异议，请以电话或书面形式反映至{{ 联系科室 }}"
                        "（联系电话：{{ 联系电话 }}），监督电话：{{ 监督电话 }}。")
-    _signature(doc, f"单位负责人签字：{SPACE * 6}", "（推荐单位公章）", f"年{SPACE * 2}月{SPACE * 2}日")
+    _signature(doc, "单位负责人签字：", seal="（推荐单位公章）")
 
 
 def _attachment_2(doc) -> None:
     """Notice, attachment 2 单位推荐意见（模板）: must carry the sentence of 四(四)."""
     _para(doc, "公文标题", "单位推荐意见")
-    _heading(doc, "公文正文", "申报人：", "{{ 姓名 }}，{{ 性别 }}，身份证号{{ 身份证号 }}")
+    _heading(doc, "公文正文", "申报人：", "{{ 姓名 }}（{{ 性别 }}）")
+    _heading(doc, "公文正文", "身份证号：", "{{ 身份证号 }}")
     _heading(doc, "公文正文", "工作单位：", "{{ 工作单位 }}")
     _heading(doc, "公文正文", "现任职称：", "{{ 现职称 }}")
     _heading(doc, "公文正文", "申报职称：", "{{ 系列 }}{{ 专业 }}专业{{ 拟申报职称 }}（{{ 申报方式 }}）")
     _para(doc, "小标题", "推荐意见：")
     _para(doc, "公文正文", "{{ 推荐意见 }}")
-    _signature(doc, f"单位负责人签字：{SPACE * 6}", "（推荐单位公章）", f"年{SPACE * 2}月{SPACE * 2}日",
-               space_lines=3)
+    _signature(doc, "单位负责人签字：", seal="（推荐单位公章）", space_lines=2)
 
 
 def _attachment_3(doc) -> None:
@@ -366,11 +390,12 @@ def _attachment_3(doc) -> None:
     _para(doc, "公文正文", "本人承诺以上填报的内容和提交的材料完全真实有效，且网上填报与送审报表内容完全一致。"
                        "如申请人提交弄虚作假确认材料的，一经查实，不予受理确认申报或取消已确认的资格，"
                        "并从申报年度下一年度起3年内，不得申报专业技术资格。")
-    _signature(doc, f"承诺人（手写签名）：{SPACE * 6}", f"年{SPACE * 2}月{SPACE * 2}日", space_lines=3)
+    _signature(doc, "承诺人（手写签名）：", seal=None, space_lines=2)
 
 
 #: attachment 4's grid: six columns (mm), widths summing to the text width (156 mm)
-_GRID_MM = (25, 29, 22, 28, 24, 28)
+_GRID_MM = (24, 48, 13, 19, 21, 31)
+_CELL_MARGIN_MM = 1
 
 
 def _cell(cell, text: str = "", *, style: str = "表格文字", align=None):
@@ -392,9 +417,9 @@ def _row_height(row, mm: float, exact: bool = False) -> None:
 
 def _attachment_4(doc) -> None:
     """Notice, attachment 4 免除继续教育学习申请表: the table and its notes."""
-    title = _para(doc, "公文标题", "自治区“访惠聚”驻村等专业技术人员职称评审")
+    title = _para(doc, "公文标题", "自治区“访惠聚”驻村等专业技术人员")
     title.add_run().add_break()
-    title.add_run("免除继续教育学习申请表")
+    title.add_run("职称评审免除继续教育学习申请表")
     title.paragraph_format.space_after = Pt(BODY_LINE / 2)
     table = doc.add_table(rows=7, cols=6)
     table.style = doc.styles["Table Grid"]
@@ -404,6 +429,13 @@ def _attachment_4(doc) -> None:
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     tbl_pr.append(layout)
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(int(_CELL_MARGIN_MM / 25.4 * 1440)))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    tbl_pr.append(margins)
     for i, width in enumerate(_GRID_MM):
         table.columns[i].width = Mm(width)
         for row in table.rows:
@@ -416,18 +448,23 @@ def _attachment_4(doc) -> None:
     for row, col, text in labels:
         _cell(r[row].cells[col], text)
     # merged cells: (row, first col, last col, text, style)
-    merges = ((2, 1, 5, "{{ 毕业情况 }}"), (3, 1, 3, "{{ 工作单位 }}"), (4, 1, 2, "{{ 现职称 }}"),
+    merges = ((2, 1, 5, "{{ 毕业情况 }}"), (3, 1, 3, "{{ 工作单位 }}"), (4, 2, 3, None),
               (4, 4, 5, "{{ 拟申报职称 }}"), (5, 1, 5, None), (6, 1, 5, None))
     for row, first, last, text in merges:
         merged = r[row].cells[first].merge(r[row].cells[last])
         if text:
             _cell(merged, text)
-    _cell(r[2].cells[0], "何时何学校何专业毕业")
+    _cell(r[2].cells[0], "何时何学校").add_run().add_break()
+    r[2].cells[0].paragraphs[0].add_run("何专业毕业")
     _cell(r[3].cells[0], "现工作单位")
-    _cell(r[3].cells[4], "参加工作时间")
+    _cell(r[3].cells[4], "参加工作").add_run().add_break()
+    r[3].cells[4].paragraphs[0].add_run("时间")
     _cell(r[3].cells[5], "{{ 参加工作时间 }}")
-    _cell(r[4].cells[0], "现有专业技术职务")
-    _cell(r[4].cells[3], "拟申报专业技术职务")
+    _cell(r[4].cells[0], "现有专业").add_run().add_break()
+    r[4].cells[0].paragraphs[0].add_run("技术职务")
+    _cell(r[4].cells[1], "{{ 现职称 }}")
+    _cell(r[4].cells[2], "拟申报专业").add_run().add_break()
+    r[4].cells[2].paragraphs[0].add_run("技术职务")
     _cell(r[5].cells[0], "免学理由")
     reason = r[5].cells[1]
     _cell(reason, "{{ 免修理由 }}", style="表格正文")
@@ -436,13 +473,13 @@ def _attachment_4(doc) -> None:
     opinion.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
     _para(opinion, "表格正文").add_run("审核单位：{{ 审核单位 }}")
     opinion.paragraphs[0]._p.getparent().remove(opinion.paragraphs[0]._p)   # the empty first paragraph
-    for _ in range(3):
+    for _ in range(2):
         _para(opinion, "表格正文")
     for line in ("（公章）", f"年{SPACE * 2}月{SPACE * 2}日"):
         p = _para(opinion, "表格正文", line)
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         p.paragraph_format.right_indent = Pt(SIZE_S4 * 3)
-    for i, height in enumerate((12, 12, 14, 14, 14, 38, 46)):
+    for i, height in enumerate((10, 10, 12, 12, 12, 30, 38)):
         _row_height(r[i], height)
     _para(doc, "表注", "注：").paragraph_format.space_before = Pt(6)
     for note in ("1.仍在参加“访惠聚”驻村（含抽调到各级“访惠聚”办公室）工作的专业技术人员，由同级“访惠聚”办公室审核；"

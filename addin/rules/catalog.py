@@ -15,6 +15,7 @@ from .base import Finding, Parsed, cites, error
 from .dates import normalise_text
 
 GRADES = ("员级", "助理级", "中级", "副高级", "正高级")
+NO_TITLE = ("无", "暂无", "无职称")     # what clerks write for "holds no title yet"
 
 
 def clean_word(value: object) -> str:
@@ -103,7 +104,7 @@ class Catalog:
 
     def _title(self, value: object) -> Parsed[Title]:
         word = clean_word(value)
-        if not word:
+        if not word or word in NO_TITLE:
             return Parsed()
         name = self.title_aliases.get(word, word)
         if name in self.titles:
