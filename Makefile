@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench workbooks clean
+.PHONY: demo test bench workbooks templates golden clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,14 @@ test: $(STAMP)
 # regenerate workbooks/template.xlsx and workbooks/sample-2024.xlsx after a schema change
 workbooks: $(STAMP)
 	$(BIN)/python -m addin.book.sample
+
+# regenerate the attachment templates (workbooks/templates, addin/data/templates)
+templates: $(STAMP)
+	$(BIN)/python -m addin.outputs.templates
+
+# regenerate the golden renderings of the attachments
+golden: $(STAMP)
+	$(BIN)/python -m addin.outputs.documents --golden
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest -q -s tests/benchmarks -p no:cacheprovider

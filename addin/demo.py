@@ -207,8 +207,8 @@ def run_workbook_demo(out_dir, out: TextIO, *, progress=None) -> int:
     produced = _demo_outputs(report, out_dir, say)
     from .book.reader import read_book
     from .outputs.documents import demo_documents
-    say("\n" + demo_documents(read_book(target), out_dir / "附件", progress))
-    say(f"\n输出文件{len(produced)}个，均在 {out_dir.resolve()}")
+    say("\n" + demo_documents(read_book(target), out_dir / "附件", progress))   # re-read: codes now stored
+    say(f"\n全部输出（台账、评审会、公示、财务、附件）均在 {out_dir.resolve()}")
     say("查看全部问题：zhicheng check " + str(target))
     return 0
 
