@@ -333,6 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .outputs.documents import add_cli as add_docs_cli
     add_docs_cli(sub)
+    from .excel.commands import add_cli as add_excel_cli
+    add_excel_cli(sub)
     return parser
 
 

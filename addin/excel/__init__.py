@@ -1,0 +1,15 @@
+"""The live-Excel side of 职称评审台账.
+
+- :mod:`addin.excel.ribbon` — the one entry point the ribbon calls (``dispatch(tag)``),
+  with the allow-list of button tags;
+- :mod:`addin.excel.actions` — what each button does, written against the
+  :class:`~addin.book.adapter.WorkbookAdapter` interface so it runs on the workbook open in
+  Excel and on a file alike;
+- :mod:`addin.excel.live` — the xlwings adapter and the Excel user interface (status bar,
+  alerts, dialogs);
+- :mod:`addin.excel.build` (with :mod:`~addin.excel.vbaproject`, :mod:`~addin.excel.ovba`,
+  :mod:`~addin.excel.cfb`, :mod:`~addin.excel.udfwrap`) — ``zhicheng build-addin``: the
+  .xlam assembled from text sources on any OS;
+- :mod:`addin.excel.install` — ``zhicheng install-addin`` on Windows;
+- :mod:`addin.excel.commands` — the two commands for the ``zhicheng`` command line.
+"""

@@ -1,0 +1,282 @@
+"""``zhicheng build-addin``: assemble the add-in (.xlam) from text sources, on any OS.
+
+Inputs, all text or the pinned xlwings package:
+
+- xlwings' ``quickstart_addin_ribbon.xlam`` — the package skeleton (content types,
+  relationships, styles, theme, the hidden config sheet);
+- xlwings' ``xlwings_custom_addin.bas`` — the RunPython / UDF machinery, taken from the
+  installed xlwings at build time with its ``PROJECT_NAME`` set to ``zhicheng``;
+- ``vba_stubs/`` — our VBA (one ribbon callback, the two document modules) and the
+  ribbon XML (``customUI.xml``);
+- the Python UDFs of module ``udfs`` — turned into the ``xlwings_udfs`` wrapper module.
+
+Output: ``<out>/zhicheng.xlam`` (ASCII file name; Excel shows the title 职称评审台账 and
+the ribbon tab 职称评审). The VBA project is written source-only (see
+:mod:`addin.excel.vbaproject`); the zip has fixed timestamps, sorted stored entries and
+no random values, so the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import xlwings
+
+from . import udfwrap
+from .vbaproject import DOCUMENT, MODULE, Module, crlf, vba_project_bin
+
+PROJECT_NAME = "zhicheng"             # xlwings' PROJECT_NAME: config sheet and user config file names
+VBA_PROJECT_NAME = "Zhicheng"
+ADDIN_FILE = "zhicheng.xlam"
+ADDIN_TITLE = "职称评审台账"
+ADDIN_DESCRIPTION = "阿克苏地区交通运输局职称评审台账的 Excel 加载项（xlwings）：功能区“职称评审”和 ZC_ 开头的工作表函数。"
+UDF_MODULE = "udfs"
+#: the add-in's config sheet holds only what we set: a key present there wins over the
+#: user's config file (even when empty), so the interpreter is NOT set here. The
+#: workbook's folder is kept off sys.path: our code is installed, a folder beside the
+#: register must not shadow it, and a OneDrive/SharePoint register needs no URL mapping.
+CONFIG = {"UDF MODULES": UDF_MODULE, "ADD_WORKBOOK_TO_PYTHONPATH": "false"}
+CONFIG_SHEET = f"{PROJECT_NAME}.conf"
+CONFIG_SHEET_CODENAME = "ConfigSheet"
+RIBBON_MODULE = "ZhichengRibbon"
+RIBBON_CALLBACK = f"{RIBBON_MODULE}.OnAction"
+
+CUSTOMUI_NS = "http://schemas.microsoft.com/office/2006/01/customui"
+UI_RELATIONSHIP = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
+SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+TAG_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]+$")
+DOCUMENT_BASES = ("0{00020819-0000-0000-C000-000000000046}",    # workbook
+                  "0{00020820-0000-0000-C000-000000000046}")    # worksheet
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+XLWINGS_DIR = Path(xlwings.__file__).resolve().parent
+TEMPLATE = XLWINGS_DIR / "quickstart_addin_ribbon.xlam"
+XLWINGS_BAS = XLWINGS_DIR / "xlwings_custom_addin.bas"
+
+
+class BuildError(Exception):
+    """The add-in cannot be built from these sources (message in Chinese)."""
+
+
+@dataclass
+class BuildReport:
+    path: Path
+    size: int
+    seconds: float
+    modules: list[str]
+    udfs: int
+    buttons: int
+
+
+def stubs_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "vba_stubs"
+
+
+# --- VBA modules ------------------------------------------------------------------------
+
+def xlwings_module() -> Module:
+    """``xlwings_custom_addin.bas`` of the installed xlwings, for this add-in."""
+    text = XLWINGS_BAS.read_text(encoding="ascii")
+    version = xlwings.__version__
+    if f"'Version: {version}" not in text or f"xlwings64-{version}.dll" not in text:
+        raise BuildError(f"xlwings_custom_addin.bas 与已安装的 xlwings {version} 版本不一致")
+    line = 'Public Const PROJECT_NAME As String = "myaddin"'
+    if text.count(line) != 1:
+        raise BuildError("xlwings_custom_addin.bas 中找不到 PROJECT_NAME 常量（xlwings 版本变化？）")
+    text = text.replace(line, f'Public Const PROJECT_NAME As String = "{PROJECT_NAME}"')
+    return Module("xlwings", crlf(text), MODULE)
+
+
+def stub_modules(stubs: Path) -> list[Module]:
+    """Our modules: every .bas (standard module) and .cls (document module) in vba_stubs."""
+    out = []
+    for path in sorted(stubs.glob("*.cls")) + sorted(stubs.glob("*.bas")):
+        text = crlf(path.read_text(encoding="utf-8"))
+        kind = MODULE
+        if path.suffix == ".cls":
+            base = re.search(r'^Attribute VB_Base = "([^"]+)"', text, re.M)
+            if not base or base.group(1) not in DOCUMENT_BASES:
+                raise BuildError(f"{path.name}：只支持工作簿/工作表的文档模块（class 模块不支持）")
+            kind = DOCUMENT
+        out.append(Module(path.stem, text, kind))
+    return out
+
+
+def udf_module(module_name: str = UDF_MODULE) -> tuple[Module, int]:
+    module = importlib.import_module(module_name)
+    udfs = udfwrap.udfs_of(module)
+    return Module(udfwrap.MODULE_NAME, crlf(udfwrap.wrapper_source(module_name, udfs)), MODULE), len(udfs)
+
+
+def project_modules(stubs: Path | None = None) -> tuple[list[Module], int]:
+    stubs = stubs or stubs_dir()
+    ours = stub_modules(stubs)
+    names = {m.name for m in ours}
+    for needed in ("ThisWorkbook", CONFIG_SHEET_CODENAME, RIBBON_MODULE):
+        if needed not in names:
+            raise BuildError(f"vba_stubs 中缺少模块 {needed}")
+    udfs, count = udf_module()
+    return ours + [xlwings_module(), udfs], count
+
+
+# --- the ribbon ---------------------------------------------------------------------------
+
+def ribbon_buttons(xml: bytes) -> list[dict[str, str]]:
+    """The ribbon's controls with an onAction, as attribute dicts (checked)."""
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError as exc:
+        raise BuildError(f"customUI.xml 不是合法的 XML：{exc}") from exc
+    if root.tag != f"{{{CUSTOMUI_NS}}}customUI":
+        raise BuildError(f"customUI.xml 的命名空间应为 {CUSTOMUI_NS}")
+    return [dict(el.attrib) for el in root.iter() if "onAction" in el.attrib]
+
+
+def check_ribbon(xml: bytes, ribbon_source: str) -> int:
+    """Every onAction is the one callback, which exists with the ribbon signature, and
+    every tag is well-formed and in the Python allow-list."""
+    from .ribbon import ACTIONS
+
+    if not re.search(r"^Sub OnAction\(control As IRibbonControl\)\r?$", ribbon_source, re.M):
+        raise BuildError(f"{RIBBON_MODULE}.bas 中缺少 Sub OnAction(control As IRibbonControl)")
+    buttons = ribbon_buttons(xml)
+    for b in buttons:
+        if b["onAction"] != RIBBON_CALLBACK:
+            raise BuildError(f"按钮 {b.get('id')} 的 onAction 应为 {RIBBON_CALLBACK}")
+        tag = b.get("tag", "")
+        if not TAG_PATTERN.match(tag) or tag not in ACTIONS:
+            raise BuildError(f"按钮 {b.get('id')} 的 tag “{tag}” 不在允许列表中")
+    return len(buttons)
+
+
+# --- package parts --------------------------------------------------------------------------
+
+def _one(text: str, old: str, new: str, part: str) -> str:
+    if text.count(old) != 1:
+        raise BuildError(f"模板 {part} 的结构与预期不同（xlwings 版本变化？）：{old[:60]}")
+    return text.replace(old, new)
+
+
+def _rels(xml: bytes) -> bytes:
+    """The package relationships with the ribbon under the 2006 relationship type that
+    goes with the 2006/01 customUI namespace (the template has the 2007 one)."""
+    text = xml.decode("utf-8")
+    text, n = re.subn(r'(<Relationship\b[^>]*?\bType=")[^"]*("[^>]*\bTarget="/?customUI/customUI\.xml")',
+                      lambda m: m.group(1) + UI_RELATIONSHIP + m.group(2), text)
+    if n != 1:
+        raise BuildError("模板 _rels/.rels 中找不到功能区（customUI）关系")
+    return text.encode("utf-8")
+
+
+def _workbook(xml: bytes) -> bytes:
+    text = xml.decode("utf-8")
+    text = _one(text, 'name="_myaddin.conf"', f'name="{CONFIG_SHEET}"', "xl/workbook.xml")
+    # the template remembers its author's folder: drop it
+    text, n = re.subn(r"<mc:AlternateContent\b.*?</mc:AlternateContent>", "", text, flags=re.S)
+    if n != 1:
+        raise BuildError("模板 xl/workbook.xml 的结构与预期不同（absPath）")
+    _one(text, 'codeName="ThisWorkbook"', 'codeName="ThisWorkbook"', "xl/workbook.xml")
+    return text.encode("utf-8")
+
+
+def _config_sheet(xml: bytes) -> tuple[bytes, bytes]:
+    """The config sheet (keys in A, values in B, from A1 down) and its shared strings."""
+    text = xml.decode("utf-8")
+    text = _one(text, '<sheetPr codeName="Sheet2" />', f'<sheetPr codeName="{CONFIG_SHEET_CODENAME}" />',
+                "sheet1.xml")
+    strings: list[str] = []
+    rows = []
+    for r, (key, value) in enumerate(CONFIG.items(), start=1):
+        cells = []
+        for col, item in (("A", key), ("B", value)):
+            strings.append(item)
+            cells.append(f'<c r="{col}{r}" s="1" t="s"><v>{len(strings) - 1}</v></c>')
+        rows.append(f'<row r="{r}" spans="1:2">{"".join(cells)}</row>')
+    text, n = re.subn(r"<sheetData>.*?</sheetData>", f"<sheetData>{''.join(rows)}</sheetData>", text, flags=re.S)
+    if n != 1:
+        raise BuildError("模板配置表的结构与预期不同（sheetData）")
+    text, n = re.subn(r'<dimension ref="[^"]*" />', f'<dimension ref="A1:B{len(CONFIG)}" />', text)
+    if n != 1:
+        raise BuildError("模板配置表的结构与预期不同（dimension）")
+    sst = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+           f'<sst xmlns="{SHEET_NS}" count="{len(strings)}" uniqueCount="{len(strings)}">'
+           + "".join(f"<si><t>{escape(s)}</t></si>" for s in strings) + "</sst>")
+    return text.encode("utf-8"), sst.encode("utf-8")
+
+
+def _core_properties() -> bytes:
+    from .. import __version__
+
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/">'
+            f"<dc:title>{escape(ADDIN_TITLE)}</dc:title>"
+            f"<dc:description>{escape(ADDIN_DESCRIPTION)}</dc:description>"
+            f"<dc:creator>zhicheng build-addin</dc:creator>"
+            f"<cp:keywords>zhicheng {__version__}; xlwings {xlwings.__version__}</cp:keywords>"
+            "</cp:coreProperties>").encode("utf-8")
+
+
+def addin_parts(stubs: Path | None = None) -> tuple[dict[str, bytes], list[str], int, int]:
+    """Every part of the package: (parts, module names, number of UDFs, number of buttons)."""
+    stubs = stubs or stubs_dir()
+    if not stubs.is_dir():
+        raise BuildError(f"找不到 VBA 源文件夹 {stubs}（请在源代码目录中运行，或用 --xlam 指定已构建的加载项）")
+    with zipfile.ZipFile(TEMPLATE) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    modules, udf_count = project_modules(stubs)
+    ribbon_xml = (stubs / "customUI.xml").read_bytes()
+    ribbon_source = next(m.source for m in modules if m.name == RIBBON_MODULE)
+    buttons = check_ribbon(ribbon_xml, ribbon_source)
+    parts["customUI/customUI.xml"] = ribbon_xml
+    parts["_rels/.rels"] = _rels(parts["_rels/.rels"])
+    parts["xl/workbook.xml"] = _workbook(parts["xl/workbook.xml"])
+    parts["xl/worksheets/sheet1.xml"], parts["xl/sharedStrings.xml"] = _config_sheet(parts["xl/worksheets/sheet1.xml"])
+    parts["docProps/core.xml"] = _core_properties()
+    parts["xl/vbaProject.bin"] = vba_project_bin(VBA_PROJECT_NAME, modules)
+    return parts, [m.name for m in modules], udf_count, buttons
+
+
+def zip_bytes(parts: dict[str, bytes]) -> bytes:
+    """A reproducible zip: content types first, then sorted names, fixed time, stored."""
+    import io
+
+    names = sorted(parts, key=lambda n: (n != "[Content_Types].xml", n))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_STORED
+            info.create_system = 0
+            info.external_attr = 0
+            z.writestr(info, parts[name])
+    return buf.getvalue()
+
+
+def build_addin(out_dir: Path | str = "dist", *, stubs: Path | None = None) -> BuildReport:
+    """Build ``<out_dir>/zhicheng.xlam``; replaces an older build atomically."""
+    started = time.perf_counter()
+    parts, modules, udf_count, buttons = addin_parts(stubs)
+    data = zip_bytes(parts)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / ADDIN_FILE
+    fd, tmp = tempfile.mkstemp(prefix=".zhicheng-", suffix=".xlam", dir=out_dir)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)                   # mkstemp makes it private; the add-in is not
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return BuildReport(target, len(data), time.perf_counter() - started, modules, udf_count, buttons)

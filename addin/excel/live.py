@@ -1,0 +1,298 @@
+"""The workbook open in Excel, through xlwings: the live adapter and the Excel UI.
+
+:class:`LiveAdapter` implements :class:`addin.book.adapter.WorkbookAdapter` (the same
+interface as the file adapter), so :func:`addin.book.refresh.run_refresh` and the
+outputs run unchanged on the open workbook. It reads whole sheets by value (the reader
+then finds columns by header, never by address), writes only the cells it is given
+(computed columns, the rebuilt 统计 sheet, the hidden fingerprint sheet, appended log
+and payment rows) and never saves: Excel keeps the workbook, and the user decides.
+
+:class:`ExcelUI` is everything the user sees of a run: progress in the status bar,
+results and errors in a message box, Excel's file and input dialogs, and a busy
+context that turns screen updating, automatic calculation and events off and always
+puts them back (``app.properties`` restores them even when the run fails).
+
+Only the xlwings objects the tests' stand-in provides are used (Book, Sheets, Sheet,
+Range, Table, Charts, App); the two dialogs are the only calls through ``app.api``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from openpyxl.utils import column_index_from_string
+
+from ..book import schema
+from ..book.adapter import Blocks
+from ..book.workbook import COMPUTED_FILL, HEADER_FILL
+
+STATUS_PREFIX = "职称评审："
+MAX_COLUMN_ROWS = 1_048_576
+
+
+def _rgb(fill) -> tuple[int, int, int]:
+    """An openpyxl fill's colour (ARGB hex) as xlwings' (r, g, b)."""
+    hexa = str(fill.fgColor.rgb)[-6:]
+    return int(hexa[0:2], 16), int(hexa[2:4], 16), int(hexa[4:6], 16)
+
+
+COMPUTED_RGB = _rgb(COMPUTED_FILL)
+HEADER_RGB = _rgb(HEADER_FILL)
+
+_NUMBER_LIKE = re.compile(r"^\s*[-+]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?%?\s*$")
+_DATE_LIKE = re.compile(r"^\s*\d{1,4}\s*[-/.年月:]\s*\d{1,2}")
+
+
+def excel_text(value: object, number_format: str = "General") -> object:
+    """A value as it must be handed to Excel so that it is stored as given.
+
+    Excel parses text written into a cell that is not formatted as text: "001" becomes
+    1, "2024-9-1" a date, "=..." a formula. Such text gets Excel's quote prefix (not part
+    of the value, and also the guard against formula injection)."""
+    if not isinstance(value, str) or number_format == "@" or not value:
+        return value
+    if value[0] in "=+-@'\t\r" or _NUMBER_LIKE.match(value) or _DATE_LIKE.match(value) \
+            or value.strip().upper() in ("TRUE", "FALSE"):
+        return "'" + value
+    return value
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _runs(items: list[tuple[int, object]]) -> Iterator[list[tuple[int, object]]]:
+    """Consecutive rows together: [(3, a), (4, b), (7, c)] -> [(3, a), (4, b)], [(7, c)]."""
+    run: list[tuple[int, object]] = []
+    for row, value in sorted(items, key=lambda i: i[0]):
+        if run and row != run[-1][0] + 1:
+            yield run
+            run = []
+        run.append((row, value))
+    if run:
+        yield run
+
+
+def _blank(row: Sequence[object]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
+
+
+class LiveAdapter:
+    """The workbook open in Excel (an ``xlwings.Book``) as a :class:`WorkbookAdapter`."""
+
+    def __init__(self, book):
+        self.book = book
+
+    # -- reading ---------------------------------------------------------------------------
+    def _sheet(self, name: str):
+        return self.book.sheets[name] if name in [s.name for s in self.book.sheets] else None
+
+    def _rows(self, sheet) -> list[list[object]]:
+        """Every value from the sheet's first cell to the last used one, row by row."""
+        last = sheet.used_range.last_cell
+        values = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
+        return [list(r) for r in values]
+
+    def values(self) -> dict[str, list[Sequence[object]]]:
+        return {s.name: self._rows(s) for s in self.book.sheets if s.name != schema.FINGERPRINT_SHEET}
+
+    def fingerprints(self) -> dict[str, str]:
+        sheet = self._sheet(schema.FINGERPRINT_SHEET)
+        if sheet is None:
+            return {}
+        return {_text(r[0]): _text(r[1]) for r in self._rows(sheet)[1:] if len(r) > 1 and _text(r[0])}
+
+    # -- writing ---------------------------------------------------------------------------
+    def write_cells(self, sheet, cells, formats, table=None) -> None:
+        ws = self.book.sheets[sheet]
+        by_column: dict[str, list[tuple[int, object]]] = defaultdict(list)
+        for (row, letter), value in cells.items():
+            by_column[letter].append((row, value))
+        for letter in sorted(by_column, key=column_index_from_string):
+            column = column_index_from_string(letter)
+            fmt = formats.get(letter, "General")
+            for run in _runs(by_column[letter]):
+                rng = ws.range((run[0][0], column), (run[-1][0], column))
+                rng.number_format = fmt            # first: text must land in text cells
+                rng.color = COMPUTED_RGB
+                rng.value = [[excel_text(v, fmt)] for _, v in run]
+        if table and cells:
+            self._extend_table(ws, table, max(row for row, _ in cells))
+
+    def append_row(self, sheet, table, values, formats) -> int:
+        ws = self.book.sheets[sheet]
+        rows = self._rows(ws)
+        last = len(rows)
+        while last > 1 and _blank(rows[last - 1]):
+            last -= 1
+        row = last + 1
+        for column, fmt in enumerate(formats, start=1):
+            ws.range((row, column)).number_format = fmt
+        ws.range((row, 1), (row, len(values))).value = [[excel_text(v, f) for v, f in zip(values, formats)]]
+        self._extend_table(ws, table, row)
+        return row
+
+    def _extend_table(self, ws, name: str, last_row: int) -> None:
+        """Grow the Excel table (ListObject) down to ``last_row`` (never shrinks it)."""
+        if name not in [t.name for t in ws.tables]:
+            return
+        table = ws.tables[name]
+        whole = table.range
+        end = whole.last_cell
+        if last_row > end.row:
+            table.resize(ws.range((whole.row, whole.column), (last_row, end.column)))
+
+    def _add_sheet(self, name: str):
+        """A new sheet at the end, leaving the user's active sheet active."""
+        active = self.book.sheets.active
+        sheets = self.book.sheets
+        sheet = sheets.add(name, after=sheets[len(sheets) - 1])
+        active.activate()
+        return sheet
+
+    def replace_dashboard(self, title: str, blocks: Blocks, now: dt.datetime) -> None:
+        """Rebuild 统计 in place: the same layout as the file writer (title, then per block
+        a section title, a header row and the rows; a column chart of the first block)."""
+        ws = self._sheet(schema.DASHBOARD_SHEET) or self._add_sheet(schema.DASHBOARD_SHEET)
+        for chart in list(ws.charts):
+            chart.delete()
+        ws.clear()
+        for column, width in enumerate((16, 12, 12, 12, 48), start=1):
+            ws.range((1, column)).column_width = width
+        head = ws.range((1, 1))
+        head.value = excel_text(title)
+        head.font.bold, head.font.size = True, 14
+        row = 3
+        chart_source: tuple[int, int] | None = None
+        for section, header, rows in blocks:
+            cell = ws.range((row, 1))
+            cell.value = excel_text(section)
+            cell.font.bold, cell.font.size = True, 12
+            row += 1
+            header_range = ws.range((row, 1), (row, len(header)))
+            header_range.value = [[excel_text(h) for h in header]]
+            header_range.font.bold = True
+            header_range.color = HEADER_RGB
+            first = row + 1
+            if rows:
+                width = max(len(r) for r in rows)
+                grid = [list(r) + [None] * (width - len(r)) for r in rows]
+                fmts = [_block_format(section, c, [r[c] for r in grid]) for c in range(width)]
+                for c, fmt in enumerate(fmts, start=1):
+                    ws.range((first, c), (first + len(grid) - 1, c)).number_format = fmt
+                ws.range((first, 1), (first + len(grid) - 1, width)).value = \
+                    [[excel_text(v, fmts[c]) for c, v in enumerate(r)] for r in grid]
+                row = first + len(grid) - 1
+            if chart_source is None:
+                chart_source = (first - 1, row)
+            row += 2
+        if chart_source and chart_source[1] >= chart_source[0] + 1:
+            head_row, last_row = chart_source
+            ws.charts.add(anchor=ws.range((4, 4)), width=340, height=200, chart_type="column_clustered",
+                          source=ws.range((head_row, 1), (last_row, 2)))
+
+    def write_fingerprints(self, fingerprints: dict[str, str]) -> None:
+        ws = self._sheet(schema.FINGERPRINT_SHEET) or self._add_sheet(schema.FINGERPRINT_SHEET)
+        ws.clear()
+        rows = [["申报编号", "计算值摘要（由系统维护）"]] + [[k, v] for k, v in fingerprints.items()]
+        rng = ws.range((1, 1), (len(rows), 2))
+        rng.number_format = "@"
+        rng.value = rows
+        ws.visible = False
+
+    def commit(self) -> Path | None:
+        """Nothing to do: the workbook stays open in Excel, unsaved; the user saves it.
+        (Excel clears its undo list when a macro writes, so the message says so.)"""
+        return None
+
+
+def _block_format(section: str, column: int, values: list[object]) -> str:
+    """The number format of one column of a dashboard block (as the file writer's)."""
+    present = [v for v in values if v is not None]
+    if any(isinstance(v, (dt.date, dt.datetime)) for v in present):
+        return "yyyy-mm-dd"
+    if column > 0 and present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return "#,##0" if "元" in section else "0"
+    if present and all(isinstance(v, str) for v in present):
+        return "@"
+    return "General"
+
+
+# --- the selection ------------------------------------------------------------------------
+
+_AREA = re.compile(r"^\$?([A-Z]{1,3})?\$?(\d+)?(?::\$?([A-Z]{1,3})?\$?(\d+)?)?$")
+
+
+def rows_in_address(address: str) -> list[tuple[int, int]]:
+    """Row spans of an A1 address such as ``$B$3:$D$5,$F$9,$7:$8,$C:$C`` (whole columns
+    give every row)."""
+    spans = []
+    for area in address.replace(" ", "").split(","):
+        area = area.rsplit("!", 1)[-1]
+        m = _AREA.match(area)
+        if not area or not m:
+            raise ValueError(f"cannot read the address {address!r}")
+        _, first, _, last = m.groups()
+        if first is None and last is None:                  # whole columns
+            spans.append((1, MAX_COLUMN_ROWS))
+        elif ":" not in area:
+            spans.append((int(first), int(first)))
+        elif first is not None and last is not None:
+            a, b = int(first), int(last)
+            spans.append((min(a, b), max(a, b)))
+        else:
+            raise ValueError(f"cannot read the address {address!r}")
+    return spans
+
+
+def selected_rows(book) -> list[tuple[int, int]]:
+    """Row spans of the selection when it is on the 申报人员 sheet of ``book``, else []."""
+    selection = book.selection
+    if selection is None:
+        return []
+    sheet = selection.sheet
+    if sheet.name != schema.APPLICANT_SHEET or sheet.book.name != book.name:
+        return []
+    return rows_in_address(selection.address)
+
+
+# --- what the user sees ----------------------------------------------------------------------
+
+class ExcelUI:
+    """Status bar, message boxes and dialogs of the Excel running the add-in."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def progress(self, text: str) -> None:
+        self.app.status_bar = STATUS_PREFIX + text
+
+    def alert(self, text: str, title: str, critical: bool = False) -> None:
+        self.app.alert(text, title=title, buttons="ok", mode="critical" if critical else "info")
+
+    @contextlib.contextmanager
+    def busy(self) -> Iterator[None]:
+        """Screen updating, automatic calculation and events off while the run lasts;
+        restored (and the status bar given back) afterwards, even on error."""
+        with self.app.properties(screen_updating=False, calculation="manual", enable_events=False,
+                                 status_bar=STATUS_PREFIX + "正在处理…"):
+            yield
+
+    def choose_file(self, title: str, filters: str) -> Path | None:
+        """Excel's own Open dialog (Application.GetOpenFilename); None when cancelled."""
+        answer = self.app.api.GetOpenFilename(FileFilter=filters, Title=title)
+        return Path(str(answer)) if answer not in (False, None, "", "False") else None
+
+    def ask(self, prompt: str, title: str, default: str = "") -> str | None:
+        """Excel's input box for text (Application.InputBox, Type 2); None when cancelled."""
+        answer = self.app.api.InputBox(Prompt=prompt, Title=title, Default=default, Type=2)
+        return None if answer is False else str(answer)

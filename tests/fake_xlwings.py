@@ -1,0 +1,508 @@
+"""A small in-memory stand-in for the few xlwings objects the live adapter uses.
+
+It behaves like Excel where the adapter could go wrong:
+
+- cells hold what Excel holds: numbers as floats, dates as datetimes, text, booleans;
+- a value read from a cell not formatted as a date comes back as a serial number;
+- text written into a cell that is not formatted as text is parsed the way Excel parses
+  typed text ("001" -> 1.0, "2024-09-12" -> a date, "=..." -> a formula); a leading
+  apostrophe keeps it as text (and is not part of the value);
+- ``Range.value`` returns a scalar, a list or a list of lists like xlwings, and
+  ``options(ndim=2)`` always a list of lists;
+- ``App.properties`` is xlwings' own logic (set, yield, restore in ``finally``).
+
+Kept honest by ``tests/test_excel_live.py``: every public name each fake class defines
+exists on the xlwings class it stands for (``FAKES``), with compatible parameters.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from pathlib import Path
+
+import xlwings as xw
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter, range_boundaries
+
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+_ISO_DATE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})\s*$")
+
+
+class Formula(str):
+    """A cell holding a formula (the stand-in does not compute it)."""
+
+
+def is_date_format(fmt: str | None) -> bool:
+    text = re.sub(r'"[^"]*"|\[[^\]]*\]', "", fmt or "")
+    return any(ch in text.lower() for ch in "yd") or text.lower() in ("m/d", "mm-dd")
+
+
+def excel_stores(value, fmt: str | None):
+    """(stored value, new number format or None) when ``value`` is assigned via COM."""
+    if value is None or value == "":
+        return None, None
+    if isinstance(value, bool):
+        return value, None
+    if isinstance(value, (int, float)):
+        return float(value), None
+    if isinstance(value, dt.datetime):
+        return value, ("yyyy/m/d h:mm" if fmt in (None, "General") else None)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day), ("yyyy/m/d" if fmt in (None, "General") else None)
+    if isinstance(value, str):
+        if value.startswith("'"):
+            return value[1:], None
+        if fmt == "@":
+            return value, None
+        if value.startswith("="):
+            return Formula(value), None
+        if _NUMBER.match(value):
+            return float(value), None
+        m = _ISO_DATE.match(value)
+        if m:
+            return dt.datetime(int(m[1]), int(m[2]), int(m[3])), ("yyyy/m/d" if fmt in (None, "General") else None)
+        if value.strip().upper() in ("TRUE", "FALSE"):
+            return value.strip().upper() == "TRUE", None
+        return value, None
+    raise TypeError(f"Excel cannot hold {type(value).__name__}")
+
+
+def xlwings_reads(value, fmt: str | None):
+    """What xlwings returns for a stored value (Windows defaults)."""
+    if isinstance(value, Formula):
+        return None
+    if isinstance(value, dt.datetime) and not is_date_format(fmt):
+        return (value - EXCEL_EPOCH) / dt.timedelta(days=1)
+    return value
+
+
+class FakeFont:
+    def __init__(self, rng: "FakeRange"):
+        self._rng = rng
+
+    def _set(self, key, value):
+        for cell in self._rng._cells():
+            self._rng.sheet._fonts.setdefault(cell, {})[key] = value
+
+    @property
+    def bold(self):
+        return self._rng.sheet._fonts.get((self._rng.row, self._rng.column), {}).get("bold")
+
+    @bold.setter
+    def bold(self, value):
+        self._set("bold", value)
+
+    @property
+    def size(self):
+        return self._rng.sheet._fonts.get((self._rng.row, self._rng.column), {}).get("size")
+
+    @size.setter
+    def size(self, value):
+        self._set("size", value)
+
+
+class _Options:
+    def __init__(self, rng: "FakeRange", ndim: int | None):
+        self._rng, self._ndim = rng, ndim
+
+    @property
+    def value(self):
+        return self._rng._read(self._ndim)
+
+
+class FakeRange:
+    def __init__(self, sheet: "FakeSheet", r1: int, c1: int, r2: int | None = None, c2: int | None = None):
+        r2, c2 = r2 or r1, c2 or c1
+        self.sheet = sheet
+        self._r1, self._c1 = min(r1, r2), min(c1, c2)
+        self._r2, self._c2 = max(r1, r2), max(c1, c2)
+
+    def _cells(self):
+        for r in range(self._r1, self._r2 + 1):
+            for c in range(self._c1, self._c2 + 1):
+                yield r, c
+
+    @property
+    def row(self) -> int:
+        return self._r1
+
+    @property
+    def column(self) -> int:
+        return self._c1
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self._r2 - self._r1 + 1, self._c2 - self._c1 + 1
+
+    @property
+    def count(self) -> int:
+        rows, cols = self.shape
+        return rows * cols
+
+    @property
+    def last_cell(self) -> "FakeRange":
+        return FakeRange(self.sheet, self._r2, self._c2)
+
+    @property
+    def address(self) -> str:
+        a = f"${get_column_letter(self._c1)}${self._r1}"
+        b = f"${get_column_letter(self._c2)}${self._r2}"
+        return a if a == b else f"{a}:{b}"
+
+    def options(self, convert=None, **options) -> _Options:
+        return _Options(self, options.get("ndim"))
+
+    def _read(self, ndim: int | None):
+        s = self.sheet
+        grid = [[xlwings_reads(s._values.get((r, c)), s._formats.get((r, c)))
+                 for c in range(self._c1, self._c2 + 1)] for r in range(self._r1, self._r2 + 1)]
+        if ndim == 2:
+            return grid
+        rows, cols = self.shape
+        if rows == 1 and cols == 1:
+            return grid[0][0]
+        if rows == 1:
+            return grid[0]
+        if cols == 1:
+            return [r[0] for r in grid]
+        return grid
+
+    @property
+    def value(self):
+        return self._read(None)
+
+    @value.setter
+    def value(self, data):
+        if isinstance(data, (list, tuple)):
+            rows = [list(r) for r in data] if data and isinstance(data[0], (list, tuple)) else [list(data)]
+        else:
+            rows = [[data]]
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                self.sheet._assign(self._r1 + i, self._c1 + j, v)
+
+    @property
+    def number_format(self) -> str | None:
+        formats = {self.sheet._formats.get(cell, "General") for cell in self._cells()}
+        return formats.pop() if len(formats) == 1 else None
+
+    @number_format.setter
+    def number_format(self, value: str) -> None:
+        for cell in self._cells():
+            self.sheet._formats[cell] = value
+
+    @property
+    def color(self):
+        return self.sheet._colors.get((self._r1, self._c1))
+
+    @color.setter
+    def color(self, value) -> None:
+        for cell in self._cells():
+            self.sheet._colors[cell] = value
+
+    @property
+    def font(self) -> FakeFont:
+        return FakeFont(self)
+
+    @property
+    def column_width(self):
+        return self.sheet._widths.get(self._c1)
+
+    @column_width.setter
+    def column_width(self, value) -> None:
+        for c in range(self._c1, self._c2 + 1):
+            self.sheet._widths[c] = value
+
+    @property
+    def left(self) -> float:
+        return 48.0 * (self._c1 - 1)
+
+    @property
+    def top(self) -> float:
+        return 15.0 * (self._r1 - 1)
+
+    def clear_contents(self) -> None:
+        for cell in self._cells():
+            self.sheet._values.pop(cell, None)
+
+    def clear(self) -> None:
+        for cell in list(self._cells()):
+            for store in (self.sheet._values, self.sheet._formats, self.sheet._colors, self.sheet._fonts):
+                store.pop(cell, None)
+
+
+class FakeTable:
+    def __init__(self, sheet: "FakeSheet", name: str, ref: str):
+        self._sheet, self.name = sheet, name
+        c1, r1, c2, r2 = range_boundaries(ref)
+        self._box = (r1, c1, r2, c2)
+
+    @property
+    def parent(self) -> "FakeSheet":
+        return self._sheet
+
+    @property
+    def range(self) -> FakeRange:
+        return FakeRange(self._sheet, *self._box)
+
+    def resize(self, range: FakeRange) -> None:  # noqa: A002 - xlwings' parameter name
+        self._box = (range._r1, range._c1, range._r2, range._c2)
+
+
+class FakeTables:
+    def __init__(self):
+        self._items: list[FakeTable] = []
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            return self._items[key]
+        return next(t for t in self._items if t.name == key)
+
+
+class FakeChart:
+    def __init__(self, charts: "FakeCharts", name: str, chart_type: str | None, source: FakeRange | None,
+                 anchor: FakeRange | None):
+        self._charts, self.name, self.chart_type = charts, name, chart_type
+        self.source, self.anchor = source, anchor
+
+    def set_source_data(self, source: FakeRange) -> None:
+        self.source = source
+
+    def delete(self) -> None:
+        self._charts._items.remove(self)
+
+
+class FakeCharts:
+    def __init__(self):
+        self._items: list[FakeChart] = []
+
+    def __iter__(self):
+        return iter(list(self._items))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(self, left=0, top=0, width=355, height=211, chart_type=None, source=None, plot_by=None, name=None,
+            anchor=None, style=227) -> FakeChart:
+        if anchor is not None and (top or left):
+            raise ValueError("You must either provide 'anchor' or 'top'/'left', but not both.")
+        if chart_type is not None:
+            xw.main._chart_type(chart_type)          # xlwings' own validation of the name
+        chart = FakeChart(self, name or f"Chart {len(self._items) + 1}", chart_type, source, anchor)
+        self._items.append(chart)
+        return chart
+
+
+class FakeSheet:
+    def __init__(self, book: "FakeBook", name: str):
+        self.book, self.name = book, name
+        self.visible = True
+        self._values: dict[tuple[int, int], object] = {}
+        self._formats: dict[tuple[int, int], str] = {}
+        self._colors: dict[tuple[int, int], object] = {}
+        self._fonts: dict[tuple[int, int], dict] = {}
+        self._widths: dict[int, float] = {}
+        self.tables = FakeTables()
+        self.charts = FakeCharts()
+        self.writes: list[tuple[int, int, object, str]] = []     # (row, col, assigned value, format then)
+
+    def _assign(self, row: int, col: int, value) -> None:
+        fmt = self._formats.get((row, col))
+        self.writes.append((row, col, value, fmt or "General"))
+        stored, new_format = excel_stores(value, fmt)
+        if stored is None:
+            self._values.pop((row, col), None)
+        else:
+            self._values[(row, col)] = stored
+        if new_format:
+            self._formats[(row, col)] = new_format
+
+    def _point(self, spec) -> tuple[int, int]:
+        if isinstance(spec, FakeRange):
+            return spec.row, spec.column
+        if isinstance(spec, tuple):
+            return spec
+        c1, r1, _, _ = range_boundaries(spec)
+        return r1, c1
+
+    def range(self, cell1, cell2=None) -> FakeRange:
+        if isinstance(cell1, str) and ":" in cell1 and cell2 is None:
+            c1, r1, c2, r2 = range_boundaries(cell1)
+            return FakeRange(self, r1, c1, r2, c2)
+        r1, c1 = self._point(cell1)
+        if isinstance(cell1, FakeRange) and cell2 is None:
+            return FakeRange(self, cell1._r1, cell1._c1, cell1._r2, cell1._c2)
+        r2, c2 = self._point(cell2) if cell2 is not None else (r1, c1)
+        return FakeRange(self, r1, c1, r2, c2)
+
+    def __getitem__(self, item) -> FakeRange:
+        return self.range(item)
+
+    @property
+    def used_range(self) -> FakeRange:
+        cells = set(self._values) | set(self._formats)
+        if not cells:
+            return FakeRange(self, 1, 1)
+        return FakeRange(self, min(r for r, _ in cells), min(c for _, c in cells),
+                         max(r for r, _ in cells), max(c for _, c in cells))
+
+    def clear(self) -> None:
+        for store in (self._values, self._formats, self._colors, self._fonts):
+            store.clear()
+
+    def clear_contents(self) -> None:
+        self._values.clear()
+
+    def activate(self) -> None:
+        self.book.sheets._active = self
+
+
+class FakeSheets:
+    def __init__(self, book: "FakeBook"):
+        self._book = book
+        self._items: list[FakeSheet] = []
+        self._active: FakeSheet | None = None
+
+    def __iter__(self):
+        return iter(list(self._items))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: str) -> bool:
+        return any(s.name == key for s in self._items)
+
+    def __getitem__(self, key) -> FakeSheet:
+        if isinstance(key, int):
+            return self._items[key]
+        for s in self._items:
+            if s.name == key:
+                return s
+        raise KeyError(key)
+
+    @property
+    def active(self) -> FakeSheet:
+        return self._active or self._items[0]
+
+    def add(self, name=None, before=None, after=None) -> FakeSheet:
+        if name in self:
+            raise ValueError(f"sheet {name} exists")
+        sheet = FakeSheet(self._book, name or f"Sheet{len(self._items) + 1}")
+        index = len(self._items)
+        if after is not None:
+            index = self._items.index(after) + 1
+        elif before is not None:
+            index = self._items.index(before)
+        self._items.insert(index, sheet)
+        self._active = sheet                     # Excel activates a new sheet
+        return sheet
+
+
+class FakeExcelApi:
+    """The two Excel dialogs the UI uses, answering from a script."""
+
+    def __init__(self):
+        self.open_answers: list = []
+        self.input_answers: list = []
+        self.calls: list[tuple[str, dict]] = []
+
+    def GetOpenFilename(self, FileFilter=None, FilterIndex=None, Title=None, ButtonText=None, MultiSelect=None):
+        self.calls.append(("GetOpenFilename", {"FileFilter": FileFilter, "Title": Title}))
+        return self.open_answers.pop(0) if self.open_answers else False
+
+    def InputBox(self, Prompt, Title=None, Default=None, Left=None, Top=None, HelpFile=None, HelpContextID=None,
+                 Type=None):
+        self.calls.append(("InputBox", {"Prompt": Prompt, "Title": Title, "Default": Default, "Type": Type}))
+        return self.input_answers.pop(0) if self.input_answers else False
+
+
+class FakeApp:
+    def __init__(self):
+        self._status_bar: object = False
+        self.status_history: list[object] = []
+        self.screen_updating = True
+        self.calculation = "automatic"
+        self.enable_events = True
+        self.display_alerts = True
+        self.alerts: list[dict] = []
+        self.api = FakeExcelApi()
+        self.selection: FakeRange | None = None
+
+    @property
+    def status_bar(self):
+        return self._status_bar
+
+    @status_bar.setter
+    def status_bar(self, value) -> None:
+        self._status_bar = value
+        self.status_history.append(value)
+
+    @contextlib.contextmanager
+    def properties(self, **kwargs):
+        # xlwings.main.App.properties, verbatim in substance
+        initial_state = {}
+        for attribute, value in kwargs.items():
+            initial_state[attribute] = getattr(self, attribute, value)
+            setattr(self, attribute, value)
+        try:
+            yield self
+        finally:
+            for attribute, value in initial_state.items():
+                setattr(self, attribute, value)
+
+    def alert(self, prompt, title=None, buttons="ok", mode=None, callback=None):
+        self.alerts.append({"prompt": prompt, "title": title, "buttons": buttons, "mode": mode,
+                            "screen_updating": self.screen_updating, "calculation": self.calculation})
+        return "ok"
+
+
+class FakeBook:
+    def __init__(self, fullname: str, app: FakeApp | None = None):
+        self.fullname = fullname
+        self.name = Path(fullname).name
+        self.app = app or FakeApp()
+        self.sheets = FakeSheets(self)
+
+    @property
+    def selection(self) -> FakeRange | None:
+        return self.app.selection
+
+
+#: fake class -> the xlwings class it stands for
+FAKES = {
+    FakeApp: xw.main.App, FakeBook: xw.main.Book, FakeSheets: xw.main.Sheets, FakeSheet: xw.main.Sheet,
+    FakeRange: xw.main.Range, FakeTables: xw.main.Tables, FakeTable: xw.main.Table, FakeCharts: xw.main.Charts,
+    FakeChart: xw.main.Chart, FakeFont: xw.main.Font,
+}
+
+
+def book_from_file(path: Path, *, fullname: str | None = None) -> FakeBook:
+    """A fake open workbook holding a file's values, number formats and tables, as Excel
+    would hold them (ints as floats, dates as datetimes)."""
+    wb = load_workbook(path)
+    book = FakeBook(fullname or str(path))
+    for ws in wb.worksheets:
+        sheet = book.sheets.add(ws.title)
+        sheet.visible = ws.sheet_state == "visible"
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.number_format and cell.number_format != "General":
+                    sheet._formats[(cell.row, cell.column)] = cell.number_format
+                if cell.value is not None:
+                    stored, _ = excel_stores(cell.value if not isinstance(cell.value, str) else "'" + cell.value,
+                                             cell.number_format)
+                    sheet._values[(cell.row, cell.column)] = stored
+        for name, ref in ws.tables.items():
+            sheet.tables._items.append(FakeTable(sheet, name, ref))
+        sheet.writes.clear()
+    book.sheets._active = book.sheets[0]
+    return book

@@ -1,0 +1,591 @@
+"""The ribbon's Python side (issue: add-in): the live adapter over an in-memory stand-in
+of xlwings (tests/fake_xlwings.py, checked against the real xlwings classes), the
+dispatcher's guarantees (allow-list, Excel settings restored, Chinese messages), and
+the ribbon's actions run on the FILE adapter giving the command line's results."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import inspect
+import json
+import re
+import shutil
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string
+
+from addin.book import schema
+from addin.book.dump import dump
+from addin.book.reader import read_book
+from addin.book.refresh import refresh, run_refresh
+from addin.book.sample import SAMPLE
+from addin.cli import build_parser, main
+from addin.rules.dates import format_date
+from addin.excel import actions, ribbon
+from addin.excel.actions import Session, file_session
+from addin.excel.live import ExcelUI, LiveAdapter, excel_text, rows_in_address, selected_rows
+from fake_xlwings import FAKES, FakeBook, FakeSheet, book_from_file
+
+AS_OF = "2024-09-05 10:00"
+NOW = dt.datetime(2024, 9, 5, 10, 0)
+USER = "测试员"
+
+
+class RecordingUI:
+    """The UI of a session on a file: records what Excel would have shown."""
+
+    def __init__(self, files: list | None = None, answers: list | None = None):
+        self.progress_lines: list[str] = []
+        self.busy_entered = self.busy_exited = 0
+        self.files, self.answers = list(files or []), list(answers or [])
+        self.asked: list[tuple[str, str]] = []
+
+    def progress(self, text: str) -> None:
+        self.progress_lines.append(text)
+
+    @contextlib.contextmanager
+    def busy(self):
+        self.busy_entered += 1
+        try:
+            yield
+        finally:
+            self.busy_exited += 1
+
+    def choose_file(self, title, filters):
+        return self.files.pop(0) if self.files else None
+
+    def ask(self, prompt, title, default=""):
+        self.asked.append((prompt, default))
+        return self.answers.pop(0) if self.answers else None
+
+
+@pytest.fixture
+def sample(tmp_path) -> Path:
+    target = tmp_path / "a" / "台账.xlsx"
+    target.parent.mkdir()
+    shutil.copyfile(SAMPLE, target)
+    return target
+
+
+@pytest.fixture
+def twin(tmp_path) -> Path:
+    target = tmp_path / "b" / "台账.xlsx"
+    target.parent.mkdir()
+    shutil.copyfile(SAMPLE, target)
+    return target
+
+
+def norm(value):
+    """A cell value as both openpyxl and xlwings may give it."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time(0) else value.replace(microsecond=0)
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def fake_grid(sheet: FakeSheet) -> list[list]:
+    last = sheet.used_range.last_cell
+    return sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
+
+
+def file_grid(path: Path, name: str) -> list[list]:
+    wb = load_workbook(path)
+    return [list(r) for r in wb[name].iter_rows(values_only=True)]
+
+
+# --- the stand-in is typed against xlwings ---------------------------------------------------------
+
+TEST_ONLY = {"status_history", "alerts", "writes", "source", "anchor"}
+DUNDERS = {"__getitem__", "__iter__", "__len__", "__contains__"}
+
+
+def _public(obj) -> set[str]:
+    names = {n for n in dir(obj) if not n.startswith("_")} | {n for n in DUNDERS if n in vars(type(obj))}
+    return names - TEST_ONLY
+
+
+def _instances():
+    book = FakeBook("/tmp/台账.xlsx")
+    sheet = book.sheets.add("S")
+    rng = sheet.range((1, 1), (2, 2))
+    from fake_xlwings import FakeTable
+
+    table = FakeTable(sheet, "t", "A1:B2")
+    sheet.tables._items.append(table)
+    chart = sheet.charts.add()
+    return [book.app, book, book.sheets, sheet, rng, sheet.tables, table, sheet.charts, chart, rng.font]
+
+
+def test_every_name_the_fakes_provide_exists_on_the_xlwings_class():
+    instances = _instances()
+    assert {type(i) for i in instances} == set(FAKES)
+    for fake in instances:
+        real = FAKES[type(fake)]
+        for name in _public(fake):
+            assert hasattr(real, name), f"{real.__name__} has no {name!r} ({type(fake).__name__})"
+
+
+def test_fake_methods_take_the_parameters_of_the_xlwings_methods():
+    for fake_cls, real_cls in FAKES.items():
+        for name, member in vars(fake_cls).items():
+            if not callable(member) or (name.startswith("_") and name not in DUNDERS) or name in TEST_ONLY:
+                continue
+            fake_params = list(inspect.signature(member).parameters)[1:]
+            real_params = list(inspect.signature(getattr(real_cls, name)).parameters)[1:]
+            if "kwargs" in real_params and fake_params == ["kwargs"]:
+                continue
+            assert fake_params == real_params[:len(fake_params)], f"{fake_cls.__name__}.{name}"
+
+
+def test_the_fake_parses_text_like_excel_unless_quoted_or_in_text_cells():
+    book = FakeBook("/tmp/x.xlsx")
+    s = book.sheets.add("S")
+    s.range((1, 1)).value = "001"
+    s.range((1, 2)).value = "'001"
+    s.range((1, 3)).number_format = "@"
+    s.range((1, 3)).value = "001"
+    s.range((1, 4)).value = "=1+1"
+    s.range((1, 5)).value = dt.date(2024, 9, 1)
+    s.range((1, 6)).number_format = "0"
+    s.range((1, 6)).value = dt.date(2024, 9, 1)
+    assert s.range((1, 1), (1, 6)).value == [1.0, "001", "001", None, dt.datetime(2024, 9, 1), 45536.0]
+
+
+# --- the live adapter ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def refreshed(sample, twin):
+    """(fake book refreshed through the live adapter, the same sample refreshed as a file)."""
+    fake = book_from_file(twin)
+    live_report = run_refresh(LiveAdapter(fake), now=NOW, user=USER)
+    file_report = refresh(sample, now=NOW, user=USER)
+    return fake, sample, live_report, file_report
+
+
+def test_a_live_refresh_computes_what_a_file_refresh_computes(refreshed):
+    fake, path, live, file = refreshed
+    assert live.rows == file.rows > 50
+    assert [str(f) for f in live.evaluation.findings] == [str(f) for f in file.evaluation.findings]
+    written = file_grid(path, schema.APPLICANT_SHEET)
+    sheet = fake.sheets[schema.APPLICANT_SHEET]
+    grid = fake_grid(sheet)
+    table = read_book(path).table("applicants")
+    letters = [table.letter(c.key) for c in schema.APPLICANT_COMPUTED]
+    assert all(letters)
+    compared = 0
+    for row in table.rows:
+        for letter in letters:
+            col = column_index_from_string(letter) - 1
+            assert norm(grid[row.number - 1][col]) == norm(written[row.number - 1][col]), f"{letter}{row.number}"
+            compared += 1
+    assert compared == len(table.rows) * len(letters)
+    fmt = {c.key: c.number_format for c in schema.APPLICANT_COMPUTED}
+    for c in schema.APPLICANT_COMPUTED:
+        assert sheet.range(f"{table.letter(c.key)}2").number_format == fmt[c.key]
+
+
+def test_a_live_refresh_writes_nothing_but_computed_cells_in_the_register(twin):
+    fake = book_from_file(twin)
+    before = {name: fake_grid(fake.sheets[name]) for name in (schema.APPLICANT_SHEET, schema.SETTINGS_SHEET)}
+    run_refresh(LiveAdapter(fake), now=NOW, user=USER)
+    table = read_book(twin).table("applicants")
+    computed = {column_index_from_string(table.letter(c.key)) for c in schema.APPLICANT_COMPUTED}
+    touched = {(r, c) for r, c, _, _ in fake.sheets[schema.APPLICANT_SHEET].writes}
+    assert touched and all(c in computed for _, c in touched)
+    assert not fake.sheets[schema.SETTINGS_SHEET].writes
+    after = fake_grid(fake.sheets[schema.APPLICANT_SHEET])
+    for r, row in enumerate(before[schema.APPLICANT_SHEET]):
+        for c, value in enumerate(row):
+            if c + 1 not in computed:
+                assert after[r][c] == value
+
+
+def test_the_live_dashboard_log_and_fingerprints_match_the_file(refreshed):
+    fake, path, _, _ = refreshed
+    dashboard = [[norm(v) for v in r] for r in fake_grid(fake.sheets[schema.DASHBOARD_SHEET])]
+    expected = [[norm(v) for v in r] for r in file_grid(path, schema.DASHBOARD_SHEET)]
+    width = max(len(r) for r in dashboard)
+    expected = [(r + [None] * width)[:width] for r in expected]
+    while expected and not any(expected[-1]):
+        expected.pop()
+    assert dashboard == expected
+    charts = list(fake.sheets[schema.DASHBOARD_SHEET].charts)
+    assert len(charts) == 1 and charts[0].chart_type == "column_clustered"
+    assert charts[0].source.address == "$A$4:$B$" + str(charts[0].source.last_cell.row)
+
+    log = [[norm(v) for v in r] for r in fake_grid(fake.sheets[schema.LOG_SHEET])]
+    file_log = [[norm(v) for v in r] for r in file_grid(path, schema.LOG_SHEET)]
+    assert log[-1] == file_log[-1] and log[-1][2] == "刷新计算" and log[-1][1] == USER
+    assert fake.sheets[schema.LOG_SHEET].tables["tblLog"].range.last_cell.row == len(log)
+
+    hidden = fake.sheets[schema.FINGERPRINT_SHEET]
+    assert hidden.visible is False
+    assert fake_grid(hidden) == file_grid(path, schema.FINGERPRINT_SHEET)
+    assert fake.sheets.active.name == fake.sheets[0].name                # the user's sheet stays active
+
+
+def test_a_second_live_refresh_sees_no_hand_edit_and_a_real_hand_edit_is_reported(twin):
+    fake = book_from_file(twin)
+    adapter = LiveAdapter(fake)
+    run_refresh(adapter, now=NOW, user=USER)
+    again = run_refresh(adapter, now=NOW, user=USER)
+    assert not [f for f in again.evaluation.findings if "手工修改" in f.message]
+    table = read_book(twin).table("applicants")
+    row = table.rows[0].number
+    letter = table.letter("fee_due")
+    sheet = fake.sheets[schema.APPLICANT_SHEET]
+    original = sheet.range(f"{letter}{row}").value
+    sheet.range(f"{letter}{row}").value = 12345
+    third = run_refresh(adapter, now=NOW, user=USER)
+    edits = [str(f) for f in third.evaluation.findings if "手工修改" in f.message]
+    assert edits == [f"申报人员!{letter}{row}: 计算列“应缴费用”被手工修改，已按规则重新计算"]
+    assert sheet.range(f"{letter}{row}").value == original
+
+
+def test_every_text_written_is_kept_as_text(refreshed):
+    fake = refreshed[0]
+    for sheet in fake.sheets:
+        last = {}
+        for r, c, value, _ in sheet.writes:
+            last[(r, c)] = value
+        for (r, c), value in last.items():
+            if isinstance(value, str):
+                stored = sheet._values.get((r, c))
+                assert stored == (value[1:] if value.startswith("'") else value), (sheet.name, r, c, value)
+
+
+def test_text_that_excel_would_convert_gets_the_quote_prefix(twin):
+    assert [excel_text(v) for v in ("001", "2024-09-01", "=SUM(A1)", "+1", "TRUE", "符合", "", 5)] == \
+        ["'001", "'2024-09-01", "'=SUM(A1)", "'+1", "'TRUE", "符合", "", 5]
+    assert excel_text("001", "@") == "001"
+    fake = book_from_file(twin)
+    adapter = LiveAdapter(fake)
+    row = adapter.append_row(schema.LOG_SHEET, "tblLog", [NOW, "=cmd|' /c calc'!A0", "001", 3, "2024-9-1"],
+                             ["yyyy-mm-dd hh:mm", "General", "General", "0", "General"])
+    values = fake.sheets[schema.LOG_SHEET].range((row, 1), (row, 5)).value
+    assert values == [NOW, "=cmd|' /c calc'!A0", "001", 3.0, "2024-9-1"]
+
+
+def test_selected_rows_are_the_register_rows_in_the_selection(twin):
+    fake = book_from_file(twin)
+    sheet = fake.sheets[schema.APPLICANT_SHEET]
+    fake.app.selection = sheet.range("C4:F6")
+    assert selected_rows(fake) == [(4, 6)]
+    fake.app.selection = fake.sheets[schema.SETTINGS_SHEET].range("A2")
+    assert selected_rows(fake) == []
+    assert rows_in_address("$B$3:$D$5,$F$9,$7:$8") == [(3, 5), (9, 9), (7, 8)]
+    assert rows_in_address("$C:$D") == [(1, 1_048_576)]
+
+
+# --- the dispatcher on the stand-in -------------------------------------------------------------------
+
+def test_dispatch_runs_a_button_with_excel_quiet_and_restores_it(twin):
+    fake = book_from_file(twin)
+    app = fake.app
+    message = ribbon.dispatch("refresh", book=fake)
+    assert "已刷新" in message.text and not message.critical
+    assert [a["title"] for a in app.alerts] == ["职称评审台账"] and app.alerts[0]["mode"] == "info"
+    assert app.alerts[0]["screen_updating"] is True                      # shown after Excel is back
+    assert (app.screen_updating, app.calculation, app.enable_events, app.status_bar) == (True, "automatic", True, False)
+    assert "职称评审：读取工作簿…" in app.status_history and app.status_history[-1] is False
+    assert fake.sheets[schema.LOG_SHEET].writes
+
+
+def test_dispatch_restores_excel_and_reports_in_chinese_when_the_action_fails(twin, monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    fake = book_from_file(twin)
+    app = fake.app
+    app.calculation = "semiautomatic"
+
+    def boom(self):
+        raise RuntimeError("磁盘已满")
+
+    monkeypatch.setattr(LiveAdapter, "values", boom)
+    message = ribbon.dispatch("refresh", book=fake)
+    assert message.critical and "“刷新计算”出错" in message.text and "磁盘已满" in message.text
+    assert app.alerts[-1]["mode"] == "critical"
+    assert (app.screen_updating, app.calculation, app.enable_events, app.status_bar) == \
+        (True, "semiautomatic", True, False)
+    assert "RuntimeError: 磁盘已满" in ribbon.error_log().read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("tag", ["rm -rf", "refresh'); import os; ('", "unknown", "", "Refresh"])
+def test_dispatch_refuses_tags_outside_the_allow_list(twin, tag):
+    fake = book_from_file(twin)
+    message = ribbon.dispatch(tag, book=fake)
+    assert message.critical and "未知的按钮" in message.text
+    assert all(not s.writes for s in fake.sheets)
+
+
+def test_check_from_the_ribbon_writes_nothing(twin):
+    fake = book_from_file(twin)
+    message = ribbon.dispatch("check", book=fake)
+    assert message.critical and message.text.startswith("共") and "申报人员!F42: 身份证号校验位错误" in message.text
+    assert all(not s.writes for s in fake.sheets)
+
+
+def test_excel_dialogs_go_through_the_application(twin):
+    fake = book_from_file(twin)
+    ui = ExcelUI(fake.app)
+    fake.app.api.open_answers = [r"C:\财务\缴费.xlsx", False]
+    assert ui.choose_file("选择", "Excel 工作簿 (*.xlsx),*.xlsx") == Path(r"C:\财务\缴费.xlsx")
+    assert ui.choose_file("选择", "*.xlsx") is None
+    fake.app.api.input_answers = ["2024-10-21", False]
+    assert ui.ask("开始日期", "公示名单", "2024-10-21") == "2024-10-21"
+    assert ui.ask("开始日期", "公示名单") is None
+
+
+def test_an_unsaved_workbook_has_no_output_folder(twin):
+    fake = book_from_file(twin, fullname="工作簿1")
+    session = ribbon.live_session(fake)
+    assert session.workbook is None
+    with pytest.raises(actions.ActionRefused, match="请先保存台账"):
+        session.output_dir("材料")
+
+
+# --- features that light up when their module lands ------------------------------------------------------
+
+def _fake_documents(calls: list):
+    module = types.ModuleType("addin.outputs.documents")
+
+    def generate_documents(book, out_dir, *, kinds=None, ids=None, status=None, pdf=False, progress=None):
+        calls.append({"ids": ids, "out_dir": out_dir, "pdf": pdf, "kinds": kinds})
+        progress("生成附件1…")
+        return [Path(out_dir) / "a.docx", Path(out_dir) / "b.docx"]
+
+    module.generate_documents = generate_documents
+    return module
+
+
+def test_documents_for_the_selected_rows_call_the_documents_module(twin, monkeypatch):
+    calls: list = []
+    monkeypatch.setitem(sys.modules, "addin.outputs.documents", _fake_documents(calls))
+    fake = book_from_file(twin)
+    fake.app.selection = fake.sheets[schema.APPLICANT_SHEET].range("B3:B5")
+    message = ribbon.dispatch("docs.selected", book=fake)
+    ids = [r.values_by_key["app_id"] for r in read_book(twin).table("applicants").rows if 3 <= r.number <= 5]
+    assert calls[0]["ids"] == ids and calls[0]["pdf"] is False
+    assert Path(calls[0]["out_dir"]).parent == twin.parent / "职称评审输出"
+    assert "已为3名选中的申报人生成材料（2个文件）" in message.text
+    assert "职称评审：生成附件1…" in fake.app.status_history
+
+    fake.app.selection = fake.sheets[schema.SETTINGS_SHEET].range("A1")
+    assert "请先在“申报人员”表中选中" in ribbon.dispatch("docs.selected", book=fake).text
+    message = ribbon.dispatch("docs.all", book=fake)
+    assert calls[-1]["ids"] is None and "全部申报人" in message.text
+
+
+def test_buttons_whose_feature_has_not_landed_say_so(twin, monkeypatch):
+    for name in ("addin.outputs.documents", "addin.outputs.meeting", "addin.outputs.publicity",
+                 "addin.outputs.finance"):
+        monkeypatch.setitem(sys.modules, name, None)          # "not installed"
+    fake = book_from_file(twin)
+    for tag in ("docs.all", "docs.selected", "roster", "publicity", "finance.export", "finance.import"):
+        message = ribbon.dispatch(tag, book=fake)
+        assert "本版本中尚未提供" in message.text and not message.critical, tag
+    message = ribbon.dispatch("import.platform", book=fake)
+    assert "zhicheng import" in message.text and str(twin) in message.text
+    assert all(not s.writes for s in fake.sheets)
+
+
+def test_a_feature_module_that_is_broken_is_an_error_not_a_missing_feature(tmp_path, monkeypatch):
+    assert actions.feature("addin.outputs.no_such_module_yet") is None
+    assert actions.feature("addin.book.refresh", "run_refresh") is not None
+    assert actions.feature("addin.book.refresh", "no_such_function") is None
+    (tmp_path / "zc_broken_feature.py").write_text("import zc_missing_dependency\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModuleNotFoundError, match="zc_missing_dependency"):
+        actions.feature("zc_broken_feature")
+
+
+# --- the ribbon's actions on the FILE adapter give the command line's results ----------------------------
+
+def session(path: Path, ui: RecordingUI | None = None, **kwargs) -> Session:
+    return file_session(path, ui or RecordingUI(), now=NOW, **kwargs)
+
+
+def test_refresh_from_the_ribbon_equals_zhicheng_refresh(sample, twin, capsys):
+    ui = RecordingUI()
+    message = ribbon.run_action("refresh", session(sample, ui))
+    assert main(["refresh", str(twin), "--as-of", AS_OF]) == 0
+    assert dump(sample) == dump(twin)
+    assert "已刷新" in message.text and "原文件已备份为" in message.text
+    assert ui.busy_entered == ui.busy_exited == 1 and "读取工作簿…" in ui.progress_lines
+
+
+def test_check_from_the_ribbon_lists_what_zhicheng_check_lists(sample, capsys):
+    findings = actions.check_findings(session(sample))
+    assert main(["check", str(sample), "--json", "--as-of", AS_OF]) == 1
+    cli = json.loads(capsys.readouterr().out)["findings"]
+    assert [f.as_dict() for f in findings] == cli
+    message = ribbon.run_action("check", session(sample))
+    assert main(["check", str(sample), "--as-of", AS_OF]) == 1
+    cli_lines = capsys.readouterr().out.splitlines()
+    lines = message.text.splitlines()
+    assert lines[0] == cli_lines[-1]                                     # 共N条，其中错误E条、提醒W条。
+    assert lines[2:2 + actions.MAX_LISTED] == cli_lines[:actions.MAX_LISTED]
+
+
+def test_settings_and_about(sample):
+    message = ribbon.run_action("settings", session(sample))
+    assert "评审年度：2024年" in message.text and "已掌握的放假安排：全国" in message.text
+    assert "参数!B11: 材料报送时间2023-09-01不在评审年度2024年内" in message.text
+    about = ribbon.run_action("about", session(sample))
+    assert "职称评审台账" in about.text and "xlwings 0.37.8" in about.text and "zhicheng.conf" in about.text
+
+
+def test_a_refused_write_is_a_message_not_a_crash(sample):
+    (sample.parent / f"~${sample.name}").write_text("owner", encoding="utf-8")     # open in Excel elsewhere
+    message = ribbon.run_action("refresh", session(sample))
+    assert message.critical and message.text.startswith("“刷新计算”未完成：")
+
+
+def _has_command(name: str) -> bool:
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    return name in sub.choices
+
+
+def test_documents_from_the_ribbon_equal_zhicheng_docs(sample, twin, tmp_path, capsys):
+    if actions.feature("addin.outputs.documents", "generate_documents") is None or not _has_command("docs"):
+        pytest.skip("附件1-4 (documents) has not landed")
+    message = ribbon.run_action("docs.all", session(sample))
+    assert not message.critical, message.text
+    assert main(["docs", str(twin), "--out", str(tmp_path / "cli")]) in (0, 1)
+    ours = next((sample.parent / actions.OUTPUT_FOLDER).iterdir())
+    assert sorted(str(p.relative_to(ours)) for p in ours.rglob("*") if p.is_file()) == \
+        sorted(str(p.relative_to(tmp_path / "cli")) for p in (tmp_path / "cli").rglob("*") if p.is_file())
+
+
+def test_documents_from_the_open_workbook_read_as_those_from_the_file(sample, twin):
+    docs = actions.feature("addin.outputs.documents", "generate_documents")
+    text = actions.feature("addin.outputs.docxtext", "canonical_text")
+    if docs is None or text is None:
+        pytest.skip("附件1-4 (documents) has not landed")
+    assert not ribbon.run_action("docs.all", session(sample)).critical
+    fake = book_from_file(twin)
+    live = ribbon.live_session(fake, RecordingUI())
+    live.now = NOW
+    assert not ribbon.run_action("docs.all", live).critical
+    ours = next((sample.parent / actions.OUTPUT_FOLDER).iterdir())
+    theirs = next((twin.parent / actions.OUTPUT_FOLDER).iterdir())
+    files = sorted(p.relative_to(ours) for p in ours.rglob("*.docx"))
+    assert files and files == sorted(p.relative_to(theirs) for p in theirs.rglob("*.docx"))
+    for name in files:          # Excel's floats and datetimes give the same documents as the file's values
+        assert text.canonical_text(ours / name) == text.canonical_text(theirs / name), name
+
+
+OUTPUT_FEATURES = {"roster": ("addin.outputs.meeting", "build_roster"),
+                   "publicity": ("addin.outputs.publicity", "build_publicity"),
+                   "finance.export": ("addin.outputs.finance", "export_finance")}
+
+
+@pytest.mark.parametrize("tag", sorted(OUTPUT_FEATURES))
+def test_outputs_from_the_open_workbook_equal_those_from_the_file(tag, sample, twin):
+    if actions.feature(*OUTPUT_FEATURES[tag]) is None:
+        pytest.skip(f"{tag} has not landed")
+    text = actions.feature("addin.outputs.docxtext", "canonical_text")
+    first = ribbon.run_action(tag, session(sample, RecordingUI(answers=["2024-10-21"])))
+    live = ribbon.live_session(book_from_file(twin), RecordingUI(answers=["2024-10-21"]))
+    live.now = NOW
+    second = ribbon.run_action(tag, live)
+    assert not first.critical and first.text.splitlines()[0] == second.text.splitlines()[0]
+    ours = next((sample.parent / actions.OUTPUT_FOLDER).iterdir())
+    theirs = twin.parent / actions.OUTPUT_FOLDER / ours.name
+    files = sorted(p.relative_to(ours) for p in ours.rglob("*") if p.is_file())
+    assert files and files == sorted(p.relative_to(theirs) for p in theirs.rglob("*") if p.is_file())
+    for name in files:
+        if name.suffix == ".xlsx":
+            a, b = load_workbook(ours / name), load_workbook(theirs / name)
+            assert a.sheetnames == b.sheetnames
+            for ws in a.worksheets:
+                assert list(ws.iter_rows(values_only=True)) == list(b[ws.title].iter_rows(values_only=True)), name
+        elif name.suffix == ".docx" and text is not None:
+            assert text.canonical_text(ours / name) == text.canonical_text(theirs / name), name
+
+
+def test_roster_from_the_ribbon_equals_zhicheng_roster(sample, twin, tmp_path, capsys):
+    if actions.feature("addin.outputs.meeting", "build_roster", "write_roster") is None or not _has_command("roster"):
+        pytest.skip("评审会名单 has not landed")
+    message = ribbon.run_action("roster", session(sample))
+    assert main(["roster", str(twin), "--out", str(tmp_path / "cli"), "--as-of", AS_OF]) == 0
+    ours = next((sample.parent / actions.OUTPUT_FOLDER).iterdir())
+    assert sorted(p.name for p in ours.iterdir()) == sorted(p.name for p in (tmp_path / "cli").iterdir())
+    assert dump(sample) == dump(twin)
+    assert "上会" in message.text and not message.critical
+
+
+def test_publicity_from_the_ribbon_asks_the_start_and_equals_zhicheng_publicity(sample, tmp_path, capsys):
+    if actions.feature("addin.outputs.publicity", "build_publicity", "write_publicity") is None \
+            or not _has_command("publicity"):
+        pytest.skip("公示名单 has not landed")
+    ui = RecordingUI(answers=["2024-10-21"])
+    message = ribbon.run_action("publicity", session(sample, ui))
+    assert ui.asked and ui.asked[0][1] == "2024-09-05"                   # a working day: that day
+    assert main(["publicity", str(sample), "--out", str(tmp_path / "cli"), "--start", "2024-10-21",
+                 "--as-of", AS_OF]) == 0
+    cli_line = capsys.readouterr().out.splitlines()[0]            # 公示N人，2024-10-21至<end>（5个工作日）。
+    count, start, end = re.match(r"公示(\d+)人，(\S+)至(\S+)（", cli_line).groups()
+    assert message.text.startswith(f"公示{count}人，{format_date(dt.date.fromisoformat(start))}"
+                                   f"至{format_date(dt.date.fromisoformat(end))}（")
+    ours = next((sample.parent / actions.OUTPUT_FOLDER).iterdir())
+    assert sorted(p.name for p in ours.iterdir()) == sorted(p.name for p in (tmp_path / "cli").iterdir())
+    cancelled = ribbon.run_action("publicity", session(sample, RecordingUI(answers=[])))
+    assert "已取消" in cancelled.text
+
+
+def test_finance_from_the_ribbon_equals_zhicheng_finance(sample, twin, tmp_path, capsys):
+    finance = actions.feature("addin.outputs.finance", "export_finance", "plan_import")
+    if finance is None or not _has_command("finance") or actions._finance_entries(finance) is None:
+        pytest.skip("the finance round trip has not landed")
+    message = ribbon.run_action("finance.export", session(sample))
+    exported = next((sample.parent / actions.OUTPUT_FOLDER).glob("财务-*/财务缴费表-*.xlsx"))
+    assert "已生成财务表" in message.text
+    wb = load_workbook(exported)
+    ws = wb[finance.ENTRY_SHEET]
+    for i, row in enumerate([["2024-053", 400, dt.date(2024, 9, 6), "扫码", "R-001", "财务甲"],
+                             ["2024-999", 100, dt.date(2024, 9, 6), "扫码", "R-002", "财务甲"]]):
+        for c, value in enumerate(row, start=1):
+            ws.cell(row=3 + i, column=c, value=value)
+    wb.save(exported)
+    ui = RecordingUI(files=[exported])
+    message = ribbon.run_action("finance.import", session(sample, ui))
+    assert main(["finance", "import", str(twin), str(exported), "--as-of", AS_OF]) == 1
+    assert "导入1笔缴费" in message.text and "不在台账中" in message.text
+    assert [r.values_by_key for r in read_book(sample).table("payments").rows] == \
+        [r.values_by_key for r in read_book(twin).table("payments").rows]
+    log_ours = [r.values_by_key for r in read_book(sample).table("log").rows][-1]
+    log_cli = [r.values_by_key for r in read_book(twin).table("log").rows][-1]
+    assert {k: v for k, v in log_ours.items() if k != "user"} == {k: v for k, v in log_cli.items() if k != "user"}
+    assert "已取消" in ribbon.run_action("finance.import", session(sample, RecordingUI())).text
+
+
+def test_finance_import_on_the_open_workbook(twin, tmp_path):
+    finance = actions.feature("addin.outputs.finance", "export_finance", "plan_import")
+    if finance is None or actions._finance_entries(finance) is None:
+        pytest.skip("the finance round trip has not landed")
+    bk, ev = __import__("addin.book.refresh", fromlist=["check"]).check(twin, now=NOW)
+    exported = finance.export_finance(bk, ev, tmp_path / "财务.xlsx")
+    wb = load_workbook(exported)
+    for c, value in enumerate(["2024-053", 400, dt.date(2024, 9, 6), "扫码", "R-001", "财务甲"], start=1):
+        wb[finance.ENTRY_SHEET].cell(row=3, column=c, value=value)
+    wb.save(exported)
+    fake = book_from_file(twin)
+    fake.app.api.open_answers = [str(exported)]
+    message = ribbon.dispatch("finance.import", book=fake)
+    assert "导入1笔缴费" in message.text
+    payments = fake.sheets[schema.PAYMENT_SHEET]
+    last = fake_grid(payments)[-1]
+    assert last[:5] == ["2024-053", 400.0, dt.datetime(2024, 9, 6), "扫码", "R-001"]
+    assert payments.tables["tblPayments"].range.last_cell.row == len(fake_grid(payments))
