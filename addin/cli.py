@@ -22,15 +22,24 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _as_of(text: str | None) -> dt.datetime | None:
+def _when(text: str | None, what: str, parse) -> object:
+    """A date option parsed with the rules' reader; a bad one refuses the command."""
     if not text:
         return None
-    from .rules.dates import parse_datetime
-
-    parsed = parse_datetime(text)
+    parsed = parse(text)
     if parsed.value is None:
-        raise Refused(f"--as-of：{parsed.finding.message if parsed.finding else '时间为空'}")
+        raise Refused(f"{what}：{parsed.finding.message if parsed.finding else '日期为空'}")
     return parsed.value
+
+
+def _as_of(text: str | None) -> dt.datetime | None:
+    from .rules.dates import parse_datetime
+    return _when(text, "--as-of", parse_datetime)
+
+
+def _date_arg(text: str | None, what: str) -> dt.date | None:
+    from .rules.dates import parse_date
+    return _when(text, what, parse_date)
 
 
 def _progress(message: str) -> None:
@@ -179,17 +188,6 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if report.added or report.filled or report.updated:
         print(f"请运行 zhicheng refresh {path} 更新计算列。")
     return EXIT_OK
-
-
-def _date_arg(text: str | None, what: str) -> dt.date | None:
-    if not text:
-        return None
-    from .rules.dates import parse_date
-
-    parsed = parse_date(text)
-    if parsed.value is None:
-        raise Refused(f"{what}：{parsed.finding.message if parsed.finding else '日期为空'}")
-    return parsed.value
 
 
 def _cmd_roster(args: argparse.Namespace) -> int:

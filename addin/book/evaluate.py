@@ -25,7 +25,7 @@ from ..rules.meeting import FAILED as VOTE_FAILED, PASSED as VOTE_PASSED, VoteRe
 from ..rules.settings import parse_int, parse_number, validate_settings
 from ..rules.workflow import PASSED, RETURNED, Submission, SubmissionState, assess_submissions
 from . import schema
-from .reader import Book, RowData, TableData
+from .reader import Book, RowData, TableData, cell_text as _text
 from .records import applicant_from_row
 
 ACCEPTED_STATUSES = ("已接收材料", "评审通过", "评审未通过")   # notice 四(四), 四(六)
@@ -55,12 +55,6 @@ class Evaluation:
         return [f for f in self.findings if f.severity == Severity.ERROR]
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def _submissions(book: Book, known: set[str]) -> tuple[dict[str, list[Submission]], dict[str, dt.datetime], list[Finding]]:

@@ -22,6 +22,15 @@ from . import schema
 from .schema import CE_HEADER, Sheet
 
 
+def cell_text(value: object) -> str:
+    """A cell as text for comparison and display: None is "", 2024.0 is "2024"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 @dataclass
 class RowData:
     number: int                                   # row number in the sheet

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..book.evaluate import MEETING_DUE, Evaluation
-from ..book.reader import Book
+from ..book.reader import Book, cell_text as _text
 from ..rules.catalog import clean_word
 from ..rules.dates import format_date, parse_date
 from ..rules.meeting import recusals
@@ -53,8 +53,6 @@ class Roster:
         return f"{self.name}　{format_date(self.date) if self.date else '日期另行通知'}"
 
 
-def _text(value: object) -> str:
-    return "" if value is None else str(value).strip()
 
 
 def meeting_date(book: Book) -> dt.date | None:

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from ..book.evaluate import Evaluation
-from ..book.reader import Book
+from ..book.reader import Book, cell_text as _text
 from ..rules.dates import format_date
 from ..rules.identity import mask_id, normalise_id
 from ..rules.meeting import PASSED
@@ -17,8 +17,6 @@ STEM = "评审结果公示名单"
 LEVEL_ORDER = ("高级", "中级", "初级")
 
 
-def _text(value: object) -> str:
-    return "" if value is None else str(value).strip()
 
 
 def build_publicity(book: Book, ev: Evaluation, start: dt.date) -> tuple[PrintTable, dt.date]:

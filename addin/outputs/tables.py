@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from ..rules.dates import format_date
+from .templates import document_defaults, set_fonts
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 THIN = Side(style="thin", color="000000")
@@ -143,16 +144,9 @@ def _sheet(ws, t: PrintTable) -> None:
 # --- docx ------------------------------------------------------------------------------------
 
 def _font(run, name: str, size: float, bold: bool = False) -> None:
-    run.font.name = name
     run.font.size = Pt(size)
     run.font.bold = bold
-    r_pr = run._element.get_or_add_rPr()
-    fonts = r_pr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        r_pr.append(fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia"):
-        fonts.set(qn(attr), name)
+    set_fonts(run._element.get_or_add_rPr(), name)
 
 
 def _page_number_footer(section) -> None:
@@ -175,21 +169,9 @@ def _page_number_footer(section) -> None:
         _font(run, BODY_FONT, 10.5)
 
 
-def _zh_cn_defaults(doc) -> None:
-    """East Asian language zh-CN in the document defaults (mainland glyphs, see libreoffice.md)."""
-    styles = doc.styles.element
-    rpr_default = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    lang = rpr_default.find(qn("w:lang"))
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr_default.append(lang)
-    lang.set(qn("w:val"), "zh-CN")
-    lang.set(qn("w:eastAsia"), "zh-CN")
-
-
 def write_docx(table: PrintTable, path: Path) -> Path:
     doc = Document()
-    _zh_cn_defaults(doc)
+    document_defaults(doc)          # the attachments' defaults: 仿宋_GB2312, East Asian language zh-CN
     section = doc.sections[0]
     section.page_height, section.page_width = Mm(297), Mm(210)
     if table.landscape:

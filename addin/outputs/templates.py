@@ -111,7 +111,7 @@ PLACEHOLDERS: dict[str, str] = {
 
 # --- low-level helpers --------------------------------------------------------------------
 
-def _set_fonts(r_pr, east_asia: str, latin: str = LATIN_FONT) -> None:
+def set_fonts(r_pr, east_asia: str, latin: str = LATIN_FONT) -> None:
     """Explicit fonts on an rPr (theme fonts removed: they would win over the names)."""
     fonts = r_pr.find(qn("w:rFonts"))
     if fonts is None:
@@ -127,12 +127,12 @@ def _set_fonts(r_pr, east_asia: str, latin: str = LATIN_FONT) -> None:
     fonts.set(qn("w:hint"), "eastAsia")
 
 
-def _doc_defaults(doc) -> None:
+def document_defaults(doc) -> None:
     """Document defaults: 仿宋_GB2312 3号, East Asian language zh-CN, no paragraph spacing."""
     root = doc.styles.element
     defaults = root.find(qn("w:docDefaults"))
     r_pr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _set_fonts(r_pr, BODY_FONT)
+    set_fonts(r_pr, BODY_FONT)
     for tag, value in (("w:sz", SIZE_3 * 2), ("w:szCs", SIZE_3 * 2)):
         el = r_pr.find(qn(tag))
         if el is None:
@@ -169,7 +169,7 @@ def _paragraph_style(doc, style_id: str, name: str, *, font: str = BODY_FONT, si
     style.base_style = doc.styles["Normal"]
     style.quick_style = True
     style.font.size = Pt(size)
-    _set_fonts(style.element.get_or_add_rPr(), font)
+    set_fonts(style.element.get_or_add_rPr(), font)
     fmt = style.paragraph_format
     fmt.alignment = align
     fmt.space_before, fmt.space_after = Pt(before), Pt(after)
@@ -211,15 +211,15 @@ def _char_style(doc, style_id: str, name: str, font: str):
     style = doc.styles.add_style(name, WD_STYLE_TYPE.CHARACTER)
     style.style_id = style_id
     style.quick_style = True
-    _set_fonts(style.element.get_or_add_rPr(), font)
+    set_fonts(style.element.get_or_add_rPr(), font)
     return style
 
 
 def _styles(doc) -> None:
-    _doc_defaults(doc)
+    document_defaults(doc)
     normal = doc.styles["Normal"]
     normal.font.size = Pt(SIZE_3)
-    _set_fonts(normal.element.get_or_add_rPr(), BODY_FONT)
+    set_fonts(normal.element.get_or_add_rPr(), BODY_FONT)
     _paragraph_style(doc, "ZCLabel", "附件标注", font=HEAD_FONT, align=WD_ALIGN_PARAGRAPH.LEFT)
     _paragraph_style(doc, "ZCTitle", "公文标题", font=TITLE_FONT, size=SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER,
                      line=36, after=BODY_LINE / 2, keep_next=True)
