@@ -11,24 +11,28 @@ import inspect
 import json
 import re
 import shutil
-import sys
-import types
+import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from openpyxl import load_workbook
-from openpyxl.utils import column_index_from_string
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from addin.book import schema
+from addin.book.adapter import FileAdapter
 from addin.book.dump import dump
 from addin.book.reader import read_book
-from addin.book.refresh import refresh, run_refresh
+from addin.book.refresh import check, refresh, run_refresh
 from addin.book.sample import SAMPLE
 from addin.cli import build_parser, main
 from addin.rules.dates import format_date
 from addin.excel import actions, ribbon
 from addin.excel.actions import Session, file_session
-from addin.excel.live import ExcelUI, LiveAdapter, excel_text, rows_in_address, selected_rows
+from addin.excel.live import COMPUTED_RGB, ExcelUI, LiveAdapter, excel_text, rows_in_address, selected_rows
+from addin.outputs import documents, finance
+from addin.outputs.docxtext import canonical_text
+from conftest import make_id
 from fake_xlwings import FAKES, FakeBook, FakeSheet, book_from_file
 
 AS_OF = "2024-09-05 10:00"
@@ -64,20 +68,20 @@ class RecordingUI:
         return self.answers.pop(0) if self.answers else None
 
 
+def copy_of_sample(folder: Path) -> Path:
+    """The sample register as 台账.xlsx in a folder of its own (outputs go beside it)."""
+    folder.mkdir()
+    return Path(shutil.copyfile(SAMPLE, folder / "台账.xlsx"))
+
+
 @pytest.fixture
 def sample(tmp_path) -> Path:
-    target = tmp_path / "a" / "台账.xlsx"
-    target.parent.mkdir()
-    shutil.copyfile(SAMPLE, target)
-    return target
+    return copy_of_sample(tmp_path / "a")
 
 
 @pytest.fixture
 def twin(tmp_path) -> Path:
-    target = tmp_path / "b" / "台账.xlsx"
-    target.parent.mkdir()
-    shutil.copyfile(SAMPLE, target)
-    return target
+    return copy_of_sample(tmp_path / "b")
 
 
 def norm(value):
@@ -355,59 +359,34 @@ def test_an_unsaved_workbook_has_no_output_folder(twin):
         session.output_dir("材料")
 
 
-# --- features that light up when their module lands ------------------------------------------------------
+# --- documents for the selection ------------------------------------------------------------------------
 
-def _fake_documents(calls: list):
-    module = types.ModuleType("addin.outputs.documents")
-
-    def generate_documents(book, out_dir, *, kinds=None, ids=None, status=None, pdf=False, progress=None):
-        calls.append({"ids": ids, "out_dir": out_dir, "pdf": pdf, "kinds": kinds})
-        progress("生成附件1…")
-        return [Path(out_dir) / "a.docx", Path(out_dir) / "b.docx"]
-
-    module.generate_documents = generate_documents
-    return module
-
-
-def test_documents_for_the_selected_rows_call_the_documents_module(twin, monkeypatch):
+def test_documents_for_the_selected_rows_are_generated_for_those_rows(twin, monkeypatch):
     calls: list = []
-    monkeypatch.setitem(sys.modules, "addin.outputs.documents", _fake_documents(calls))
+    real = documents.generate_documents
+
+    def spy(book, out_dir, **options):
+        calls.append(options)
+        return real(book, out_dir, **options)
+
+    monkeypatch.setattr(documents, "generate_documents", spy)
     fake = book_from_file(twin)
     fake.app.selection = fake.sheets[schema.APPLICANT_SHEET].range("B3:B5")
     message = ribbon.dispatch("docs.selected", book=fake)
     ids = [r.values_by_key["app_id"] for r in read_book(twin).table("applicants").rows if 3 <= r.number <= 5]
     assert calls[0]["ids"] == ids and calls[0]["pdf"] is False
-    assert Path(calls[0]["out_dir"]).parent == twin.parent / "职称评审输出"
-    assert "已为3名选中的申报人生成材料（2个文件）" in message.text
-    assert "职称评审：生成附件1…" in fake.app.status_history
+    assert calls[0]["templates"] == documents.templates_folder_for(twin)
+    out = next((twin.parent / actions.OUTPUT_FOLDER).iterdir())
+    made = [p.name for p in out.rglob("*.docx") if "合并打印" not in p.name]
+    assert made and {i for i in ids for name in made if name.startswith(f"{i}-")} == set(ids)
+    assert all(any(name.startswith(f"{i}-") for i in ids) for name in made)
+    files = sum(1 for p in out.rglob("*.docx"))
+    assert f"已为3名选中的申报人生成材料（{files}个文件）" in message.text and not message.critical
+    assert any(str(line).startswith("职称评审：生成附件") for line in fake.app.status_history)
 
     fake.app.selection = fake.sheets[schema.SETTINGS_SHEET].range("A1")
     assert "请先在“申报人员”表中选中" in ribbon.dispatch("docs.selected", book=fake).text
-    message = ribbon.dispatch("docs.all", book=fake)
-    assert calls[-1]["ids"] is None and "全部申报人" in message.text
-
-
-def test_buttons_whose_feature_has_not_landed_say_so(twin, monkeypatch):
-    for name in ("addin.outputs.documents", "addin.outputs.meeting", "addin.outputs.publicity",
-                 "addin.outputs.finance"):
-        monkeypatch.setitem(sys.modules, name, None)          # "not installed"
-    fake = book_from_file(twin)
-    for tag in ("docs.all", "docs.selected", "roster", "publicity", "finance.export", "finance.import"):
-        message = ribbon.dispatch(tag, book=fake)
-        assert "本版本中尚未提供" in message.text and not message.critical, tag
-    message = ribbon.dispatch("import.platform", book=fake)
-    assert "zhicheng import" in message.text and str(twin) in message.text
-    assert all(not s.writes for s in fake.sheets)
-
-
-def test_a_feature_module_that_is_broken_is_an_error_not_a_missing_feature(tmp_path, monkeypatch):
-    assert actions.feature("addin.outputs.no_such_module_yet") is None
-    assert actions.feature("addin.book.refresh", "run_refresh") is not None
-    assert actions.feature("addin.book.refresh", "no_such_function") is None
-    (tmp_path / "zc_broken_feature.py").write_text("import zc_missing_dependency\n", encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(ModuleNotFoundError, match="zc_missing_dependency"):
-        actions.feature("zc_broken_feature")
+    assert len(calls) == 1
 
 
 # --- the ribbon's actions on the FILE adapter give the command line's results ----------------------------
@@ -452,16 +431,15 @@ def test_a_refused_write_is_a_message_not_a_crash(sample):
     assert message.critical and message.text.startswith("“刷新计算”未完成：")
 
 
-def _has_command(name: str) -> bool:
+def test_every_button_has_its_command():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
-    return name in sub.choices
+    assert {"refresh", "check", "docs", "roster", "publicity", "finance", "import"} <= set(sub.choices)
 
 
 def test_documents_from_the_ribbon_equal_zhicheng_docs(sample, twin, tmp_path, capsys):
-    if actions.feature("addin.outputs.documents", "generate_documents") is None or not _has_command("docs"):
-        pytest.skip("附件1-4 (documents) has not landed")
     message = ribbon.run_action("docs.all", session(sample))
     assert not message.critical, message.text
+    assert "已为全部申报人生成材料" in message.text
     assert main(["docs", str(twin), "--out", str(tmp_path / "cli")]) in (0, 1)
     ours = next((sample.parent / actions.OUTPUT_FOLDER).iterdir())
     assert sorted(str(p.relative_to(ours)) for p in ours.rglob("*") if p.is_file()) == \
@@ -469,10 +447,6 @@ def test_documents_from_the_ribbon_equal_zhicheng_docs(sample, twin, tmp_path, c
 
 
 def test_documents_from_the_open_workbook_read_as_those_from_the_file(sample, twin):
-    docs = actions.feature("addin.outputs.documents", "generate_documents")
-    text = actions.feature("addin.outputs.docxtext", "canonical_text")
-    if docs is None or text is None:
-        pytest.skip("附件1-4 (documents) has not landed")
     assert not ribbon.run_action("docs.all", session(sample)).critical
     fake = book_from_file(twin)
     live = ribbon.live_session(fake, RecordingUI())
@@ -483,19 +457,11 @@ def test_documents_from_the_open_workbook_read_as_those_from_the_file(sample, tw
     files = sorted(p.relative_to(ours) for p in ours.rglob("*.docx"))
     assert files and files == sorted(p.relative_to(theirs) for p in theirs.rglob("*.docx"))
     for name in files:          # Excel's floats and datetimes give the same documents as the file's values
-        assert text.canonical_text(ours / name) == text.canonical_text(theirs / name), name
+        assert canonical_text(ours / name) == canonical_text(theirs / name), name
 
 
-OUTPUT_FEATURES = {"roster": ("addin.outputs.meeting", "build_roster"),
-                   "publicity": ("addin.outputs.publicity", "build_publicity"),
-                   "finance.export": ("addin.outputs.finance", "export_finance")}
-
-
-@pytest.mark.parametrize("tag", sorted(OUTPUT_FEATURES))
+@pytest.mark.parametrize("tag", ["finance.export", "publicity", "roster"])
 def test_outputs_from_the_open_workbook_equal_those_from_the_file(tag, sample, twin):
-    if actions.feature(*OUTPUT_FEATURES[tag]) is None:
-        pytest.skip(f"{tag} has not landed")
-    text = actions.feature("addin.outputs.docxtext", "canonical_text")
     first = ribbon.run_action(tag, session(sample, RecordingUI(answers=["2024-10-21"])))
     live = ribbon.live_session(book_from_file(twin), RecordingUI(answers=["2024-10-21"]))
     live.now = NOW
@@ -511,13 +477,12 @@ def test_outputs_from_the_open_workbook_equal_those_from_the_file(tag, sample, t
             assert a.sheetnames == b.sheetnames
             for ws in a.worksheets:
                 assert list(ws.iter_rows(values_only=True)) == list(b[ws.title].iter_rows(values_only=True)), name
-        elif name.suffix == ".docx" and text is not None:
-            assert text.canonical_text(ours / name) == text.canonical_text(theirs / name), name
+        else:
+            assert name.suffix == ".docx", name
+            assert canonical_text(ours / name) == canonical_text(theirs / name), name
 
 
 def test_roster_from_the_ribbon_equals_zhicheng_roster(sample, twin, tmp_path, capsys):
-    if actions.feature("addin.outputs.meeting", "build_roster", "write_roster") is None or not _has_command("roster"):
-        pytest.skip("评审会名单 has not landed")
     message = ribbon.run_action("roster", session(sample))
     assert main(["roster", str(twin), "--out", str(tmp_path / "cli"), "--as-of", AS_OF]) == 0
     ours = next((sample.parent / actions.OUTPUT_FOLDER).iterdir())
@@ -527,9 +492,6 @@ def test_roster_from_the_ribbon_equals_zhicheng_roster(sample, twin, tmp_path, c
 
 
 def test_publicity_from_the_ribbon_asks_the_start_and_equals_zhicheng_publicity(sample, tmp_path, capsys):
-    if actions.feature("addin.outputs.publicity", "build_publicity", "write_publicity") is None \
-            or not _has_command("publicity"):
-        pytest.skip("公示名单 has not landed")
     ui = RecordingUI(answers=["2024-10-21"])
     message = ribbon.run_action("publicity", session(sample, ui))
     assert ui.asked and ui.asked[0][1] == "2024-09-05"                   # a working day: that day
@@ -546,9 +508,6 @@ def test_publicity_from_the_ribbon_asks_the_start_and_equals_zhicheng_publicity(
 
 
 def test_finance_from_the_ribbon_equals_zhicheng_finance(sample, twin, tmp_path, capsys):
-    finance = actions.feature("addin.outputs.finance", "export_finance", "plan_import")
-    if finance is None or not _has_command("finance") or actions._finance_entries(finance) is None:
-        pytest.skip("the finance round trip has not landed")
     message = ribbon.run_action("finance.export", session(sample))
     exported = next((sample.parent / actions.OUTPUT_FOLDER).glob("财务-*/财务缴费表-*.xlsx"))
     assert "已生成财务表" in message.text
@@ -572,10 +531,7 @@ def test_finance_from_the_ribbon_equals_zhicheng_finance(sample, twin, tmp_path,
 
 
 def test_finance_import_on_the_open_workbook(twin, tmp_path):
-    finance = actions.feature("addin.outputs.finance", "export_finance", "plan_import")
-    if finance is None or actions._finance_entries(finance) is None:
-        pytest.skip("the finance round trip has not landed")
-    bk, ev = __import__("addin.book.refresh", fromlist=["check"]).check(twin, now=NOW)
+    bk, ev = check(twin, now=NOW)
     exported = finance.export_finance(bk, ev, tmp_path / "财务.xlsx")
     wb = load_workbook(exported)
     for c, value in enumerate(["2024-053", 400, dt.date(2024, 9, 6), "扫码", "R-001", "财务甲"], start=1):
@@ -589,3 +545,139 @@ def test_finance_import_on_the_open_workbook(twin, tmp_path):
     last = fake_grid(payments)[-1]
     assert last[:5] == ["2024-053", 400.0, dt.datetime(2024, 9, 6), "扫码", "R-001"]
     assert payments.tables["tblPayments"].range.last_cell.row == len(fake_grid(payments))
+
+
+# --- the platform import: the button gives what zhicheng import gives, on the file and in Excel ----------
+
+def _platform_export(book: Path, folder: Path, suffix: str) -> tuple[Path, str]:
+    """An export with a conflict and two empty cells for the first applicant, a new
+    applicant (text Excel would convert, a date, a formula-like remark), a row without
+    an ID number and a column the register does not have."""
+    first = read_book(book).table("applicants").rows[0].values_by_key
+    newcomer = make_id("652922", "19910101", "555")
+    frame = pd.DataFrame([
+        {"证件号码": first["id_number"], "申报系列": first["series"], "申报职称": first["target_title"],
+         "申报人": first["name"], "单位名称": "另一个单位", "普通话等级": "二级甲等", "高级经济师考试年份": 2020},
+        {"证件号码": newcomer, "申报系列": "工程系列", "申报职称": "工程师", "申报人": "新人甲",
+         "取得现职称时间": dt.datetime(2019, 5, 1), "最高学历": "大学本科", "备注": "=1+1", "毕业院校": "001",
+         "无关列": "x"},
+        {"证件号码": "", "申报人": "无证件"},
+    ])
+    path = folder / f"平台导出{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        return path, newcomer
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        ws.append([None if v is None or v != v else v for v in row])
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":          # the platform's text, not a formula
+                cell.data_type = "s"
+    wb.save(path)
+    return path, newcomer
+
+
+def _grid(rows: list[list]) -> list[list]:
+    out = [[norm(v) for v in r] for r in rows]
+    while out and not any(out[-1]):
+        out.pop()
+    width = max(len(r) for r in out)
+    return [(r + [None] * width)[:width] for r in out]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_platform_import_from_the_ribbon_equals_zhicheng_import(suffix, sample, twin, tmp_path, capsys):
+    third = copy_of_sample(tmp_path / "c")
+    export, newcomer = _platform_export(sample, tmp_path, suffix)
+    before = read_book(sample).table("applicants")
+    assert main(["import", str(twin), str(export)]) == 0
+    cli_first = capsys.readouterr().out.splitlines()[0]          # 新增1行，补填空白2格，覆盖0格，冲突1处。
+    assert cli_first == "新增1行，补填空白2格，覆盖0格，冲突1处。"
+
+    # the file adapter: the same workbook, cell for cell, format for format
+    ui = RecordingUI(files=[export])
+    message = ribbon.run_action("import.platform", session(sample, ui))
+    assert message.text.startswith("新增1行，补填空白2格，冲突1处。") and not message.critical
+    assert "跳过 导出文件第4行：缺少身份证号" in message.text and "未识别的列（未导入）：无关列" in message.text
+    assert "冲突 申报人员!" in message.text and "原文件已备份为" in message.text
+    assert dump(sample, skip_sheets=(schema.LOG_SHEET,)) == dump(twin, skip_sheets=(schema.LOG_SHEET,))
+    log_ours, log_cli = (read_book(p).table("log").rows[-1].values_by_key for p in (sample, twin))
+    assert log_ours["action"] == log_cli["action"] == "导入平台数据" and log_ours["detail"] == log_cli["detail"]
+    assert log_ours["at"] == NOW
+    after = read_book(sample).table("applicants")
+    new = after.rows[-1].values_by_key
+    assert len(after.rows) == len(before.rows) + 1 and new["id_number"] == newcomer and new["name"] == "新人甲"
+    assert new["remarks"] == "=1+1" and new["school"] == "001"                    # text stays text
+    cell = load_workbook(sample)[schema.APPLICANT_SHEET][f"{after.letter('remarks')}{after.rows[-1].number}"]
+    assert cell.data_type == "s"
+
+    # the open workbook: the same values as the file, through Excel's conversions
+    fake = book_from_file(third)
+    fake.app.api.open_answers = [str(export)]
+    live = ribbon.dispatch("import.platform", book=fake)
+    assert live.text.splitlines()[0] == message.text.splitlines()[0] and "尚未保存" in live.text
+    sheet = fake.sheets[schema.APPLICANT_SHEET]
+    assert _grid(fake_grid(sheet)) == _grid(file_grid(sample, schema.APPLICANT_SHEET))
+    assert sheet.tables["tblApplicants"].range.last_cell.row == after.rows[-1].number
+    log = fake_grid(fake.sheets[schema.LOG_SHEET])[-1]
+    assert log[2:5] == ["导入平台数据", 1.0, log_cli["detail"]]
+
+    # only the new row and the two empty cells were written; computed cells only in the new row
+    computed = {before.letter(c.key) for c in schema.APPLICANT_COMPUTED}
+    touched = {(r, get_column_letter(c)) for r, c, _, _ in sheet.writes}
+    new_row = after.rows[-1].number
+    first = before.rows[0].number
+    assert {(r, c) for r, c in touched if r != new_row} == \
+        {(first, before.letter("mandarin")), (first, before.letter("econ_exam_year"))}
+    assert {c for r, c in touched if r == new_row} >= computed
+    assert all(sheet.range(f"{c}{new_row}").color == COMPUTED_RGB for c in computed)
+    assert sheet.range(f"{before.letter('name')}{new_row}").color is None
+
+    # again: nothing to add, nothing written
+    sheet.writes.clear()
+    fake.app.api.open_answers = [str(export)]
+    again = ribbon.dispatch("import.platform", book=fake)
+    assert again.text.startswith("新增0行，补填空白0格，冲突1处。") and not sheet.writes
+    assert "已取消" in ribbon.run_action("import.platform", session(sample, RecordingUI())).text
+
+
+# --- the file adapter reads a formula cell as zhicheng check does -----------------------------------------
+
+def _cache_value(path: Path, sheet: str, ref: str, cached: str) -> None:
+    """Put the value Excel would have cached into an openpyxl-written formula cell."""
+    index = load_workbook(path).sheetnames.index(sheet) + 1
+    part = f"xl/worksheets/sheet{index}.xml"
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    xml = parts[part].decode("utf-8")
+    cell = re.search(rf'<c r="{ref}"[^>]*>(.*?)</c>', xml)
+    assert cell and "<f>" in cell.group(1), cell
+    patched = re.sub(r"<v\s*/>|<v></v>", "", cell.group(0)).replace("</c>", f"<v>{cached}</v></c>")
+    parts[part] = xml.replace(cell.group(0), patched).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_formula_in_an_input_cell_reads_the_same_in_check_and_refresh(cached, sample):
+    table = read_book(sample).table("applicants")
+    row, letter = table.rows[0].number, table.letter("current_title_date")
+    wb = load_workbook(sample)
+    wb[schema.APPLICANT_SHEET][f"{letter}{row}"] = "=DATE(2019,5,1)"
+    wb.save(sample)
+    if cached:
+        _cache_value(sample, schema.APPLICANT_SHEET, f"{letter}{row}", "43586")
+    expected = dt.datetime(2019, 5, 1) if cached else None
+    assert read_book(sample).table("applicants").rows[0].values_by_key["current_title_date"] == expected
+    values = FileAdapter(sample, write=False).values()[schema.APPLICANT_SHEET]
+    assert values[row - 1][column_index_from_string(letter) - 1] == expected
+    _, ev = check(sample, now=NOW)
+    report = refresh(sample, now=NOW, user=USER)
+    assert report.book.table("applicants").rows[0].values_by_key["current_title_date"] == expected
+    assert report.evaluation.computed[row] == ev.computed[row]
+    cell = [str(f) for f in report.evaluation.findings if f.row == row and f.column == letter]
+    assert cell == [str(f) for f in ev.findings if f.row == row and f.column == letter]

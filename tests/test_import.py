@@ -8,7 +8,8 @@ import pytest
 from openpyxl import load_workbook
 
 from addin.book import schema
-from addin.book.importer import import_export
+from addin.book.adapter import FileAdapter
+from addin.book.importer import import_export, import_into
 from addin.book.reader import read_book
 from addin.book.safe_write import WriteRefused
 from addin.book.sample import SAMPLE
@@ -85,3 +86,66 @@ def test_an_export_without_id_numbers_is_refused(book, tmp_path, capsys):
         import_export(book, export)
     assert main(["import", str(book), str(export)]) == 2
     assert book.read_bytes() == original
+
+
+class RecordingAdapter(FileAdapter):
+    """The file adapter, remembering what the import asked it to write."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.inputs: dict = {}
+        self.computed: dict = {}
+
+    def write_inputs(self, sheet, cells, formats, table=None):
+        assert sheet == schema.APPLICANT_SHEET and table == "tblApplicants"
+        self.inputs.update(cells)
+        super().write_inputs(sheet, cells, formats, table)
+
+    def write_cells(self, sheet, cells, formats, table=None):
+        assert sheet == schema.APPLICANT_SHEET
+        self.computed.update(cells)
+        super().write_cells(sheet, cells, formats, table)
+
+
+def _sheet(path):
+    return [list(r) for r in load_workbook(path)[schema.APPLICANT_SHEET].iter_rows(values_only=True)]
+
+
+def test_the_import_writes_input_cells_of_new_and_filled_rows_only(book, tmp_path):
+    table = read_book(book).table("applicants")
+    first = table.rows[0]
+    export = tmp_path / "导出.xlsx"
+    pd.DataFrame([
+        {"身份证号": first.values_by_key["id_number"], "系列": first.values_by_key["series"],
+         "拟申报职称": first.values_by_key["target_title"], "工作单位": "另一个单位", "普通话等级": "二级甲等",
+         "应缴费用": 999, "盲评编号": "XX-999"},
+        {"身份证号": make_id("652922", "19910101", "555"), "系列": "工程系列", "拟申报职称": "工程师", "姓名": "新人乙"},
+    ]).to_excel(export, index=False)
+    before = _sheet(book)
+    adapter = RecordingAdapter(book)
+    report = import_into(adapter, export, user="测试")
+    assert report.added == ["2024-062 新人乙"] and report.filled == 1 and report.backup.exists()
+    assert set(report.unmapped) == {"应缴费用", "盲评编号"}                   # computed columns are never imported
+    new_row = table.rows[-1].number + 1
+    computed = {table.letter(c.key) for c in schema.APPLICANT_COMPUTED}
+    assert {k for k in adapter.inputs if k[0] != new_row} == {(first.number, table.letter("mandarin"))}
+    assert not {letter for _, letter in adapter.inputs} & computed
+    assert {letter for row, letter in adapter.computed if row == new_row} == computed
+    assert set(adapter.computed.values()) == {None} and {row for row, _ in adapter.computed} == {new_row}
+    after = _sheet(book)
+    changed = {(r + 1, c) for r, row in enumerate(before) for c, v in enumerate(row) if after[r][c] != v}
+    mandarin = table.headers.index("普通话等级")
+    assert changed == {(first.number, mandarin)} and after[first.number - 1][mandarin] == "二级甲等"
+    assert after[new_row - 1][table.headers.index("姓名")] == "新人乙"
+
+
+def test_the_same_person_twice_in_one_export_is_added_once(book, tmp_path):
+    newcomer = make_id("652926", "19930303", "777")
+    export = tmp_path / "重复.csv"
+    row = {"身份证号": newcomer, "系列": "工程系列", "拟申报职称": "工程师", "姓名": "新人乙"}
+    pd.DataFrame([row, row]).to_csv(export, index=False)
+    before = len(read_book(book).table("applicants").rows)
+    report = import_export(book, export, user="测试")
+    assert len(report.added) == 1
+    assert report.skipped and "导出文件第2行" in report.skipped[0]
+    assert len(read_book(book).table("applicants").rows) == before + 1

@@ -16,7 +16,9 @@ from addin.book.reader import read_book
 from addin.book.refresh import check, refresh
 from addin.book.sample import SAMPLE
 from addin.cli import main
-from addin.outputs.finance import ENTRY_SHEET, export_finance, import_finance
+from addin.book.adapter import FileAdapter
+from addin.book.reader import book_from_values
+from addin.outputs.finance import ENTRY_SHEET, apply_import, export_finance, import_finance, plan_import, read_entries
 from addin.outputs.meeting import build_roster, write_roster
 from addin.outputs.publicity import build_publicity, write_publicity
 from addin.outputs.tables import neutralise
@@ -226,6 +228,39 @@ def test_finance_import_twice_adds_nothing_the_second_time(book, tmp_path):
     assert len(read_book(book).table("payments").rows) == payments_before + 2
     log = [r.values_by_key["action"] for r in read_book(book).table("log").rows]
     assert log.count("导入缴费") == 1
+
+
+def test_finance_plan_is_pure_and_apply_import_writes_it_through_the_adapter(book, tmp_path):
+    bk, ev = check(book, now=dt.datetime(2024, 9, 5))
+    out = export_finance(bk, ev, tmp_path / "财务.xlsx")
+    _fill_entries(out, [["2024-053", 400, dt.date(2024, 9, 6), "扫码", "R-001", "财务甲"],
+                        [None] * 6,
+                        ["2024-999", 100, dt.date(2024, 9, 6), "扫码", "R-002", "财务甲"]])
+    entries = read_entries(out)
+    assert [(n, e["app_id"], e["receipt"]) for n, e in entries] == [(3, "2024-053", "R-001"), (5, "2024-999", "R-002")]
+    original = book.read_bytes()
+    adapter = FileAdapter(book)
+    plan = plan_import(book_from_values(adapter.values()), ev, entries)
+    assert [m["receipt"] for m in plan.merged] == ["R-001"] and book.read_bytes() == original
+    backup = apply_import(adapter, plan, now=dt.datetime(2024, 9, 13), user="测试", source_name="财务.xlsx")
+    assert backup is not None and backup.read_bytes() == original
+    after = read_book(book)
+    assert after.table("payments").rows[-1].values_by_key["receipt"] == "R-001"
+    log = after.table("log").rows[-1].values_by_key
+    assert (log["action"], log["rows"], log["detail"]) == ("导入缴费", 1, "导入1笔，跳过1笔（财务.xlsx）")
+    # the same entries again: nothing merges, nothing is written
+    written = book.read_bytes()
+    adapter = FileAdapter(book)
+    plan = plan_import(book_from_values(adapter.values()), ev, entries)
+    assert plan.merged == [] and apply_import(adapter, plan, now=NOW, user="测试", source_name="财务.xlsx") is None
+    assert book.read_bytes() == written
+
+
+def test_a_finance_file_without_the_entry_sheet_is_refused(tmp_path):
+    path = tmp_path / "别的表.xlsx"
+    load_workbook(SAMPLE).save(path)
+    with pytest.raises(ValueError, match="没有“缴费录入”工作表"):
+        read_entries(path)
 
 
 # --- exports are safe --------------------------------------------------------------------------------

@@ -3,8 +3,9 @@ Excel (xlwings, in ``addin.excel``). The refresh, the import and the outputs tal
 this interface only, so they run unchanged on either side.
 
 Every method that writes is limited to what the product may write: computed columns
-(:meth:`write_cells` is only ever called with computed cells), the rebuilt 统计 sheet,
-the hidden fingerprint sheet and appended log rows.
+(:meth:`write_cells` is only ever called with computed cells), the input cells of rows
+the import adds or fills (:meth:`write_inputs`, only ever called by the import), the
+rebuilt 统计 sheet, the hidden fingerprint sheet and appended log and payment rows.
 """
 
 from __future__ import annotations
@@ -34,8 +35,14 @@ class WorkbookAdapter(Protocol):
 
     def write_cells(self, sheet: str, cells: dict[tuple[int, str], object], formats: dict[str, str],
                     table: str | None = None) -> None:
-        """Write values at (row, column letter); ``formats`` maps a letter to its number
-        format; the Excel table named ``table`` is extended to the last row written."""
+        """Write computed values at (row, column letter), shaded as computed; ``formats``
+        maps a letter to its number format; the Excel table named ``table`` is extended
+        to the last row written. Text is stored as text (never taken for a formula)."""
+
+    def write_inputs(self, sheet: str, cells: dict[tuple[int, str], object], formats: dict[str, str],
+                     table: str | None = None) -> None:
+        """As :meth:`write_cells`, for input cells (not shaded): the rows the import adds
+        and the empty (with overwrite: differing) cells it fills."""
 
     def append_row(self, sheet: str, table: str, values: Sequence[object], formats: Sequence[str]) -> int:
         """Append a row below the last non-empty row of a table sheet; returns its number."""
@@ -47,8 +54,10 @@ class WorkbookAdapter(Protocol):
         """Replace the hidden fingerprint sheet."""
 
     def commit(self) -> Path | None:
-        """Make the writes durable (file: safe save with backup; live: nothing, Excel
-        keeps the workbook and its own undo). Returns the backup, if any."""
+        """Make the writes durable (file: safe save with backup; live: nothing, the
+        workbook stays open and unsaved in Excel for the user to save — Excel clears its
+        undo list when a macro writes, so the writes cannot be undone with Ctrl+Z).
+        Returns the backup, if any."""
 
 
 class FileAdapter:
@@ -60,10 +69,27 @@ class FileAdapter:
             check_writable(self.path)
         self._state = snapshot(self.path)
         self.wb = load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm")
+        self._cached: dict[str, dict[tuple[int, int], object]] = {}    # sheet -> values cached in the file
 
     def values(self) -> dict[str, list[Sequence[object]]]:
-        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in self.wb.worksheets
-                if ws.title != schema.FINGERPRINT_SHEET}
+        """As ``zhicheng check`` reads them: a formula cell gives the value Excel (or
+        LibreOffice) cached for it when the file was saved, None when the file holds no
+        cached value (as written by openpyxl) — never the formula's text."""
+        return {ws.title: [tuple(self._cached_value(ws.title, c) if c.data_type == "f" else c.value for c in row)
+                           for row in ws.iter_rows()]
+                for ws in self.wb.worksheets if ws.title != schema.FINGERPRINT_SHEET}
+
+    def _cached_value(self, sheet: str, cell) -> object:
+        """The value cached for a formula cell, from a read-only data_only copy of the file
+        (each sheet read once, when its first formula is met)."""
+        if sheet not in self._cached:
+            wb = load_workbook(self.path, read_only=True, data_only=True)
+            try:
+                self._cached[sheet] = {(c.row, c.column): c.value for row in wb[sheet].iter_rows() for c in row
+                                       if c.value is not None}
+            finally:
+                wb.close()
+        return self._cached[sheet].get((cell.row, cell.column))
 
     def fingerprints(self) -> dict[str, str]:
         if schema.FINGERPRINT_SHEET not in self.wb.sheetnames:
@@ -72,12 +98,21 @@ class FileAdapter:
         return {str(r[0]): str(r[1]) for r in ws.iter_rows(min_row=2, values_only=True) if r and r[0]}
 
     def write_cells(self, sheet, cells, formats, table=None) -> None:
+        self._write(sheet, cells, formats, table, COMPUTED_FILL)
+
+    def write_inputs(self, sheet, cells, formats, table=None) -> None:
+        self._write(sheet, cells, formats, table, None)
+
+    def _write(self, sheet, cells, formats, table, fill) -> None:
         ws = self.wb[sheet]
         for (row, letter), value in cells.items():
             cell = ws[f"{letter}{row}"]
             cell.value = value
+            if cell.data_type == "f":            # openpyxl takes text starting with "=" for a formula
+                cell.data_type = "s"
             cell.number_format = formats.get(letter, "General")
-            cell.fill = COMPUTED_FILL
+            if fill is not None:
+                cell.fill = fill
         if table and cells:
             extend_table(ws, table, max(row for row, _ in cells))
 

@@ -5,7 +5,11 @@ Headers vary between exports; they are mapped to the register's headers through 
 alias table (``addin/data/import-aliases.csv``, editable). Rows are matched by ID
 number + series + target title. New rows are added; for an existing row a register
 cell is filled only when it is empty (``overwrite`` replaces differing values);
-differences are listed as conflicts. The write goes through the safe writer.
+differences are listed as conflicts. Computed columns are never written.
+
+The merge runs on any :class:`~addin.book.adapter.WorkbookAdapter` (:func:`import_into`):
+the file through the safe writer (``zhicheng import``, :func:`import_export`) or the
+workbook open in Excel (the ribbon's 导入平台数据).
 """
 
 from __future__ import annotations
@@ -16,17 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from .. import data
 from ..rules.catalog import clean_word
 from ..rules.identity import normalise_id
 from . import schema
+from .adapter import FileAdapter, WorkbookAdapter
 from .reader import book_from_values
-from .adapter import FileAdapter, extend_table
 from .refresh import current_user, log_row
 from .safe_write import WriteRefused
-from .workbook import COMPUTED_FILL
 
 MATCH_KEYS = ("id_number", "series", "target_title")
 
@@ -39,6 +41,7 @@ class ImportReport:
     conflicts: list[str] = field(default_factory=list)         # differences left as they were
     skipped: list[str] = field(default_factory=list)           # export rows that could not be used
     unmapped: list[str] = field(default_factory=list)          # export headers not understood
+    backup: Path | None = None                                 # the file's backup (nothing written, or live: None)
 
 
 def aliases(extra: Path | None = None) -> dict[str, str]:
@@ -94,14 +97,24 @@ def _match_key(values: dict) -> tuple:
 
 def import_export(book_path: Path, export_path: Path, *, overwrite: bool = False, alias_file: Path | None = None,
                   user: str | None = None, now: dt.datetime | None = None) -> ImportReport:
-    book_path = Path(book_path)
+    """``zhicheng import``: the merge into a workbook file (safe write, with backup)."""
+    return import_into(FileAdapter(Path(book_path)), export_path, overwrite=overwrite, alias_file=alias_file,
+                       user=user, now=now)
+
+
+def import_into(adapter: WorkbookAdapter, export_path: Path, *, overwrite: bool = False,
+                alias_file: Path | None = None, user: str | None = None,
+                now: dt.datetime | None = None) -> ImportReport:
+    """Merge the export into 申报人员 through ``adapter``: new rows, empty cells filled,
+    (with ``overwrite``) differing cells replaced, and a log row; then commit. Nothing
+    is written when nothing changes."""
     frame = read_export(export_path)
     report = ImportReport()
-    adapter = FileAdapter(book_path)
-    wb = adapter.wb
-    ws = wb[schema.APPLICANT_SHEET]
-    book = book_from_values({w.title: list(w.iter_rows(values_only=True)) for w in wb.worksheets
-                             if w.title in (schema.SETTINGS_SHEET, schema.APPLICANT_SHEET)})
+    sheets = adapter.values()
+    missing = [name for name in (schema.APPLICANT_SHEET, schema.LOG_SHEET) if name not in sheets]
+    if missing:
+        raise WriteRefused("工作簿缺少" + "、".join(f"“{m}”" for m in missing) + "工作表，无法导入")
+    book = book_from_values(sheets)
     year = book.settings.campaign_year
     spec = schema.applicant_sheet(book.ce_years)
     table = book.table("applicants")
@@ -121,9 +134,15 @@ def import_export(book_path: Path, export_path: Path, *, overwrite: bool = False
     if "id_number" not in mapping.values():
         raise WriteRefused("导出文件中找不到身份证号列（可在导入别名表中补充列名对应关系）")
     existing = {_match_key(r.values_by_key): r for r in table.rows}
+    added: dict[tuple, int] = {}          # key -> export row of the new rows added by this import
     ids = {str(r.values_by_key.get("app_id") or "") for r in table.rows}
     next_row = max([r.number for r in table.rows], default=1) + 1
     serial = len(table.rows)
+    present = [(c, table.letter(c.key)) for c in spec.columns if table.letter(c.key)]
+    input_letters = {c.key: letter for c, letter in present if not c.computed}
+    formats = {letter: c.number_format for c, letter in present}
+    cells: dict[tuple[int, str], object] = {}          # input cells to write: new rows, filled cells
+    new_computed: dict[tuple[int, str], object] = {}   # the (empty) computed cells of new rows
     for index, raw in frame.iterrows():
         values = {mapping[c]: _cell(raw[c]) for c in mapping}
         values = {k: v for k, v in values.items() if v is not None}
@@ -132,6 +151,9 @@ def import_export(book_path: Path, export_path: Path, *, overwrite: bool = False
             report.skipped.append(f"{where}：缺少身份证号")
             continue
         key = _match_key(values)
+        if key in added:
+            report.skipped.append(f"{where}：与导出文件第{added[key]}行为同一人同一申报（身份证号、系列、拟申报职称相同），未重复新增")
+            continue
         row = existing.get(key)
         if row is None:
             if not values.get("app_id"):
@@ -140,8 +162,9 @@ def import_export(book_path: Path, export_path: Path, *, overwrite: bool = False
                     serial += 1
                 values["app_id"] = f"{year}-{serial:03d}"
             ids.add(str(values["app_id"]))
-            _write_new_row(ws, table, spec, next_row, values)
-            existing[key] = None
+            cells.update({(next_row, letter): values.get(k) for k, letter in input_letters.items()})
+            new_computed.update({(next_row, letter): None for c, letter in present if c.computed})
+            added[key] = index + 2
             report.added.append(f"{values['app_id']} {values.get('name', '')}")
             next_row += 1
             continue
@@ -151,31 +174,21 @@ def import_export(book_path: Path, export_path: Path, *, overwrite: bool = False
             current = row.values_by_key.get(k)
             letter = table.letter(k)
             if current in (None, ""):
-                ws[f"{letter}{row.number}"] = v
+                cells[(row.number, letter)] = v
                 report.filled += 1
             elif not _same(current, v):
                 if overwrite:
-                    ws[f"{letter}{row.number}"] = v
+                    cells[(row.number, letter)] = v
                     report.updated += 1
                 else:
                     report.conflicts.append(f"申报人员!{letter}{row.number}（{inputs[k].header}）：台账为“{current}”，导出为“{v}”")
     if report.added or report.filled or report.updated:
-        extend_table(ws, "tblApplicants", next_row - 1)
+        adapter.write_inputs(schema.APPLICANT_SHEET, cells, formats, table="tblApplicants")
+        if new_computed:                                # formatted and shaded as the template's rows
+            adapter.write_cells(schema.APPLICANT_SHEET, new_computed, formats, table="tblApplicants")
         detail = f"新增{len(report.added)}行，补填{report.filled}格，覆盖{report.updated}格，冲突{len(report.conflicts)}处（{Path(export_path).name}）"
-        values, formats = log_row("导入平台数据", len(report.added), detail, now=now or dt.datetime.now(),
-                                  user=user or current_user())
-        adapter.append_row(schema.LOG_SHEET, "tblLog", values, formats)
-        adapter.commit()
+        log_values, log_formats = log_row("导入平台数据", len(report.added), detail, now=now or dt.datetime.now(),
+                                          user=user or current_user())
+        adapter.append_row(schema.LOG_SHEET, "tblLog", log_values, log_formats)
+        report.backup = adapter.commit()
     return report
-
-
-def _write_new_row(ws, table, spec, row_number: int, values: dict) -> None:
-    for i, column in enumerate(spec.columns, start=1):
-        letter = table.letter(column.key) or get_column_letter(i)
-        cell = ws[f"{letter}{row_number}"]
-        cell.number_format = column.number_format
-        if column.computed:
-            cell.fill = COMPUTED_FILL
-        elif column.key in values:
-            value = values[column.key]
-            cell.value = value

@@ -4,31 +4,27 @@ A session is a workbook behind the :class:`~addin.book.adapter.WorkbookAdapter`
 interface plus a user interface: in Excel the live adapter and the Excel UI
 (:mod:`addin.excel.live`), in the tests the file adapter and a recording UI. Every
 action calls the same functions as the command line (``run_refresh``, ``evaluate``,
-the outputs) and returns the :class:`Message` to show; it never talks to Excel itself.
-
-Buttons whose feature has not landed in this version still have an action: it looks
-for the module that will provide the feature (``addin.outputs.documents`` ...) and
-uses it as soon as it exists; until then it says so in Chinese.
+the outputs, the imports) and returns the :class:`Message` to show; it never talks to
+Excel itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import inspect
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Callable, ContextManager, Protocol
 
 from .. import __version__
-from ..book import schema
+from ..book import importer, schema
 from ..book.adapter import FileAdapter, WorkbookAdapter
 from ..book.evaluate import Evaluation, evaluate
 from ..book.reader import Book, book_from_values
-from ..book.refresh import current_user, log_row, run_refresh
+from ..book.refresh import current_user, run_refresh
+from ..outputs import documents, finance, meeting
+from ..outputs.publicity import build_publicity, write_publicity
 from ..rules.base import Finding, Severity
 
 TITLE = "职称评审台账"
@@ -99,39 +95,6 @@ def finding_lines(findings: list[Finding], limit: int = MAX_LISTED) -> list[str]
     if len(findings) > limit:
         lines.append(f"……另有{len(findings) - limit}条未列出（命令行 zhicheng check 可列出全部）。")
     return lines
-
-
-def feature(module: str, *names: str) -> ModuleType | None:
-    """The module providing a feature, when it exists and has every function named;
-    None while it has not landed. A module that exists but fails to import is an error,
-    not a missing feature."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
-            return None
-        raise
-    return mod if all(callable(getattr(mod, n, None)) for n in names) else None
-
-
-def call(func: Callable, *args, **kwargs):
-    """Call ``func`` with the keyword arguments it accepts (features still taking shape
-    may not take every option yet)."""
-    params = inspect.signature(func).parameters
-    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        kwargs = {k: v for k, v in kwargs.items() if k in params}
-    return func(*args, **kwargs)
-
-
-def not_available(label: str, hint: str = "") -> Message:
-    return Message(f"“{label}”功能在本版本中尚未提供，将在后续版本中开放。" + (f"\n\n{hint}" if hint else ""))
-
-
-def _files(result: object) -> int | None:
-    try:
-        return len(result)   # type: ignore[arg-type]
-    except TypeError:
-        return None
 
 
 def _years(years) -> str:
@@ -235,10 +198,8 @@ def about(s: Session) -> Message:
 
 
 def _documents(s: Session, selected: bool) -> Message:
-    label = "生成材料（选中行）" if selected else "生成材料（全部）"
-    docs = feature("addin.outputs.documents", "generate_documents")
-    if docs is None:
-        return not_available(label, "附件1-4的生成功能完成后，此按钮即可使用。")
+    """生成材料: as ``zhicheng docs`` (Word only), with the templates staff keep beside
+    the register, for every applicant or the rows selected in 申报人员."""
     _, book = _read(s)
     ids = None
     if selected:
@@ -250,23 +211,17 @@ def _documents(s: Session, selected: bool) -> Message:
         if not ids:
             return Message("请先在“申报人员”表中选中要生成材料的行（可多选），再点“生成材料（选中行）”。")
     out = s.output_dir("材料")
-    options = {"ids": ids, "pdf": False, "progress": s.ui.progress}
-    templates_for = getattr(docs, "templates_folder_for", None)
-    if callable(templates_for) and s.workbook is not None:
-        options["templates"] = templates_for(s.workbook)      # templates staff edited beside the register
-    result = call(docs.generate_documents, book, out, **options)
-    count = _files(result)
+    result = documents.generate_documents(book, out, ids=ids, pdf=False, progress=s.ui.progress,
+                                          templates=documents.templates_folder_for(s.workbook))
     who = f"{len(ids)}名选中的申报人" if ids else "全部申报人"
-    lines = [f"已为{who}生成材料" + (f"（{count}个文件）" if count is not None else "") + f"，保存在：\n{out}"]
-    problems = list(getattr(result, "problems", []) or [])
-    if problems:
-        lines += ["", f"需要核对{len(problems)}处（文档中显示为“（未填）”等）："]
-        lines += [str(p) for p in problems[:MAX_LISTED]]
-        if len(problems) > MAX_LISTED:
-            lines.append(f"……另有{len(problems) - MAX_LISTED}处未列出。")
-    report_file = getattr(result, "report_file", None)
-    if report_file:
-        lines.append(f"完整情况见：{report_file}")
+    lines = [f"已为{who}生成材料（{len(result)}个文件），保存在：\n{out}"]
+    if result.problems:
+        lines += ["", f"需要核对{len(result.problems)}处（文档中显示为“（未填）”等）："]
+        lines += [str(p) for p in result.problems[:MAX_LISTED]]
+        if len(result.problems) > MAX_LISTED:
+            lines.append(f"……另有{len(result.problems) - MAX_LISTED}处未列出。")
+    if result.report_file:
+        lines.append(f"完整情况见：{result.report_file}")
     return Message("\n".join(lines))
 
 
@@ -280,17 +235,12 @@ def documents_selected(s: Session) -> Message:
 
 def roster(s: Session) -> Message:
     """评审会名单: as ``zhicheng roster`` (a refresh first: it assigns and stores the codes)."""
-    meeting = feature("addin.outputs.meeting", "build_roster", "write_roster")
-    if meeting is None:
-        return not_available("评审会名单")
     report = run_refresh(s.open(True), now=s.now, user=s.user, progress=s.ui.progress)
     s.ui.progress("生成评审会名单…")
     result = meeting.build_roster(report.book, report.evaluation)
     out = s.output_dir("评审会名单")
     files = meeting.write_roster(result, out)
-    head = getattr(result, "header", "评审会名单")
-    entries, excluded = getattr(result, "entries", []), getattr(result, "excluded", [])
-    return Message(f"{head}：上会{len(entries)}人，未列入{len(excluded)}人（台账已先刷新）。\n"
+    return Message(f"{result.header}：上会{len(result.entries)}人，未列入{len(result.excluded)}人（台账已先刷新）。\n"
                    f"已生成{len(files)}个文件，保存在：\n{out}")
 
 
@@ -303,9 +253,6 @@ def publicity(s: Session) -> Message:
     """公示名单: as ``zhicheng publicity`` with the start date asked for."""
     from ..rules.dates import format_date, parse_date
 
-    pub = feature("addin.outputs.publicity", "build_publicity", "write_publicity")
-    if pub is None:
-        return not_available("公示名单")
     _, book = _read(s)
     default = next_workday(book, s.now.date())
     answer = s.ui.ask("评审结果公示的开始日期（如 2024-10-21）：", "公示名单", default.isoformat())
@@ -316,19 +263,15 @@ def publicity(s: Session) -> Message:
         raise ActionRefused(f"公示开始日期：{parsed.finding.message if parsed.finding else '日期为空'}")
     start = parsed.value
     ev = _evaluate(s, book)
-    table, end = pub.build_publicity(book, ev, start)
-    files = pub.write_publicity(table, s.output_dir("公示名单"))
-    rows = len(getattr(table, "rows", []))
-    return Message(f"公示{rows}人，{format_date(start)}至{format_date(end)}"
+    table, end = build_publicity(book, ev, start)
+    files = write_publicity(table, s.output_dir("公示名单"))
+    return Message(f"公示{len(table.rows)}人，{format_date(start)}至{format_date(end)}"
                    f"（{book.settings.result_publicity_workdays}个工作日）。\n"
                    f"已生成{len(files)}个文件，保存在：\n{Path(files[0]).parent if files else ''}")
 
 
 def finance_export(s: Session) -> Message:
     """导出财务表: as ``zhicheng finance export``."""
-    finance = feature("addin.outputs.finance", "export_finance", "dues")
-    if finance is None:
-        return not_available("导出财务表")
     _, book = _read(s)
     ev = _evaluate(s, book)
     folder = s.output_dir("财务")
@@ -341,41 +284,22 @@ def finance_export(s: Session) -> Message:
                    f"未缴合计{sum(d.balance for d in owing):,.0f}元。\n{out}")
 
 
-def _finance_entries(finance: ModuleType) -> Callable | None:
-    # the finance module reads the entry sheet in ``_entries``; a public name is preferred
-    for name in ("read_entries", "_entries"):
-        if callable(getattr(finance, name, None)):
-            return getattr(finance, name)
-    return None
-
-
 def finance_import(s: Session) -> Message:
     """导入缴费: as ``zhicheng finance import``, applied through the adapter (so it works
-    on the open workbook): the finance module validates (``plan_import``), the merged
-    entries are appended to 缴费 and a log row is added."""
-    finance = feature("addin.outputs.finance", "plan_import")
-    entries = _finance_entries(finance) if finance else None
-    if finance is None or entries is None or not hasattr(finance, "ENTRY_KEYS"):
-        return not_available("导入缴费")
+    on the open workbook): the entries are validated (``plan_import``), the merged ones
+    appended to 缴费 with a log row (``apply_import``, as the command line does)."""
     path = s.ui.choose_file("选择财务录入的缴费表", "Excel 工作簿 (*.xlsx),*.xlsx")
     if path is None:
         return Message("已取消，未导入。")
     try:
-        rows = entries(Path(path))
+        rows = finance.read_entries(Path(path))
     except ValueError as exc:
         raise ActionRefused(str(exc)) from exc
     adapter, book = _read(s, write=True)
     plan = finance.plan_import(book, _evaluate(s, book), rows)
     if plan.merged:
         s.ui.progress(f"写入{len(plan.merged)}笔缴费…")
-        formats = [c.number_format for c in schema.PAYMENT_COLUMNS]
-        for entry in plan.merged:
-            adapter.append_row(schema.PAYMENT_SHEET, "tblPayments", [entry[k] for k in finance.ENTRY_KEYS], formats)
-        skipped = sum(1 for f in plan.findings if f.severity == Severity.ERROR)
-        values, fmts = log_row("导入缴费", len(plan.merged),
-                               f"导入{len(plan.merged)}笔，跳过{skipped}笔（{Path(path).name}）", now=s.now, user=s.user)
-        adapter.append_row(schema.LOG_SHEET, "tblLog", values, fmts)
-        backup = adapter.commit()
+    backup = finance.apply_import(adapter, plan, now=s.now, user=s.user, source_name=Path(path).name)
     lines = [f"导入{len(plan.merged)}笔缴费。"]
     if plan.findings:
         lines += ["", f"问题{len(plan.findings)}条："] + finding_lines(plan.findings)
@@ -385,19 +309,22 @@ def finance_import(s: Session) -> Message:
 
 
 def import_platform(s: Session) -> Message:
-    """导入平台数据: the merge (``zhicheng import``) writes input cells, which the live
-    adapter does not offer in this version; the button says how to do it meanwhile."""
-    importer = feature("addin.book.importer", "import_into")
-    if importer is None:
-        where = f'"{s.workbook}"' if s.workbook else "台账.xlsx"
-        return not_available(
-            "在 Excel 中导入平台数据",
-            "现在可以这样导入：保存并关闭台账，在“命令提示符”中运行\n"
-            f"    zhicheng import {where} 平台导出文件.xlsx\n"
-            "（按 Ctrl+C 可复制本提示的文字）。")
+    """导入平台数据: as ``zhicheng import`` (without --overwrite), on this workbook: new
+    rows added, empty input cells filled, differences listed as conflicts."""
     path = s.ui.choose_file("选择平台导出的名单", "Excel 工作簿 (*.xlsx),*.xlsx,CSV 文件 (*.csv),*.csv")
     if path is None:
         return Message("已取消，未导入。")
-    report = call(importer.import_into, s.open(True), Path(path), now=s.now, user=s.user)
-    return Message(f"新增{len(report.added)}行，补填空白{report.filled}格，冲突{len(report.conflicts)}处。\n"
-                   "请点“刷新计算”更新计算列。")
+    s.ui.progress("导入平台数据…")
+    report = importer.import_into(s.open(True), Path(path), now=s.now, user=s.user)
+    lines = [f"新增{len(report.added)}行，补填空白{report.filled}格，冲突{len(report.conflicts)}处。"]
+    for label, items in (("新增", report.added), ("冲突", report.conflicts), ("跳过", report.skipped)):
+        lines += [f"{label} {item}" for item in items[:MAX_LISTED]]
+        if len(items) > MAX_LISTED:
+            lines.append(f"……另有{len(items) - MAX_LISTED}条{label}未列出（命令行 zhicheng import 可列出全部）。")
+    if report.unmapped:
+        lines.append("未识别的列（未导入）：" + "、".join(report.unmapped))
+    if report.conflicts:
+        lines.append("冲突处保留了台账原值。")
+    if report.added or report.filled:
+        lines += ["", "请点“刷新计算”更新计算列。" + (f"\n原文件已备份为：{report.backup}" if report.backup else UNSAVED)]
+    return Message("\n".join(lines))

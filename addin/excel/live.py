@@ -4,8 +4,9 @@
 interface as the file adapter), so :func:`addin.book.refresh.run_refresh` and the
 outputs run unchanged on the open workbook. It reads whole sheets by value (the reader
 then finds columns by header, never by address), writes only the cells it is given
-(computed columns, the rebuilt 统计 sheet, the hidden fingerprint sheet, appended log
-and payment rows) and never saves: Excel keeps the workbook, and the user decides.
+(computed columns, the input cells of the rows an import adds or fills, the rebuilt 统计
+sheet, the hidden fingerprint sheet, appended log and payment rows) and never saves:
+Excel keeps the workbook, and the user decides.
 
 :class:`ExcelUI` is everything the user sees of a run: progress in the status bar,
 results and errors in a message box, Excel's file and input dialogs, and a busy
@@ -113,6 +114,15 @@ class LiveAdapter:
 
     # -- writing ---------------------------------------------------------------------------
     def write_cells(self, sheet, cells, formats, table=None) -> None:
+        self._write(sheet, cells, formats, table, COMPUTED_RGB)
+
+    def write_inputs(self, sheet, cells, formats, table=None) -> None:
+        self._write(sheet, cells, formats, table, None)
+
+    def _write(self, sheet, cells, formats, table, color) -> None:
+        """Column by column, a run of consecutive rows at a time: the number format first
+        (text must land in text cells), then the shading, then the values (text Excel
+        would convert gets the quote prefix)."""
         ws = self.book.sheets[sheet]
         by_column: dict[str, list[tuple[int, object]]] = defaultdict(list)
         for (row, letter), value in cells.items():
@@ -122,8 +132,9 @@ class LiveAdapter:
             fmt = formats.get(letter, "General")
             for run in _runs(by_column[letter]):
                 rng = ws.range((run[0][0], column), (run[-1][0], column))
-                rng.number_format = fmt            # first: text must land in text cells
-                rng.color = COMPUTED_RGB
+                rng.number_format = fmt
+                if color is not None:
+                    rng.color = color
                 rng.value = [[excel_text(v, fmt)] for _, v in run]
         if table and cells:
             self._extend_table(ws, table, max(row for row, _ in cells))

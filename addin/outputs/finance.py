@@ -21,11 +21,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from ..book import schema
-from ..book.adapter import FileAdapter
+from ..book.adapter import FileAdapter, WorkbookAdapter
 from ..book.evaluate import Evaluation
 from ..book.reader import Book, book_from_values
 from ..book.refresh import current_user, log_row
-from ..rules.base import Finding, error, warning
+from ..rules.base import Finding, Severity, error, warning
 from ..rules.dates import format_date, parse_date
 from ..rules.settings import parse_number
 from .tables import Column, PrintTable, neutralise, write_xlsx
@@ -186,7 +186,10 @@ class FinanceImport:
     findings: list[Finding] = field(default_factory=list)     # located in the finance file (缴费录入!A5)
 
 
-def _entries(path: Path) -> list[tuple[int, dict]]:
+def read_entries(path: Path) -> list[tuple[int, dict]]:
+    """The non-blank rows of the finance file's 缴费录入 sheet below its header, as
+    (row number, {ENTRY_KEYS: value}); ValueError (Chinese) when the sheet or its
+    header is not there."""
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         if ENTRY_SHEET not in wb.sheetnames:
@@ -276,23 +279,33 @@ def plan_import(book: Book, ev: Evaluation, entries: list[tuple[int, dict]]) -> 
     return out
 
 
+def apply_import(adapter: WorkbookAdapter, plan: FinanceImport, *, now: dt.datetime, user: str,
+                 source_name: str) -> Path | None:
+    """Append the plan's merged entries to 缴费 and a log row naming ``source_name`` (the
+    finance file) through ``adapter``, and commit; returns the commit's result (the
+    file's backup; None for the workbook open in Excel). Nothing merged: nothing is
+    written or committed, and None is returned."""
+    if not plan.merged:
+        return None
+    formats = [c.number_format for c in schema.PAYMENT_COLUMNS]
+    for entry in plan.merged:
+        adapter.append_row(schema.PAYMENT_SHEET, "tblPayments", [entry[k] for k in ENTRY_KEYS], formats)
+    skipped = sum(1 for f in plan.findings if f.severity == Severity.ERROR)
+    values, fmts = log_row("导入缴费", len(plan.merged), f"导入{len(plan.merged)}笔，跳过{skipped}笔（{source_name}）",
+                           now=now, user=user)
+    adapter.append_row(schema.LOG_SHEET, "tblLog", values, fmts)
+    return adapter.commit()
+
+
 def import_finance(book_path: Path, finance_path: Path, *, now: dt.datetime | None = None,
                    user: str | None = None) -> FinanceImport:
     """Merge the finance office's entries into 缴费 (safe write; the log records it)."""
     from ..book.evaluate import evaluate
 
-    entries = _entries(Path(finance_path))
+    entries = read_entries(Path(finance_path))
     adapter = FileAdapter(Path(book_path))
     book = book_from_values(adapter.values())
     now = now or dt.datetime.now()
     plan = plan_import(book, evaluate(book, now=now), entries)
-    if plan.merged:
-        formats = [c.number_format for c in schema.PAYMENT_COLUMNS]
-        for entry in plan.merged:
-            adapter.append_row(schema.PAYMENT_SHEET, "tblPayments", [entry[k] for k in ENTRY_KEYS], formats)
-        skipped = sum(1 for f in plan.findings if f.severity.value == "error")
-        values, fmts = log_row("导入缴费", len(plan.merged), f"导入{len(plan.merged)}笔，跳过{skipped}笔（{Path(finance_path).name}）",
-                               now=now, user=user or current_user())
-        adapter.append_row(schema.LOG_SHEET, "tblLog", values, fmts)
-        adapter.commit()
+    apply_import(adapter, plan, now=now, user=user or current_user(), source_name=Path(finance_path).name)
     return plan
