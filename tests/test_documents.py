@@ -442,16 +442,11 @@ def test_a_template_with_a_misspelt_placeholder_is_reported_and_not_used(tmp_pat
     assert report.exit_code == 1
 
 
-@pytest.mark.parametrize("broken, expected", [
-    ("{{ 姓名 }", "占位符写法有误"),
-    ("{{ 姓名 | }}", "占位符写法有误"),
-    ("｛｛ 姓名 ｝｝", "不完整的占位符"),
-])
-def test_templates_with_broken_placeholders_are_reported(tmp_path, broken, expected):
+def _attachment_3_with(tmp_path, broken: str):
+    """A templates folder whose attachment 3 has ``broken`` where {{ 姓名 }} stood."""
     folder = tmp_path / "templates"
     folder.mkdir()
-    data = build_template(3)
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
+    with zipfile.ZipFile(io.BytesIO(build_template(3))) as z:
         entries = {i: z.read(i) for i in z.namelist()}
     entries["word/document.xml"] = entries["word/document.xml"].replace("本人{{ 姓名 }}".encode(), f"本人{broken}".encode())
     buffer = io.BytesIO()
@@ -459,6 +454,16 @@ def test_templates_with_broken_placeholders_are_reported(tmp_path, broken, expec
         for name, blob in entries.items():
             z.writestr(name, blob)
     (folder / ATTACHMENTS[3].filename).write_bytes(buffer.getvalue())
+    return folder
+
+
+@pytest.mark.parametrize("broken, expected", [
+    ("{{ 姓名 }", "占位符写法有误"),
+    ("{{ 姓名 | }}", "占位符写法有误"),
+    ("｛｛ 姓名 ｝｝", "不完整的占位符"),
+])
+def test_templates_with_broken_placeholders_are_reported(tmp_path, broken, expected):
+    folder = _attachment_3_with(tmp_path, broken)
     report = generate_documents(read_book(SAMPLE), tmp_path / "out", kinds=[3], ids=["2024-001"], templates=folder)
     assert any(expected in p.message for p in report.problems), [str(p) for p in report.problems]
 
@@ -469,17 +474,7 @@ def test_templates_with_broken_placeholders_are_reported(tmp_path, broken, expec
     ("{{ \'&lt;w:p&gt;\'|safe }}", "不是有效的 XML"),
 ])
 def test_templates_that_fail_when_rendered_are_reported_not_crashed(tmp_path, broken, expected):
-    folder = tmp_path / "templates"
-    folder.mkdir()
-    data = build_template(3)
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        entries = {i: z.read(i) for i in z.namelist()}
-    entries["word/document.xml"] = entries["word/document.xml"].replace("本人{{ 姓名 }}".encode(), f"本人{broken}".encode())
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for name, blob in entries.items():
-            z.writestr(name, blob)
-    (folder / ATTACHMENTS[3].filename).write_bytes(buffer.getvalue())
+    folder = _attachment_3_with(tmp_path, broken)
     report = generate_documents(read_book(SAMPLE), tmp_path / "out", kinds=[3], ids=["2024-001", "2024-002"],
                                 templates=folder)
     assert not report.documents

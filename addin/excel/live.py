@@ -31,6 +31,7 @@ from openpyxl.utils import column_index_from_string
 from ..book import schema
 from ..book.adapter import Blocks
 from ..book.workbook import COMPUTED_FILL, HEADER_FILL
+from ..book.reader import cell_text as _text
 
 STATUS_PREFIX = "职称评审："
 MAX_COLUMN_ROWS = 1_048_576
@@ -63,12 +64,6 @@ def excel_text(value: object, number_format: str = "General") -> object:
     return value
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def _runs(items: list[tuple[int, object]]) -> Iterator[list[tuple[int, object]]]:
