@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+import zipfile
 from pathlib import Path
 from typing import Sequence
 
@@ -127,6 +128,8 @@ def _workbook(text: str) -> Path:
         raise Refused(f"找不到文件：{path}")
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise Refused(f"“{path.name}”不是 .xlsx/.xlsm 工作簿")
+    if not zipfile.is_zipfile(path):
+        raise Refused(f"“{path.name}”不是有效的 Excel 工作簿（文件已损坏，或是改了扩展名的其他文件）")
     return path
 
 
@@ -169,6 +172,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     path, export = _workbook(args.path), Path(args.export)
     if not export.exists():
         raise Refused(f"找不到文件：{export}")
+    if export.suffix.lower() != ".csv":
+        _workbook(args.export)
     try:
         report = import_export(path, export, overwrite=args.overwrite,
                                alias_file=Path(args.aliases) if args.aliases else None)
@@ -242,9 +247,7 @@ def _cmd_finance(args: argparse.Namespace) -> int:
         owing = [d for d in items if d.balance > 0]
         print(f"已生成财务表 {out}：应缴{len(items)}人，未缴清{len(owing)}人，未缴合计{sum(d.balance for d in owing):,.0f}元。")
         return EXIT_OK
-    finance = Path(args.file)
-    if not finance.exists():
-        raise Refused(f"找不到文件：{finance}")
+    finance = _workbook(args.file)
     try:
         plan = import_finance(path, finance, now=_as_of(args.as_of))
     except (WriteRefused, ValueError) as exc:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from addin.book.safe_write import WriteRefused
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import column_index_from_string, get_column_letter
 
@@ -276,8 +278,10 @@ def test_text_that_excel_would_convert_gets_the_quote_prefix(twin):
     assert excel_text("001", "@") == "001"
     fake = book_from_file(twin)
     adapter = LiveAdapter(fake)
-    row = adapter.append_row(schema.LOG_SHEET, "tblLog", [NOW, "=cmd|' /c calc'!A0", "001", 3, "2024-9-1"],
-                             ["yyyy-mm-dd hh:mm", "General", "General", "0", "General"])
+    headers = [c.header for c in schema.LOG_COLUMNS]
+    row = adapter.append_row(schema.LOG_SHEET, "tblLog",
+                             dict(zip(headers, [NOW, "=cmd|' /c calc'!A0", "001", 3, "2024-9-1"])),
+                             dict(zip(headers, ["yyyy-mm-dd hh:mm", "General", "General", "0", "General"])))
     values = fake.sheets[schema.LOG_SHEET].range((row, 1), (row, 5)).value
     assert values == [NOW, "=cmd|' /c calc'!A0", "001", 3.0, "2024-9-1"]
 
@@ -676,8 +680,18 @@ def test_a_formula_in_an_input_cell_reads_the_same_in_check_and_refresh(cached, 
     values = FileAdapter(sample, write=False).values()[schema.APPLICANT_SHEET]
     assert values[row - 1][column_index_from_string(letter) - 1] == expected
     _, ev = check(sample, now=NOW)
+    if not cached:
+        # a formula without its result would read as blank: the refresh refuses, nothing written
+        original = sample.read_bytes()
+        with pytest.raises(WriteRefused, match=f"{schema.APPLICANT_SHEET}!{letter}{row}"):
+            refresh(sample, now=NOW, user=USER)
+        assert sample.read_bytes() == original
+        return
     report = refresh(sample, now=NOW, user=USER)
     assert report.book.table("applicants").rows[0].values_by_key["current_title_date"] == expected
     assert report.evaluation.computed[row] == ev.computed[row]
     cell = [str(f) for f in report.evaluation.findings if f.row == row and f.column == letter]
     assert cell == [str(f) for f in ev.findings if f.row == row and f.column == letter]
+    # openpyxl's save dropped the cached result: a second refresh asks for a save in Excel first
+    with pytest.raises(WriteRefused, match="打开台账并保存一次"):
+        refresh(sample, now=NOW, user=USER)

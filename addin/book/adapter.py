@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Mapping, Protocol, Sequence
 
 from openpyxl import load_workbook
 
 from . import schema
-from .safe_write import check_writable, safe_save, snapshot
+from .safe_write import WriteRefused, check_writable, safe_save, snapshot
 from .workbook import COMPUTED_FILL
 
 #: (section title, header, rows) blocks of the dashboard, see dashboard.dashboard_blocks
@@ -44,8 +44,10 @@ class WorkbookAdapter(Protocol):
         """As :meth:`write_cells`, for input cells (not shaded): the rows the import adds
         and the empty (with overwrite: differing) cells it fills."""
 
-    def append_row(self, sheet: str, table: str, values: Sequence[object], formats: Sequence[str]) -> int:
-        """Append a row below the last non-empty row of a table sheet; returns its number."""
+    def append_row(self, sheet: str, table: str, values: Mapping[str, object], formats: Mapping[str, str]) -> int:
+        """Append a row below the last non-empty row of a table sheet, each value under
+        the column whose header is its key (staff may have inserted or moved columns);
+        returns its number."""
 
     def replace_dashboard(self, title: str, blocks: Blocks, now: dt.datetime) -> None:
         """Rebuild the 统计 sheet from the blocks (with a chart of the first block)."""
@@ -70,6 +72,19 @@ class FileAdapter:
         self._state = snapshot(self.path)
         self.wb = load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm")
         self._cached: dict[str, dict[tuple[int, int], object]] = {}    # sheet -> values cached in the file
+        if write:
+            self._refuse_uncached_formulas()
+
+    def _refuse_uncached_formulas(self) -> None:
+        """A formula whose result the file does not hold (a save by openpyxl drops every
+        cached result) would read as empty: refuse rather than compute from blanks."""
+        ours = {schema.DASHBOARD_SHEET, schema.LOG_SHEET, schema.FINGERPRINT_SHEET}
+        gaps = [f"{ws.title}!{c.coordinate}" for ws in self.wb.worksheets if ws.title not in ours
+                for row in ws.iter_rows() for c in row
+                if c.data_type == "f" and self._cached_value(ws.title, c) is None]
+        if gaps:
+            raise WriteRefused("台账中有公式没有保存计算结果（" + "、".join(gaps[:5]) + ("等" if len(gaps) > 5 else "") +
+                               "），读取时会被当作空白。请先在 Excel 或 WPS 中打开台账并保存一次，再刷新；未写入。")
 
     def values(self) -> dict[str, list[Sequence[object]]]:
         """As ``zhicheng check`` reads them: a formula cell gives the value Excel (or
@@ -117,14 +132,19 @@ class FileAdapter:
             extend_table(ws, table, max(row for row, _ in cells))
 
     def append_row(self, sheet, table, values, formats) -> int:
+        if sheet not in self.wb.sheetnames:
+            raise WriteRefused(f"工作簿缺少“{sheet}”工作表，未写入")
         ws = self.wb[sheet]
+        columns = columns_by_header(sheet, [c.value for c in ws[1]], values)
         last = ws.max_row
         while last > 1 and all(c.value in (None, "") for c in ws[last]):
             last -= 1
         row = last + 1
-        for c, (value, fmt) in enumerate(zip(values, formats), start=1):
-            cell = ws.cell(row=row, column=c, value=value)
-            cell.number_format = fmt
+        for header, index in columns.items():
+            cell = ws.cell(row=row, column=index, value=values[header])
+            if cell.data_type == "f":            # text starting with "=" stays text
+                cell.data_type = "s"
+            cell.number_format = formats.get(header, "General")
         extend_table(ws, table, row)
         return row
 
@@ -144,6 +164,20 @@ class FileAdapter:
 
     def commit(self) -> Path | None:
         return safe_save(self.path, self.wb.save, unchanged_since=self._state)
+
+
+def columns_by_header(sheet: str, header_row: Sequence[object], values: Mapping[str, object]) -> dict[str, int]:
+    """The 1-based column of each value's header in a sheet's header row; a header the
+    sheet lacks refuses the write (rather than writing values under the wrong columns)."""
+    found: dict[str, int] = {}
+    for index, header in enumerate(header_row, start=1):
+        text = "" if header is None else str(header).strip()
+        if text in values and text not in found:
+            found[text] = index
+    missing = [h for h in values if h not in found]
+    if missing:
+        raise WriteRefused(f"“{sheet}”工作表缺少列" + "、".join(f"“{m}”" for m in missing) + "，未写入")
+    return found
 
 
 def extend_table(ws, table_name: str, last_row: int) -> None:

@@ -27,7 +27,7 @@ from ..rules.identity import normalise_id
 from . import schema
 from .adapter import FileAdapter, WorkbookAdapter
 from .reader import book_from_values
-from .refresh import current_user, log_row
+from .refresh import current_user, log_row, refuse_ambiguous_columns
 from .safe_write import WriteRefused
 
 MATCH_KEYS = ("id_number", "series", "target_title")
@@ -58,12 +58,12 @@ def read_export(path: Path) -> pd.DataFrame:
     if path.suffix.lower() == ".csv":
         for encoding in ("utf-8-sig", "gb18030"):
             try:
-                return pd.read_csv(path, dtype=str, encoding=encoding).fillna("")
+                return pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False, na_filter=False)
             except UnicodeDecodeError:
                 continue
         raise WriteRefused(f"无法识别“{path.name}”的文字编码（应为 UTF-8 或 GBK）")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, dtype=object, engine="openpyxl")
+        frame = pd.read_excel(path, dtype=object, engine="openpyxl", keep_default_na=False, na_filter=False)
         return frame.astype(object).where(frame.notna(), "")
     raise WriteRefused(f"“{path.name}”不是 .xlsx 或 .csv 文件")
 
@@ -115,6 +115,7 @@ def import_into(adapter: WorkbookAdapter, export_path: Path, *, overwrite: bool 
     if missing:
         raise WriteRefused("工作簿缺少" + "、".join(f"“{m}”" for m in missing) + "工作表，无法导入")
     book = book_from_values(sheets)
+    refuse_ambiguous_columns(book, "applicants")
     year = book.settings.campaign_year
     spec = schema.applicant_sheet(book.ce_years)
     table = book.table("applicants")

@@ -109,7 +109,7 @@ def new_workbook(path: Path, year: int | None = None, previous: Path | None = No
     path = Path(path)
     if path.exists():
         raise WriteRefused(f"文件“{path.name}”已存在：新建台账不会覆盖已有文件，请换一个文件名")
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    if path.suffix.lower() != ".xlsx":       # a new register holds no macros: .xlsm would not open
         raise WriteRefused(f"台账文件名应以 .xlsx 结尾，实为“{path.name}”")
     wb = build_new(year, previous, now=dt.datetime.now(), user=user)
     safe_save(path, wb.save, check_foreign=False)

@@ -7,6 +7,7 @@ findings located at ``sheet!<column letter><row>``; nothing here raises on bad d
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -46,6 +47,7 @@ class TableData:
     rows: list[RowData] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     present: bool = True
+    duplicates: list[str] = field(default_factory=list)       # schema headers found more than once
 
     def letter(self, key_or_header: str) -> str | None:
         return self.letters.get(key_or_header)
@@ -79,6 +81,12 @@ def read_table(sheet: Sheet, rows: Sequence[Sequence[object]] | None) -> TableDa
             if match:
                 kind = "public" if match["kind"] == "公需课" else "professional"
                 key = f"ce_{kind}_{match['year']}"
+        if key and key in table.letters:          # the same column twice: which one is meant?
+            table.duplicates.append(header)
+            table.findings.append(error(f"列“{header}”出现了不止一次（{table.letters[key]}列和"
+                                        f"{get_column_letter(i + 1)}列），请删除或改名其中一列").at(
+                sheet=sheet.name, row=1, column=get_column_letter(i + 1)))
+            key = None
         keys.append(key)
         if header:
             letter = get_column_letter(i + 1)
@@ -130,6 +138,8 @@ def _settings(table: TableData) -> tuple[Settings, list[Finding]]:
             values[key] = row.values_by_key.get("value")
             where[key] = row.number
     settings, findings = Settings.from_values(values, fallback=data.default_settings())
+    settings, more = _settings_in_lists(settings)
+    findings += more
     located = []
     for f in findings:
         key = f.column or ""
@@ -137,6 +147,26 @@ def _settings(table: TableData) -> tuple[Settings, list[Finding]]:
                        if key in where else
                        Finding(f"缺少参数“{key}”（{f.message}）", f.severity, f.clause, table.sheet, None, None))
     return settings, located
+
+
+def _settings_in_lists(settings: Settings) -> tuple[Settings, list[Finding]]:
+    """Settings that name list entries (a Mandarin level, levels, titles) must name real
+    ones; otherwise a finding and the packaged default (a typo must not stop the rules)."""
+    catalog, default = data.default_catalog(), data.default_settings()
+    allowed = {"mandarin_min_level": set(catalog.lists.get("普通话等级", [])),
+               "defense_levels": {"初级", "中级", "高级"},
+               "econ_exam_titles": set(catalog.titles),
+               "mandarin_employer_types": set(catalog.lists.get("单位性质", []))}
+    findings, changes = [], {}
+    for key, options in allowed.items():
+        value = getattr(settings, key)
+        bad = [v for v in (value if isinstance(value, tuple) else (value,)) if v not in options]
+        if bad:
+            changes[key] = getattr(default, key)
+            shown = "、".join(changes[key]) if isinstance(changes[key], tuple) else changes[key]
+            findings.append(error(f"参数“{key}”中的“{'、'.join(bad)}”不在可选范围内（可填：{'、'.join(sorted(options))}），"
+                                  f"暂按默认值{shown}").at(column=key))
+    return (dataclasses.replace(settings, **changes) if changes else settings), findings
 
 
 def book_from_values(sheets: Mapping[str, Sequence[Sequence[object]]]) -> Book:

@@ -33,8 +33,14 @@ class RefreshReport:
 
 
 def check(path: Path, *, now: dt.datetime | None = None) -> tuple[Book, Evaluation]:
+    """Read and evaluate without writing; what would stop a refresh is listed too."""
+    from ..rules.base import warning
+    from .safe_write import foreign_parts
+
     book = read_book(Path(path))
-    return book, evaluate(book, now=now or dt.datetime.now(), previous=None)
+    ev = evaluate(book, now=now or dt.datetime.now(), previous=None)
+    ev.findings += [warning(f"刷新会被拒绝：{m}") for m in foreign_parts(Path(path))]
+    return book, ev
 
 
 def current_user() -> str:
@@ -58,8 +64,20 @@ def computed_cells(book: Book, ev: Evaluation) -> tuple[dict[tuple[int, str], ob
     return cells, formats
 
 
-def log_row(action: str, rows: int, detail: str, *, now: dt.datetime, user: str) -> tuple[list, list[str]]:
-    return ([now.replace(microsecond=0), user, action, rows, detail], [c.number_format for c in schema.LOG_COLUMNS])
+def log_row(action: str, rows: int, detail: str, *, now: dt.datetime, user: str) -> tuple[dict, dict]:
+    """A 日志 row and its formats, keyed by header (for ``adapter.append_row``)."""
+    values = (now.replace(microsecond=0), user, action, rows, detail)
+    return ({c.header: v for c, v in zip(schema.LOG_COLUMNS, values)},
+            {c.header: c.number_format for c in schema.LOG_COLUMNS})
+
+
+def refuse_ambiguous_columns(book: Book, *keys: str) -> None:
+    """A write goes by header: a header found twice could send values into a clerk's column."""
+    for key in keys:
+        table = book.table(key)
+        if table.duplicates:
+            raise WriteRefused(f"“{table.sheet}”工作表中" + "、".join(f"“{h}”" for h in table.duplicates) +
+                               "列出现了不止一次，无法确定写入哪一列，未写入（请删除或改名重复的列）")
 
 
 def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
@@ -73,6 +91,7 @@ def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
         raise WriteRefused("工作簿缺少" + "、".join(f"“{m}”" for m in missing) +
                            "工作表，不像本软件的台账（可用 zhicheng new 新建），未写入")
     book = book_from_values(values)
+    refuse_ambiguous_columns(book, "applicants", "meeting")
     say(f"计算{len(book.table('applicants').rows)}份申报…")
     ev = evaluate(book, now=now, previous=adapter.fingerprints())
     say("写入计算列、统计和日志…")

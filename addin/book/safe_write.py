@@ -139,6 +139,14 @@ CELL_IMAGE = "嵌入单元格的图片"
 DATA_MODEL = "数据模型（Power Pivot）"
 CONNECTION = "外部数据连接或查询（Power Query）"
 WEB_EXTENSION = "Office 加载项内容"
+EXT_VALIDATION = "引用其他工作表的下拉列表（扩展数据验证）"
+EXT_FORMATTING = "新式条件格式（扩展条件格式）"
+SPARKLINES = "迷你图"
+_EXTENSIONS = ((re.compile(rb"<(?:\w+:)?dataValidations\b"), EXT_VALIDATION),
+               (re.compile(rb"<(?:\w+:)?conditionalFormattings\b"), EXT_FORMATTING),
+               (re.compile(rb"<(?:\w+:)?sparklineGroups\b"), SPARKLINES))
+_NUMERIC_CELL = re.compile(rb'<c r="([A-Z]+\d+)"([^>]*?)>\s*<v>([^<]*)</v>')
+_EXCEL_LAST_SERIAL = 2958465           # 9999-12-31: larger numbers in a date cell cannot be read as dates
 
 _GRAPHIC_URIS = {
     "http://schemas.openxmlformats.org/drawingml/2006/chart": CHART,
@@ -329,7 +337,53 @@ def _sheet_labels(pkg: _Package, part: str, own: bool) -> list[str]:
                 found.append(BACKGROUND)
         elif rtype in _SHEET_REL_LABELS:
             found.append(_SHEET_REL_LABELS[rtype])
+    data = sheet_bytes()
+    ext = data.find(b"<extLst")
+    if ext >= 0:        # Excel 2010+ extensions that openpyxl drops (e.g. x14:dataValidations)
+        found += [label for pattern, label in _EXTENSIONS if pattern.search(data, ext)]
     return found
+
+
+def _date_styles(pkg: _Package) -> set[int]:
+    """Indexes of the cell formats (styles.xml cellXfs) that show a number as a date."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+
+    root = pkg.xml("xl/styles.xml")
+    if root is None:
+        return set()
+    custom = {}
+    for el in root.iter():
+        if _local(el.tag) == "numFmt":
+            custom[el.get("numFmtId")] = el.get("formatCode") or ""
+    out = set()
+    xfs = next((el for el in root if _local(el.tag) == "cellXfs"), None)
+    for index, xf in enumerate(xfs if xfs is not None else []):
+        fmt_id = xf.get("numFmtId") or "0"
+        code = custom.get(fmt_id) or BUILTIN_FORMATS.get(int(fmt_id) if fmt_id.isdigit() else -1, "")
+        if code and is_date_format(code):
+            out.add(index)
+    return out
+
+
+def _dates_out_of_range(pkg: _Package, part: str, date_styles: set[int]) -> list[tuple[str, str]]:
+    """(cell, number) of date-formatted cells holding a number beyond 9999-12-31 (such as
+    20240912 typed as a number): openpyxl turns them into #VALUE! when saving."""
+    if not date_styles or part not in pkg.names:
+        return []
+    out = []
+    for match in _NUMERIC_CELL.finditer(pkg.zf.read(part)):
+        attrs = match.group(2)
+        style = re.search(rb'\bs="(\d+)"', attrs)
+        kind = re.search(rb'\bt="(\w+)"', attrs)
+        if not style or int(style.group(1)) not in date_styles or (kind and kind.group(1) != b"n"):
+            continue
+        try:
+            number = float(match.group(3))
+        except ValueError:
+            continue
+        if number > _EXCEL_LAST_SERIAL:
+            out.append((match.group(1).decode(), match.group(3).decode()))
+    return out
 
 
 def foreign_parts(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS) -> list[str]:
@@ -354,6 +408,7 @@ def foreign_parts(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS) -> list
         if wb_root is None or "[Content_Types].xml" not in pkg.names:
             raise _not_excel(path, "缺少工作簿结构")
         targets = {rid: (rtype, target) for rid, rtype, target in pkg.rels(wb_part)}
+        date_styles = _date_styles(pkg)
 
         messages: list[str] = []
         labels_seen: set[str] = set()
@@ -378,6 +433,9 @@ def foreign_parts(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS) -> list
                 continue
             for label in _sheet_labels(pkg, target, own=name in own):
                 add(f"“{name}”工作表中有{label}", label)
+            for cell, number in _dates_out_of_range(pkg, target, date_styles):
+                add(f"“{name}”工作表{cell}单元格是日期格式，却填了数字{number}（超出日期范围，保存会变成#VALUE!），"
+                    f"请改写成 2024-09-12 这样的日期", "date")
 
         for prefix, label in _PART_LABELS:
             if label in labels_seen:

@@ -29,7 +29,8 @@ from typing import Iterator, Sequence
 from openpyxl.utils import column_index_from_string
 
 from ..book import schema
-from ..book.adapter import Blocks
+from ..book.adapter import Blocks, columns_by_header
+from ..book.safe_write import WriteRefused
 from ..book.workbook import COMPUTED_FILL, HEADER_FILL
 from ..book.reader import cell_text as _text
 
@@ -135,15 +136,19 @@ class LiveAdapter:
             self._extend_table(ws, table, max(row for row, _ in cells))
 
     def append_row(self, sheet, table, values, formats) -> int:
+        if sheet not in [s.name for s in self.book.sheets]:
+            raise WriteRefused(f"工作簿缺少“{sheet}”工作表，未写入")
         ws = self.book.sheets[sheet]
         rows = self._rows(ws)
+        columns = columns_by_header(sheet, rows[0] if rows else [], values)
         last = len(rows)
         while last > 1 and _blank(rows[last - 1]):
             last -= 1
         row = last + 1
-        for column, fmt in enumerate(formats, start=1):
+        for header, column in columns.items():
+            fmt = formats.get(header, "General")
             ws.range((row, column)).number_format = fmt
-        ws.range((row, 1), (row, len(values))).value = [[excel_text(v, f) for v, f in zip(values, formats)]]
+            ws.range((row, column)).value = excel_text(values[header], fmt)
         self._extend_table(ws, table, row)
         return row
 

@@ -287,9 +287,10 @@ def apply_import(adapter: WorkbookAdapter, plan: FinanceImport, *, now: dt.datet
     written or committed, and None is returned."""
     if not plan.merged:
         return None
-    formats = [c.number_format for c in schema.PAYMENT_COLUMNS]
+    formats = {c.header: c.number_format for c in schema.PAYMENT_COLUMNS}
     for entry in plan.merged:
-        adapter.append_row(schema.PAYMENT_SHEET, "tblPayments", [entry[k] for k in ENTRY_KEYS], formats)
+        adapter.append_row(schema.PAYMENT_SHEET, "tblPayments",
+                           {c.header: entry[c.key] for c in schema.PAYMENT_COLUMNS}, formats)
     skipped = sum(1 for f in plan.findings if f.severity == Severity.ERROR)
     values, fmts = log_row("导入缴费", len(plan.merged), f"导入{len(plan.merged)}笔，跳过{skipped}笔（{source_name}）",
                            now=now, user=user)

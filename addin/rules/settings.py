@@ -18,6 +18,7 @@ from typing import Mapping
 from .base import Finding, Parsed, cites, error, warning
 from .dates import normalise_text, parse_date, parse_datetime
 
+SANE_INT = 100_000          # no count, year, day or fee in the settings is larger
 _TRUE = {"是", "TRUE", "True", "true", "1", "Y", "y", "YES", "yes", "√", "✓"}
 _FALSE = {"否", "FALSE", "False", "false", "0", "N", "n", "NO", "no", "×", ""}
 
@@ -202,7 +203,10 @@ def _parse_as(kind: object, raw: object) -> Parsed:
     if kind is dt.date:
         return parse_date(raw)
     if kind is int:
-        return parse_int(raw)
+        parsed = parse_int(raw)
+        if parsed.value is not None and not 0 <= parsed.value <= SANE_INT:
+            return Parsed(finding=error(f"数值{parsed.value}超出合理范围（0—{SANE_INT}）"))
+        return parsed
     if kind is bool:
         return parse_bool(raw)
     if kind is Fraction:
