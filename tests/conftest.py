@@ -7,6 +7,18 @@ from addin import data
 from addin.rules.eligibility import Context
 
 
+@pytest.fixture
+def book(tmp_path):
+    """A copy of the committed sample register, safe to write."""
+    import shutil
+
+    from addin.book.sample import SAMPLE
+
+    path = tmp_path / "台账.xlsx"
+    shutil.copyfile(SAMPLE, path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def settings():
     return data.default_settings()

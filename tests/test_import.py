@@ -17,13 +17,6 @@ from addin.cli import main
 from conftest import make_id
 
 
-@pytest.fixture
-def book(tmp_path):
-    path = tmp_path / "台账.xlsx"
-    shutil.copyfile(SAMPLE, path)
-    return path
-
-
 def _first(book):
     return read_book(book).table("applicants").rows[0]
 

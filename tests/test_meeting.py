@@ -28,13 +28,6 @@ from addin.rules.meeting import FAILED, NO_QUORUM, PASSED, assign_blind_codes, q
 NOW = dt.datetime(2024, 10, 20, 10, 0)
 
 
-@pytest.fixture
-def book(tmp_path) -> Path:
-    path = tmp_path / "台账.xlsx"
-    shutil.copyfile(SAMPLE, path)
-    return path
-
-
 # --- the vote rules at their boundaries ------------------------------------------------------
 
 def test_quorum_exactly_two_thirds_is_met_one_short_is_not(settings):

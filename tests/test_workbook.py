@@ -20,10 +20,8 @@ NOW = dt.datetime(2024, 9, 5, 10, 0)
 
 
 @pytest.fixture
-def sample(tmp_path) -> Path:
-    target = tmp_path / "台账.xlsx"
-    shutil.copyfile(SAMPLE, target)
-    return target
+def sample(book) -> Path:
+    return book
 
 
 def test_committed_workbooks_are_not_stale(tmp_path):

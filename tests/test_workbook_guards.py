@@ -24,13 +24,6 @@ from addin.book.adapter import FileAdapter
 NOW = dt.datetime(2024, 9, 5, 10, 0)
 
 
-@pytest.fixture
-def book(tmp_path) -> Path:
-    path = tmp_path / "台账.xlsx"
-    shutil.copyfile(SAMPLE, path)
-    return path
-
-
 def _letter(book: Path, key: str) -> str:
     return read_book(book).table("applicants").letter(key)
 
