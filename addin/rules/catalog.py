@@ -78,16 +78,18 @@ class Catalog:
     def __post_init__(self) -> None:
         self._sets = {name: frozenset(values) for name, values in self.lists.items()}
         self._by_target: dict[str, list[EligibilityRule]] | None = None
-        self._memo: dict[tuple, Parsed] = {}
+        self._memo: dict[str, dict[str, Parsed]] = {}
 
-    def _remember(self, kind: str, value: object, compute) -> Parsed:
+    def _remember(self, kind: str, value: object, compute, *args) -> Parsed:
         """Lookups are pure: remember them by the word as typed (registers repeat a few words)."""
         if not isinstance(value, str):
-            return compute(value)
-        key = (kind, value)
-        found = self._memo.get(key)
+            return compute(*args, value)
+        memo = self._memo.get(kind)
+        if memo is None:
+            memo = self._memo[kind] = {}
+        found = memo.get(value)
         if found is None:
-            found = self._memo[key] = compute(value)
+            found = memo[value] = compute(*args, value)
         return found
 
     def rules_for(self, target_title: str) -> list[EligibilityRule]:
@@ -149,7 +151,7 @@ class Catalog:
 
     # -- ordered lists -------------------------------------------------------------
     def pick(self, list_name: str, value: object) -> Parsed[str]:
-        return self._remember(list_name, value, lambda v: self._pick(list_name, v))
+        return self._remember(list_name, value, self._pick, list_name)
 
     def _pick(self, list_name: str, value: object) -> Parsed[str]:
         word = clean_word(value)
