@@ -195,6 +195,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_files(files) -> None:
+    for f in files:
+        print(f"  已生成 {f}")
+
+
 def _cmd_roster(args: argparse.Namespace) -> int:
     from .book.refresh import refresh
     from .book.safe_write import WriteRefused
@@ -208,8 +213,7 @@ def _cmd_roster(args: argparse.Namespace) -> int:
     roster = build_roster(report.book, report.evaluation, date=date)
     files = write_roster(roster, Path(args.out))
     print(f"{roster.header}：上会{len(roster.entries)}人，未列入{len(roster.excluded)}人。")
-    for f in files:
-        print(f"  已生成 {f}")
+    _print_files(files)
     return EXIT_OK
 
 
@@ -226,8 +230,7 @@ def _cmd_publicity(args: argparse.Namespace) -> int:
         raise Refused(str(exc)) from exc
     files = write_publicity(table, Path(args.out))
     print(f"公示{len(table.rows)}人，{start}至{end}（{book.settings.result_publicity_workdays}个工作日）。")
-    for f in files:
-        print(f"  已生成 {f}")
+    _print_files(files)
     return EXIT_OK
 
 

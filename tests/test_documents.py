@@ -423,17 +423,7 @@ def test_blank_register_row_values_never_print_blank(tmp_path):
 
 
 def test_a_template_with_a_misspelt_placeholder_is_reported_and_not_used(tmp_path):
-    folder = tmp_path / "templates"
-    folder.mkdir()
-    data = build_template(1)
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        entries = {i: z.read(i) for i in z.namelist()}
-    entries["word/document.xml"] = entries["word/document.xml"].replace("{{ 姓名 }}".encode(), "{{ 姓铭 }}".encode(), 1)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for name, blob in entries.items():
-            z.writestr(name, blob)
-    (folder / ATTACHMENTS[1].filename).write_bytes(buffer.getvalue())
+    folder = _template_with(tmp_path, 1, "word/document.xml", "{{ 姓名 }}", "{{ 姓铭 }}", once=True)
     report = generate_documents(read_book(SAMPLE), tmp_path / "out", kinds=[1, 2], ids=["2024-001"], templates=folder)
     (problem,) = [p for p in report.problems if p.kind == 1]
     assert "姓铭" in problem.message and problem.severity.value == "error"
@@ -442,19 +432,24 @@ def test_a_template_with_a_misspelt_placeholder_is_reported_and_not_used(tmp_pat
     assert report.exit_code == 1
 
 
-def _attachment_3_with(tmp_path, broken: str):
-    """A templates folder whose attachment 3 has ``broken`` where {{ 姓名 }} stood."""
+def _template_with(tmp_path, kind: int, part: str, old: str, new: str, *, once: bool = False):
+    """A templates folder whose attachment ``kind`` has ``new`` where ``old`` stood in ``part``."""
     folder = tmp_path / "templates"
     folder.mkdir()
-    with zipfile.ZipFile(io.BytesIO(build_template(3))) as z:
+    with zipfile.ZipFile(io.BytesIO(build_template(kind))) as z:
         entries = {i: z.read(i) for i in z.namelist()}
-    entries["word/document.xml"] = entries["word/document.xml"].replace("本人{{ 姓名 }}".encode(), f"本人{broken}".encode())
+    entries[part] = entries[part].replace(old.encode(), new.encode(), 1 if once else -1)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
         for name, blob in entries.items():
             z.writestr(name, blob)
-    (folder / ATTACHMENTS[3].filename).write_bytes(buffer.getvalue())
+    (folder / ATTACHMENTS[kind].filename).write_bytes(buffer.getvalue())
     return folder
+
+
+def _attachment_3_with(tmp_path, broken: str):
+    """Attachment 3 with ``broken`` where {{ 姓名 }} stood."""
+    return _template_with(tmp_path, 3, "word/document.xml", "本人{{ 姓名 }}", f"本人{broken}")
 
 
 @pytest.mark.parametrize("broken, expected", [
@@ -490,18 +485,8 @@ def test_names_are_printed_with_the_standard_middle_dot(tmp_path):
 
 
 def test_a_placeholder_split_across_runs_by_word_still_works(tmp_path):
-    folder = tmp_path / "templates"
-    folder.mkdir()
-    data = build_template(3)
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        entries = {i: z.read(i) for i in z.namelist()}
     split = "本人{{ 姓</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>名 }}"
-    entries["word/document.xml"] = entries["word/document.xml"].replace("本人{{ 姓名 }}".encode(), split.encode())
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for name, blob in entries.items():
-            z.writestr(name, blob)
-    (folder / ATTACHMENTS[3].filename).write_bytes(buffer.getvalue())
+    folder = _template_with(tmp_path, 3, "word/document.xml", "本人{{ 姓名 }}", split)
     book = read_book(SAMPLE)
     report = generate_documents(book, tmp_path / "out", kinds=[3], ids=["2024-001"], templates=folder)
     assert not [p for p in report.problems if p.field == "模板"]
@@ -509,17 +494,7 @@ def test_a_placeholder_split_across_runs_by_word_still_works(tmp_path):
 
 
 def test_placeholders_in_a_footer_print_each_applicants_own_values_in_the_combined_file(tmp_path):
-    folder = tmp_path / "templates"
-    folder.mkdir()
-    data = build_template(3)
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        entries = {i: z.read(i) for i in z.namelist()}
-    entries["word/footer1.xml"] = entries["word/footer1.xml"].replace("— ".encode(), "{{ 申报编号 }} — ".encode(), 1)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for name, blob in entries.items():
-            z.writestr(name, blob)
-    (folder / ATTACHMENTS[3].filename).write_bytes(buffer.getvalue())
+    folder = _template_with(tmp_path, 3, "word/footer1.xml", "— ", "{{ 申报编号 }} — ", once=True)
     ids = ["2024-001", "2024-002", "2024-003"]
     report = generate_documents(read_book(SAMPLE), tmp_path / "out", kinds=[3], ids=ids, templates=folder)
     doc = Document(str(report.combined[3]))
@@ -538,17 +513,7 @@ def test_a_file_that_is_not_a_docx_is_reported(tmp_path):
 
 
 def test_attachment_2_template_without_the_sentence_is_reported(tmp_path):
-    folder = tmp_path / "templates"
-    folder.mkdir()
-    data = build_template(2)
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        entries = {i: z.read(i) for i in z.namelist()}
-    entries["word/document.xml"] = entries["word/document.xml"].replace("{{ 推荐意见 }}".encode(), "同意推荐".encode())
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for name, blob in entries.items():
-            z.writestr(name, blob)
-    (folder / ATTACHMENTS[2].filename).write_bytes(buffer.getvalue())
+    folder = _template_with(tmp_path, 2, "word/document.xml", "{{ 推荐意见 }}", "同意推荐")
     report = generate_documents(read_book(SAMPLE), tmp_path / "out", kinds=[2], ids=["2024-001"], templates=folder)
     assert any("四(四)" in p.message for p in report.problems)
 
