@@ -217,6 +217,33 @@ def _cmd_roster(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_draw(args: argparse.Namespace) -> int:
+    from .book.adapter import FileAdapter
+    from .book.draw import run_draw
+    from .book.refresh import current_user
+    from .book.safe_write import WriteRefused
+    from .outputs.meeting_record import draw_record, draw_record_name, save
+    from .rules.panel import DrawRefused
+
+    path, out = _workbook(args.path), Path(args.out)
+    try:
+        report = run_draw(FileAdapter(path), now=_as_of(args.as_of) or dt.datetime.now(), user=current_user(),
+                          reason=args.redraw)
+    except (WriteRefused, DrawRefused) as exc:
+        raise Refused(f"未抽取：{exc}") from exc
+    record = save(draw_record(report), out / draw_record_name(report.number))
+    d = report.draw
+    print(f"第{report.number}次抽取：专家库{len(d.pool)}人，排除{len(d.exclusions)}人；"
+          f"评委{'、'.join(e.code for e in d.panel)}；候补{'、'.join(e.code for e in d.reserves) or '无'}。")
+    for e, why in d.exclusions:
+        print(f"  排除 {e.code} {e.name}：{why}")
+    for w in report.warnings:
+        print(f"注意：{w}")
+    print(f"抽取结果已写入“评委”表和日志" + (f"，原文件已备份为：{report.backup}" if report.backup else "") + "。")
+    _print_files([record])
+    return EXIT_FINDINGS if report.warnings else EXIT_OK
+
+
 def _cmd_publicity(args: argparse.Namespace) -> int:
     from .book.refresh import check
     from .outputs.publicity import build_publicity, write_publicity
@@ -309,6 +336,17 @@ def build_parser() -> argparse.ArgumentParser:
     ros.add_argument("--date", help="评审会日期（默认取“评审会”表中的会议日期）")
     ros.add_argument("--as-of", help="按指定时间判断期限（默认现在）")
     ros.set_defaults(handler=_cmd_roster)
+
+    drw = sub.add_parser("draw", help="从专家库随机抽取本次评审会的评委和候补评委",
+                         description="按参数中的评委人数（可按专业分配）和候补人数，从“评委”表中可参加的专家里随机抽取"
+                                     "（操作系统安全随机数）；与上会申报人同单位、或“回避关系”列写明有亲属、同单位、其他利害关系的"
+                                     "专家不参加抽取。结果写入“评委”表的抽取结果列和日志（先备份），并生成评委抽取记录（.docx）。"
+                                     "可抽取的专家不足时不抽取、不写入（退出码2）。")
+    drw.add_argument("path", help="台账文件")
+    drw.add_argument("--out", required=True, help="抽取记录的输出文件夹")
+    drw.add_argument("--redraw", metavar="原因", help="已经抽取过时重新抽取，并写明原因（记入日志和抽取记录）")
+    drw.add_argument("--as-of", help="按指定时间判断期限和记录抽取时间（默认现在）")
+    drw.set_defaults(handler=_cmd_draw)
 
     pub = sub.add_parser("publicity", help="生成评审结果公示名单",
                          description="列出评审通过人员（按专业、级别），身份证号隐藏出生日期，公示期按阿克苏工作日计算。")
