@@ -34,11 +34,15 @@ def secure_random() -> random.Random:
 
 
 def candidates(book: Book, ev: Evaluation) -> list[Candidate]:
-    """The applicants on the meeting's roster (the roster's own selection)."""
-    from ..outputs.meeting import build_roster
-
-    roster = build_roster(book, ev)
-    return [Candidate(e.app_id, e.name, e.employer, e.code) for e in roster.entries]
+    """The applicants due at the meeting (上会情况 = 上会), whom the panel must be free of
+    any interest in."""
+    out = []
+    for row in book.table("applicants").rows:
+        if ev.computed[row.number].get("meeting_due") == MEETING_DUE:
+            v = row.values_by_key
+            out.append(Candidate(_text(v.get("app_id")), _text(v.get("name")), _text(v.get("employer")),
+                                 _text(ev.computed[row.number].get("blind_code"))))
+    return out
 
 
 @dataclass

@@ -22,7 +22,6 @@ from ..rules.fees import defense, fee_due
 from ..rules.identity import check_id
 from ..rules.seniority import full_years
 from ..rules.meeting import FAILED as VOTE_FAILED, PASSED as VOTE_PASSED, VoteResult, assign_blind_codes, vote_result
-from ..rules.panel import Candidate
 from ..rules.settings import parse_int, parse_number, validate_settings
 from ..rules.workflow import PASSED, RETURNED, Submission, SubmissionState, assess_submissions
 from . import schema
@@ -240,10 +239,9 @@ def _meeting(book: Book, table: TableData, ev: Evaluation) -> None:
     the attendance (see book.panel); the defence scores of 答辩评分 (四(五))."""
     sheet = book.table("meeting")
     by_code = {v["blind_code"]: n for n, v in ev.computed.items() if v.get("blind_code")}
-    rows = {r.number: r.values_by_key for r in table.rows}
-    roster = [Candidate(_text(rows[n].get("app_id")), _text(rows[n].get("name")), _text(rows[n].get("employer")), code)
-              for code, n in by_code.items() if ev.computed[n].get("meeting_due") == MEETING_DUE]
-    ev.day = day = meeting_day(book, roster)
+    from .draw import candidates
+
+    ev.day = day = meeting_day(book, candidates(book, ev))
     ev.findings += day.findings
     senior = {code for code, n in by_code.items() if ev.computed[n].get("defense") == "需答辩"}
     ev.defence = tally = defence_tally(book, senior, day.seated)
