@@ -25,6 +25,7 @@ from ..rules.meeting import FAILED as VOTE_FAILED, PASSED as VOTE_PASSED, VoteRe
 from ..rules.settings import parse_int, parse_number, validate_settings
 from ..rules.workflow import PASSED, RETURNED, Submission, SubmissionState, assess_submissions
 from . import schema
+from ..rules.defence import FAILED as DEFENCE_FAILED
 from .panel import DefenceTally, MeetingDay, defence_tally, meeting_day
 from .reader import Book, RowData, TableData, cell_text as _text
 from .records import applicant_from_row
@@ -275,6 +276,10 @@ def _meeting(book: Book, table: TableData, ev: Evaluation) -> None:
                            book.settings) if not bad else VoteResult("")
         ev.findings += [sheet.locate(f, row.number, "yes") for f in vote.findings]
         defence = tally.results.get(code)
+        if defence and defence.result == DEFENCE_FAILED and vote.result == VOTE_PASSED:
+            ev.findings.append(sheet.locate(warning(f"{code}答辩成绩{defence.score:.2f}分，未达合格分数线"
+                                                    f"{book.settings.defence_pass_score}分，表决结果却为评审通过，请核对",
+                                                    "四(五)"), row.number, "defence_score"))
         ev.meeting[row.number] = {"result": vote.result or "票数有误",
                                   "defence_score": defence.score if defence else None,
                                   "defence_result": defence.result if defence else ("免答辩" if code in by_code else None)}

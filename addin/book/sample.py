@@ -308,6 +308,8 @@ MEETING_DATE = dt.date(2024, 10, 18)
 #: passes, 3 fails) and counts exceeding the attendance (7 votes)
 VOTES = [(6, 0, 0), (5, 1, 0), (4, 2, 0), (3, 3, 0), (5, 0, 1), (6, 0, 0), (4, 1, 1), (2, 4, 0),
          (5, 1, 0), (6, 1, 0), (6, 0, 0), (5, 0, 0)]
+#: the rest of the roster, in turn (every code on the roster has its ballot)
+MORE_VOTES = [(6, 0, 0), (5, 1, 0), (5, 0, 1), (4, 1, 1), (6, 0, 0), (3, 2, 1)]
 
 
 #: seed of the sample's own draw (the product draws from the system's secure source)
@@ -359,7 +361,8 @@ def build_sample():
     extra["log"] = [{"at": draw_at, "user": "组织人事科", "action": DRAW_ACTION, "rows": len(pool),
                           "detail": log_detail(report)}]
     meeting = []
-    for applicant, (yes, no, abstain) in zip(sorted(coded, key=lambda a: a["blind_code"]), VOTES):
+    votes = VOTES + [MORE_VOTES[i % len(MORE_VOTES)] for i in range(max(0, len(coded) - len(VOTES)))]
+    for applicant, (yes, no, abstain) in zip(sorted(coded, key=lambda a: a["blind_code"]), votes):
         meeting.append({"meeting_date": MEETING_DATE, "blind_code": applicant["blind_code"],
                         "yes": yes, "no": no, "abstain": abstain})
         passed = yes * 3 >= len(seated) * 2 and yes + no + abstain <= len(seated)
