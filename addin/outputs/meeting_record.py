@@ -21,15 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from docx import Document
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.enum.text import WD_BREAK
+from docx.shared import Pt
 
 from ..rules.dates import format_date
 from . import templates as T
+from .tables import Column, docx_grid
 
 TEXT_MM = T.PAGE_MM[0] - T.MARGINS_MM["left"] - T.MARGINS_MM["right"]      # 156 mm
 SPACE = T.SPACE
@@ -39,19 +36,8 @@ SPACE = T.SPACE
 
 def official_document(title: str, subject: str, *, now: dt.datetime):
     """An empty document in the attachments' layout, its properties its own."""
-    doc = Document()
-    T._styles(doc)
-    T._page_setup(doc)
-    body = doc.element.body
-    for p in list(body.findall(qn("w:p"))):
-        body.remove(p)
-    core = doc.core_properties
-    core.title, core.subject = title, subject
-    core.author = core.last_modified_by = "职称评审台账"
-    core.comments, core.category, core.keywords = "", "", "职称评审"
-    core.language = "zh-CN"
-    core.revision = 1
-    core.created = core.modified = now.replace(microsecond=0)
+    doc = T.official_document()
+    T.set_properties(doc, title, subject, now)
     return doc
 
 
@@ -74,46 +60,16 @@ def heading(doc, text: str):
     return T._para(doc, "小标题", text)
 
 
-def table(doc, headers: Sequence[str], rows: Sequence[Sequence[object]], widths_mm: Sequence[float],
-          *, left: Sequence[int] = ()):
-    """A ruled table, 小四 仿宋, header row repeated on every page, fixed column widths
-    scaled to the text width; the columns in ``left`` (running text) aligned left."""
-    scale = TEXT_MM / sum(widths_mm)
-    widths = [w * scale for w in widths_mm]
-    grid = doc.add_table(rows=1, cols=len(headers))
-    grid.style = doc.styles["Table Grid"]
-    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
-    grid.autofit = False
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    grid._tbl.tblPr.append(layout)
-    margins = OxmlElement("w:tblCellMar")          # 1 mm each side, as attachment 4
-    for side in ("left", "right"):
-        el = OxmlElement(f"w:{side}")
-        el.set(qn("w:w"), str(int(T._CELL_MARGIN_MM / 25.4 * 1440)))
-        el.set(qn("w:type"), "dxa")
-        margins.append(el)
-    grid._tbl.tblPr.append(margins)
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    grid.rows[0]._tr.get_or_add_trPr().append(repeat)
-    for cell, text in zip(grid.rows[0].cells, headers):
-        T._cell(cell, text)
-    for values in rows:
-        cells = grid.add_row().cells
-        for i, (cell, value) in enumerate(zip(cells, values)):
-            T._cell(cell, _text(value), style="表格正文" if i in left else "表格文字")
-    for i, width in enumerate(widths):
-        grid.columns[i].width = Mm(width)
-        for row in grid.rows:
-            row.cells[i].width = Mm(width)
-    for row in grid.rows:
-        T._row_height(row, 8)
-        tr_pr = row._tr.get_or_add_trPr()
-        cant = OxmlElement("w:cantSplit")
-        tr_pr.append(cant)
-    doc.add_paragraph(style="表注")        # a little air below the table
+def table(doc, columns: Sequence[Column], rows: Sequence[Sequence[object]]):
+    """A ruled table in the lists' layout (see :func:`addin.outputs.tables.docx_grid`),
+    with a little air below."""
+    grid = docx_grid(doc, columns, [[_text(v) for v in row] for row in rows], TEXT_MM * 72 / 25.4)
+    doc.add_paragraph(style="表注")
     return grid
+
+
+def C(header: str, hint: float = 12, wrap: bool = False) -> Column:
+    return Column(header, hint, wrap=wrap)
 
 
 def signatures(doc, roles: Sequence[str]) -> None:
@@ -148,6 +104,7 @@ def _text(value: object) -> str:
 def save(doc, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    T.finish_document(doc)
     buffer = io.BytesIO()
     doc.save(buffer)
     path.write_bytes(buffer.getvalue())
@@ -188,11 +145,11 @@ def draw_record(report, *, now: dt.datetime | None = None):
             rows.append([len(rows) + 1, group_label(g.quota.specialty), "评委", e.code, e.name, e.employer, e.title])
         for i, e in enumerate(g.reserves, start=1):
             rows.append([len(rows) + 1, group_label(g.quota.specialty), f"候补{i}", e.code, e.name, e.employer, e.title])
-    table(doc, ["序号", "专业", "身份", "编号", "姓名", "工作单位", "职称"], rows, (12, 22, 16, 14, 26, 38, 30))
+    table(doc, [C("序号"), C("专业"), C("身份"), C("编号"), C("姓名"), C("工作单位", 16, True), C("职称")], rows)
     heading(doc, "二、未参加抽取的专家")
     if d.exclusions:
-        table(doc, ["编号", "姓名", "工作单位", "原因"],
-              [[e.code, e.name, e.employer, why] for e, why in d.exclusions], (14, 24, 40, 78), left=(3,))
+        table(doc, [C("编号"), C("姓名"), C("工作单位", 10, True), C("原因", 30, True)],
+              [[e.code, e.name, e.employer, why] for e, why in d.exclusions])
     else:
         body(doc, "无。")
     body(doc, "本记录一式两份，一份存档，一份随评审会议记录封存。抽取结果在评审会召开前保密。")
@@ -321,9 +278,9 @@ def meeting_record_doc(record: MeetingRecord, *, blind: bool, now: dt.datetime):
         line = [len(rows) + 1, e.code, e.specialty, role, attended]
         rows.append(line if blind else line[:2] + [e.name, e.employer] + line[2:])
     if blind:
-        table(doc, ["序号", "评委编号", "专业", "抽取身份", "出席情况"], rows, (14, 26, 34, 40, 42))
+        table(doc, [C("序号"), C("评委编号"), C("专业"), C("抽取身份"), C("出席情况")], rows)
     else:
-        table(doc, ["序号", "编号", "姓名", "工作单位", "专业", "身份", "出席情况"], rows, (11, 11, 34, 47, 19, 15, 24))
+        table(doc, [C("序号"), C("编号"), C("姓名"), C("工作单位", 16, True), C("专业"), C("身份"), C("出席情况")], rows)
     heading(doc, "二、回避情况")
     if not record.recused:
         body(doc, "无。")
@@ -331,20 +288,21 @@ def meeting_record_doc(record: MeetingRecord, *, blind: bool, now: dt.datetime):
         body(doc, "与上会申报人有利害关系、依规回避未参加抽取的专家：" + "、".join(e.code for e, _ in record.recused)
              + f"（共{len(record.recused)}人）。")
     else:
-        table(doc, ["编号", "姓名", "工作单位", "回避原因"], [[e.code, e.name, e.employer, why.removeprefix("回避：")]
-                                                       for e, why in record.recused], (14, 24, 40, 78), left=(3,))
+        table(doc, [C("编号"), C("姓名"), C("工作单位", 10, True), C("回避原因", 30, True)],
+              [[e.code, e.name, e.employer, why.removeprefix("回避：")] for e, why in record.recused])
     heading(doc, "三、表决结果")
     vote_rows = []
-    for i, v in enumerate(record.votes, start=1):
+    for v in record.votes:
         share = f"{v.yes}/{seated}" if v.yes is not None else ""
-        line = [i, v.code, f"{v.specialty}{v.title}", v.yes, v.no, v.abstain, share, v.result.removeprefix("评审")]
-        vote_rows.append(line if blind else line[:2] + [v.name] + line[2:])
+        shown = v.result.removeprefix("评审") if v.result in ("评审通过", "评审未通过") else "待核"   # named below
+        line = [v.code, f"{v.specialty}{v.title}", v.yes, v.no, v.abstain, share, shown]
+        vote_rows.append(line if blind else line[:1] + [v.name, v.title] + line[2:])
     if blind:
-        table(doc, ["序号", "盲评编号", "专业及拟申报职称", "赞成", "反对", "弃权", "赞成/出席", "结果"], vote_rows,
-              (11, 22, 44, 13, 13, 13, 20, 20))
+        table(doc, [C("盲评编号"), C("专业及拟申报职称"), C("赞成"), C("反对"), C("弃权"), C("赞成/出席"), C("结果")],
+              vote_rows)
     else:
-        table(doc, ["序号", "盲评编号", "姓名", "专业及拟申报职称", "赞成", "反对", "弃权", "赞成/出席", "结果"], vote_rows,
-              (11, 16, 34, 32, 10.5, 10.5, 10.5, 15, 16))
+        table(doc, [C("盲评编号"), C("姓名"), C("拟申报职称"), C("赞成"), C("反对"), C("弃权"), C("赞成/出席"),
+                    C("结果")], vote_rows)
     passed = sum(1 for v in record.votes if v.result == "评审通过")
     body(doc, f"共表决{len(record.votes)}份，通过{passed}份，未通过{sum(1 for v in record.votes if v.result == '评审未通过')}份"
               + (f"，另有{len(record.problems)}处待核（{'；'.join(record.problems)}）" if record.problems else "") + "。")
@@ -357,7 +315,7 @@ def meeting_record_doc(record: MeetingRecord, *, blind: bool, now: dt.datetime):
             dropped = "、".join(f"{x:g}" for x in d.dropped) or "—"
             rows.append([v.code, len(d.totals), dropped, f"{d.score:.2f}" if d.score is not None else "待录入",
                          d.result.removeprefix("答辩") if d.score is not None else ""])
-        table(doc, ["盲评编号", "有效评分（份）", "去掉的最高分、最低分", "答辩成绩", "结论"], rows, (26, 30, 44, 28, 28))
+        table(doc, [C("盲评编号"), C("有效评分（份）"), C("去掉的最高分、最低分"), C("答辩成绩"), C("结论")], rows)
         body(doc, f"答辩成绩为出席评委有效评分的平均分"
                   + ("（去掉一个最高分和一个最低分）" if any(v.defence.dropped for v in seniors) else "")
                   + f"，保留两位小数，合格分数线为{record.pass_mark}分。中级及以下免于答辩，不列入本表。")

@@ -48,10 +48,11 @@ def score_forms(book: Book, ev: Evaluation, out_dir: Path, *, now: dt.datetime) 
             for label, value in (("盲评编号", entry.code), ("系列专业", f"{entry.series}　{entry.specialty}"),
                                  ("拟申报职称", entry.title), ("评委编号", expert.code)):
                 R.body(doc, f"{label}：{value}", indent=False)
-            rows = [[i, item.name, item.points, ""] for i, item in enumerate(items.value, start=1)]
-            rows.append(["", "合计", full, ""])
+            blank = R.SPACE * 8                       # room to write the score
+            rows = [[i, item.name, item.points, blank] for i, item in enumerate(items.value, start=1)]
+            rows.append(["", "合计", full, blank])
             R.T._para(doc, "表注")
-            grid = R.table(doc, ["序号", "评分项目", "分值", "得分"], rows, (14, 72, 30, 40))
+            grid = R.table(doc, [R.C("序号"), R.C("评分项目", 20, True), R.C("分值"), R.C("得分")], rows)
             for row in grid.rows[1:]:
                 R.T._row_height(row, 14)
             for note in ("注：1.各项得分不超过该项分值，合计为各项得分之和。",
