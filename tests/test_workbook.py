@@ -238,3 +238,37 @@ def test_a_workbook_that_is_not_a_register_is_refused_not_crashed(tmp_path, caps
     assert "缺少“日志”工作表" in capsys.readouterr().err
     assert path.read_bytes() == original
     assert main(["check", str(path)]) == 1           # findings, not a crash
+
+
+@pytest.mark.parametrize("year, warned", [(2026, False), (2027, True)])
+def test_a_campaign_year_without_a_schedule_warns_in_check_and_on_the_dashboard(tmp_path, capsys, year, warned):
+    from addin.book.dashboard import dashboard_blocks
+    from addin.book.refresh import check
+
+    path = tmp_path / f"{year}.xlsx"
+    assert main(["new", str(path), "--year", str(year)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 0                      # a warning, not an error
+    out = capsys.readouterr().out
+    message = f"{year}年放假安排未录入"
+    assert (f"[提醒] 参数!B2: {message}" in out) is warned
+    _, ev = check(path)
+    todos = dict(((b[0], tuple(map(tuple, b[2]))) for b in dashboard_blocks(ev)))["待办"]
+    assert any(row[0] == "放假安排未录入" and message in row[4] for row in todos) is warned
+
+
+def test_check_flags_a_receipt_number_used_twice_in_缴费(sample, capsys):
+    wb = load_workbook(sample)
+    ws = wb["缴费"]
+    header = [c.value for c in ws[1]]
+    col = header.index("票据号")
+    filled = [row for row in ws.iter_rows(min_row=2) if row[col].value]
+    first, second = filled[0], filled[1]
+    second[col].value = f" {first[col].value} "                  # same number, stray spaces
+    wb.save(sample)
+    assert main(["check", str(sample), "--as-of", AS_OF]) == 1
+    out = capsys.readouterr().out
+    letter = first[col].column_letter
+    receipt = str(first[col].value).strip()
+    assert f"缴费!{letter}{first[col].row}: 票据号{receipt}重复（另见第{second[col].row}行）" in out
+    assert f"缴费!{letter}{second[col].row}: 票据号{receipt}重复（另见第{first[col].row}行）" in out

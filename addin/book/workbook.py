@@ -77,12 +77,14 @@ def _format_body(ws: Worksheet, columns: Sequence[Column], last_row: int) -> Non
 
 
 def _format_general_dates(ws: Worksheet, columns: Sequence[Column], last_row: int) -> None:
-    """Dates in a column of mixed values show as dates, not as serial numbers."""
+    """Dates in a column of mixed values show as dates, not as serial numbers; the column
+    is aligned left, so numbers, dates and words line up under the header."""
     for i, col in enumerate(columns, start=1):
         if col.kind != "general":
             continue
         for row in range(2, last_row + 1):
             cell = ws.cell(row=row, column=i)
+            cell.alignment = Alignment(horizontal="left")
             if isinstance(cell.value, dt.datetime):
                 cell.number_format = schema.GENERAL_DATE_FORMATS["datetime"]
             elif isinstance(cell.value, dt.date):

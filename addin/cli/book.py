@@ -45,9 +45,11 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
         origin = ORIGIN_LABEL.get(r.origin, r.origin)
         source = origin if r.source in origin else f"{origin}：{r.source}"
         print(f"{r.day.isoformat()}  周{weekday[r.day.weekday()]}  {kind}  {r.name} —— {source}")
-    if not cal.regional_known(args.year):
-        print(f"\n注意：{args.year}年新疆肉孜节、古尔邦节放假安排未录入，以上仅为全国安排；"
-              "请在台账的节假日表中按自治区通知补录。")
+    missing = cal.missing_festivals(args.year)
+    if missing:
+        print()
+        for festival in missing:
+            print(f"注意：{cal.missing_message(args.year, festival)}；以上未含该节日的放假。")
     return EXIT_OK
 
 

@@ -235,6 +235,18 @@ CAMPAIGN_DATES = ("apply_start", "apply_end", "review_start", "review_end", "pay
 CAMPAIGN_YEARS = ("ce_first_year", "ce_last_year", "ce_system_professional_from", "ce_system_public_from")
 
 
+def campaign_span(s: Settings) -> tuple[dt.date, dt.date]:
+    """First and last of the campaign's dates in the campaign year (the working-day
+    computations fall in it; a date outside the year is a finding of its own); the
+    whole year when none is in it."""
+    days = [getattr(s, k) for k in CAMPAIGN_DATES]
+    days = [d.date() if isinstance(d, dt.datetime) else d for d in days]
+    days = [d for d in days if d.year == s.campaign_year]
+    if not days:
+        return dt.date(s.campaign_year, 1, 1), dt.date(s.campaign_year, 12, 31)
+    return min(days), max(days)
+
+
 @dataclass(frozen=True)
 class RollOver:
     """The settings for the next campaign, with what was done to each changed setting."""
