@@ -7,8 +7,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from .base import EXIT_FINDINGS, EXIT_OK, as_of, print_files, progress, workbook
-from .book import AS_OF_HELP
+from .base import EXIT_FINDINGS, EXIT_OK, as_of, as_of_option, print_files, progress, register_argument, workbook
 
 #: what stays in the office and what goes to the committee
 OFFICE_FOLDER, COMMITTEE_FOLDER = "内部留存", "送评委"
@@ -44,10 +43,10 @@ def register(sub) -> None:
                     "与上会申报人同单位、或“回避关系”列写明有亲属、同单位、其他利害关系的专家不参加抽取。结果写入“评委”表的"
                     "抽取结果列和日志（先备份），并生成评委抽取记录（.docx，打印后由抽取人、监督人签字）。可抽取的专家不足时"
                     "不抽取、不写入（退出码2）；候补不足时照常抽取并提醒（退出码1）。")
-    drw.add_argument("path", metavar="台账", help="台账文件")
+    register_argument(drw)
     drw.add_argument("--out", required=True, metavar="文件夹", help="抽取记录的输出文件夹")
     drw.add_argument("--redraw", metavar="原因", help="已经抽取过时重新抽取，并写明原因（记入日志和抽取记录）")
-    drw.add_argument("--as-of", metavar="时间", help=AS_OF_HELP)
+    as_of_option(drw)
     drw.set_defaults(handler=_cmd_draw, writes=True)
 
     rec = sub.add_parser(
@@ -57,10 +56,10 @@ def register(sub) -> None:
                     "“内部留存”文件夹中的一份含姓名和单位，“送评委”文件夹中的一份只有编号。"
                     "加 --forms 改为生成答辩评分表：每位抽取的评委（含候补）一份，每位需答辩（高级）的申报一页。"
                     "没有抽取评委或出席不足三分之二时不生成（退出码2）；有未表决或答辩成绩未录入的编号时照常生成并列出（退出码1）。")
-    rec.add_argument("path", metavar="台账", help="台账文件")
+    register_argument(rec)
     rec.add_argument("--out", required=True, metavar="文件夹", help="输出文件夹（其中分“内部留存”“送评委”两个文件夹）")
     rec.add_argument("--forms", action="store_true", help="生成答辩评分表（会前打印发给评委）")
-    rec.add_argument("--as-of", metavar="时间", help=AS_OF_HELP)
+    as_of_option(rec)
     rec.set_defaults(handler=_cmd_record, writes=True)
 
 
