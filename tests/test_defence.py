@@ -223,3 +223,17 @@ def test_records_and_forms_render_whole_in_libreoffice(book, tmp_path):
         missing = [t for t in paragraphs + cells if compact(t) not in text]
         assert not missing, (source.name, missing[:3])
     assert _pages(pdfs[named]) <= 7 and _pages(pdfs[blind]) <= 5
+
+
+def test_defence_results_are_on_the_internal_roster_and_never_for_intermediate_and_below(book):
+    from addin.outputs.meeting import build_roster, internal_table
+
+    report = refresh(book, now=NOW, user="测试")
+    roster = build_roster(report.book, report.evaluation)
+    table = internal_table(roster)
+    col = [c.header for c in table.columns].index("答辩成绩")
+    scored = {row[1]: row[col] for row in table.rows if row[col]}
+    assert any(v.endswith("（合格）") for v in scored.values()) and any(v.endswith("（不合格）") for v in scored.values())
+    assert all(e.defense == "需答辩" for e in roster.entries if e.code in scored)
+    assert all(not e.defence_score for e in roster.entries if e.defense != "需答辩")
+    assert set(report.evaluation.defence.results) == {e.code for e in roster.entries if e.defense == "需答辩"}
