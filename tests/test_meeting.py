@@ -16,7 +16,7 @@ from addin.book.reader import read_book
 from addin.book.refresh import check, refresh
 from addin.book.sample import SAMPLE
 from addin.cli import main
-from addin.book.adapter import FileAdapter
+from addin.book.inplace import PackageAdapter
 from addin.book.reader import book_from_values
 from addin.outputs.finance import ENTRY_SHEET, apply_import, export_finance, import_finance, plan_import, read_entries
 from addin.outputs.meeting import build_roster, write_roster
@@ -232,7 +232,7 @@ def test_finance_plan_is_pure_and_apply_import_writes_it_through_the_adapter(boo
     entries = read_entries(out)
     assert [(n, e["app_id"], e["receipt"]) for n, e in entries] == [(3, "2024-053", "R-001"), (5, "2024-999", "R-002")]
     original = book.read_bytes()
-    adapter = FileAdapter(book)
+    adapter = PackageAdapter(book)
     plan = plan_import(book_from_values(adapter.values()), ev, entries)
     assert [m["receipt"] for m in plan.merged] == ["R-001"] and book.read_bytes() == original
     backup = apply_import(adapter, plan, now=dt.datetime(2024, 9, 13), user="测试", source_name="财务.xlsx")
@@ -243,7 +243,7 @@ def test_finance_plan_is_pure_and_apply_import_writes_it_through_the_adapter(boo
     assert (log["action"], log["rows"], log["detail"]) == ("导入缴费", 1, "导入1笔，跳过1笔（财务.xlsx）")
     # the same entries again: nothing merges, nothing is written
     written = book.read_bytes()
-    adapter = FileAdapter(book)
+    adapter = PackageAdapter(book)
     plan = plan_import(book_from_values(adapter.values()), ev, entries)
     assert plan.merged == [] and apply_import(adapter, plan, now=NOW, user="测试", source_name="财务.xlsx") is None
     assert book.read_bytes() == written

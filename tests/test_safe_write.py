@@ -284,7 +284,8 @@ def test_lock_file_refuses(tmp_path, lock_name):
     called = []
     with pytest.raises(WriteRefused) as err:
         safe_save(book, lambda tmp: called.append(tmp))
-    assert "正在被 Excel 或 WPS 打开" in str(err.value) and lock_name in str(err.value)
+    program = "LibreOffice" if lock_name.startswith(".~lock.") else "Excel 或 WPS"
+    assert f"正在被 {program} 打开" in str(err.value) and lock_name in str(err.value)
     assert called == []
     assert_untouched(book, old)
     assert lock.exists()                       # someone else's file: left alone
@@ -762,11 +763,9 @@ def test_sigkill_leaves_old_or_new_workbook(tmp_path, record_property):
     for backup in backups(backup_dir):
         openpyxl.load_workbook(backup, read_only=True).close()
 
-    # a normal save afterwards works, prunes backups and leaves others' leftovers alone
-    before = {p: p.stat().st_size for p in leftovers}
+    # a normal save afterwards works, prunes backups and removes the killed runs' leftovers
+    count = len(backups(backup_dir))
     safe_save(book, editing_save(book, "之后"), keep_backups=3)
     assert openpyxl.load_workbook(book)[APPLICANTS]["B2"].value == "之后"
-    assert len(backups(backup_dir)) == 3
-    after = temp_leftovers(tmp_path) + temp_leftovers(backup_dir)
-    assert sorted(after) == sorted(before)
-    assert all(p.stat().st_size == size for p, size in before.items())
+    assert len(backups(backup_dir)) == min(3, count + 1)
+    assert temp_leftovers(tmp_path) + temp_leftovers(backup_dir) == []

@@ -32,6 +32,7 @@ Every write of a workbook goes through :func:`safe_save`. It guarantees:
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import posixpath
 import re
@@ -45,12 +46,13 @@ from pathlib import Path
 from typing import Callable, Iterable
 from xml.etree import ElementTree as ET
 
-__all__ = ["WriteRefused", "lock_file", "foreign_parts", "check_writable", "safe_save",
+__all__ = ["WriteRefused", "lock_file", "foreign_parts", "inplace_refusals", "check_writable", "safe_save",
            "snapshot", "BACKUP_DIR_NAME", "TEMP_PREFIX"]
 
 BACKUP_DIR_NAME = "备份"
 TEMP_PREFIX = ".~zhicheng-"
 OWN_SHEETS = ("统计",)
+OWN_REBUILT_SHEETS = ("统计", "_计算记录")
 
 
 class WriteRefused(Exception):
@@ -101,7 +103,8 @@ def lock_file(path: Path) -> Path | None:
 
 
 def _lock_message(lock: Path) -> str:
-    return (f"工作簿正在被 Excel 或 WPS 打开（发现锁文件 {lock.name}），请关闭后重试。"
+    program = "LibreOffice" if lock.name.startswith(".~lock.") else "Excel 或 WPS"
+    return (f"工作簿正在被 {program} 打开（发现锁文件 {lock.name}），请关闭后重试。"
             f"如果确认已经关闭仍出现此提示，可能是上次异常退出留下的锁文件，"
             f"确认无人打开该工作簿后可删除“{lock}”。本次未写入任何内容。")
 
@@ -399,7 +402,7 @@ def foreign_parts(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS) -> list
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
         raise _not_excel(path) from None
     except OSError as exc:
-        raise WriteRefused(f"无法读取“{path.name}”：{exc.strerror or exc}。"
+        raise WriteRefused(f"无法读取“{path.name}”：{os_reason(exc)}。"
                            f"本次未写入任何内容。") from None
     with zf:
         pkg = _Package(zf)
@@ -445,6 +448,65 @@ def foreign_parts(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS) -> list
         return messages
 
 
+STRICT = "“严格 Open XML”格式（Strict）的工作簿"
+
+
+def inplace_refusals(path: Path, *, own_sheets: Iterable[str] = OWN_REBUILT_SHEETS) -> list[str]:
+    """What the in-place writer (:mod:`addin.book.xlsxpatch`) cannot write safely: it
+    keeps every part of the clerks' sheets byte for byte, so only the sheets it rebuilds
+    (统计 and the hidden fingerprint sheet) must hold nothing but what it writes there
+    (its own chart), and the package must be a Transitional one. [] for a writable file.
+
+    Raises :class:`WriteRefused` when the file is not a valid .xlsx/.xlsm package.
+    """
+    path = Path(path)
+    own = set(own_sheets)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        raise _not_excel(path) from None
+    except OSError as exc:
+        raise WriteRefused(f"无法读取“{path.name}”：{os_reason(exc)}。本次未写入任何内容。") from None
+    with zf:
+        pkg = _Package(zf)
+        wb_part = _workbook_part(pkg)
+        wb_root = pkg.xml(wb_part) if wb_part else None
+        if wb_root is None or "[Content_Types].xml" not in pkg.names:
+            raise _not_excel(path, "缺少工作簿结构")
+        messages: list[str] = []
+        if wb_root.tag.startswith("{http://purl.oclc.org/ooxml/"):
+            messages.append(f"工作簿是{STRICT}，请在 Excel 中另存为“Excel 工作簿（*.xlsx）”后再刷新")
+        targets = {rid: (rtype, target) for rid, rtype, target in pkg.rels(wb_part)}
+        for sheet in (s for child in wb_root if _local(child.tag) == "sheets"
+                      for s in child if _local(s.tag) == "sheet"):
+            name = sheet.get("name", "")
+            if name not in own:
+                continue
+            rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), "")
+            rtype, target = targets.get(rid, ("", ""))
+            if rtype != "worksheet":
+                messages.append(f"“{name}”不是普通工作表（刷新时由本程序重建），请改名后再刷新")
+                continue
+            labels = list(dict.fromkeys(_sheet_labels(pkg, target, own=True)))
+            if labels:
+                messages.append(f"“{name}”工作表由本程序在每次刷新时重建，其中的" + "、".join(labels) +
+                                "会丢失；请把它们移到其他工作表")
+        return messages
+
+
+def os_reason(exc: OSError) -> str:
+    """A Chinese reason for an operating-system error (never the English strerror)."""
+    reasons = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有权限",
+               errno.EPERM: "没有权限", errno.EROFS: "磁盘或文件夹是只读的", errno.EIO: "磁盘读写出错",
+               errno.ENOENT: "文件或文件夹不存在", errno.EBUSY: "文件正被其他程序占用",
+               errno.ENAMETOOLONG: "文件路径太长", errno.EMFILE: "打开的文件太多"}
+    return reasons.get(exc.errno, f"系统错误（错误码 {exc.errno}）" if exc.errno else "系统错误")
+
+
+def _disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
 # ---------------------------------------------------------------------------------------
 # Checks before writing
 
@@ -473,10 +535,12 @@ def _check_lock(path: Path) -> None:
 
 
 def check_writable(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS,
-                   check_foreign: bool = True) -> None:
+                   check_foreign: bool = True, in_place: bool = False) -> None:
     """Raise :class:`WriteRefused` unless the workbook can be replaced without losing
-    anything: it exists, it is not open in Excel/WPS, neither it nor its folder is
-    read-only, and (``check_foreign``) it holds nothing openpyxl would drop."""
+    anything: it exists, it is not open in Excel/WPS/LibreOffice, neither it nor its
+    folder is read-only, and (``check_foreign``) it holds nothing the writer would drop:
+    for the in-place writer (``in_place``) see :func:`inplace_refusals`, for an openpyxl
+    rewrite :func:`foreign_parts`."""
     path = Path(path)
     if not path.exists():
         raise WriteRefused(f"找不到工作簿“{path}”，请确认文件位置后重试。本次未写入任何内容。")
@@ -489,7 +553,7 @@ def check_writable(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS,
                            f"（或确认自己有修改权限）后重试。本次未写入任何内容。")
     _check_folder(Path(os.path.realpath(path)).parent)
     if check_foreign:
-        parts = foreign_parts(path, own_sheets=own_sheets)
+        parts = inplace_refusals(path) if in_place else foreign_parts(path, own_sheets=own_sheets)
         if parts:
             listing = "\n".join(f"  · {p}" for p in parts)
             raise WriteRefused(
@@ -554,7 +618,7 @@ def _make_backup(path: Path, backup_dir: Path) -> Path:
     try:
         backup_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise WriteRefused(f"无法创建备份文件夹“{backup_dir}”：{exc.strerror or exc}。"
+        raise WriteRefused(f"无法创建备份文件夹“{backup_dir}”：{os_reason(exc)}。"
                            f"为避免无备份覆盖，本次未写入任何内容。") from None
     now = dt.datetime.now()
     while True:
@@ -574,7 +638,7 @@ def _make_backup(path: Path, backup_dir: Path) -> Path:
         tmp = None
     except OSError as exc:
         _remove_quietly(tmp)
-        raise WriteRefused(f"无法在“{backup_dir}”中备份工作簿：{exc.strerror or exc}。"
+        raise WriteRefused(f"无法在“{backup_dir}”中备份工作簿：{os_reason(exc)}。"
                            f"为避免无备份覆盖，本次未写入任何内容。") from None
     return backup
 
@@ -653,9 +717,75 @@ def _changed_meanwhile(path: Path) -> WriteRefused:
                         f"为避免覆盖他们的修改，已放弃写入，工作簿保持他们保存的内容。请重新操作。")
 
 
+def _mark_in_use(fd: int) -> None:
+    """Hold an advisory lock on our temporary file while it is written, so that another
+    run's clean-up (:func:`remove_stale_temps`) leaves it alone (POSIX; on Windows an
+    open file cannot be deleted anyway)."""
+    if os.name == "nt":
+        return
+    import fcntl
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        pass
+
+
+def _in_use(path: Path) -> bool:
+    if os.name == "nt":
+        return False                     # deleting an open file fails there: see remove_stale_temps
+    import fcntl
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def _set_hidden(path: Path, hidden: bool) -> None:
+    """Windows: a leading dot hides nothing there, so the temporary file gets the hidden
+    attribute (and loses it just before it becomes the workbook)."""
+    if os.name != "nt":
+        return
+    import ctypes
+    kernel32 = ctypes.windll.kernel32            # type: ignore[attr-defined]
+    attrs = kernel32.GetFileAttributesW(str(path))
+    if attrs == -1 or attrs == 0xFFFFFFFF:
+        return
+    hidden_bit = 0x2
+    kernel32.SetFileAttributesW(str(path), (attrs | hidden_bit) if hidden else (attrs & ~hidden_bit))
+
+
+def remove_stale_temps(folder: Path, before: float) -> list[Path]:
+    """Delete this program's own temporary files (``.~zhicheng-*``) left in ``folder``
+    and its backup folder by a run that was killed: only those older than ``before``
+    (a time.time()) and not in use by a running save. Returns what was removed."""
+    removed = []
+    for where in (Path(folder), Path(folder) / BACKUP_DIR_NAME):
+        try:
+            candidates = [p for p in where.iterdir() if p.name.startswith(TEMP_PREFIX)]
+        except OSError:
+            continue
+        for candidate in candidates:
+            try:
+                st = candidate.lstat()
+                if not stat.S_ISREG(st.st_mode) or st.st_mtime >= before or _in_use(candidate):
+                    continue
+                candidate.unlink()
+                removed.append(candidate)
+            except OSError:
+                continue                 # open elsewhere (Windows) or gone meanwhile
+    return removed
+
+
 def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 10,
               backup_dir: Path | None = None, own_sheets: Iterable[str] = OWN_SHEETS,
-              check_foreign: bool = True,
+              check_foreign: bool = True, in_place: bool = False,
               unchanged_since: tuple[int, int, int] | None = None) -> Path | None:
     """Replace the workbook at ``path`` with what ``save(tmp)`` writes to ``tmp``.
 
@@ -666,7 +796,9 @@ def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 1
     ``unchanged_since=snapshot(path)`` taken before the load to cover that time too.
     Returns the backup of the previous version, or None when the
     workbook did not exist yet. Raises :class:`WriteRefused` (Chinese message) when the
-    write is refused; any exception leaves the original untouched.
+    write is refused (a full disk included); any exception leaves the original untouched
+    and removes the temporary file. Temporary files left by a killed earlier run (not in
+    use, older than this call) are removed first; on Windows they are hidden.
     """
     if keep_backups < 1:
         raise ValueError("keep_backups must be at least 1")
@@ -676,8 +808,10 @@ def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 1
     folder = target.parent
     exists = os.path.lexists(target)
 
+    started = time.time()
+    remove_stale_temps(folder, started)
     if exists:
-        check_writable(path, own_sheets=own_sheets, check_foreign=check_foreign)
+        check_writable(path, own_sheets=own_sheets, check_foreign=check_foreign, in_place=in_place)
         before = _signature(target)
         if unchanged_since is not None and before != tuple(unchanged_since):
             raise _changed_meanwhile(path)
@@ -692,24 +826,38 @@ def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 1
 
     backup = _make_backup(target, backup_dir or folder / BACKUP_DIR_NAME) if exists else None
     tmp: Path | None = None
+    holder: int | None = None
     try:
         try:
-            fd, name = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX, suffix=target.suffix)
+            holder, name = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX, suffix=target.suffix)
         except OSError as exc:
-            raise WriteRefused(f"无法在“{folder}”中创建临时文件：{exc.strerror or exc}。"
+            raise WriteRefused(f"无法在“{folder}”中创建临时文件：{os_reason(exc)}。"
                                f"本次未写入任何内容。") from None
-        os.close(fd)
         tmp = Path(name)
-        save(tmp)
-        _fsync_file(tmp)
+        _mark_in_use(holder)
+        _set_hidden(tmp, True)
+        try:
+            save(tmp)
+            _fsync_file(tmp)
+        except OSError as exc:
+            if _disk_full(exc):
+                raise WriteRefused(f"磁盘空间不足，无法保存工作簿“{path.name}”（所在磁盘：{folder}）。"
+                                   f"临时文件已删除，原工作簿未作任何改动。请清理磁盘空间后重试。") from None
+            raise WriteRefused(f"保存工作簿“{path.name}”时出错：{os_reason(exc)}。"
+                               f"临时文件已删除，原工作簿未作任何改动。") from None
         _verify_output(tmp, target if exists else None)
         os.chmod(tmp, mode)
         _check_lock(path)
         if _signature(target) != before:
             raise _changed_meanwhile(path)
+        os.close(holder)
+        holder = None
+        _set_hidden(tmp, False)          # os.replace keeps the attributes of the new file
         _replace(tmp, target)
         tmp = None
     except BaseException:
+        if holder is not None:
+            os.close(holder)
         _remove_quietly(tmp)
         # the original is untouched, so the copy just made is redundant: drop it rather
         # than let failed attempts rotate real history out of the backup folder (unless
