@@ -26,7 +26,7 @@ from .dashboard import DashboardLayout, dashboard_layout
 from .safe_write import WriteRefused, check_writable, safe_save, snapshot
 from .workbook import COMPUTED_FILL
 from .xlsxpatch import (CHART_CT, DOC_REL_NS, DRAWING_CT, REL_TYPE, CellStyle, Package, cell_xml, escape_attr,
-                        sheet_xml)
+                        sheet_xml, styled)
 
 OWN_SHEETS = (schema.DASHBOARD_SHEET, schema.LOG_SHEET, schema.FINGERPRINT_SHEET)
 DRAWING_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
@@ -55,7 +55,7 @@ class PackageAdapter:
     def __init__(self, path: Path, *, write: bool = True):
         self.path = Path(path)
         if write:
-            check_writable(self.path, in_place=True)
+            check_writable(self.path)
         self._state = snapshot(self.path)
         self._values, self._fingerprints = read_values(self.path)
         self.pkg = Package(self.path) if write else None
@@ -145,9 +145,11 @@ class PackageAdapter:
         ns = pkg.ns
         rows = [("申报编号", "计算值摘要（由系统维护）"), *fingerprints.items()]
         body = [b"<sheetData>"]
+        text = CellStyle(number_format="@")
         for r, (app_id, digest) in enumerate(rows, start=1):
-            body.append(f'<row r="{r}">'.encode() + cell_xml(ns, f"A{r}", app_id, 0, pkg.date1904) +
-                        cell_xml(ns, f"B{r}", digest, 0, pkg.date1904) + b"</row>")
+            body.append(f'<row r="{r}">'.encode() +
+                        b"".join(cell_xml(ns, f"{col}{r}", value, pkg.styles.xf(0, styled(text, value)), pkg.date1904)
+                                 for col, value in (("A", app_id), ("B", digest))) + b"</row>")
         body.append(b"</sheetData>")
         xml = sheet_xml(ns, body)
         if pkg.sheet_info(schema.FINGERPRINT_SHEET) is None:
@@ -161,7 +163,7 @@ class PackageAdapter:
                 self.pkg.save(tmp)
             finally:
                 self.pkg.close()         # Windows cannot replace a file that is still open
-        return safe_save(self.path, save, unchanged_since=self._state, in_place=True)
+        return safe_save(self.path, save, unchanged_since=self._state)
 
 
 # ---------------------------------------------------------------------------------------
@@ -187,7 +189,7 @@ def _dashboard_xml(pkg: Package, layout: DashboardLayout, drawing_rid: str | Non
         attrs = f' ht="{height:g}" customHeight="1"' if height else ""
         parts.append(f'<row r="{r}"{attrs}>'.encode())
         for placed in sorted(by_row.get(r, []), key=lambda p: p.col):
-            style = styles.xf(0, placed.style)
+            style = styles.xf(0, styled(placed.style, placed.value))
             parts.append(cell_xml(ns, f"{get_column_letter(placed.col)}{r}", placed.value, style, pkg.date1904))
         parts.append(b"</row>")
     parts.append(b"</sheetData>")

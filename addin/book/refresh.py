@@ -61,11 +61,11 @@ def _shown(value: object) -> str:
 def check(path: Path, *, now: dt.datetime | None = None) -> tuple[Book, Evaluation]:
     """Read and evaluate without writing; what would stop a refresh is listed too."""
     from ..rules.base import warning
-    from .safe_write import inplace_refusals
+    from .safe_write import foreign_parts
 
     book = read_book(Path(path))
     ev = evaluate(book, now=now or dt.datetime.now(), previous=None)
-    ev.findings += [warning(f"刷新会被拒绝：{m}") for m in inplace_refusals(Path(path))]
+    ev.findings += [warning(f"刷新会被拒绝：{m}") for m in foreign_parts(Path(path))]
     return book, ev
 
 

@@ -6,14 +6,13 @@ Every write of a workbook goes through :func:`safe_save`. It guarantees:
   owner file ``~$name.xlsx`` (or ``~$`` + the name without its first two characters)
   beside an open workbook, LibreOffice leaves ``.~lock.name.xlsx#``; if one exists the
   write is refused, both before the work starts and again just before the replace.
-* **Nothing is written over parts the writer cannot carry over.** openpyxl rewrites the
-  whole file from what it understood, so pictures, shapes, text boxes, other people's
-  charts, pivot tables, form controls, ActiveX and OLE objects, slicers... would be lost
-  or damaged. :func:`foreign_parts` finds them (reading the zip directly, without
-  openpyxl) and the write is refused with a Chinese message naming the sheet and the
-  part. Charts on our own sheets (``统计``) are ours: the dashboard is rebuilt on every
-  refresh. Comments, data validation, conditional formats, tables and defined names are
-  kept by openpyxl and are not foreign.
+* **Nothing is written over parts the writer cannot carry over.** The in-place writer
+  (:mod:`addin.book.xlsxpatch`) copies every part of the clerks' sheets byte for byte
+  (pictures, shapes, charts, pivot tables, slicers, comments, Excel 2010+ extensions,
+  WPS parts, macros), so what it cannot keep is only what sits on the sheets it rebuilds
+  (``统计`` and the hidden fingerprint sheet; its own chart on 统计 excepted) and Strict
+  OOXML packages. :func:`foreign_parts` finds them (reading the zip directly) and the
+  write is refused with a Chinese message naming the sheet and the part.
 * **The old version is kept.** Before a replace, the workbook is copied to ``备份``
   beside it as ``<stem>-YYYYMMDD-HHMMSS-ffffff<suffix>``; the newest ``keep_backups``
   copies of that workbook are kept, older ones are deleted after a successful write.
@@ -22,7 +21,10 @@ Every write of a workbook goes through :func:`safe_save`. It guarantees:
   macros and custom ribbon still there when the original had them), then moved over the
   workbook with ``os.replace``. A crash or kill at any moment leaves either the old
   bytes or the complete new bytes under the workbook's name (a killed process may leave
-  a hidden ``.~zhicheng-*`` temporary file behind; it is never used as the workbook).
+  a ``.~zhicheng-*`` temporary file behind — hidden on Windows too —; it is never used
+  as the workbook and the next write removes it, see :func:`remove_stale_temps`).
+* **A full disk is a refusal, not a traceback.** ``ENOSPC`` (or a quota) while writing
+  the temporary file or the backup gives a Chinese message; the temporary file is removed.
 * **A failed write changes nothing.** If ``save`` raises, writes garbage, or the file
   was changed by someone else meanwhile, the temporary file is removed, the original is
   untouched, and the caller gets the exception (:class:`WriteRefused` with a Chinese
@@ -46,13 +48,12 @@ from pathlib import Path
 from typing import Callable, Iterable
 from xml.etree import ElementTree as ET
 
-__all__ = ["WriteRefused", "lock_file", "foreign_parts", "inplace_refusals", "check_writable", "safe_save",
+__all__ = ["WriteRefused", "lock_file", "foreign_parts", "check_writable", "safe_save",
            "snapshot", "BACKUP_DIR_NAME", "TEMP_PREFIX"]
 
 BACKUP_DIR_NAME = "备份"
 TEMP_PREFIX = ".~zhicheng-"
-OWN_SHEETS = ("统计",)
-OWN_REBUILT_SHEETS = ("统计", "_计算记录")
+OWN_SHEETS = ("统计", "_计算记录")     # rebuilt by every refresh
 
 
 class WriteRefused(Exception):
@@ -148,8 +149,6 @@ SPARKLINES = "迷你图"
 _EXTENSIONS = ((re.compile(rb"<(?:\w+:)?dataValidations\b"), EXT_VALIDATION),
                (re.compile(rb"<(?:\w+:)?conditionalFormattings\b"), EXT_FORMATTING),
                (re.compile(rb"<(?:\w+:)?sparklineGroups\b"), SPARKLINES))
-_NUMERIC_CELL = re.compile(rb'<c r="([A-Z]+\d+)"([^>]*?)>\s*<v>([^<]*)</v>')
-_EXCEL_LAST_SERIAL = 2958465           # 9999-12-31: larger numbers in a date cell cannot be read as dates
 
 _GRAPHIC_URIS = {
     "http://schemas.openxmlformats.org/drawingml/2006/chart": CHART,
@@ -173,18 +172,7 @@ _SHEET_REL_LABELS = {
 }
 
 # parts anywhere in the package -> label, for what is not attached to a sheet as expected
-_PART_LABELS = (
-    ("xl/pivotTables/", PIVOT), ("xl/pivotCache/", PIVOT),
-    ("xl/slicers/", SLICER), ("xl/slicerCaches/", SLICER),
-    ("xl/timelines/", TIMELINE), ("xl/timelineCaches/", TIMELINE),
-    ("xl/ctrlProps/", FORM_CONTROL), ("xl/activeX/", ACTIVEX), ("xl/embeddings/", OLE),
-    ("xl/charts/chartEx", CHART_EX), ("xl/threadedComments/", THREADED),
-    ("xl/richData/", CELL_IMAGE), ("xl/model/", DATA_MODEL),
-    ("xl/connections.xml", CONNECTION), ("xl/queryTables/", CONNECTION),
-    ("xl/webextensions/", WEB_EXTENSION),
-)
-
-# parts openpyxl keeps only when the writer loads with keep_vba=True: never lost silently
+# macros and the custom ribbon: checked to be still there in every new version
 _MUST_SURVIVE = re.compile(r"^(xl/vbaProject\.bin$|customUI/)", re.IGNORECASE)
 
 _VML_OBJECT = re.compile(rb"ObjectType\s*=\s*[\"']?(\w+)", re.IGNORECASE)
@@ -347,120 +335,20 @@ def _sheet_labels(pkg: _Package, part: str, own: bool) -> list[str]:
     return found
 
 
-def _date_styles(pkg: _Package) -> set[int]:
-    """Indexes of the cell formats (styles.xml cellXfs) that show a number as a date."""
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-
-    root = pkg.xml("xl/styles.xml")
-    if root is None:
-        return set()
-    custom = {}
-    for el in root.iter():
-        if _local(el.tag) == "numFmt":
-            custom[el.get("numFmtId")] = el.get("formatCode") or ""
-    out = set()
-    xfs = next((el for el in root if _local(el.tag) == "cellXfs"), None)
-    for index, xf in enumerate(xfs if xfs is not None else []):
-        fmt_id = xf.get("numFmtId") or "0"
-        code = custom.get(fmt_id) or BUILTIN_FORMATS.get(int(fmt_id) if fmt_id.isdigit() else -1, "")
-        if code and is_date_format(code):
-            out.add(index)
-    return out
-
-
-def _dates_out_of_range(pkg: _Package, part: str, date_styles: set[int]) -> list[tuple[str, str]]:
-    """(cell, number) of date-formatted cells holding a number beyond 9999-12-31 (such as
-    20240912 typed as a number): openpyxl turns them into #VALUE! when saving."""
-    if not date_styles or part not in pkg.names:
-        return []
-    out = []
-    for match in _NUMERIC_CELL.finditer(pkg.zf.read(part)):
-        attrs = match.group(2)
-        style = re.search(rb'\bs="(\d+)"', attrs)
-        kind = re.search(rb'\bt="(\w+)"', attrs)
-        if not style or int(style.group(1)) not in date_styles or (kind and kind.group(1) != b"n"):
-            continue
-        try:
-            number = float(match.group(3))
-        except ValueError:
-            continue
-        if number > _EXCEL_LAST_SERIAL:
-            out.append((match.group(1).decode(), match.group(3).decode()))
-    return out
+STRICT = "“严格 Open XML”格式（Strict）的工作簿"
 
 
 def foreign_parts(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS) -> list[str]:
-    """Chinese descriptions of every part of the workbook that an openpyxl rewrite would
-    drop or damage, naming the sheet (``“申报人员”工作表中有图片``); [] for a clean file.
+    """Chinese descriptions of what the in-place writer (:mod:`addin.book.xlsxpatch`)
+    cannot write safely, each naming the sheet; [] for a writable file. The writer keeps
+    every part of the clerks' sheets (and every workbook-level part) byte for byte, so
+    only the sheets it rebuilds (统计 and the hidden fingerprint sheet) must hold nothing
+    but what it writes there (its own chart), and the package must be a Transitional one.
 
     Raises :class:`WriteRefused` when the file is not a valid .xlsx/.xlsm package.
     """
     path = Path(path)
     own = {own_sheets} if isinstance(own_sheets, str) else set(own_sheets)
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
-        raise _not_excel(path) from None
-    except OSError as exc:
-        raise WriteRefused(f"无法读取“{path.name}”：{os_reason(exc)}。"
-                           f"本次未写入任何内容。") from None
-    with zf:
-        pkg = _Package(zf)
-        wb_part = _workbook_part(pkg)
-        wb_root = pkg.xml(wb_part) if wb_part else None
-        if wb_root is None or "[Content_Types].xml" not in pkg.names:
-            raise _not_excel(path, "缺少工作簿结构")
-        targets = {rid: (rtype, target) for rid, rtype, target in pkg.rels(wb_part)}
-        date_styles = _date_styles(pkg)
-
-        messages: list[str] = []
-        labels_seen: set[str] = set()
-
-        def add(message: str, label: str) -> None:
-            labels_seen.add(label)
-            if message not in messages:
-                messages.append(message)
-
-        # by local names, so that Strict OOXML files are read too
-        sheets = [s for child in wb_root if _local(child.tag) == "sheets"
-                  for s in child if _local(s.tag) == "sheet"]
-        for sheet in sheets:
-            name = sheet.get("name", "")
-            rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), "")
-            rtype, target = targets.get(rid, ("", ""))
-            if rtype == "chartsheet":
-                add(f"“{name}”是图表工作表（整张工作表是一个图表）", CHART)
-                continue
-            if rtype in ("dialogsheet", "macrosheet", "xlMacrosheet", "xlIntlMacrosheet"):
-                add(f"“{name}”是 Excel 4.0 宏表或对话框表", "macrosheet")
-                continue
-            for label in _sheet_labels(pkg, target, own=name in own):
-                add(f"“{name}”工作表中有{label}", label)
-            for cell, number in _dates_out_of_range(pkg, target, date_styles):
-                add(f"“{name}”工作表{cell}单元格是日期格式，却填了数字{number}（超出日期范围，保存会变成#VALUE!），"
-                    f"请改写成 2024-09-12 这样的日期", "date")
-
-        for prefix, label in _PART_LABELS:
-            if label in labels_seen:
-                continue
-            if any(n.startswith(prefix) for n in pkg.names):
-                add(f"工作簿中有{label}", label)
-        return messages
-
-
-STRICT = "“严格 Open XML”格式（Strict）的工作簿"
-
-
-def inplace_refusals(path: Path, *, own_sheets: Iterable[str] = OWN_REBUILT_SHEETS) -> list[str]:
-    """What the in-place writer (:mod:`addin.book.xlsxpatch`) cannot write safely: it
-    keeps every part of the clerks' sheets byte for byte, so only the sheets it rebuilds
-    (统计 and the hidden fingerprint sheet) must hold nothing but what it writes there
-    (its own chart), and the package must be a Transitional one. [] for a writable file.
-
-    Raises :class:`WriteRefused` when the file is not a valid .xlsx/.xlsm package.
-    """
-    path = Path(path)
-    own = set(own_sheets)
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
@@ -535,12 +423,11 @@ def _check_lock(path: Path) -> None:
 
 
 def check_writable(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS,
-                   check_foreign: bool = True, in_place: bool = False) -> None:
+                   check_foreign: bool = True) -> None:
     """Raise :class:`WriteRefused` unless the workbook can be replaced without losing
     anything: it exists, it is not open in Excel/WPS/LibreOffice, neither it nor its
-    folder is read-only, and (``check_foreign``) it holds nothing the writer would drop:
-    for the in-place writer (``in_place``) see :func:`inplace_refusals`, for an openpyxl
-    rewrite :func:`foreign_parts`."""
+    folder is read-only, and (``check_foreign``) it holds nothing the in-place writer
+    would drop (:func:`foreign_parts`)."""
     path = Path(path)
     if not path.exists():
         raise WriteRefused(f"找不到工作簿“{path}”，请确认文件位置后重试。本次未写入任何内容。")
@@ -553,11 +440,11 @@ def check_writable(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS,
                            f"（或确认自己有修改权限）后重试。本次未写入任何内容。")
     _check_folder(Path(os.path.realpath(path)).parent)
     if check_foreign:
-        parts = inplace_refusals(path) if in_place else foreign_parts(path, own_sheets=own_sheets)
+        parts = foreign_parts(path, own_sheets=own_sheets)
         if parts:
             listing = "\n".join(f"  · {p}" for p in parts)
             raise WriteRefused(
-                f"工作簿“{path.name}”中有本程序无法原样保留的内容：\n{listing}\n"
+                f"工作簿“{path.name}”中有刷新时无法保留的内容：\n{listing}\n"
                 f"为避免这些内容丢失，已拒绝写入，工作簿未作任何改动。"
                 f"请把它们移到另一个工作簿（或删除）后重试，或把结果另存为新工作簿。",
                 reasons=parts)
@@ -785,7 +672,7 @@ def remove_stale_temps(folder: Path, before: float) -> list[Path]:
 
 def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 10,
               backup_dir: Path | None = None, own_sheets: Iterable[str] = OWN_SHEETS,
-              check_foreign: bool = True, in_place: bool = False,
+              check_foreign: bool = True,
               unchanged_since: tuple[int, int, int] | None = None) -> Path | None:
     """Replace the workbook at ``path`` with what ``save(tmp)`` writes to ``tmp``.
 
@@ -811,7 +698,7 @@ def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 1
     started = time.time()
     remove_stale_temps(folder, started)
     if exists:
-        check_writable(path, own_sheets=own_sheets, check_foreign=check_foreign, in_place=in_place)
+        check_writable(path, own_sheets=own_sheets, check_foreign=check_foreign)
         before = _signature(target)
         if unchanged_since is not None and before != tuple(unchanged_since):
             raise _changed_meanwhile(path)

@@ -25,6 +25,7 @@ cell (keeping its format).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import math
 import posixpath
@@ -165,6 +166,23 @@ class CellStyle:
     border: object | None = None
     alignment: object | None = None
     quote_prefix: bool = False
+
+
+DATE_FORMAT, DATETIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
+
+
+def styled(style: CellStyle, value: object) -> CellStyle:
+    """The format a value needs on top of ``style``: the quote prefix for text that looks
+    like a formula, a date format for a date written where the format shows no date."""
+    from openpyxl.styles.numbers import is_date_format
+
+    changes = {}
+    if looks_like_formula(value) and not style.quote_prefix:
+        changes["quote_prefix"] = True
+    if isinstance(value, (dt.date, dt.datetime)) and not (style.number_format and is_date_format(style.number_format)):
+        timed = isinstance(value, dt.datetime) and value.time() != dt.time(0)
+        changes["number_format"] = DATETIME_FORMAT if timed else DATE_FORMAT
+    return dataclasses.replace(style, **changes) if changes else style
 
 
 def _openpyxl_tree(obj: object, ns: str) -> etree._Element:
@@ -308,9 +326,7 @@ class SheetEdit:
 
     def set(self, row: int, column: str | int, value: object, style: CellStyle = CellStyle()) -> None:
         col = column if isinstance(column, int) else column_index_from_string(column)
-        if looks_like_formula(value):
-            style = CellStyle(style.number_format, style.fill, style.font, style.border, style.alignment, True)
-        self.writes.setdefault(row, {})[col] = _CellWrite(value, style)
+        self.writes.setdefault(row, {})[col] = _CellWrite(value, styled(style, value))
 
     # -- reading what is there (for appending below the last row) ----------------------
 
@@ -384,74 +400,100 @@ class SheetEdit:
         return min(rows), min(cols), max(rows), max(cols)
 
     def _patch_row(self, chunk: bytes, number: int, ctx) -> bytes:
+        """The row with the written cells replaced or inserted, byte for byte the same
+        elsewhere (other cells, the row's own attributes unless its hints must change)."""
         root_start, root_end, ns, styles, col_styles, date1904, prefix = ctx
-        wrapper = parse_xml(root_start + chunk + root_end, self.part)
-        row = wrapper[0]
-        row.set("r", str(number))
-        cells: list[tuple[int, etree._Element]] = []
+        p = re.escape(prefix)
+        tag_end = chunk.index(b">") + 1
+        start_tag = chunk[:tag_end]
+        closed = start_tag.endswith(b"/>")
+        if closed:
+            start_tag, inner, end_tag = start_tag[:-2].rstrip() + b">", b"", b"</" + prefix + b"row>"
+        else:
+            close = chunk.rindex(b"</")
+            inner, end_tag = chunk[tag_end:close], chunk[close:]
+        row_attrs = parse_xml(root_start + start_tag + end_tag + root_end, self.part)[0]
+        if row_attrs.get("r") is None:
+            start_tag = _with_row_number(start_tag, prefix, number)
+        # the cells already there: (column, start, end) in ``inner``
+        spans: list[list] = []
         col = 0
-        for el in row:
-            if _local(el.tag) != "c":
-                continue
-            ref = el.get("r")
-            col = _column_of(ref) if ref else col + 1
-            if not ref:
-                el.set("r", f"{get_column_letter(col)}{number}")
-            cells.append((col, el))
-        by_col = {c: el for c, el in cells}
-        row_style = int(row.get("s", "0")) if row.get("customFormat") in ("1", "true") else None
-        for col, write in sorted(self.writes[number].items()):
-            el = by_col.get(col)
-            if el is None:
-                el = etree.Element(f"{{{ns}}}c")
-                el.set("r", f"{get_column_letter(col)}{number}")
-                base = row_style if row_style is not None else col_styles.get(col, 0)
-                after = [e for c, e in cells if c < col]
-                if after:
-                    after[-1].addnext(el)
-                else:
-                    first = next((e for e in row if _local(e.tag) == "c"), None)
-                    if first is not None:
-                        first.addprevious(el)
-                    else:
-                        row.append(el)
-                cells.append((col, el))
-                cells.sort(key=lambda item: item[0])
-                by_col[col] = el
-                _widen_spans(row, col)
+        for match in re.finditer(rb"<" + p + rb"c\b[^>]*?(?:/>|>.*?</" + p + rb"c\s*>)", inner, re.S):
+            ref = _CELL_REF.search(inner[match.start(): inner.index(b">", match.start()) + 1])
+            col = _column_of(ref.group(1).decode()) if ref else col + 1
+            spans.append([col, match.start(), match.end(), ref is not None])
+        writes = self.writes[number]
+        if any(not explicit for *_x, explicit in spans) and any(c not in {s[0] for s in spans} for c in writes):
+            spans = self._name_cells(inner, spans, number, prefix)      # inserting would shift them
+            inner = b"".join(piece for piece in spans.pop())
+        row_style = int(row_attrs.get("s", "0")) if row_attrs.get("customFormat") in ("1", "true") else None
+        by_col = {c: (start, end) for c, start, end, _e in spans}
+        replaced: dict[int, bytes] = {}
+        inserted: list[tuple[int, bytes]] = []
+        for col, write in sorted(writes.items()):
+            ref = f"{get_column_letter(col)}{number}"
+            if col in by_col:
+                start, end = by_col[col]
+                old = parse_xml(root_start + inner[start:end] + root_end, self.part)[0]
+                self._check_formula(old, number, col)
+                base = int(old.get("s", "0") or 0)
             else:
-                base = int(el.get("s", "0") or 0)
-                self._empty_cell(el, number, col)
-            style = styles.xf(base, write.style)
-            if style:
-                el.set("s", str(style))
-            elif "s" in el.attrib:
-                del el.attrib["s"]
-            _set_value(el, write.value, ns, date1904)
-        text = etree.tostring(wrapper)
-        start = text.index(b">") + 1
-        end = text.rindex(b"</")
-        return text[start:end]
+                base = row_style if row_style is not None else col_styles.get(col, 0)
+            cell = _cell_bytes(ns, prefix, ref, write.value, styles.xf(base, write.style), date1904)
+            if col in by_col:
+                replaced[col] = cell
+            else:
+                inserted.append((col, cell))
+        out, pos = [], 0
+        pending = list(inserted)
+        for col, start, end, _explicit in spans:
+            while pending and pending[0][0] < col:
+                out.append(pending.pop(0)[1])
+            out.append(inner[pos:start])
+            out.append(replaced.get(col, inner[start:end]))
+            pos = end
+        out.append(inner[pos:])
+        out.extend(cell for _c, cell in pending)
+        if inserted:
+            start_tag = _fix_spans(start_tag, [c for c, _ in inserted])
+        return start_tag + b"".join(out) + end_tag
 
-    def _empty_cell(self, el: etree._Element, number: int, col: int) -> None:
-        """Remove a cell's value (keeping r and s); refuse formulas other cells depend on."""
+    @staticmethod
+    def _name_cells(inner: bytes, spans: list[list], number: int, prefix: bytes) -> list:
+        """Give every cell of a row its reference (``r``) so that inserting a cell cannot
+        move the others; returns the new spans and, last, the new row content pieces."""
+        pieces, new_spans, pos, shift = [], [], 0, 0
+        tag = b"<" + prefix + b"c"
+        for col, start, end, explicit in spans:
+            piece = inner[start:end]
+            if not explicit:
+                piece = tag + f' r="{get_column_letter(col)}{number}"'.encode() + piece[len(tag):]
+            pieces.append(inner[pos:start])
+            new_start = sum(len(x) for x in pieces)
+            pieces.append(piece)
+            new_spans.append([col, new_start, new_start + len(piece), True])
+            pos = end
+        pieces.append(inner[pos:])
+        new_spans.append(pieces)
+        return new_spans
+
+    def _check_formula(self, el: etree._Element, number: int, col: int) -> None:
+        """Refuse to overwrite a formula other cells depend on; note plain formulas (the
+        calculation chain must then go)."""
         where = f"“{self.name}”工作表{get_column_letter(col)}{number}单元格"
-        for child in list(el):
-            if _local(child.tag) == "f":
-                kind = child.get("t", "normal")
-                ref = child.get("ref")
-                if kind == "shared" and ref:
-                    raise PatchRefused(f"{where}是一组共享公式的起点（{ref}），覆盖它会破坏其他单元格的公式；"
-                                       f"请先清除该单元格的公式")
-                if kind == "array" and ref and ":" in ref and ref.split(":")[0] != ref.split(":")[1]:
-                    raise PatchRefused(f"{where}属于数组公式（{ref}），无法单独覆盖；请先清除该数组公式")
-                if kind == "dataTable":
-                    raise PatchRefused(f"{where}属于模拟运算表，无法覆盖；请先删除它")
-                self.had_formula = True
-            el.remove(child)
-        for attr in ("t", "cm", "vm", "ph"):
-            el.attrib.pop(attr, None)
-
+        for child in el:
+            if _local(child.tag) != "f":
+                continue
+            kind = child.get("t", "normal")
+            ref = child.get("ref")
+            if kind == "shared" and ref:
+                raise PatchRefused(f"{where}是一组共享公式的起点（{ref}），覆盖它会破坏其他单元格的公式；"
+                                   f"请先清除该单元格的公式")
+            if kind == "array" and ref and ":" in ref and ref.split(":")[0] != ref.split(":")[1]:
+                raise PatchRefused(f"{where}属于数组公式（{ref}），无法单独覆盖；请先清除该数组公式")
+            if kind == "dataTable":
+                raise PatchRefused(f"{where}属于模拟运算表，无法覆盖；请先删除它")
+            self.had_formula = True
 
 def _prefix(data: bytes) -> bytes:
     match = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet\b", data)
@@ -503,17 +545,16 @@ def _column_of(ref: str) -> int:
     return column_index_from_string(letters.upper())
 
 
-def _widen_spans(row: etree._Element, col: int) -> None:
-    spans = row.get("spans")
-    if not spans:
-        return
-    try:
-        low, high = (int(x) for x in spans.split(":"))
-    except ValueError:
-        del row.attrib["spans"]
-        return
-    if not low <= col <= high:
-        del row.attrib["spans"]       # an optional hint: better none than a wrong one
+def _fix_spans(start_tag: bytes, columns: list[int]) -> bytes:
+    """A row's ``spans`` hint that no longer covers an inserted cell is dropped (it is
+    optional; better none than a wrong one)."""
+    match = re.search(rb'\sspans\s*=\s*"(\d+):(\d+)"', start_tag)
+    if match is None:
+        return start_tag
+    low, high = int(match.group(1)), int(match.group(2))
+    if all(low <= c <= high for c in columns):
+        return start_tag
+    return start_tag[:match.start()] + start_tag[match.end():]
 
 
 def _column_styles(data: bytes, root_start: bytes, root_end: bytes, prefix: bytes) -> dict[int, int]:
@@ -924,14 +965,20 @@ def sheet_xml(ns: str, body: Iterable[bytes]) -> bytes:
             b'" xmlns:r="' + DOC_REL_NS.encode() + b'">' + b"".join(body) + b"</worksheet>")
 
 
-def cell_xml(ns: str, ref: str, value: object, style: int, date1904: bool) -> bytes:
-    """One ``<c>`` element, typed like :meth:`SheetEdit.set` writes it."""
-    el = etree.Element(f"{{{ns}}}c", nsmap={None: ns})
+def _cell_bytes(ns: str, prefix: bytes, ref: str, value: object, style: int, date1904: bool) -> bytes:
+    name = prefix[:-1].decode() if prefix else None
+    el = etree.Element(f"{{{ns}}}c", nsmap={name: ns})
     el.set("r", ref)
     if style:
         el.set("s", str(style))
     _set_value(el, value, ns, date1904)
-    return etree.tostring(el).replace(f' xmlns="{ns}"'.encode(), b"", 1)
+    declaration = f' xmlns{":" + name if name else ""}="{ns}"'.encode()
+    return etree.tostring(el).replace(declaration, b"", 1)
+
+
+def cell_xml(ns: str, ref: str, value: object, style: int, date1904: bool) -> bytes:
+    """One ``<c>`` element (default namespace), typed like :meth:`SheetEdit.set` writes it."""
+    return _cell_bytes(ns, b"", ref, value, style, date1904)
 
 
 def escape_attr(text: str) -> str:

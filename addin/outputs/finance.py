@@ -109,7 +109,9 @@ def export_finance(book: Book, ev: Evaluation, path: Path) -> Path:
     head = ["申报编号", "姓名", "工作单位", "级别", "应缴", "已缴", "未缴"]
     ws.append(head)
     for d in items:
-        ws.append([neutralise(d.app_id), neutralise(d.name), neutralise(d.employer), d.level, d.due, d.paid, d.balance])
+        ws.append([d.app_id, d.name, d.employer, d.level, d.due, d.paid, d.balance])
+        for cell in ws[ws.max_row]:
+            neutralise(cell)
     for c, width in enumerate((12, 14, 30, 8, 10, 10, 10), start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
         ws.cell(row=2, column=c).font = Font(bold=True)

@@ -24,10 +24,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from ..book.xlsxpatch import looks_like_formula
 from ..rules.dates import format_date
 from .templates import document_defaults, set_fonts
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
@@ -36,12 +36,20 @@ TITLE_FONT = "方正小标宋简体"
 HEAD_FONT = "黑体"
 
 
-def neutralise(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (OWASP
-    CSV-injection advice); numbers and dates pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+def neutralise(cell):
+    """A cell whose text a spreadsheet would run as a formula (OWASP CSV-injection list:
+    = + - @ tab CR) is stored as text with the quote-prefix format, as Excel stores text
+    typed after an apostrophe: the reader sees exactly what was typed, nothing runs, and
+    no apostrophe shows. Numbers and dates pass unchanged. Returns the cell."""
+    if looks_like_formula(cell.value):
+        cell.data_type = "s"             # openpyxl takes text starting with "=" for a formula
+        cell.quotePrefix = True
+    return cell
+
+
+def put(ws, row: int, column: int, value: object):
+    """``ws.cell(row, column, value)``, neutralised."""
+    return neutralise(ws.cell(row=row, column=column, value=value))
 
 
 @dataclass
@@ -95,14 +103,14 @@ def _sheet(ws, t: PrintTable) -> None:
     n = len(t.columns)
     last = get_column_letter(n)
     ws.merge_cells(f"A1:{last}1")
-    ws["A1"] = neutralise(t.title)
+    put(ws, 1, 1, t.title)
     ws["A1"].font = Font(name=TITLE_FONT, size=16)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 30
     row = 2
     for line in ([t.subtitle] if t.subtitle else []) + t.notes:
         ws.merge_cells(f"A{row}:{last}{row}")
-        ws[f"A{row}"] = neutralise(line)
+        put(ws, row, 1, line)
         ws[f"A{row}"].font = Font(name=BODY_FONT, size=11)
         ws[f"A{row}"].alignment = Alignment(wrap_text=True)
         row += 1
@@ -117,7 +125,7 @@ def _sheet(ws, t: PrintTable) -> None:
     for values in t.rows:
         row += 1
         for c, (col, value) in enumerate(zip(t.columns, values), start=1):
-            cell = ws.cell(row=row, column=c, value=neutralise(value))
+            cell = put(ws, row, c, value)
             cell.number_format = "yyyy-mm-dd" if isinstance(value, (dt.date, dt.datetime)) else col.number_format
             cell.font = Font(name=BODY_FONT, size=11)
             cell.border = BORDER
@@ -126,7 +134,7 @@ def _sheet(ws, t: PrintTable) -> None:
     for line in t.footer_lines:
         row += 1
         ws.merge_cells(f"A{row}:{last}{row}")
-        ws[f"A{row}"] = neutralise(line)
+        put(ws, row, 1, line)
         ws[f"A{row}"].font = Font(name=BODY_FONT, size=12)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if t.landscape else "portrait"
