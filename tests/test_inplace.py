@@ -271,8 +271,9 @@ def assert_consistent_package(path: Path) -> None:
         assert z.testzip() is None
 
 
-OWNED_SHEETS = (schema.APPLICANT_SHEET, schema.DASHBOARD_SHEET, schema.LOG_SHEET, schema.MEETING_SHEET,
-                schema.FINGERPRINT_SHEET)
+#: the sheets a refresh writes into: its own, and those with computed columns (评审会, 答辩评分...)
+OWNED_SHEETS = (schema.DASHBOARD_SHEET, schema.LOG_SHEET, schema.FINGERPRINT_SHEET,
+                *(s.name for s in schema.sheets(range(0)) if s.computed))
 
 
 def _owned_parts(before: Path, after: Path) -> set[str]:
