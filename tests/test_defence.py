@@ -196,12 +196,12 @@ def _pages(pdf: Path) -> int:
 
 def test_records_and_forms_render_whole_in_libreoffice(book, tmp_path):
     _require_libreoffice()
-    from addin.book.adapter import FileAdapter
+    from addin.book.inplace import PackageAdapter
     from addin.book.draw import run_draw
     from addin.outputs.meeting_record import draw_record, save
     import random
 
-    draw = run_draw(FileAdapter(book), now=NOW, user="测试", rng=random.Random(1), reason="渲染测试")
+    draw = run_draw(PackageAdapter(book), now=NOW, user="测试", rng=random.Random(1), reason="渲染测试")
     draw_doc = save(draw_record(draw), tmp_path / "抽取记录.docx")
     # the re-draw changed the panel: restore the sample's for the record
     shutil.copyfile(draw.backup, book)
