@@ -233,7 +233,10 @@ def test_defence_results_are_on_the_internal_roster_and_never_for_intermediate_a
     table = internal_table(roster)
     col = [c.header for c in table.columns].index("答辩成绩")
     scored = {row[1]: row[col] for row in table.rows if row[col]}
-    assert any(v.endswith("（合格）") for v in scored.values()) and any(v.endswith("（不合格）") for v in scored.values())
+    results = report.evaluation.defence.results
+    assert {code: f"{results[code].score:.2f}" for code in scored} == scored
+    assert any(float(v) >= 60 for v in scored.values()) and any(float(v) < 60 for v in scored.values())
+    assert "60分及以上为答辩合格" in " ".join(table.notes)
     assert all(e.defense == "需答辩" for e in roster.entries if e.code in scored)
     assert all(not e.defence_score for e in roster.entries if e.defense != "需答辩")
     assert set(report.evaluation.defence.results) == {e.code for e in roster.entries if e.defense == "需答辩"}
