@@ -596,6 +596,7 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
     working: set[int] = set()       # kinds whose template rendered at least once
     broken: set[int] = set()
     taken: dict[int, set[str]] = defaultdict(set)
+    folders: dict[int, Path] = {}
     for kind, row in plan:
         att = ATTACHMENTS[kind]
         template = compiled[kind]
@@ -625,8 +626,10 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
             continue
         working.add(kind)
         report.problems += _problems_for(values, template.variables, kind, app_text, name_text, row, book)
-        folder = out_dir / safe_filename(att.label, att.title)
-        folder.mkdir(exist_ok=True)
+        folder = folders.get(kind)
+        if folder is None:
+            folder = folders[kind] = out_dir / safe_filename(att.label, att.title)
+            folder.mkdir(exist_ok=True)
         filename = safe_filename(app_text or f"第{row.number}行", name_text, att.title, suffix=".docx")
         path = unique_path(folder, filename, taken[kind])
         properties = Properties(f"{att.title}（{name_text or app_text}）",

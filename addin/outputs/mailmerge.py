@@ -52,6 +52,7 @@ class Rendered:
 
     parts: dict[str, str]
     context: Mapping[str, object] = field(default_factory=dict)
+    listing: bool = False          # a value's line breaks and tabs became markup
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,8 @@ class CompiledTemplate:
                     break
 
         self._static = self._static_package()
+        self._fixed_markup = not any("{%" in source for source in self.sources.values())
+        self._checked = False
 
     def _static_package(self) -> bytes:
         """The parts every document shares (styles, theme, settings, relationships...),
@@ -162,16 +165,22 @@ class CompiledTemplate:
             if needs_listing:
                 xml = self._patcher.resolve_listing(xml)
             parts[name] = xml
-        return Rendered(parts, context)
+        return Rendered(parts, context, needs_listing)
 
     def check(self, rendered: Rendered) -> None:
         """Raise :class:`TemplateError` when a rendered part is not well-formed XML (a
-        template whose tags produce broken markup)."""
+        template whose tags produce broken markup). Values are escaped, so a template
+        without block tags ({% %}) gives the same markup for every document: once it
+        rendered well, only documents with line breaks in a value (turned into markup)
+        are checked again."""
+        if self._checked and not rendered.listing:
+            return
         for name, xml in rendered.parts.items():
             try:
                 etree.fromstring(xml.encode("utf-8"))
             except etree.XMLSyntaxError as exc:
                 raise TemplateError(f"生成的 {name} 不是有效的 XML（{exc}）") from exc
+        self._checked = self._fixed_markup
 
     def to_bytes(self, rendered: Rendered, properties: Properties | None = None) -> bytes:
         """The .docx of one rendered document: the shared parts as compressed once, then
@@ -239,13 +248,14 @@ class CompiledTemplate:
                         extra_blobs[f"word/_rels/{new_target}.rels"] = part_rels
                     extra_rels.append((new_id, rel_types[r_id][0], new_target))
                     ref.set(f"{{{R}}}id", new_id)
+            last = None             # the body's last child (len() of an lxml element counts its children)
             for el in content:
                 for b in el.iter(_w("bookmarkStart"), _w("bookmarkEnd")):
                     b.set(_w("id"), str(bookmark + int(b.get(_w("id"), "0"))))
                 body.append(el)
+                last = el
             bookmark += 10000
             if index < len(documents) - 1:
-                last = body[-1] if len(body) else None
                 if last is None or last.tag != _w("p"):
                     last = etree.SubElement(body, _w("p"))
                 p_pr = last.find(_w("pPr"))
