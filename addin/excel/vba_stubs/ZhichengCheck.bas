@@ -96,8 +96,8 @@ Private Function BlockedText(ByVal number As Long, ByVal description As String) 
     BlockedText = "Excel 不能启动其他程序（错误 " & number & "：" & description & "）。" & vbCrLf & _
         "电脑上的安全软件拦截了 Excel 启动 Python：Windows Defender 的“攻击面减少”规则" & _
         "（阻止所有 Office 应用程序创建子进程）、360 安全卫士、火绒等。" & vbCrLf & _
-        "请信息科为 Excel 放行；在此之前，请用软件文件夹中的“台账工具”（启动台账工具.bat，" & _
-        "把台账拖到它上面）刷新、校验和生成材料，结果与加载项相同。"
+        "请信息科为 Excel 放行；在此之前，请用“台账工具”（双击软件文件夹中的 台账工具.bat，" & _
+        "或把台账拖到它上面）刷新、校验和生成材料，结果与加载项相同。"
 End Function
 
 Public Sub ReportFailure(ByVal number As Long, ByVal description As String)
