@@ -81,3 +81,122 @@ def test_wrap_counts_a_chinese_character_as_two_columns_and_keeps_words_whole():
     assert "".join(lines).replace(" ", "") == "生成给财务审计办公室的缴费表（不含身份证号），文件名如zhicheng-2025.xlsx所示。"
     assert any("zhicheng-2025.xlsx" in line for line in lines)
     assert not any(line.startswith(("，", "。", "）")) or line.endswith("（") for line in lines)
+
+
+# --- the failures of issue 11 §6 --------------------------------------------------------------
+
+def test_check_on_a_folder_says_it_is_a_folder(tmp_path, capsys):
+    assert main(["check", str(tmp_path)]) == 2
+    assert "是一个文件夹" in capsys.readouterr().err
+
+
+def test_a_workbook_that_is_not_a_register_gets_one_sentence(tmp_path, capsys):
+    from openpyxl import Workbook
+
+    path = tmp_path / "别的表.xlsx"
+    wb = Workbook()
+    wb.active["A1"] = "姓名"
+    wb.save(path)
+    for command in ("check", "refresh"):
+        assert main([command, str(path)]) == 2
+        out, err = capsys.readouterr()
+        assert "[错误]" not in out
+        assert [line for line in err.splitlines() if not line.startswith("  … ")] == [
+            err.splitlines()[-1]], err                       # one sentence (after refresh's progress line)
+        assert "不是职称评审台账" in err and "campaign_year" not in err
+    assert err.count("未写入") == 1
+
+
+def test_settings_findings_name_the_setting_in_chinese(book, capsys):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(book)
+    ws = wb["参数"]
+    for row in list(ws.iter_rows(min_row=2)):
+        if row[0].value == "评审年度":
+            row[1].value = None
+    ws.delete_rows(ws.max_row)                                # the last setting (a yes/no one)
+    wb.save(book)
+    main(["check", str(book)])
+    out = capsys.readouterr().out
+    assert "参数“评审年度”未填写，暂按默认值2024" in out
+    assert re.search(r"缺少参数“[^”]+”这一行，暂按默认值是", out)
+    assert not re.search(r"[a-z]+_[a-z]+|True|False", out), out
+
+
+def test_a_register_without_its_settings_sheet_gets_one_settings_finding(book, capsys):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(book)
+    del wb["参数"]
+    wb.save(book)
+    main(["check", str(book)])
+    settings_lines = [line for line in capsys.readouterr().out.splitlines() if "] 参数" in line]
+    assert len(settings_lines) == 2, settings_lines            # the missing sheet, and the defaults used
+    assert "全部暂按通知的默认值" in settings_lines[1]
+
+
+def test_a_refused_refresh_says_未写入_once(book, capsys):
+    (book.parent / f"~${book.name}").write_text("owner", encoding="utf-8")     # open in Excel
+    before = book.read_bytes()
+    assert main(["refresh", str(book)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("未写入") == 1, err
+    assert book.read_bytes() == before
+
+
+# --- exit codes (issue 9 item 12) -------------------------------------------------------------
+
+def test_a_crash_exits_3_with_a_chinese_message_and_the_details_in_a_log(book, tmp_path, monkeypatch, capsys):
+    import addin.book.refresh
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(addin.book.refresh, "check", lambda *a, **k: 1 / 0)
+    assert main(["check", str(book)]) == 3                   # never 1 (which means "findings")
+    err = capsys.readouterr().err
+    log = tmp_path / "home" / ".zhicheng" / "zhicheng-errors.log"
+    assert "程序内部错误" in err and str(log) in err and "Traceback" not in err
+    text = log.read_text(encoding="utf-8")
+    assert "ZeroDivisionError" in text and "Traceback" in text and f"zhicheng check {book}" in text
+
+
+def test_the_crash_log_falls_back_to_the_temp_folder(tmp_path, monkeypatch):
+    from addin.cli import crash_log
+
+    home = tmp_path / "home"
+    home.write_text("not a folder")                          # ~/.zhicheng cannot be created
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    assert crash_log() == tmp_path / "tmp" / "zhicheng-errors.log"
+
+
+def test_exit_codes_0_1_2(book, tmp_path, capsys):
+    assert main(["calendar", "2025"]) == 0                   # done
+    assert main(["check", str(book)]) == 1                   # findings (the sample has errors)
+    assert main(["check", str(tmp_path / "无.xlsx")]) == 2   # refused
+    assert main([]) == 2                                     # no command: help, nothing done
+    capsys.readouterr()
+
+
+def _zhicheng():
+    import shutil
+    import sys
+    from pathlib import Path
+
+    return shutil.which("zhicheng") or str(Path(sys.executable).with_name("zhicheng"))
+
+
+@pytest.mark.parametrize("argv", [["calendar", "2025"], ["--help"], ["check", "BOOK"]])
+def test_output_into_a_closed_pipe_prints_no_traceback_and_keeps_the_exit_code(argv, book):
+    import subprocess
+
+    argv = [str(book) if a == "BOOK" else a for a in argv]
+    proc = subprocess.Popen([_zhicheng(), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()                                      # the reader (e.g. head) has gone
+    err = proc.stderr.read().decode("utf-8")
+    code = proc.wait()
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert code == (1 if argv[0] == "check" else 0)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..errors import Refused
 from . import schema
 from .adapter import FileAdapter, WorkbookAdapter
 from .dashboard import dashboard_blocks
@@ -38,6 +39,9 @@ def check(path: Path, *, now: dt.datetime | None = None) -> tuple[Book, Evaluati
     from .safe_write import foreign_parts
 
     book = read_book(Path(path))
+    stranger = schema.not_a_register(book.sheet_names, Path(path).name)
+    if stranger:
+        raise Refused(stranger)
     ev = evaluate(book, now=now or dt.datetime.now(), previous=None)
     ev.findings += [warning(f"刷新会被拒绝：{m}") for m in foreign_parts(Path(path))]
     return book, ev
@@ -64,6 +68,19 @@ def computed_cells(book: Book, ev: Evaluation) -> tuple[dict[tuple[int, str], ob
     return cells, formats
 
 
+def write_sheet_cells(adapter: WorkbookAdapter, book: Book, key: str, rows: dict[int, dict[str, object]]) -> None:
+    """Write computed values of a small sheet (评审会, 答辩评分, 评委: ``key``) given as
+    row -> column key -> value, in the columns the sheet has."""
+    spec = next(s for s in schema.sheets(range(0)) if s.key == key)
+    table = book.table(key)
+    letters = {c.key: (table.letter(c.key), "@" if c.kind == "text" else c.number_format) for c in spec.computed}
+    cells = {(n, letters[k][0]): v for n, values in rows.items() for k, v in values.items()
+             if k in letters and letters[k][0]}
+    if cells:
+        adapter.write_cells(spec.name, cells, {letter: fmt for letter, fmt in letters.values() if letter},
+                            table=spec.table)
+
+
 def log_row(action: str, rows: int, detail: str, *, now: dt.datetime, user: str) -> tuple[dict, dict]:
     """A 日志 row and its formats, keyed by header (for ``adapter.append_row``)."""
     values = (now.replace(microsecond=0), user, action, rows, detail)
@@ -86,22 +103,22 @@ def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
     say = progress or (lambda _msg: None)
     say("读取工作簿…")
     values = adapter.values()
+    stranger = schema.not_a_register(list(values), getattr(adapter, "path", Path("工作簿")).name)
+    if stranger:
+        raise WriteRefused(stranger + "本次未写入任何内容。")
     missing = [name for name in (schema.APPLICANT_SHEET, schema.LOG_SHEET) if name not in values]
     if missing:
         raise WriteRefused("工作簿缺少" + "、".join(f"“{m}”" for m in missing) +
                            "工作表，不像本软件的台账（可用 zhicheng new 新建），未写入")
     book = book_from_values(values)
-    refuse_ambiguous_columns(book, "applicants", "meeting")
+    refuse_ambiguous_columns(book, "applicants", "meeting", "defence")
     say(f"计算{len(book.table('applicants').rows)}份申报…")
     ev = evaluate(book, now=now, previous=adapter.fingerprints())
     say("写入计算列、统计和日志…")
     cells, formats = computed_cells(book, ev)
     adapter.write_cells(schema.APPLICANT_SHEET, cells, formats, table="tblApplicants")
-    meeting = book.table("meeting")
-    letter = meeting.letter("result")
-    if letter and ev.meeting:
-        adapter.write_cells(schema.MEETING_SHEET, {(n, letter): v["result"] for n, v in ev.meeting.items()},
-                            {letter: "@"}, table="tblMeeting")
+    for key, rows in (("meeting", ev.meeting), ("defence", ev.defence.rows if ev.defence else {})):
+        write_sheet_cells(adapter, book, key, rows)
     adapter.replace_dashboard(f"统计（{now:%Y-%m-%d %H:%M} 刷新，共{len(ev.rows)}份申报）", dashboard_blocks(ev), now)
     adapter.write_fingerprints(ev.fingerprints)
     values, fmts = log_row("刷新计算", len(ev.computed), f"发现问题{len(ev.findings)}条（其中错误{len(ev.errors)}条）",

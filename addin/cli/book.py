@@ -81,12 +81,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from ..book.refresh import check
 
     path, now = workbook(args.path), as_of(args.as_of)
-    try:
-        _, ev = check(path, now=now)
-    except Refused:
-        raise
-    except Exception as exc:  # noqa: BLE001 - an unreadable file is reported, not a traceback
-        raise Refused(f"无法读取“{path.name}”：{exc}") from exc
+    _, ev = check(path, now=now)
     print_findings(ev.findings, as_json=args.json)
     if not args.json:
         errors = len(ev.errors)

@@ -44,12 +44,7 @@ def _cmd_docs(args: argparse.Namespace) -> int:
             raise Refused(f"找不到模板文件夹：{templates}")
     else:
         templates = templates_folder_for(path)
-    try:
-        book = read_book(path)
-    except Refused:
-        raise
-    except Exception as exc:  # noqa: BLE001 - an unreadable file is reported, not a traceback
-        raise Refused(f"无法读取“{path.name}”：{exc}") from exc
+    book = read_book(path)
     statuses = value_list(args.status) or []
     known = book.choices.get("状态", set())
     unknown = [s for s in statuses if known and s not in known]
