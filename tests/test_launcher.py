@@ -271,4 +271,4 @@ def test_the_install_script_does_the_supported_steps_in_order():
     prepare = shortcuts.windows_script("准备离线安装包.bat").decode("gbk")
     assert "-m pip wheel --disable-pip-version-check --no-deps -w wheelhouse ." in prepare
     assert ("-m pip download --disable-pip-version-check --platform win_amd64 --only-binary=:all: "
-            '--python-version 3.11 -d wheelhouse "%WHEEL%"') in prepare
+            '--python-version 3.11 -d wheelhouse "%WHEEL%" pywin32 tzdata') in prepare   # markers: see the script

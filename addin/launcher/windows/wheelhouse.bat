@@ -12,7 +12,9 @@ echo [1/2] 打包本软件
 if errorlevel 1 goto failed
 echo [2/2] 下载依赖（64 位 Windows，Python 3.11）
 for %%W in (wheelhouse\zhicheng-*.whl) do set "WHEEL=%%W"
-%PY% -m pip download --disable-pip-version-check --platform win_amd64 --only-binary=:all: --python-version 3.11 -d wheelhouse "%WHEEL%"
+rem pywin32 and tzdata are named as well: pip download evaluates dependency markers
+rem (platform_system == "Windows") for the PC it runs on, not for --platform
+%PY% -m pip download --disable-pip-version-check --platform win_amd64 --only-binary=:all: --python-version 3.11 -d wheelhouse "%WHEEL%" pywin32 tzdata
 if errorlevel 1 goto failed
 echo.
 echo 完成：把整个软件文件夹（含 wheelhouse）复制到办公电脑，双击 安装.bat。
