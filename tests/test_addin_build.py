@@ -695,7 +695,10 @@ def test_the_self_check_and_the_button_guard_explain_blocked_child_processes(mac
     assert (ROOT_DIR / "台账工具.bat").is_file()                                 # the launcher it points to
     # WScript.Shell creation and the Run call are both trapped, and both lead to that text
     check = re.search(r"Public Sub SelfCheck\(\).*?End Sub", code, re.S).group(0)
-    assert check.count("BlockedText(") == 3 and check.count("On Error Resume Next") >= 2
+    assert check.count("If Err.Number <> 0 Then GoTo blocked") == 2 and check.count("On Error Resume Next") >= 2
+    blocked_at = check.index("\r\nblocked:\r\n")
+    assert check.index("errNumber = Err.Number: errText = Err.Description", blocked_at) < \
+        check.index("On Error GoTo 0", blocked_at) < check.index("BlockedText(errNumber, errText)", blocked_at)
     assert 'Set wsh = CreateObject("WScript.Shell")' in check and "wsh.Run(" in check
     # the same WScript.Run through cmd.exe /C that xlwings' RunPython uses, window hidden, waiting
     assert 'wsh.Run("cmd.exe /C """' in check and ", 0, True)" in check

@@ -134,6 +134,17 @@ Private Function ValueOf(ByVal answer As String, ByVal key As String) As String
     Next i
 End Function
 
+Private Function SameVersion(ByRef r As String, ByVal what As String, ByVal got As String, ByVal expected As String, _
+                             ByVal fix As String) As Boolean
+    ' One line of the report: the version Python has against the one the add-in was built with.
+    SameVersion = (got = expected)
+    If SameVersion Then
+        r = r & "[OK] " & what & " 版本一致：" & got & vbCrLf
+    Else
+        r = r & "[X] " & what & " 版本 " & got & " 与加载项的 " & expected & " 不一致：" & fix & vbCrLf
+    End If
+End Function
+
 Private Function ReadText(ByVal path As String) As String
     Dim f As Integer, buf As String, content As String
     On Error GoTo done
@@ -151,7 +162,7 @@ End Function
 Public Sub SelfCheck()
     ' The self-check button: every link between Excel and Python, in order, in Chinese.
     Dim r As String, ok As Boolean, interp As String, source As String, folder As String
-    Dim wsh As Object, tmp As String, code As Long, answer As String, got As String
+    Dim wsh As Object, tmp As String, code As Long, answer As String
     Dim errNumber As Long, errText As String
     ok = True
     #If Win64 Then
@@ -188,21 +199,11 @@ Public Sub SelfCheck()
 
     On Error Resume Next
     Set wsh = CreateObject("WScript.Shell")
-    If Err.Number <> 0 Then
-        errNumber = Err.Number: errText = Err.Description
-        On Error GoTo 0
-        r = r & "[X] " & BlockedText(errNumber, errText) & vbCrLf
-        GoTo report_failed
-    End If
+    If Err.Number <> 0 Then GoTo blocked
     tmp = Environ("TEMP") & "\zhicheng-selfcheck-" & CreateGUID() & ".txt"
     code = wsh.Run("cmd.exe /C """ & Chr(34) & interp & Chr(34) & " -B -c " & Chr(34) & CHECK_COMMAND & Chr(34) & _
                      " > " & Chr(34) & tmp & Chr(34) & " 2>&1" & Chr(34), 0, True)
-    If Err.Number <> 0 Then
-        errNumber = Err.Number: errText = Err.Description
-        On Error GoTo 0
-        r = r & "[X] " & BlockedText(errNumber, errText) & vbCrLf
-        GoTo report_failed
-    End If
+    If Err.Number <> 0 Then GoTo blocked
     On Error GoTo 0
     answer = ReadText(tmp)
     On Error Resume Next
@@ -218,20 +219,8 @@ Public Sub SelfCheck()
         GoTo report_failed
     End If
     r = r & "[OK] Excel 可以启动 Python " & ValueOf(answer, "python") & "（" & ValueOf(answer, "bits") & " 位）" & vbCrLf
-    got = ValueOf(answer, "zhicheng")
-    If got = ZHICHENG_VERSION Then
-        r = r & "[OK] 软件版本一致：" & got & vbCrLf
-    Else
-        ok = False
-        r = r & "[X] 软件版本 " & got & " 与加载项 " & ZHICHENG_VERSION & " 不一致：请关闭 Excel，运行 zhicheng install-addin。" & vbCrLf
-    End If
-    got = ValueOf(answer, "xlwings")
-    If got = XLWINGS_VERSION Then
-        r = r & "[OK] xlwings 版本一致：" & got & vbCrLf
-    Else
-        ok = False
-        r = r & "[X] xlwings " & got & " 与加载项的 " & XLWINGS_VERSION & " 不一致：请重新运行 安装.bat。" & vbCrLf
-    End If
+    ok = SameVersion(r, "软件", ValueOf(answer, "zhicheng"), ZHICHENG_VERSION, "请关闭 Excel，运行 zhicheng install-addin。") And ok
+    ok = SameVersion(r, "xlwings", ValueOf(answer, "xlwings"), XLWINGS_VERSION, "请重新运行 安装.bat。") And ok
     If ValueOf(answer, "pywin32") <> "ok" Then
         ok = False
         r = r & "[X] pywin32 不可用（" & ValueOf(answer, "pywin32") & "）：请重新运行 安装.bat。" & vbCrLf
@@ -242,6 +231,11 @@ Public Sub SelfCheck()
         MsgBox r & vbCrLf & "自检发现问题（见 [X] 行）。", vbExclamation, "职称评审台账 自检"
     End If
     Exit Sub
+blocked:
+    ' WScript.Shell refused, or refused to start cmd.exe: keep the error before resetting it
+    errNumber = Err.Number: errText = Err.Description
+    On Error GoTo 0
+    r = r & "[X] " & BlockedText(errNumber, errText) & vbCrLf
 report_failed:
     MsgBox r & vbCrLf & "自检未通过（见 [X] 行）。", vbCritical, "职称评审台账 自检"
 End Sub
