@@ -45,9 +45,11 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
         origin = ORIGIN_LABEL.get(r.origin, r.origin)
         source = origin if r.source in origin else f"{origin}：{r.source}"
         print(f"{r.day.isoformat()}  周{weekday[r.day.weekday()]}  {kind}  {r.name} —— {source}")
-    if not cal.regional_known(args.year):
-        print(f"\n注意：{args.year}年新疆肉孜节、古尔邦节放假安排未录入，以上仅为全国安排；"
-              "请在台账的节假日表中按自治区通知补录。")
+    missing = cal.missing_festivals(args.year)
+    if missing:
+        print()
+        for festival in missing:
+            print(f"注意：{cal.missing_message(args.year, festival)}；以上未含该节日的放假。")
     return EXIT_OK
 
 
@@ -72,8 +74,14 @@ def _cmd_new(args: argparse.Namespace) -> int:
     from ..book.refresh import current_user
 
     previous = workbook(args.from_) if args.from_ else None
-    path = new_workbook(Path(args.path), args.year, previous, user=current_user())
+    path = Path(args.path)
+    roll = new_workbook(path, args.year, previous, user=current_user())
     print(f"已新建台账：{path}")
+    if roll.notes:
+        print(f"参数已按{roll.settings.campaign_year}年度顺延（“参数”表的说明列标有【请核对】），请对照本年度通知核对；"
+              "依据文件请改为本年度文件。")
+    for line in roll.corrections:
+        print(f"  已改正 {line}")
     return EXIT_OK
 
 
@@ -148,7 +156,7 @@ def register(sub) -> None:
 
     new = sub.add_parser("new", help="新建空白台账", description="按模板新建一个空白台账（参数按通知预填）。")
     new.add_argument("path", metavar="文件名", help="新台账的文件名，如 2025年职称评审台账.xlsx")
-    new.add_argument("--year", type=year, metavar="年度", help="评审年度（默认2024；其他年度的日期顺延并标注“请核对”）")
+    new.add_argument("--year", type=year, metavar="年度", help="评审年度（默认2024）；各日期按其在评审中的时段放到该年度，并标注“请核对”")
     new.add_argument("--from", dest="from_", metavar="上年台账", help="沿用上年台账的参数、评审条件、节假日和评委（不含申报人员）")
     new.set_defaults(handler=_cmd_new)
 

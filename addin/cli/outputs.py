@@ -93,6 +93,8 @@ def _cmd_publicity(args: argparse.Namespace) -> int:
         raise Refused(str(exc)) from exc
     files = write_publicity(table, Path(args.out))
     print(f"公示{len(table.rows)}人，{start}至{end}（{book.settings.result_publicity_workdays}个工作日）。")
+    for message in book.calendar.gaps(start, end):
+        print(f"注意：公示截止日可能有误：{message}")
     print_files(files)
     return EXIT_OK
 

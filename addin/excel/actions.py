@@ -156,8 +156,7 @@ def settings(s: Session) -> Message:
         f"已掌握的放假安排：全国 {_years(cal.known_years)}年；新疆肉孜节、古尔邦节 {_years(cal.regional_years)}年；"
         f"节假日表补录{len(book.table('holidays').rows)}行。",
     ]
-    if not cal.regional_known(st.campaign_year):
-        lines.append(f"注意：{st.campaign_year}年新疆肉孜节、古尔邦节放假安排未录入，请在“节假日”表中按自治区通知补录。")
+    lines += [f"注意：{cal.missing_message(st.campaign_year, f)}。" for f in cal.missing_festivals(st.campaign_year)]
     problems = [f for f in _evaluate(s, book).findings if f.sheet in (schema.SETTINGS_SHEET, schema.HOLIDAY_SHEET)]
     if problems:
         lines += ["", f"参数与节假日表中的问题{len(problems)}条："] + finding_lines(problems)
