@@ -62,14 +62,15 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
-def finished(driver, timeout: float = 120.0) -> str:
-    """Wait until the result line shows a finished run; its text."""
+def finished(driver, label: str = "", timeout: float = 120.0) -> str:
+    """Wait until the result line shows a finished run (of the action ``label``, when
+    given); its text."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     def done(d):
-        status = d.find_element(By.ID, "status")
-        return status.text if status.is_displayed() and "……" not in status.text and status.text else False
+        text = d.find_element(By.ID, "status").text
+        return text if text and "……" not in text and text.startswith(label) else False
     return WebDriverWait(driver, timeout, poll_frequency=0.2).until(done)
 
 
@@ -85,7 +86,7 @@ def test_a_clerk_checks_refreshes_and_generates_documents_in_the_page(running, b
     assert browser.find_element(By.ID, "book").get_attribute("value") == str(book.resolve())
 
     browser.find_element(By.ID, "do-check").click()
-    status = finished(browser)
+    status = finished(browser, "校验：")
     log = browser.find_element(By.ID, "log").text
     assert status == "校验：完成，发现问题（见下面的清单）"         # the sample carries deliberate errors: exit 1
     assert "申报人员!" in log and "参数!" in log                      # findings located as sheet!cell
@@ -94,7 +95,7 @@ def test_a_clerk_checks_refreshes_and_generates_documents_in_the_page(running, b
 
     before = load_workbook(book)[schema.LOG_SHEET].max_row
     browser.find_element(By.ID, "do-refresh").click()
-    status = finished(browser)
+    status = finished(browser, "刷新计算：")
     assert status.startswith("刷新计算：完成"), status
     assert "备份" in browser.find_element(By.ID, "log").text
     wb = load_workbook(book)
@@ -102,7 +103,7 @@ def test_a_clerk_checks_refreshes_and_generates_documents_in_the_page(running, b
     assert (book.parent / "备份").is_dir()
 
     browser.find_element(By.ID, "do-docs").click()
-    status = finished(browser)
+    status = finished(browser, "生成材料（附件1—4）：")
     assert status.startswith("生成材料（附件1—4）：完成"), status
     open_button = browser.find_element(By.ID, "open")
     assert open_button.is_displayed() and open_button.text == "打开输出文件夹"
@@ -127,16 +128,16 @@ def test_refusals_are_shown_in_chinese_and_nothing_runs(running, browser, tmp_pa
     field = browser.find_element(By.ID, "book")
     field.clear()
     browser.find_element(By.ID, "do-refresh").click()
-    assert finished(browser) == "请先选择或填写台账文件。"
+    assert finished(browser, "请先") == "请先选择或填写台账文件。"
     field.send_keys(str(tmp_path))
     browser.find_element(By.ID, "do-check").click()
-    assert finished(browser).endswith("（这是一个文件夹，请选择其中的台账文件）")
+    assert finished(browser, "找不到").endswith("（这是一个文件夹，请选择其中的台账文件）")
     other = tmp_path / "不是台账.xlsx"
     other.write_bytes(b"not a workbook")
     field.clear()
     field.send_keys(str(other))
     browser.find_element(By.ID, "do-refresh").click()
-    status = finished(browser)
+    status = finished(browser, "刷新计算：")
     assert status.startswith("刷新计算：未执行"), status                 # the command line refused: exit 2
     assert other.read_bytes() == b"not a workbook"
     assert not launcher.busy()

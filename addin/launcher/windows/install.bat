@@ -78,6 +78,7 @@ exit /b 2
 
 :pip_failed
 echo 安装本软件失败（见上面的信息）。
+echo 如果电脑上原来的 Python 已经卸载或升级，请删除本文件夹中的 .venv 文件夹后重新运行 安装.bat。
 echo 不能上网的电脑需要离线安装包：请信息科在联网电脑上运行“准备离线安装包.bat”，把生成的 wheelhouse 文件夹复制到本文件夹。
 pause
 exit /b 2
