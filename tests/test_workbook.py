@@ -272,3 +272,17 @@ def test_check_flags_a_receipt_number_used_twice_in_缴费(sample, capsys):
     receipt = str(first[col].value).strip()
     assert f"缴费!{letter}{first[col].row}: 票据号{receipt}重复（另见第{second[col].row}行）" in out
     assert f"缴费!{letter}{second[col].row}: 票据号{receipt}重复（另见第{first[col].row}行）" in out
+
+
+def test_a_unit_publicity_near_2024_古尔邦节_is_flagged_and_one_in_september_is_not(sample, capsys):
+    wb = load_workbook(sample)
+    ws = wb["申报人员"]
+    col = [c.value for c in ws[1]].index("单位公示开始") + 1
+    ws.cell(row=2, column=col).value = dt.date(2024, 6, 12)
+    ws.cell(row=3, column=col).value = dt.date(2024, 9, 2)
+    letter = ws.cell(row=2, column=col).column_letter
+    wb.save(sample)
+    main(["check", str(sample), "--as-of", AS_OF])
+    out = capsys.readouterr().out
+    assert f"申报人员!{letter}2: 单位公示截止日可能有误：2024年古尔邦节放假安排未录入" in out
+    assert f"申报人员!{letter}3: 单位公示截止日可能有误" not in out

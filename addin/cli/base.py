@@ -212,7 +212,20 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_REFUSED, f"{self.prog}：错误：{translate(message)}\n（用 {self.prog} -h 查看说明）\n")
 
 
-# --- values from the command line -------------------------------------------------------
+# --- arguments every command shares, and their values ---------------------------------------
+
+AS_OF_HELP = "按指定时间判断期限（默认现在），如 2024-09-05 10:00"
+
+
+def register_argument(parser, help: str = "台账文件") -> None:   # noqa: A002 - argparse's word
+    """The register the command works on (``args.path``)."""
+    parser.add_argument("path", metavar="台账", help=help)
+
+
+def as_of_option(parser) -> None:
+    """``--as-of``: the moment deadlines are judged at (``args.as_of``)."""
+    parser.add_argument("--as-of", metavar="时间", help=AS_OF_HELP)
+
 
 def err(message: str) -> None:
     print(message, file=sys.stderr)

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 from ..errors import Refused
-from .base import (EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, as_of, err, print_findings, progress, workbook,
-                   year)
+from .base import (AS_OF_HELP, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, as_of, as_of_option, err, print_findings,
+                   progress, register_argument, workbook, year)
 
-AS_OF_HELP = "按指定时间判断期限（默认现在），如 2024-09-05 10:00"
+__all__ = ["register", "AS_OF_HELP"]
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -162,21 +162,21 @@ def register(sub) -> None:
 
     chk = sub.add_parser("check", help="校验台账，列出问题（不写入）",
                          description="读取台账，校验参数和每一行，按“工作表!单元格: 问题”列出；有错误时退出码为1。")
-    chk.add_argument("path", metavar="台账", help="台账文件")
+    register_argument(chk)
     chk.add_argument("--json", action="store_true", help="以 JSON 输出")
-    chk.add_argument("--as-of", metavar="时间", help=AS_OF_HELP)
+    as_of_option(chk)
     chk.set_defaults(handler=_cmd_check)
 
     ref = sub.add_parser("refresh", help="刷新计算列、统计和日志（先备份）",
                          description="计算并写入申报人员表的灰底计算列，重建统计表，追加日志；写入前自动备份，只改计算列。")
-    ref.add_argument("path", metavar="台账", help="台账文件")
-    ref.add_argument("--as-of", metavar="时间", help=AS_OF_HELP)
+    register_argument(ref)
+    as_of_option(ref)
     ref.set_defaults(handler=_cmd_refresh, writes=True)
 
     imp = sub.add_parser("import", help="导入平台导出的申报人员名单",
                          description="把新疆专业技术人员管理平台导出的名单（.xlsx 或 .csv）合并到申报人员表："
                                      "按身份证号＋系列＋拟申报职称匹配，新人新增一行，已有的人只补填空白单元格，不同之处列为冲突。")
-    imp.add_argument("path", metavar="台账", help="台账文件")
+    register_argument(imp)
     imp.add_argument("export", metavar="导出文件", help="平台导出的 .xlsx 或 .csv 文件")
     imp.add_argument("--overwrite", action="store_true", help="冲突时以导出文件为准")
     imp.add_argument("--aliases", metavar="对应表", help="补充的列名对应表（CSV：导出列名,台账列名）")
