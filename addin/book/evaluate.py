@@ -50,6 +50,7 @@ class Evaluation:
     todos: list[Todo] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)                        # per applicant summary for the dashboard
     meeting: dict[int, dict[str, object]] = field(default_factory=dict)   # 评审会 row -> computed values
+    hand_edits: list[tuple[int, str, object]] = field(default_factory=list)  # (row, key, value found) in computed columns
     day: MeetingDay | None = None                                          # the panel seated (评委)
     defence: DefenceTally | None = None                                    # 答辩评分 rows and results
 
@@ -216,6 +217,7 @@ def evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None = 
             for key, digest in current.items():
                 if old.get(key) != digest:
                     col = next(c for c in schema.APPLICANT_COMPUTED if c.key == key)
+                    ev.hand_edits.append((row.number, key, row.values_by_key.get(key)))
                     ev.findings.append(table.locate(warning(f"计算列“{col.header}”被手工修改，已按规则重新计算"),
                                                     row.number, key))
         ev.rows.append(_summary(row, values, book))

@@ -104,6 +104,10 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     report = refresh(path, now=as_of(args.as_of), progress=progress)
     ev = report.evaluation
     print(f"已刷新“{path.name}”：{report.rows}行计算列、统计表和日志已更新。")
+    if report.overwritten:
+        print(f"以下{len(report.overwritten)}处计算列被手工修改过，已按规则重新计算（原值已记入日志）：")
+        for line in report.overwritten:
+            print(f"  {line}")
     if report.backup:
         print(f"原文件已备份为：{report.backup}")
     print(f"发现问题{len(ev.findings)}条（错误{len(ev.errors)}条），用 zhicheng check 查看明细。")

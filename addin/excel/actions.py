@@ -20,7 +20,8 @@ from typing import Callable, ContextManager, Protocol
 from ..errors import Refused
 from .. import __version__
 from ..book import importer, schema
-from ..book.adapter import FileAdapter, WorkbookAdapter
+from ..book.adapter import WorkbookAdapter
+from ..book.inplace import PackageAdapter
 from ..book.evaluate import Evaluation, evaluate
 from ..book.reader import Book, book_from_values
 from ..book.refresh import current_user, run_refresh
@@ -74,7 +75,7 @@ class Session:
 def file_session(path: Path, ui: UI, **kwargs) -> Session:
     """A session on a workbook file (what the tests and a headless run use)."""
     path = Path(path)
-    return Session(lambda write: FileAdapter(path, write=write), ui, path, **kwargs)
+    return Session(lambda write: PackageAdapter(path, write=write), ui, path, **kwargs)
 
 
 # --- helpers ---------------------------------------------------------------------------------
