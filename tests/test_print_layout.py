@@ -213,7 +213,7 @@ def test_the_longest_name_fits_its_column_on_one_line(outputs):
 
 #: pages of each output of the sample as printed on A4 (the lists of 38 and 10 people)
 EXPECTED_PAGES = {
-    "评审会/评审会名单-内部.xlsx": 3, "评审会/评审会名单-内部.docx": 5,   # with the defence scores
+    "评审会/评审会名单-内部.xlsx": 4, "评审会/评审会名单-内部.docx": 5,   # with the defence scores
     "评审会/评审会名单-盲评.xlsx": 2, "评审会/评审会名单-盲评.docx": 3,
     "评审会/评审会投票表.xlsx": 1, "评审会/评审会投票表.docx": 2,
     "评审会/编号对照表-内部.xlsx": 1,

@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..rules.settings import Settings
 from ..rules.panel import ALL_SPECIALTIES, Candidate, Draw, DrawRefused, Expert, draw_panel, pool_problems
 from . import schema
 from .adapter import WorkbookAdapter
@@ -53,7 +54,7 @@ class DrawReport:
     at: dt.datetime
     user: str
     roster: list[Candidate]
-    settings: object
+    settings: Settings
     committee: str
     backup: Path | None = None
 
