@@ -17,7 +17,9 @@ from typing import Mapping, Protocol, Sequence
 from openpyxl import load_workbook
 
 from . import schema
+from .reader import fingerprints_from
 from .safe_write import WriteRefused, check_writable, safe_save, snapshot
+from .stream import SheetValues, read_values
 from .workbook import COMPUTED_FILL
 
 #: (section title, header, rows) blocks of the dashboard, see dashboard.dashboard_blocks
@@ -72,6 +74,7 @@ class FileAdapter:
         self._state = snapshot(self.path)
         self.wb = load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm")
         self._cached: dict[str, dict[tuple[int, int], object]] = {}    # sheet -> values cached in the file
+        self._values: dict[str, SheetValues] | None = None
         if write:
             self._refuse_uncached_formulas()
 
@@ -86,13 +89,13 @@ class FileAdapter:
             raise WriteRefused("台账中有公式没有保存计算结果（" + "、".join(gaps[:5]) + ("等" if len(gaps) > 5 else "") +
                                "），读取时会被当作空白。请先在 Excel 或 WPS 中打开台账并保存一次，再刷新；未写入。")
 
-    def values(self) -> dict[str, list[Sequence[object]]]:
-        """As ``zhicheng check`` reads them: a formula cell gives the value Excel (or
-        LibreOffice) cached for it when the file was saved, None when the file holds no
-        cached value (as written by openpyxl) — never the formula's text."""
-        return {ws.title: [tuple(self._cached_value(ws.title, c) if c.data_type == "f" else c.value for c in row)
-                           for row in ws.iter_rows()]
-                for ws in self.wb.worksheets if ws.title != schema.FINGERPRINT_SHEET}
+    def values(self) -> dict[str, object]:
+        """As ``zhicheng check`` reads them (the one streaming reader, addin.book.stream):
+        every row that holds data whatever the dimension element says; a formula cell
+        gives the value cached for it when the file was saved."""
+        if self._values is None:
+            self._values = read_values(self.path)
+        return {name: sheet for name, sheet in self._values.items() if name != schema.FINGERPRINT_SHEET}
 
     def _cached_value(self, sheet: str, cell) -> object:
         """The value cached for a formula cell, from a read-only data_only copy of the file
@@ -107,10 +110,9 @@ class FileAdapter:
         return self._cached[sheet].get((cell.row, cell.column))
 
     def fingerprints(self) -> dict[str, str]:
-        if schema.FINGERPRINT_SHEET not in self.wb.sheetnames:
-            return {}
-        ws = self.wb[schema.FINGERPRINT_SHEET]
-        return {str(r[0]): str(r[1]) for r in ws.iter_rows(min_row=2, values_only=True) if r and r[0]}
+        if self._values is None:
+            self._values = read_values(self.path)
+        return fingerprints_from(self._values.get(schema.FINGERPRINT_SHEET))
 
     def write_cells(self, sheet, cells, formats, table=None) -> None:
         self._write(sheet, cells, formats, table, COMPUTED_FILL)

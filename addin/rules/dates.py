@@ -94,6 +94,13 @@ def parse_datetime(value: object) -> Parsed[dt.datetime]:
         return Parsed(value)
     if isinstance(value, dt.date):
         return Parsed(dt.datetime(value.year, value.month, value.day))
+    if isinstance(value, dt.time):
+        # A date-formatted cell below serial 1 (Excel shows 1900-01-00; 1899-12-30 typed
+        # into a program that writes serials is stored as 0) or a clock time alone.
+        if value == dt.time(0):
+            return Parsed(finding=error("日期为0（即1899-12-30，Excel 显示为1900-01-00），"
+                                        f"早于 Excel 能表示的最早日期1900-01-01，请填写实际日期{_EXAMPLE}"))
+        return Parsed(finding=error(f"只有时间“{value:%H:%M}”，没有日期{_EXAMPLE}"))
     if isinstance(value, (int, float)):
         if isinstance(value, float) and math.isnan(value):
             return Parsed()  # pandas' empty cell
