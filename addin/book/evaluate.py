@@ -23,9 +23,10 @@ from ..rules.fees import defense, fee_due
 from ..rules.identity import check_id
 from ..rules.seniority import full_years
 from ..rules.meeting import FAILED as VOTE_FAILED, PASSED as VOTE_PASSED, VoteResult, assign_blind_codes, vote_result
-from ..rules.settings import parse_int, parse_number, validate_settings
+from ..rules.settings import campaign_span, parse_int, parse_number, validate_settings
 from ..rules.workflow import PASSED, RETURNED, Submission, SubmissionState, assess_submissions
 from . import schema
+from .panel import DefenceTally, MeetingDay, defence_tally, meeting_day
 from .reader import Book, RowData, TableData, cell_text as _text
 from .records import applicant_from_row
 
@@ -50,6 +51,9 @@ class Evaluation:
     todos: list[Todo] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)                        # per applicant summary for the dashboard
     meeting: dict[int, dict[str, object]] = field(default_factory=dict)   # 评审会 row -> computed values
+    hand_edits: list[tuple[int, str, object]] = field(default_factory=list)  # (row, key, value found) in computed columns
+    day: MeetingDay | None = None                                          # the panel seated (评委)
+    defence: DefenceTally | None = None                                    # 答辩评分 rows and results
 
     @property
     def errors(self) -> list[Finding]:
@@ -104,10 +108,20 @@ def _payments(book: Book, known: set[str], accepted: dict[str, dt.datetime]) -> 
     findings: list[Finding] = []
     methods = set(book.catalog.lists.get("缴费方式", []))
     payment_max = data.limit("payment_max")
+    receipts: dict[str, list[int]] = defaultdict(list)     # a receipt is booked once (finance import refuses a second)
+    for row in table.rows:
+        receipt = _text(row.values_by_key.get("receipt"))
+        if receipt:
+            receipts[receipt].append(row.number)
     for row in table.rows:
         v = row.values_by_key
         app_id = _text(v.get("app_id"))
         amount = parse_number(v.get("amount"))
+        rows_of_receipt = receipts.get(_text(v.get("receipt")), [])
+        if len(rows_of_receipt) > 1:
+            others = "、".join(f"第{n}行" for n in rows_of_receipt if n != row.number)
+            findings.append(table.locate(error(f"票据号{_text(v.get('receipt'))}重复（另见{others}）：同一张票据只能记账一次",
+                                               "四(六)"), row.number, "receipt"))
         day = parse_date(v.get("paid_on"))
         here = []
         if not app_id:
@@ -181,6 +195,10 @@ def evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None = 
     for f in validate_settings(s):
         ev.findings.append(f.at(sheet=settings_table.sheet, row=key_rows.get(f.column or "", 1),
                                 column=settings_table.letter("value")))
+    for message in cal.gaps(*campaign_span(s)):      # a year or a festival the calendar lacks
+        ev.findings.append(warning(message, "四(二)").at(sheet=settings_table.sheet, row=key_rows.get("campaign_year", 1),
+                                                        column=settings_table.letter("value")))
+        ev.todos.append(Todo("放假安排未录入", "", "", None, message))
     ev.findings += book.findings
 
     ids = Counter(_text(r.values_by_key.get("app_id")) for r in table.rows)
@@ -203,6 +221,7 @@ def evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None = 
             for key, digest in current.items():
                 if old.get(key) != digest:
                     col = next(c for c in schema.APPLICANT_COMPUTED if c.key == key)
+                    ev.hand_edits.append((row.number, key, row.values_by_key.get(key)))
                     ev.findings.append(table.locate(warning(
                         f"计算列“{col.header}”被手工修改（现为“{_shown(row.values_by_key.get(key))}”，"
                         f"按规则应为“{_shown(values.get(key))}”），刷新时按规则重新计算并覆盖"), row.number, key))
@@ -236,9 +255,18 @@ def _blind_codes(book: Book, table: TableData, ev: Evaluation) -> None:
 
 
 def _meeting(book: Book, table: TableData, ev: Evaluation) -> None:
-    """Vote tallies of 评审会 -> the result per code and per application (评审会规则)."""
+    """Vote tallies of 评审会 -> the result per code and per application (评审会规则);
+    with a drawn panel in 评委, the members and those attending come from the draw and
+    the attendance (see book.panel); the defence scores of 答辩评分 (四(五))."""
     sheet = book.table("meeting")
     by_code = {v["blind_code"]: n for n, v in ev.computed.items() if v.get("blind_code")}
+    from .draw import candidates
+
+    ev.day = day = meeting_day(book, candidates(book, ev))
+    ev.findings += day.findings
+    senior = {code for code, n in by_code.items() if ev.computed[n].get("defense") == "需答辩"}
+    ev.defence = tally = defence_tally(book, senior, day.seated)
+    ev.findings += tally.findings
     results: dict[str, str] = {}
     for row in sheet.rows:
         v = row.values_by_key
@@ -256,10 +284,21 @@ def _meeting(book: Book, table: TableData, ev: Evaluation) -> None:
             continue
         if code not in by_code:
             ev.findings.append(sheet.locate(error(f"盲评编号{code}不在申报人员表中"), row.number, "blind_code"))
+        if day.seating is not None and not bad:
+            for key, value, what in (("members", day.seating.members, "抽取的评委人数"),
+                                     ("attending", len(day.seating.seated), "出席（含递补）的评委人数")):
+                if counts[key] is not None and counts[key] != value:
+                    ev.findings.append(sheet.locate(error(f"填写的{counts[key]}与“评委”表中{what}{value}不一致，表决暂不计算",
+                                                          "评审会规则"), row.number, key))
+                    bad = True
+                counts[key] = value
         vote = vote_result(counts["members"], counts["attending"], counts["yes"], counts["no"], counts["abstain"],
                            book.settings) if not bad else VoteResult("")
         ev.findings += [sheet.locate(f, row.number, "yes") for f in vote.findings]
-        ev.meeting[row.number] = {"result": vote.result or "票数有误"}
+        defence = tally.results.get(code)
+        ev.meeting[row.number] = {"result": vote.result or "票数有误",
+                                  "defence_score": defence.score if defence else None,
+                                  "defence_result": defence.result if defence else ("免答辩" if code in by_code else None)}
         if code in results:
             ev.findings.append(sheet.locate(error(f"盲评编号{code}有多条评审记录"), row.number, "blind_code"))
         results[code] = vote.result
@@ -370,6 +409,9 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
             out["unit_publicity_end"] = cal.publicity_end(start, s.unit_publicity_workdays)
         except RuleInputError as exc:
             note(error(str(exc), "四(二)"), "unit_publicity_start")
+        else:
+            for message in cal.gaps(start, out["unit_publicity_end"]):
+                note(warning(f"单位公示截止日可能有误：{message}", "四(二)"), "unit_publicity_start")
     out["missing_documents"] = "、".join(missing_documents(applicant, split_documents(v.get("documents")), s, catalog)) or None
     out["problems"] = "；".join(dict.fromkeys(f.message for f in findings if f.severity != Severity.INFO)) or None
     reasons = []

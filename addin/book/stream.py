@@ -68,6 +68,13 @@ class SheetValues:
             self._by_row = dict(self.rows)
         return self._by_row.get(row, {}).get(column - 1)
 
+    def first_row(self) -> tuple:
+        """Row 1 as a tuple (empty when row 1 holds nothing)."""
+        if not self.rows or self.rows[0][0] != 1:
+            return ()
+        cells = self.rows[0][1]
+        return tuple(cells.get(i) for i in range(max(cells) + 1))
+
     def dense(self) -> list[tuple]:
         """Row 1 to the last data row as tuples (for small sheets; blank rows are ())."""
         out: list[tuple] = []

@@ -40,6 +40,7 @@ LIST_NAMES = {
     "普通话等级": "L_mandarin", "民营企业申报依据": "L_private_basis", "状态": "L_status",
     "审核结果": "L_review_result", "缴费方式": "L_payment_method", "节假日类型": "L_holiday_kind",
     "节假日范围": "L_holiday_scope", "申报材料": "L_documents", "任职资格佐证材料": "L_title_documents",
+    "回避关系": "L_recusal",
 }
 
 
@@ -74,6 +75,21 @@ def _format_body(ws: Worksheet, columns: Sequence[Column], last_row: int) -> Non
             cell.number_format = col.number_format
             if col.computed:
                 cell.fill = COMPUTED_FILL
+
+
+def _format_general_dates(ws: Worksheet, columns: Sequence[Column], last_row: int) -> None:
+    """Dates in a column of mixed values show as dates, not as serial numbers; the column
+    is aligned left, so numbers, dates and words line up under the header."""
+    for i, col in enumerate(columns, start=1):
+        if col.kind != "general":
+            continue
+        for row in range(2, last_row + 1):
+            cell = ws.cell(row=row, column=i)
+            cell.alignment = Alignment(horizontal="left")
+            if isinstance(cell.value, dt.datetime):
+                cell.number_format = schema.GENERAL_DATE_FORMATS["datetime"]
+            elif isinstance(cell.value, dt.date):
+                cell.number_format = schema.GENERAL_DATE_FORMATS["date"]
 
 
 def _validations(ws: Worksheet, columns: Sequence[Column]) -> None:
@@ -124,6 +140,7 @@ def write_table(ws: Worksheet, sheet: Sheet, rows: Sequence[Mapping[str, object]
                 ws.cell(row=r, column=c, value=value).font = BODY_FONT
     last = max(2, len(rows) + 1)
     _format_body(ws, cols, last)
+    _format_general_dates(ws, cols, last)
     ref = f"A1:{get_column_letter(len(cols))}{last}"
     table = Table(displayName=sheet.table, ref=ref)
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
@@ -177,11 +194,11 @@ def write_readme(ws: Worksheet, year: int) -> None:
 
 
 def build_workbook(year: int, ce_years: range, tables: Mapping[str, Sequence[Mapping[str, object]]],
-                   lists: Mapping[str, Sequence[str]]) -> Workbook:
+                   lists: Mapping[str, Sequence[str]], defence_items: tuple[str, ...] = ()) -> Workbook:
     """A complete master workbook. ``tables`` maps a sheet key (see schema.sheets) to rows by column key."""
     wb = Workbook()
     wb.remove(wb.active)
-    for sheet in schema.sheets(ce_years):
+    for sheet in schema.sheets(ce_years, defence_items):
         ws = wb.create_sheet(sheet.name)
         if sheet.key == "readme":
             write_readme(ws, year)

@@ -17,24 +17,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, ContextManager, Protocol
 
+from ..errors import Refused
 from .. import __version__
 from ..book import importer, schema
-from ..book.adapter import FileAdapter, WorkbookAdapter
+from ..book.adapter import WorkbookAdapter
+from ..book.inplace import PackageAdapter
 from ..book.evaluate import Evaluation, evaluate
 from ..book.reader import Book, book_from_values
 from ..book.refresh import current_user, run_refresh
 from ..outputs import documents, finance, meeting
+from ..outputs.files import OUTPUT_FOLDER
 from ..outputs.publicity import build_publicity, write_publicity
 from ..rules.base import Finding, Severity
 
 TITLE = "职称评审台账"
-OUTPUT_FOLDER = "职称评审输出"
 MAX_LISTED = 20                  # findings listed in a message box
 CONFIG_NAME = "zhicheng"         # xlwings PROJECT_NAME of the add-in (see addin.excel.build)
 UNSAVED = "\n结果已写入打开的台账（尚未保存）：确认无误后请保存（Ctrl+S）。宏写入的内容不能用 Ctrl+Z 撤销。"
 
 
-class ActionRefused(Exception):
+class ActionRefused(Refused):
     """An action that cannot go ahead; its (Chinese) message is shown as is."""
 
 
@@ -73,7 +75,7 @@ class Session:
 def file_session(path: Path, ui: UI, **kwargs) -> Session:
     """A session on a workbook file (what the tests and a headless run use)."""
     path = Path(path)
-    return Session(lambda write: FileAdapter(path, write=write), ui, path, **kwargs)
+    return Session(lambda write: PackageAdapter(path, write=write), ui, path, **kwargs)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -155,8 +157,7 @@ def settings(s: Session) -> Message:
         f"已掌握的放假安排：全国 {_years(cal.known_years)}年；新疆肉孜节、古尔邦节 {_years(cal.regional_years)}年；"
         f"节假日表补录{len(book.table('holidays').rows)}行。",
     ]
-    if not cal.regional_known(st.campaign_year):
-        lines.append(f"注意：{st.campaign_year}年新疆肉孜节、古尔邦节放假安排未录入，请在“节假日”表中按自治区通知补录。")
+    lines += [f"注意：{cal.missing_message(st.campaign_year, f)}。" for f in cal.missing_festivals(st.campaign_year)]
     problems = [f for f in _evaluate(s, book).findings if f.sheet in (schema.SETTINGS_SHEET, schema.HOLIDAY_SHEET)]
     if problems:
         lines += ["", f"参数与节假日表中的问题{len(problems)}条："] + finding_lines(problems)
@@ -242,6 +243,42 @@ def roster(s: Session) -> Message:
     files = meeting.write_roster(result, out)
     return Message(f"{result.header}：上会{len(result.entries)}人，未列入{len(result.excluded)}人（台账已先刷新）。\n"
                    f"已生成{len(files)}个文件，保存在：\n{out}")
+
+
+def draw(s: Session) -> Message:
+    """抽取评委: as ``zhicheng draw`` (secure random source), on this workbook; when the
+    register already holds a draw, a re-draw asks for its reason (logged)."""
+    from ..book.draw import plan_draw, apply_draw, secure_random
+    from ..outputs.meeting_record import draw_record, draw_record_name, save
+    from ..rules.panel import DrawRefused
+
+    adapter, book = _read(s, write=True)
+    reason = None
+    if _drawn_before(book):
+        reason = s.ui.ask("本次评审会已经抽取过评委。重新抽取会记入日志和抽取记录，请写明原因：", "重新抽取评委")
+        if not reason or not reason.strip():
+            return Message("已取消，未重新抽取（原抽取结果不变）。")
+    s.ui.progress("抽取评委…")
+    try:
+        report = plan_draw(book, now=s.now, user=s.user, rng=secure_random(), reason=reason)
+    except DrawRefused as exc:
+        raise ActionRefused(str(exc)) from exc
+    apply_draw(adapter, book, report)
+    record = save(draw_record(report), s.output_dir("评委抽取") / draw_record_name(report.number))
+    d = report.draw
+    lines = [f"第{report.number}次抽取：专家库{len(d.pool)}人，排除{len(d.exclusions)}人（回避或不能参加）。",
+             "评委：" + "、".join(f"{e.code} {e.name}" for e in d.panel),
+             "候补：" + ("、".join(f"{e.code} {e.name}" for e in d.reserves) or "无"),
+             *[f"注意：{w}" for w in report.warnings],
+             "", "抽取结果已写入“评委”表和日志。" + (f"\n原文件已备份为：{report.backup}" if report.backup else UNSAVED),
+             f"抽取记录（请打印签字）：\n{record}"]
+    return Message("\n".join(lines), critical=bool(report.warnings))
+
+
+def _drawn_before(book: Book) -> bool:
+    from ..book.draw import previous_draws
+
+    return bool(previous_draws(book)) or any(r.values_by_key.get("draw_result") for r in book.table("experts").rows)
 
 
 def next_workday(book: Book, day: dt.date) -> dt.date:

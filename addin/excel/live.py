@@ -14,7 +14,14 @@ context that turns screen updating, automatic calculation and events off and alw
 puts them back (``app.properties`` restores them even when the run fails).
 
 Only the xlwings objects the tests' stand-in provides are used (Book, Sheets, Sheet,
-Range, Table, Charts, App); the two dialogs are the only calls through ``app.api``.
+Range, Table, Charts, App); the only calls through ``.api`` are the two dialogs and the
+two protection flags (``Worksheet.ProtectContents``, ``Workbook.ProtectStructure``),
+read before a writing action writes anything.
+
+What Excel hands over is not what openpyxl reads (see tests/fake_xlwings.py): formula
+cells come with their results, time-only cells as datetimes on 1899-12-30, currency
+cells as Decimal; the rules' readers take all three. A used range stretched by
+formatting to the sheet's last row is measured before it is read.
 """
 
 from __future__ import annotations
@@ -29,13 +36,23 @@ from typing import Iterator, Sequence
 from openpyxl.utils import column_index_from_string
 
 from ..book import schema
+from ..errors import Refused
 from ..book.adapter import Blocks, columns_by_header
+from ..book.dashboard import dashboard_layout
 from ..book.safe_write import WriteRefused
 from ..book.workbook import COMPUTED_FILL, HEADER_FILL
 from ..book.reader import cell_text as _text
 
 STATUS_PREFIX = "职称评审："
 MAX_COLUMN_ROWS = 1_048_576
+#: a used range beyond this many rows is measured column by column (End(xlUp)) before it
+#: is read: a whole formatted column must not make Excel hand over a million empty rows
+LARGE_USED_ROWS = 5_000
+#: more cells than this with data in one sheet is not a register the add-in can read in Excel
+MAX_READ_CELLS = 2_000_000
+#: the sheets a writing action may change (and the workbook, when it adds 统计 / _计算记录)
+WRITTEN_SHEETS = (schema.APPLICANT_SHEET, schema.MEETING_SHEET, schema.PAYMENT_SHEET, schema.DASHBOARD_SHEET,
+                  schema.LOG_SHEET, schema.FINGERPRINT_SHEET)
 
 
 def _rgb(fill) -> tuple[int, int, int]:
@@ -89,14 +106,48 @@ class LiveAdapter:
     def __init__(self, book):
         self.book = book
 
+    def for_writing(self, write: bool) -> "LiveAdapter":
+        """This adapter, after checking that a writing action can write everything it must:
+        Excel refuses writes to a protected sheet one cell at a time, and a refusal half-way
+        would leave a partial result, so a protected sheet refuses the action up front."""
+        if write:
+            protected = [s.name for s in self.book.sheets if s.name in WRITTEN_SHEETS and s.api.ProtectContents]
+            if protected:
+                raise Refused(f"工作表“{'”“'.join(protected)}”受保护，不能写入（没有写入任何内容）：请在 Excel 中点"
+                              "“审阅 > 撤消工作表保护”后再试；计算列由刷新维护，不需要用工作表保护来防止误改。")
+            names = {s.name for s in self.book.sheets}
+            if self.book.api.ProtectStructure and not {schema.DASHBOARD_SHEET, schema.FINGERPRINT_SHEET} <= names:
+                raise Refused("工作簿结构受保护，不能添加“统计”等工作表（没有写入任何内容）：请在 Excel 中点"
+                              "“审阅 > 保护工作簿”取消保护后再试。")
+        return self
+
     # -- reading ---------------------------------------------------------------------------
     def _sheet(self, name: str):
         return self.book.sheets[name] if name in [s.name for s in self.book.sheets] else None
 
-    def _rows(self, sheet) -> list[list[object]]:
-        """Every value from the sheet's first cell to the last used one, row by row."""
+    def _extent(self, sheet) -> tuple[int, int]:
+        """(last row, last column) holding data. Excel's used range also counts cells that
+        were only formatted (a whole column coloured, a format painted to row 1,048,576):
+        a large one is measured column by column with End(xlUp), then refused when the
+        data itself is more than the add-in reads through Excel."""
         last = sheet.used_range.last_cell
-        values = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
+        rows, columns = last.row, last.column
+        if rows > LARGE_USED_ROWS:
+            bottom = []
+            for c in range(1, columns + 1):
+                cell = sheet.range((rows, c))
+                bottom.append(rows if cell.value not in (None, "") else cell.end("up").row)
+            rows = max(bottom + [1])
+        if rows * columns > MAX_READ_CELLS:
+            raise Refused(f"“{sheet.name}”工作表有数据直到第{rows:,}行、第{columns}列，超出加载项在 Excel 中能读取的范围"
+                          f"（{MAX_READ_CELLS:,}个单元格；没有写入任何内容）：请删除表格下方或右侧多余的内容，"
+                          "或用台账工具 / 命令行（zhicheng refresh）处理这个台账。")
+        return rows, columns
+
+    def _rows(self, sheet) -> list[list[object]]:
+        """Every value from the sheet's first cell to the last one holding data, row by row."""
+        rows, columns = self._extent(sheet)
+        values = sheet.range((1, 1), (rows, columns)).options(ndim=2).value
         return [list(r) for r in values]
 
     def values(self) -> dict[str, list[Sequence[object]]]:
@@ -171,45 +222,31 @@ class LiveAdapter:
         return sheet
 
     def replace_dashboard(self, title: str, blocks: Blocks, now: dt.datetime) -> None:
-        """Rebuild 统计 in place: the same layout as the file writer (title, then per block
-        a section title, a header row and the rows; a column chart of the first block)."""
+        """Rebuild 统计 in place with the file writer's layout (addin.book.dashboard):
+        the same cells, formats, widths and the column chart under its title."""
+        layout = dashboard_layout(title, blocks)
         ws = self._sheet(schema.DASHBOARD_SHEET) or self._add_sheet(schema.DASHBOARD_SHEET)
         for chart in list(ws.charts):
             chart.delete()
         ws.clear()
-        for column, width in enumerate((16, 12, 12, 12, 48), start=1):
+        for column, width in enumerate(layout.widths, start=1):
             ws.range((1, column)).column_width = width
-        head = ws.range((1, 1))
-        head.value = excel_text(title)
-        head.font.bold, head.font.size = True, 14
-        row = 3
-        chart_source: tuple[int, int] | None = None
-        for section, header, rows in blocks:
-            cell = ws.range((row, 1))
-            cell.value = excel_text(section)
-            cell.font.bold, cell.font.size = True, 12
-            row += 1
-            header_range = ws.range((row, 1), (row, len(header)))
-            header_range.value = [[excel_text(h) for h in header]]
-            header_range.font.bold = True
-            header_range.color = HEADER_RGB
-            first = row + 1
-            if rows:
-                width = max(len(r) for r in rows)
-                grid = [list(r) + [None] * (width - len(r)) for r in rows]
-                fmts = [_block_format(section, c, [r[c] for r in grid]) for c in range(width)]
-                for c, fmt in enumerate(fmts, start=1):
-                    ws.range((first, c), (first + len(grid) - 1, c)).number_format = fmt
-                ws.range((first, 1), (first + len(grid) - 1, width)).value = \
-                    [[excel_text(v, fmts[c]) for c, v in enumerate(r)] for r in grid]
-                row = first + len(grid) - 1
-            if chart_source is None:
-                chart_source = (first - 1, row)
-            row += 2
-        if chart_source and chart_source[1] >= chart_source[0] + 1:
-            head_row, last_row = chart_source
-            ws.charts.add(anchor=ws.range((4, 4)), width=340, height=200, chart_type="column_clustered",
-                          source=ws.range((head_row, 1), (last_row, 2)))
+        for placed in layout.cells:
+            cell = ws.range((placed.row, placed.col))
+            fmt = placed.style.number_format or "General"
+            cell.number_format = fmt
+            cell.value = excel_text(placed.value, fmt)
+            font = placed.style.font
+            if font is not None:
+                cell.font.bold = bool(font.b)
+                if font.sz:
+                    cell.font.size = font.sz
+            if placed.style.fill is not None:
+                cell.color = _rgb(placed.style.fill)
+        spot = layout.chart
+        if spot is not None:
+            ws.charts.add(anchor=ws.range((spot.top_row, 1)), width=340, height=200, chart_type="column_clustered",
+                          source=ws.range((spot.header_row, 1), (spot.last_row, 2)))
 
     def write_fingerprints(self, fingerprints: dict[str, str]) -> None:
         ws = self._sheet(schema.FINGERPRINT_SHEET) or self._add_sheet(schema.FINGERPRINT_SHEET)
@@ -224,18 +261,6 @@ class LiveAdapter:
         """Nothing to do: the workbook stays open in Excel, unsaved; the user saves it.
         (Excel clears its undo list when a macro writes, so the message says so.)"""
         return None
-
-
-def _block_format(section: str, column: int, values: list[object]) -> str:
-    """The number format of one column of a dashboard block (as the file writer's)."""
-    present = [v for v in values if v is not None]
-    if any(isinstance(v, (dt.date, dt.datetime)) for v in present):
-        return "yyyy-mm-dd"
-    if column > 0 and present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
-        return "#,##0" if "元" in section else "0"
-    if present and all(isinstance(v, str) for v in present):
-        return "@"
-    return "General"
 
 
 # --- the selection ------------------------------------------------------------------------

@@ -47,6 +47,7 @@ class Roster:
     date: dt.date | None
     entries: list[Entry]
     excluded: list[tuple[str, str, str]]       # (application id, name, reason)
+    keep: tuple[str, ...] = ()                 # names a title line break must not split
 
     @property
     def header(self) -> str:
@@ -98,7 +99,7 @@ def build_roster(book: Book, ev: Evaluation, *, date: dt.date | None = None) -> 
             n += 1
             e.defense_order = n
     name = f"{s.committee_name}{s.campaign_year}年度职称评审会"
-    return Roster(name, date or meeting_date(book), entries, excluded)
+    return Roster(name, date or meeting_date(book), entries, excluded, keep=(s.committee_name, s.issuer))
 
 
 def _groups(entries: list[Entry]) -> str:
@@ -110,30 +111,30 @@ def _groups(entries: list[Entry]) -> str:
 
 
 def internal_table(r: Roster) -> PrintTable:
-    cols = [Column("序号", 6), Column("盲评编号", 10), Column("姓名", 14), Column("工作单位", 28), Column("系列", 10),
+    cols = [Column("序号", 6), Column("盲评编号", 10), Column("姓名", 14), Column("工作单位", 28, wrap=True), Column("系列", 10),
             Column("专业", 9), Column("拟申报职称", 13), Column("答辩", 8), Column("答辩顺序", 8),
-            Column("应回避评委", 18)]
+            Column("应回避评委", 18, wrap=True)]
     rows = [[i, e.code, e.name, e.employer, e.series, e.specialty, e.title, e.defense, e.defense_order or "",
              "、".join(e.recuse)] for i, e in enumerate(r.entries, start=1)]
     return PrintTable(f"{r.name}申报人员名单（内部）", cols, rows, subtitle=f"共{len(r.entries)}人：{_groups(r.entries)}",
                       notes=["本名单含姓名和工作单位，仅供评审委员会办公室内部使用，不得提供给评审专家。"],
-                      header_text=r.header, properties_title="评审会名单（内部）")
+                      header_text=r.header, properties_title="评审会名单（内部）", keep=r.keep)
 
 
 def excluded_table(r: Roster) -> PrintTable:
-    return PrintTable("未列入评审会的申报", [Column("申报编号", 12), Column("姓名", 14), Column("原因", 40)],
-                      [list(x) for x in r.excluded], header_text=r.header)
+    return PrintTable("未列入评审会的申报", [Column("申报编号", 12), Column("姓名", 14), Column("原因", 40, wrap=True)],
+                      [list(x) for x in r.excluded], header_text=r.header, keep=r.keep)
 
 
 def blind_table(r: Roster) -> PrintTable:
     """For the experts: codes and qualifications only (四(一)3: no name, photo, employer, ID)."""
     cols = [Column("序号", 6), Column("盲评编号", 10), Column("系列", 10), Column("专业", 9), Column("拟申报职称", 13),
-            Column("学历", 12), Column("任现职年限", 8), Column("工作年限", 8), Column("继续教育", 22),
-            Column("资格审查", 10), Column("答辩", 8), Column("答辩顺序", 8)]
+            Column("学历", 12), Column("任现职年限", 8), Column("工作年限", 8), Column("继续教育", 22, wrap=True),
+            Column("资格审查", 10, wrap=True), Column("答辩", 8), Column("答辩顺序", 8)]
     rows = [[i, e.code, e.series, e.specialty, e.title, e.education, e.years_in_title, e.years_of_work, e.ce,
              e.eligibility, e.defense, e.defense_order or ""] for i, e in enumerate(r.entries, start=1)]
     return PrintTable(f"{r.name}评审名单（盲评）", cols, rows, subtitle=f"共{len(r.entries)}份：{_groups(r.entries)}",
-                      header_text=r.header, properties_title="评审会名单（盲评）")
+                      header_text=r.header, properties_title="评审会名单（盲评）", keep=r.keep)
 
 
 def vote_table(r: Roster) -> PrintTable:
@@ -143,16 +144,18 @@ def vote_table(r: Roster) -> PrintTable:
     return PrintTable(f"{r.name}投票表", cols, rows,
                       notes=["无记名投票：请在每一行“同意”“不同意”“弃权”中选择一项划“√”，多选或不选视为弃权。",
                              "同意票数达到出席评委人数三分之二以上的为评审通过；未出席的评委不得委托他人投票或补充投票。"],
-                      footer_lines=["", "监票人签名：＿＿＿＿＿＿　　计票人签名：＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"],
-                      landscape=False, header_text=r.header, properties_title="评审会投票表")
+                      signatures=("监票人", "计票人"), landscape=False, header_text=r.header,
+                      properties_title="评审会投票表", keep=r.keep)
 
 
 def key_table(r: Roster) -> PrintTable:
-    cols = [Column("盲评编号", 10), Column("申报编号", 12), Column("姓名", 14), Column("工作单位", 30)]
-    rows = [[e.code, e.app_id, e.name, e.employer] for e in sorted(r.entries, key=lambda e: e.code)]
+    cols = [Column("序号", 6), Column("盲评编号", 10), Column("申报编号", 12), Column("姓名", 14),
+            Column("工作单位", 30, wrap=True)]
+    rows = [[i, e.code, e.app_id, e.name, e.employer]
+            for i, e in enumerate(sorted(r.entries, key=lambda e: e.code), start=1)]
     return PrintTable("盲评编号对照表（组织人事科留存）", cols, rows,
                       notes=["本表为盲评编号与申报人的对照，由组织人事科保管，评审结束前不得外传。"],
-                      landscape=False, header_text=r.header, properties_title="编号对照表（内部）")
+                      landscape=False, header_text=r.header, properties_title="编号对照表（内部）", keep=r.keep)
 
 
 def write_roster(r: Roster, out_dir: Path) -> list[Path]:

@@ -12,8 +12,11 @@ import math
 import re
 import typing
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Mapping
+
+from dateutil.relativedelta import relativedelta
 
 from .base import Finding, Parsed, cites, error, warning
 from .dates import normalise_text, parse_date, parse_datetime
@@ -70,6 +73,12 @@ class Settings:
     supervision_phone: str
     address: str
     mask_public_ids: bool
+    panel_size: int
+    panel_by_specialty: tuple[str, ...]
+    panel_reserves: int
+    defence_items: tuple[str, ...]
+    defence_pass_score: int
+    defence_drop_extremes: bool
 
     @property
     def fees(self) -> dict[str, int]:
@@ -95,10 +104,11 @@ class Settings:
         return [f.name for f in dataclasses.fields(cls)]
 
     @classmethod
-    def from_values(cls, values: Mapping[str, object],
-                    fallback: "Settings | None" = None) -> tuple["Settings", list[Finding]]:
+    def from_values(cls, values: Mapping[str, object], fallback: "Settings | None" = None,
+                    labels: Mapping[str, str] | None = None) -> tuple["Settings", list[Finding]]:
         """Typed settings from ``{key: raw value}``; bad or missing values are findings
-        (with ``column`` set to the key) and fall back to ``fallback`` when given."""
+        (with ``column`` set to the key, the message naming the setting by its label in
+        ``labels``) and fall back to ``fallback`` when given."""
         hints = typing.get_type_hints(cls)
         typed: dict[str, object] = {}
         findings: list[Finding] = []
@@ -106,19 +116,25 @@ class Settings:
             raw = values.get(key)
             parsed = _parse_as(hints[key], raw)
             if parsed.finding or parsed.value is None:
-                message = parsed.finding.message if parsed.finding else "参数未填写"
+                message = parsed.finding.message if parsed.finding else "未填写"
                 if fallback is None:
                     raise ValueError(f"参数 {key}：{message}")
                 typed[key] = getattr(fallback, key)
-                findings.append(error(f"参数“{key}”{message}，暂按默认值{_show(typed[key])}").at(column=key))
+                name = (labels or {}).get(key, key)
+                findings.append(error(f"参数“{name}”{message}，暂按默认值{show_value(typed[key])}").at(column=key))
             else:
                 typed[key] = parsed.value
         return cls(**typed), findings
 
 
-def _show(value: object) -> str:
+def show_value(value: object) -> str:
+    """A setting's value as the clerk types it (是/否, lists with 、, dates without 00:00)."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
     if isinstance(value, tuple):
-        return "、".join(value)
+        return "、".join(show_value(v) for v in value)
+    if isinstance(value, dt.datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
     return str(value)
 
 
@@ -137,7 +153,14 @@ def parse_bool(raw: object) -> Parsed[bool]:
     return Parsed(finding=error(f"应填“是”或“否”，实为“{text[:20]}”"))
 
 
+def _plain(raw: object) -> object:
+    """A Decimal as a float: Excel hands currency-formatted cells over as Currency, which
+    pywin32 (and so xlwings) turns into ``decimal.Decimal``; it is a number like any other."""
+    return float(raw) if isinstance(raw, Decimal) else raw
+
+
 def parse_int(raw: object) -> Parsed[int]:
+    raw = _plain(raw)
     if raw is None or isinstance(raw, bool):
         return Parsed() if raw is None else Parsed(finding=error(f"应为整数，实为“{raw}”"))
     if isinstance(raw, (int, float)):
@@ -156,19 +179,24 @@ def parse_int(raw: object) -> Parsed[int]:
 
 
 def parse_number(raw: object) -> Parsed[float]:
-    """A non-negative amount such as hours or yuan: 90, 90.5, '90学时', '１２０'."""
+    """A non-negative amount such as hours or yuan: 90, 90.5, '90学时', '１２０', a currency
+    cell's Decimal; a negative one, as a number or as text, is a finding saying so."""
+    raw = _plain(raw)
     if raw is None or isinstance(raw, bool):
         return Parsed() if raw is None else Parsed(finding=error(f"应为数字，实为“{raw}”"))
     if isinstance(raw, (int, float)):
         if isinstance(raw, float) and not math.isfinite(raw):
             return Parsed() if math.isnan(raw) else Parsed(finding=error("应为数字"))
-        return Parsed(float(raw)) if raw >= 0 else Parsed(finding=error(f"不能为负数：{raw}"))
+        shown = int(raw) if float(raw).is_integer() else raw          # -550.0 and -550 read the same
+        return Parsed(float(raw)) if raw >= 0 else Parsed(finding=error(f"不能为负数：{shown}"))
     text = normalise_text(str(raw)).replace(",", "")
     if not text:
         return Parsed()
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(元|学时|小时)?", text)
+    match = re.fullmatch(r"([-+]?)(\d+(?:\.\d+)?)\s*(元|学时|小时)?", text)
     if match:
-        return Parsed(float(match.group(1)))
+        if match.group(1) == "-" and float(match.group(2)):
+            return Parsed(finding=error(f"不能为负数：{text[:20]}"))
+        return Parsed(float(match.group(2)))
     return Parsed(finding=error(f"应为数字，实为“{text[:20]}”"))
 
 
@@ -216,6 +244,69 @@ def _parse_as(kind: object, raw: object) -> Parsed:
         items = tuple(t for t in re.split(r"[、,，;；/\s]+", text) if t)
         return Parsed(items) if items else Parsed()
     return Parsed(text) if text else Parsed()
+
+
+#: the dates of a campaign; each lies in the campaign year (the windows of 一(一)—一(四) and the
+#: seniority cutoff of 四(二); :func:`validate_settings` checks it)
+CAMPAIGN_DATES = ("apply_start", "apply_end", "review_start", "review_end", "payment_start", "payment_end",
+                  "material_start", "material_end", "seniority_cutoff")
+#: year numbers that move with the campaign (the continuing-education years, 四(一)6)
+CAMPAIGN_YEARS = ("ce_first_year", "ce_last_year", "ce_system_professional_from", "ce_system_public_from")
+
+
+def campaign_span(s: Settings) -> tuple[dt.date, dt.date]:
+    """First and last of the campaign's dates in the campaign year (the working-day
+    computations fall in it; a date outside the year is a finding of its own); the
+    whole year when none is in it."""
+    days = [getattr(s, k) for k in CAMPAIGN_DATES]
+    days = [d.date() if isinstance(d, dt.datetime) else d for d in days]
+    days = [d for d in days if d.year == s.campaign_year]
+    if not days:
+        return dt.date(s.campaign_year, 1, 1), dt.date(s.campaign_year, 12, 31)
+    return min(days), max(days)
+
+
+@dataclass(frozen=True)
+class RollOver:
+    """The settings for the next campaign, with what was done to each changed setting."""
+
+    settings: Settings
+    notes: dict[str, str]            # key -> what was done, for the 参数 sheet's 说明
+    corrections: list[str]           # dates that were not in their campaign year, in words
+
+
+@cites("一(一)", "一(二)", "一(三)", "一(四)", "四(二)", "四(一)6")
+def roll_over(s: Settings, year: int, labels: Mapping[str, str] | None = None) -> RollOver:
+    """Last campaign's settings moved to the campaign of ``year``.
+
+    Each date keeps its role in the campaign, not its distance from whatever was typed:
+    a window's day and month are kept and it is placed in the new campaign year (every
+    window and the seniority cutoff lie in the campaign year). A date that was not in
+    its own campaign year (the 2024 notice printed the material window as 2023) is
+    therefore placed correctly, and listed in ``corrections``. Continuing-education
+    years move by the difference in years; the basis document must be replaced by hand.
+    """
+    delta = year - s.campaign_year
+    if delta == 0:
+        return RollOver(s, {}, [])
+    name = (labels or {}).get
+    changes: dict[str, object] = {"campaign_year": year}
+    notes = {"campaign_year": f"已改为{year}年度", "basis_document": "请改为本年度文件"}
+    corrections = []
+    for key in CAMPAIGN_DATES:
+        old = getattr(s, key)
+        new = old + relativedelta(year=year)          # 29 February becomes 28 February
+        changes[key] = new
+        if old.year == s.campaign_year:
+            notes[key] = f"已按{year}年度顺延"
+        else:
+            notes[key] = f"上年为{show_value(old)}，不在{s.campaign_year}年度内（疑为笔误），已按{year}年度改正"
+            corrections.append(f"参数“{name(key, key)}”：上年台账为{show_value(old)}，不在{s.campaign_year}年度内"
+                               f"（疑为笔误），已按其在评审中的时段改为{show_value(new)}")
+    for key in CAMPAIGN_YEARS:
+        changes[key] = getattr(s, key) + delta
+        notes[key] = f"已按{year}年度顺延"
+    return RollOver(dataclasses.replace(s, **changes), notes, corrections)
 
 
 @cites("一(一)", "一(二)", "一(三)", "一(四)", "四(二)", "四(六)", "四(一)6")
