@@ -274,3 +274,41 @@ def test_the_install_script_does_the_supported_steps_in_order():
     assert "-m pip wheel --disable-pip-version-check --no-deps -w wheelhouse ." in prepare
     assert ("-m pip download --disable-pip-version-check --platform win_amd64 --only-binary=:all: "
             '--python-version 3.11 -d wheelhouse "%WHEEL%" pywin32 tzdata') in prepare   # markers: see the script
+
+
+def test_browse_puts_the_file_picked_in_the_system_dialog_into_the_field(running, browser, tmp_path):
+    """The page cannot learn a path chosen in the browser: 浏览… asks the server, which
+    shows the system's Open dialog on this PC (here a stand-in answering for the clerk)."""
+    from selenium.webdriver.common.by import By
+
+    from addin.errors import Refused
+
+    srv, launcher, _ = running
+    picked = tmp_path / "财务" / "缴费表-已填.xlsx"
+    asked = []
+    launcher.chooser = lambda title, folder: (asked.append((title, folder)), picked)[1]
+    browser.get(srv.url)
+    browser.find_element(By.CSS_SELECTOR, 'button.browse[data-what="file"]').click()
+    deadline = time.monotonic() + 10
+    field = browser.find_element(By.ID, "file")
+    while field.get_attribute("value") != str(picked.resolve()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert field.get_attribute("value") == str(picked.resolve())
+    assert asked == [("选择财务填好的缴费表", launcher.folder)]
+
+    def no_dialog(title, folder):
+        raise Refused("这台电脑的 Python 没有文件对话框（tkinter）：请把台账拖到“台账工具”图标上，或在框中填写台账的完整路径。")
+    launcher.chooser = no_dialog
+    browser.find_element(By.CSS_SELECTOR, 'button.browse[data-what="book"]').click()
+    assert finished(browser, "这台电脑").startswith("这台电脑的 Python 没有文件对话框")
+
+
+def test_without_a_display_or_tkinter_the_dialog_is_a_chinese_refusal(monkeypatch, tmp_path):
+    from addin.errors import Refused
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    if sys.platform == "win32":
+        pytest.skip("Windows always has a display for the dialog")
+    with pytest.raises(Refused, match="文件对话框"):
+        launcher_server.ask_file("选择台账", tmp_path)

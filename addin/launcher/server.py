@@ -116,15 +116,41 @@ def open_folder(path: Path) -> None:
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def ask_file(title: str, folder: Path) -> Path | None:
+    """The system's own Open dialog (tkinter), on this PC, in front of the browser: a page
+    cannot learn the path of a file chosen in the browser. None when cancelled; Refused
+    when this Python has no tkinter (e.g. python3-tk not installed on a Linux desktop)."""
+    try:
+        import tkinter
+        from tkinter import filedialog
+    except ImportError as exc:
+        raise Refused("这台电脑的 Python 没有文件对话框（tkinter）：请把台账拖到“台账工具”图标上，"
+                      "或在框中填写台账的完整路径。") from exc
+    try:
+        root = tkinter.Tk()
+    except tkinter.TclError as exc:
+        raise Refused(f"无法打开文件对话框（{exc}）：请在框中填写完整路径。") from exc
+    try:
+        root.withdraw()
+        root.attributes("-topmost", True)
+        name = filedialog.askopenfilename(parent=root, title=title, initialdir=str(folder),
+                                          filetypes=[("Excel 工作簿", "*.xlsx *.xlsm"), ("所有文件", "*.*")])
+    finally:
+        root.destroy()
+    return Path(name) if name else None
+
+
 class Launcher:
     """The state behind the page: the folder it lists, the jobs it ran."""
 
     def __init__(self, book: Path | None = None, folder: Path | None = None, *,
-                 opener: Callable[[Path], None] = open_folder, python: str | None = None):
+                 opener: Callable[[Path], None] = open_folder, python: str | None = None,
+                 chooser: Callable[[str, Path], Path | None] = ask_file):
         self.book = Path(book).resolve() if book else None
         self.folder = Path(folder or (self.book.parent if self.book else Path.cwd())).resolve()
         self.token = secrets.token_urlsafe(18)
         self.opener = opener
+        self.chooser = chooser
         self.python = python or sys.executable
         self.jobs: dict[str, Job] = {}
         self.lock = threading.Lock()
@@ -185,6 +211,15 @@ class Launcher:
             else:
                 job.lines.append(line)
         job.code = proc.wait()
+
+    def browse(self, what: str) -> str:
+        """The path picked in the Open dialog ("" when cancelled)."""
+        title = {"book": "选择台账", "file": "选择财务填好的缴费表"}.get(what)
+        if title is None:
+            raise Refused("未知的文件选择。")
+        with self.lock:                            # one dialog at a time
+            chosen = self.chooser(title, self.folder)
+        return str(chosen.resolve()) if chosen else ""
 
     def open(self, job_id: str) -> Path:
         job = self.jobs.get(job_id)
@@ -260,6 +295,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if path == "/run":
                 return self._json(HTTPStatus.OK, launcher.start(fields).state())
+            if path == "/browse":
+                return self._json(HTTPStatus.OK, {"path": launcher.browse(fields.get("what", ""))})
             if path == "/open":
                 return self._json(HTTPStatus.OK, {"opened": str(launcher.open(fields.get("id", "")))})
             if path == "/quit":
