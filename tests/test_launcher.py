@@ -329,3 +329,16 @@ def test_the_server_stays_while_a_page_is_open_and_stops_when_it_is_gone(book):
     assert not stopped.is_set()
     assert stopped.wait(5)                                     # the page was closed: the server stops
     srv.server_close()
+
+
+@pytest.mark.parametrize("action, fields, produced", [
+    ("roster", {}, "*.xlsx"), ("publicity", {"start": "2024-10-21"}, "*.docx"), ("finance-export", {}, "缴费表.xlsx")])
+def test_every_output_action_runs_to_completion_and_leaves_its_files(book, action, fields, produced):
+    launcher = Launcher(book, opener=lambda p: None)
+    job = launcher.start({"action": action, "book": str(book), **fields})
+    deadline = time.monotonic() + 120
+    while job.code is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    state = job.state()
+    assert state["code"] in (0, 1) and state["kind"] in ("done", "findings"), state["lines"]
+    assert list(Path(state["out"]).glob(produced.replace("缴费表", "*缴费表"))), state

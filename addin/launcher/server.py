@@ -196,6 +196,8 @@ class Launcher:
 
     def _run(self, job: Job) -> None:
         env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
+        if job.out is not None:
+            job.out.mkdir(parents=True, exist_ok=True)      # finance export writes a file into it
         try:
             proc = subprocess.Popen([self.python, "-m", "addin", *job.command], stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
