@@ -219,7 +219,7 @@ def _cmd_roster(args: argparse.Namespace) -> int:
 
 def _cmd_publicity(args: argparse.Namespace) -> int:
     from .book.refresh import check
-    from .outputs.publicity import build_publicity, write_publicity
+    from .outputs.publicity import build_publicity, withheld, write_publicity
     from .rules.base import RuleInputError
 
     path, start = _workbook(args.path), _date_arg(args.start, "--start")
@@ -231,13 +231,17 @@ def _cmd_publicity(args: argparse.Namespace) -> int:
     files = write_publicity(table, Path(args.out))
     print(f"公示{len(table.rows)}人，{start}至{end}（{book.settings.result_publicity_workdays}个工作日）。")
     _print_files(files)
-    return EXIT_OK
+    held = withheld(book, ev)       # a typed 评审通过 without a passing tally: a finding, not a publication
+    if held:
+        print(f"\n以下{len(held)}人状态为“评审通过”，但评审会表决结果不支持，未列入公示：")
+        print_findings(held, as_json=False)
+    return EXIT_FINDINGS if held else EXIT_OK
 
 
 def _cmd_finance(args: argparse.Namespace) -> int:
     from .book.refresh import check
     from .book.safe_write import WriteRefused
-    from .outputs.finance import dues, export_finance, import_finance
+    from .outputs.finance import dues, export_finance, export_summary, import_finance
 
     path = _workbook(args.path)
     if args.action == "export":
@@ -246,9 +250,7 @@ def _cmd_finance(args: argparse.Namespace) -> int:
         if out.exists():
             raise Refused(f"“{out}”已存在，请换一个文件名（不覆盖已有文件）")
         export_finance(book, ev, out)
-        items = dues(book, ev)
-        owing = [d for d in items if d.balance > 0]
-        print(f"已生成财务表 {out}：应缴{len(items)}人，未缴清{len(owing)}人，未缴合计{sum(d.balance for d in owing):,.0f}元。")
+        print(f"已生成财务表 {out}：{export_summary(ev, dues(book, ev))}。")
         return EXIT_OK
     finance = _workbook(args.file)
     try:

@@ -198,7 +198,8 @@ def run_workbook_demo(out_dir, out: TextIO, *, progress=None) -> int:
             say("状态：" + "，".join(f"{r[0]}{r[1]}" for r in rows))
         if title == "评审费（元）":
             total = rows[-1]
-            say(f"评审费：应缴{total[1]}人{total[2]:,.0f}元，已缴{total[3]:,.0f}元，未缴{total[4]:,.0f}元")
+            say(f"评审费：应缴{total[1]}人{total[2]:,.0f}元，已缴{total[3]:,.0f}元，未缴{total[4]:,.0f}元，"
+                f"多缴{total[5]:,.0f}元")
     say(f"待办{len(ev.todos)}项；问题{len(ev.findings)}条（错误{len(ev.errors)}条），例如：")
     for f in ev.errors[:6]:
         say(f"  {f}")
@@ -233,6 +234,6 @@ def _demo_outputs(report, out_dir, say) -> list:
     if finance.exists():
         finance.unlink()         # the demo's own output from an earlier run
     files.append(export_finance(book, ev, finance))
-    owing = [d for d in dues(book, ev) if d.balance > 0]
+    owing = [d for d in dues(book, ev) if d.owed]
     say(f"财务：缴费表已导出（不含身份证号），未缴清{len(owing)}人")
     return files

@@ -284,7 +284,11 @@ def build_template():
 
 
 MEETING_DATE = dt.date(2024, 10, 18)
-#: (yes, no, abstain) for the first coded applications, in code order: passes, a fail,
+#: scenarios whose status is typed by hand with no ballot at the meeting: a finding, never a publication
+NO_BALLOT = ("评审通过", "评审未通过")
+#: seed of the sample's blind codes: real registers draw them from the system's secure source
+CODE_SEED = 20241018
+#: (yes, no, abstain) for the first coded applications, in application order: passes, a fail,
 #: the 2/3 boundary (6 of 8 attending passes, 5 fails) and counts exceeding the attendance
 VOTES = [(8, 0, 0), (7, 1, 0), (6, 2, 0), (5, 3, 0), (7, 0, 1), (8, 0, 0), (6, 1, 1), (4, 4, 0),
          (7, 1, 0), (6, 2, 1), (8, 0, 0), (7, 0, 0)]
@@ -300,21 +304,22 @@ def build_sample():
     extra = sample_tables(settings)
     extra["settings"] = rows
     first = build_new(2024, now=FIXED_NOW, user="职称评审台账", extra=extra)
-    ev = evaluate(book_from_values(workbook_values(first)), now=dt.datetime(2024, 9, 20))
+    ev = evaluate(book_from_values(workbook_values(first)), now=dt.datetime(2024, 9, 20), rng=random.Random(CODE_SEED))
     coded = []
     for i, applicant in enumerate(extra["applicants"]):
         code = ev.computed[i + 2].get("blind_code")
         if code:
             applicant["blind_code"] = code
-            coded.append(applicant)
+            if applicant["remarks"] not in [f"示例：{n}" for n in NO_BALLOT]:
+                coded.append(applicant)
     members = len(extra["experts"])
     attending = sum(1 for e in extra["experts"] if e["attending"] == "是")
     meeting = []
-    for applicant, (yes, no, abstain) in zip(sorted(coded, key=lambda a: a["blind_code"]), VOTES):
+    for applicant, (yes, no, abstain) in zip(coded, VOTES):
         meeting.append({"meeting_date": MEETING_DATE, "blind_code": applicant["blind_code"], "members": members,
                         "attending": attending, "yes": yes, "no": no, "abstain": abstain})
         passed = yes * 3 >= attending * 2 and yes + no + abstain <= attending
-        if applicant["blind_code"] != meeting[0]["blind_code"]:     # the first is left for the clerk to update
+        if applicant is not coded[0]:     # the first is left for the clerk to update
             applicant["status"] = "评审通过" if passed else "评审未通过"
     extra["meeting"] = meeting
     return build_new(2024, now=FIXED_NOW, user="职称评审台账", extra=extra)

@@ -24,7 +24,7 @@ from ..book.evaluate import Evaluation, evaluate
 from ..book.reader import Book, book_from_values
 from ..book.refresh import current_user, run_refresh
 from ..outputs import documents, finance, meeting
-from ..outputs.publicity import build_publicity, write_publicity
+from ..outputs.publicity import build_publicity, withheld, write_publicity
 from ..rules.base import Finding, Severity
 
 TITLE = "职称评审台账"
@@ -265,9 +265,11 @@ def publicity(s: Session) -> Message:
     ev = _evaluate(s, book)
     table, end = build_publicity(book, ev, start)
     files = write_publicity(table, s.output_dir("公示名单"))
+    held = withheld(book, ev)
+    note = ("\n\n状态为“评审通过”但表决结果不支持、未列入公示的：\n" + "\n".join(str(f) for f in held)) if held else ""
     return Message(f"公示{len(table.rows)}人，{format_date(start)}至{format_date(end)}"
                    f"（{book.settings.result_publicity_workdays}个工作日）。\n"
-                   f"已生成{len(files)}个文件，保存在：\n{Path(files[0]).parent if files else ''}")
+                   f"已生成{len(files)}个文件，保存在：\n{Path(files[0]).parent if files else ''}{note}")
 
 
 def finance_export(s: Session) -> Message:
@@ -278,10 +280,7 @@ def finance_export(s: Session) -> Message:
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / f"财务缴费表-{s.now:%Y%m%d-%H%M}.xlsx"
     finance.export_finance(book, ev, out)
-    items = finance.dues(book, ev)
-    owing = [d for d in items if d.balance > 0]
-    return Message(f"已生成财务表：应缴{len(items)}人，未缴清{len(owing)}人，"
-                   f"未缴合计{sum(d.balance for d in owing):,.0f}元。\n{out}")
+    return Message(f"已生成财务表：{finance.export_summary(ev, finance.dues(book, ev))}。\n{out}")
 
 
 def finance_import(s: Session) -> Message:

@@ -65,6 +65,7 @@ class PrintTable:
     header_text: str = ""          # page header (e.g. the meeting's name and date)
     footer_right: bool = False     # signature block (issuer, date) aligned right as in official documents
     properties_title: str = ""
+    confidential: str = ""         # a mark printed in the header of every page and sheet (e.g. 内部资料 注意保密)
 
 
 def _cell_text(value: object) -> str:
@@ -137,8 +138,20 @@ def _sheet(ws, t: PrintTable) -> None:
     ws.print_options.horizontalCentered = True
     if t.header_text:
         ws.oddHeader.center.text = t.header_text.replace("&", "&&")
+    if t.confidential:
+        _mark_confidential(ws, t.confidential)
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     ws.freeze_panes = f"A{header_row + 1}"
+
+
+def _mark_confidential(ws, mark: str) -> None:
+    """The mark at the left of the page header on every printed page (first, odd and
+    even pages alike) and a red sheet tab."""
+    for header in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
+        header.left.text = mark.replace("&", "&&")
+        header.left.color = "C00000"
+        header.left.font = f"{HEAD_FONT},Regular"
+    ws.sheet_properties.tabColor = "C00000"
 
 
 # --- docx ------------------------------------------------------------------------------------
@@ -183,6 +196,11 @@ def write_docx(table: PrintTable, path: Path) -> Path:
         head = section.header.paragraphs[0]
         head.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _font(head.add_run(table.header_text), BODY_FONT, 10.5)
+    if table.confidential:          # on every page: the section's header repeats
+        first = section.header.paragraphs[0]
+        mark = first.insert_paragraph_before() if table.header_text else first
+        mark.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        _font(mark.add_run(table.confidential), HEAD_FONT, 12, bold=True)
     _page_number_footer(section)
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
