@@ -393,11 +393,9 @@ def test_siblings_are_sorted_as_ms_cfb_orders_them(project):
 # --- the commands ---------------------------------------------------------------------------------
 
 def parser() -> argparse.ArgumentParser:
-    from addin.excel.commands import add_cli
+    from addin.cli import build_parser
 
-    p = argparse.ArgumentParser(prog="zhicheng")
-    add_cli(p.add_subparsers(dest="command"))
-    return p
+    return build_parser()
 
 
 def test_build_addin_command(tmp_path, capsys):
@@ -408,7 +406,7 @@ def test_build_addin_command(tmp_path, capsys):
 
 
 def test_install_addin_explains_what_to_do_on_other_systems():
-    from addin.cli import Refused
+    from addin.errors import Refused
 
     with pytest.raises(InstallRefused, match="只能在 Windows"):
         install(platform="linux")

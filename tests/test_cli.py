@@ -20,6 +20,12 @@ def test_demo_refreshes_a_copy_of_the_sample_and_summarises(tmp_path, capsys):
     from openpyxl import load_workbook
     wb = load_workbook(book)
     assert [r[2] for r in wb["日志"].iter_rows(values_only=True)][-1] == "刷新计算"
+    # the final hint is a command that gives the same count as the demo's summary
+    found, errors = re.search(r"问题(\d+)条（错误(\d+)条）", out).groups()
+    hint = re.search(r"zhicheng check (.+) --as-of \"(.+)\"$", out.rstrip().splitlines()[-1])
+    assert hint and hint.group(1) == str(book)
+    assert main(["check", hint.group(1), "--as-of", hint.group(2)]) == 1
+    assert f"共{found}条，其中错误{errors}条" in capsys.readouterr().out
 
 
 def test_demo_rules_prints_a_worked_example_of_every_rule(capsys):

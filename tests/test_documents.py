@@ -8,7 +8,6 @@ printed and fail on CI when it is missing."""
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import hashlib
 import io
@@ -30,7 +29,7 @@ from openpyxl import load_workbook
 from addin.book.reader import book_from_values, read_book, workbook_values
 from addin.book.sample import SAMPLE
 from addin.outputs import documents as docs_module
-from addin.outputs.documents import (GOLDEN, GOLDEN_APPLICANTS, MISSING, add_cli, demo_documents,
+from addin.outputs.documents import (GOLDEN, GOLDEN_APPLICANTS, MISSING, demo_documents,
                                      generate_documents, golden_texts, reviewing_office)
 from addin.outputs.files import FORBIDDEN, safe_filename
 from addin.outputs.mailmerge import CompiledTemplate
@@ -567,11 +566,10 @@ def test_safe_filename_always_gives_a_name_the_file_system_accepts(tmp_path_fact
 # --- command line ---------------------------------------------------------------------------
 
 def _run(*argv):
-    from addin.cli import Refused
+    from addin.cli import build_parser
+    from addin.errors import Refused
 
-    parser = argparse.ArgumentParser(prog="zhicheng")
-    add_cli(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(list(argv))
+    args = build_parser().parse_args(list(argv))
     try:
         return args.handler(args)
     except Refused as exc:

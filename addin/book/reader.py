@@ -15,10 +15,11 @@ from typing import Mapping, Sequence
 from openpyxl.utils import get_column_letter
 
 from .. import data
+from ..errors import Refused
 from ..rules.base import Finding, error, warning
 from ..rules.calendar import AksuCalendar, read_day_rules
 from ..rules.catalog import NO_TITLE, Catalog, build_catalog, clean_word, order_key
-from ..rules.settings import Settings
+from ..rules.settings import Settings, show_value
 from . import schema
 from .schema import CE_HEADER, Sheet
 
@@ -148,19 +149,24 @@ def _settings(table: TableData) -> tuple[Settings, list[Finding]]:
         if key:
             values[key] = row.values_by_key.get("value")
             where[key] = row.number
-    settings, findings = Settings.from_values(values, fallback=data.default_settings())
-    settings, more = _settings_in_lists(settings)
+    if not where:        # no setting at all (the sheet is missing or empty): one finding, not one per setting
+        return data.default_settings(), [error("没有读到任何参数，全部暂按通知的默认值计算（可用 zhicheng new "
+                                               "新建台账，复制其“参数”表）").at(sheet=table.sheet)]
+    labels = data.setting_labels()
+    settings, findings = Settings.from_values(values, fallback=data.default_settings(), labels=labels)
+    settings, more = _settings_in_lists(settings, labels)
     findings += more
     located = []
     for f in findings:
         key = f.column or ""
         located.append(f.at(sheet=table.sheet, row=where.get(key, 1), column=table.letter("value") or "B")
                        if key in where else
-                       Finding(f"缺少参数“{key}”（{f.message}）", f.severity, f.clause, table.sheet, None, None))
+                       Finding(f"缺少参数“{labels.get(key, key)}”这一行，暂按默认值{show_value(getattr(settings, key, ''))}",
+                               f.severity, f.clause, table.sheet, None, None))
     return settings, located
 
 
-def _settings_in_lists(settings: Settings) -> tuple[Settings, list[Finding]]:
+def _settings_in_lists(settings: Settings, labels: Mapping[str, str]) -> tuple[Settings, list[Finding]]:
     """Settings that name list entries (a Mandarin level, levels, titles) must name real
     ones; otherwise a finding and the packaged default (a typo must not stop the rules)."""
     catalog, default = data.default_catalog(), data.default_settings()
@@ -176,7 +182,7 @@ def _settings_in_lists(settings: Settings) -> tuple[Settings, list[Finding]]:
         if bad:
             changes[key] = getattr(default, key)
             shown = "、".join(changes[key]) if isinstance(changes[key], tuple) else changes[key]
-            findings.append(error(f"参数“{key}”中的“{'、'.join(bad)}”不在可选范围内（可填：{'、'.join(sorted(options))}），"
+            findings.append(error(f"参数“{labels.get(key, key)}”中的“{'、'.join(bad)}”不在可选范围内（可填：{'、'.join(sorted(options))}），"
                                   f"暂按默认值{shown}").at(column=key))
     return (dataclasses.replace(settings, **changes) if changes else settings), findings
 
@@ -238,8 +244,13 @@ def read_book(path: Path) -> Book:
     """Read a workbook file (read-only) into a :class:`Book`."""
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, read_only=True, data_only=True)
     try:
-        return book_from_values(workbook_values(wb))
-    finally:
-        wb.close()
+        wb = load_workbook(path, read_only=True, data_only=True)
+        try:
+            values = workbook_values(wb)
+        finally:
+            wb.close()
+    except Exception as exc:  # noqa: BLE001 - a file openpyxl cannot read is the file's problem: a refusal
+        raise Refused(f"无法读取“{Path(path).name}”：文件已损坏，或不是 Excel/WPS 保存的工作簿"
+                      f"（{type(exc).__name__}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。") from exc
+    return book_from_values(values)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..errors import Refused
 from . import schema
 from .adapter import FileAdapter, WorkbookAdapter
 from .dashboard import dashboard_blocks
@@ -38,6 +39,9 @@ def check(path: Path, *, now: dt.datetime | None = None) -> tuple[Book, Evaluati
     from .safe_write import foreign_parts
 
     book = read_book(Path(path))
+    stranger = schema.not_a_register(book.sheet_names, Path(path).name)
+    if stranger:
+        raise Refused(stranger)
     ev = evaluate(book, now=now or dt.datetime.now(), previous=None)
     ev.findings += [warning(f"刷新会被拒绝：{m}") for m in foreign_parts(Path(path))]
     return book, ev
@@ -86,6 +90,9 @@ def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
     say = progress or (lambda _msg: None)
     say("读取工作簿…")
     values = adapter.values()
+    stranger = schema.not_a_register(list(values), getattr(adapter, "path", Path("工作簿")).name)
+    if stranger:
+        raise WriteRefused(stranger + "本次未写入任何内容。")
     missing = [name for name in (schema.APPLICANT_SHEET, schema.LOG_SHEET) if name not in values]
     if missing:
         raise WriteRefused("工作簿缺少" + "、".join(f"“{m}”" for m in missing) +

@@ -45,6 +45,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 from xml.etree import ElementTree as ET
 
+from ..errors import Refused
+
 __all__ = ["WriteRefused", "lock_file", "foreign_parts", "check_writable", "safe_save",
            "snapshot", "BACKUP_DIR_NAME", "TEMP_PREFIX"]
 
@@ -53,17 +55,9 @@ TEMP_PREFIX = ".~zhicheng-"
 OWN_SHEETS = ("统计",)
 
 
-class WriteRefused(Exception):
+class WriteRefused(Refused):
     """Raised when a write is refused; ``str(exc)`` is a clear Chinese message saying why
     and what to do. ``reasons`` lists the individual reasons (e.g. the foreign parts)."""
-
-    def __init__(self, message: str, reasons: Iterable[str] = ()):
-        super().__init__(message)
-        self.message = message
-        self.reasons = list(reasons)
-
-    def __str__(self) -> str:
-        return self.message
 
 
 # ---------------------------------------------------------------------------------------

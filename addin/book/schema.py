@@ -65,6 +65,16 @@ MEETING_SHEET = "评审会"
 RULES_SHEET = "评审条件"
 LISTS_SHEET = "字典"
 DASHBOARD_SHEET = "统计"
+#: a workbook with neither of these sheets is not a register (check and refresh say so in one sentence)
+KEY_SHEETS = (SETTINGS_SHEET, APPLICANT_SHEET)
+
+
+def not_a_register(sheet_names, file_name: str) -> str | None:
+    """The one sentence for a workbook that is not a register, or None when it is one."""
+    if any(name in sheet_names for name in KEY_SHEETS):
+        return None
+    return (f"“{file_name}”不是职称评审台账（其中没有" + "和".join(f"“{n}”" for n in KEY_SHEETS) +
+            "工作表）：请选择台账文件，或用 zhicheng new 新建台账。")
 LOG_SHEET = "日志"
 README_SHEET = "说明"
 FINGERPRINT_SHEET = "_计算记录"     # hidden: what the last refresh wrote, to notice hand edits

@@ -39,6 +39,12 @@ def default_settings() -> Settings:
 
 
 @lru_cache(maxsize=None)
+def setting_labels() -> dict[str, str]:
+    """The Chinese name of each setting (the 参数 sheet's 参数 column), by key."""
+    return {r["key"]: r["label"] for r in rows("settings")}
+
+
+@lru_cache(maxsize=None)
 def default_catalog() -> Catalog:
     catalog, findings = build_catalog(rows("titles"), rows("education"), rows("lists"), rows("eligibility"))
     if findings:

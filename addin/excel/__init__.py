@@ -10,6 +10,6 @@
 - :mod:`addin.excel.build` (with :mod:`~addin.excel.vbaproject`, :mod:`~addin.excel.ovba`,
   :mod:`~addin.excel.cfb`, :mod:`~addin.excel.udfwrap`) — ``zhicheng build-addin``: the
   .xlam assembled from text sources on any OS;
-- :mod:`addin.excel.install` — ``zhicheng install-addin`` on Windows;
-- :mod:`addin.excel.commands` — the two commands for the ``zhicheng`` command line.
+- :mod:`addin.excel.install` — ``zhicheng install-addin`` on Windows (its command-line
+  shell is :mod:`addin.cli.excel`).
 """

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, ContextManager, Protocol
 
+from ..errors import Refused
 from .. import __version__
 from ..book import importer, schema
 from ..book.adapter import FileAdapter, WorkbookAdapter
@@ -34,7 +35,7 @@ CONFIG_NAME = "zhicheng"         # xlwings PROJECT_NAME of the add-in (see addin
 UNSAVED = "\n结果已写入打开的台账（尚未保存）：确认无误后请保存（Ctrl+S）。宏写入的内容不能用 Ctrl+Z 撤销。"
 
 
-class ActionRefused(Exception):
+class ActionRefused(Refused):
     """An action that cannot go ahead; its (Chinese) message is shown as is."""
 
 

@@ -31,6 +31,7 @@ from xml.sax.saxutils import escape
 
 import xlwings
 
+from ..errors import Refused
 from . import udfwrap
 from .vbaproject import DOCUMENT, MODULE, Module, crlf, vba_project_bin
 
@@ -63,7 +64,7 @@ TEMPLATE = XLWINGS_DIR / "quickstart_addin_ribbon.xlam"
 XLWINGS_BAS = XLWINGS_DIR / "xlwings_custom_addin.bas"
 
 
-class BuildError(Exception):
+class BuildError(Refused):
     """The add-in cannot be built from these sources (message in Chinese)."""
 
 

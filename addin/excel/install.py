@@ -25,6 +25,7 @@ from typing import Mapping
 
 import xlwings
 
+from ..errors import Refused
 from .build import ADDIN_FILE, PROJECT_NAME, build_addin
 
 NOT_WINDOWS = """\
@@ -41,7 +42,7 @@ zhicheng install-addin 只能在 Windows 电脑上运行：它把加载项复制
 台账中的计算列保存的是数值，在这些软件中照常可读。"""
 
 
-class InstallRefused(Exception):
+class InstallRefused(Refused):
     """The installation cannot go ahead (Chinese message)."""
 
 

@@ -468,7 +468,7 @@ def load_templates(kinds: Iterable[int], folder: Path | None = None
 
 # --- generation ---------------------------------------------------------------------------
 
-def _ids(values: Iterable[object] | str | None) -> list[str] | None:
+def value_list(values: Iterable[object] | str | None) -> list[str] | None:
     if values is None:
         return None
     if isinstance(values, str):
@@ -481,8 +481,8 @@ def select_rows(book: Book, ids=None, status=None) -> tuple[list[RowData], list[
     and/or statuses."""
     rows = book.table("applicants").rows
     problems = []
-    wanted_ids = _ids(ids)
-    statuses = set(_ids(status) or [])
+    wanted_ids = value_list(ids)
+    statuses = set(value_list(status) or [])
     if wanted_ids is not None:
         present = {clean_word(r.values_by_key.get("app_id")) for r in rows}
         for app_id in wanted_ids:
@@ -743,86 +743,6 @@ class StepProgress:
         if stage != self._stage:
             self._stage = stage
             self.say(f"生成附件 {int(done)}/{total}：{stage}…" if stage != "完成" else f"生成附件 {total}/{total}：完成")
-
-
-def _parse_kinds(text: str) -> list[int]:
-    kinds = []
-    for part in re.split(r"[,，、\s]+", text or ""):
-        if not part:
-            continue
-        part = part.removeprefix("附件")
-        if not part.isdigit() or int(part) not in ATTACHMENTS:
-            raise ValueError(f"--kind 应为1—4中的数字，用逗号分隔（如 1,3），实为“{text}”")
-        kinds.append(int(part))
-    if not kinds:
-        raise ValueError("--kind 至少要有一个附件编号（1—4）")
-    return kinds
-
-
-def _cmd_docs(args) -> int:
-    from ..cli import Refused      # imported here: cli imports this module to register the command
-
-    path = Path(args.path)
-    if not path.exists():
-        raise Refused(f"找不到文件：{path}")
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise Refused(f"“{path.name}”不是 .xlsx/.xlsm 工作簿")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise Refused(f"输出位置“{out}”是一个文件，请指定文件夹")
-    try:
-        kinds = _parse_kinds(args.kind)
-    except ValueError as exc:
-        raise Refused(str(exc)) from exc
-    if args.templates:
-        templates = Path(args.templates)
-        if not templates.is_dir():
-            raise Refused(f"找不到模板文件夹：{templates}")
-    else:
-        templates = templates_folder_for(path)
-    from ..book.reader import read_book
-
-    try:
-        book = read_book(path)
-    except Exception as exc:  # noqa: BLE001 - an unreadable file is reported, not a traceback
-        raise Refused(f"无法读取“{path.name}”：{exc}") from exc
-    statuses = _ids(args.status) or []
-    known = book.choices.get("状态", set())
-    unknown = [s for s in statuses if known and s not in known]
-    if unknown:
-        raise Refused(f"--status：“{'、'.join(unknown)}”不是台账中的状态（可填：{'、'.join(sorted(known))}）")
-    rows, _ = select_rows(book, args.ids, args.status)
-    if not rows:
-        raise Refused("没有符合条件的申报人员（请检查 --ids 和 --status），未生成任何文件")
-    bar = TerminalProgress()
-    try:
-        report = generate_documents(book, out, kinds=kinds, ids=args.ids, status=args.status, pdf=args.pdf,
-                                    progress=bar, templates=templates)
-    finally:
-        bar.close()
-    for line in report.summary_lines(limit=None):
-        print(line)
-    if report.report_file:
-        print(f"以上情况已保存到：{report.report_file}")
-    return report.exit_code
-
-
-def add_cli(subparsers) -> None:
-    """Register ``zhicheng docs`` on the command line's subparsers."""
-    docs = subparsers.add_parser(
-        "docs", help="生成通知附件1—4（推荐单位公示、单位推荐意见、个人承诺书、免除继续教育学习申请表）",
-        description="按台账为每位申报人员生成通知附件1—4的 Word 文件（每人每个附件一份，另有每个附件一份合并打印文件），"
-                    "可同时转换为 PDF。附件4只为标“免修继续教育”的人员生成。台账中缺少的内容在文件中显示为“（未填）”，"
-                    "并在结束时逐人列出。模板取台账旁的 templates 文件夹，没有时使用内置模板。不会修改台账。")
-    docs.add_argument("path", metavar="台账", help="台账文件（.xlsx/.xlsm）")
-    docs.add_argument("--out", required=True, metavar="文件夹", help="输出文件夹（不存在时自动创建）")
-    docs.add_argument("--kind", default="1,2,3,4", metavar="附件编号",
-                      help="要生成的附件编号，用逗号分隔，如 1,3（默认 1,2,3,4）")
-    docs.add_argument("--ids", metavar="申报编号", help="只为这些申报编号生成，用逗号分隔，如 2024-001,2024-005")
-    docs.add_argument("--status", metavar="状态", help="只为该状态的人员生成，如 已接收材料（多个用逗号分隔）")
-    docs.add_argument("--templates", metavar="文件夹", help="模板文件夹（默认：台账旁的 templates 文件夹）")
-    docs.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 转换为 PDF，并核对每份 PDF 的内容")
-    docs.set_defaults(handler=_cmd_docs)
 
 
 def demo_documents(book: Book, out_dir: Path, progress: Callable[[str], None] | None = None) -> str:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Callable, Generic, TypeVar
 
+from ..errors import Refused
+
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable)
 
@@ -84,7 +86,7 @@ class Parsed(Generic[T]):
         return self.value is None and self.finding is None
 
 
-class RuleInputError(ValueError):
+class RuleInputError(Refused, ValueError):
     """Raised inside the core when an answer cannot be given; the message is Chinese.
 
     Shells (UDFs, command line, refresh) turn it into a message or a finding; it never

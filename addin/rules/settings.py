@@ -97,10 +97,11 @@ class Settings:
         return [f.name for f in dataclasses.fields(cls)]
 
     @classmethod
-    def from_values(cls, values: Mapping[str, object],
-                    fallback: "Settings | None" = None) -> tuple["Settings", list[Finding]]:
+    def from_values(cls, values: Mapping[str, object], fallback: "Settings | None" = None,
+                    labels: Mapping[str, str] | None = None) -> tuple["Settings", list[Finding]]:
         """Typed settings from ``{key: raw value}``; bad or missing values are findings
-        (with ``column`` set to the key) and fall back to ``fallback`` when given."""
+        (with ``column`` set to the key, the message naming the setting by its label in
+        ``labels``) and fall back to ``fallback`` when given."""
         hints = typing.get_type_hints(cls)
         typed: dict[str, object] = {}
         findings: list[Finding] = []
@@ -108,19 +109,25 @@ class Settings:
             raw = values.get(key)
             parsed = _parse_as(hints[key], raw)
             if parsed.finding or parsed.value is None:
-                message = parsed.finding.message if parsed.finding else "参数未填写"
+                message = parsed.finding.message if parsed.finding else "未填写"
                 if fallback is None:
                     raise ValueError(f"参数 {key}：{message}")
                 typed[key] = getattr(fallback, key)
-                findings.append(error(f"参数“{key}”{message}，暂按默认值{_show(typed[key])}").at(column=key))
+                name = (labels or {}).get(key, key)
+                findings.append(error(f"参数“{name}”{message}，暂按默认值{show_value(typed[key])}").at(column=key))
             else:
                 typed[key] = parsed.value
         return cls(**typed), findings
 
 
-def _show(value: object) -> str:
+def show_value(value: object) -> str:
+    """A setting's value as the clerk types it (是/否, lists with 、, dates without 00:00)."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
     if isinstance(value, tuple):
-        return "、".join(value)
+        return "、".join(show_value(v) for v in value)
+    if isinstance(value, dt.datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
     return str(value)
 
 
