@@ -93,19 +93,25 @@ def _forms(value) -> set[str]:
     out = {_cell(value)}
     if isinstance(value, (dt.date, dt.datetime)):
         day = value.date() if isinstance(value, dt.datetime) else value
-        out |= {day.isoformat(), f"{day.year}年{day.month}月", f"{day.year}.{day.month}", str(day.year)}
+        out |= {day.isoformat(), f"{day.year}.{day.month}.{day.day}", f"{day.year}/{day.month}/{day.day}"}
     if isinstance(value, float):
         out.add(f"{value:g}")
     return {v for v in out if v}
+
+
+def allowed_words(roster) -> set[str]:
+    """What the committee votes on: code, series, specialty, target title, defence marker."""
+    out = set()
+    for e in roster.entries:
+        out |= {e.code, e.series, e.specialty, e.title, e.level, e.defense}
+    return {w for w in out if w}
 
 
 def unique_values(book, ev, roster) -> dict[str, str]:
     """Every value of the register that exactly one applicant on the roster has (value ->
     application id), minus what the committee votes on."""
     on_roster = {e.app_id for e in roster.entries}
-    allowed = set()
-    for e in roster.entries:
-        allowed |= {e.code, e.series, e.specialty, e.title, e.level, e.defense}
+    allowed = allowed_words(roster)
     holders: dict[str, set[str]] = {}
     for row in book.table("applicants").rows:
         app_id = _cell(row.values_by_key.get("app_id"))
@@ -118,9 +124,10 @@ def unique_values(book, ev, roster) -> dict[str, str]:
     return {v: next(iter(ids)) for v, ids in holders.items() if len(ids) == 1 and v not in allowed}
 
 
-def scan(files: list[Path], unique: dict[str, str]) -> list[str]:
+def scan(files: list[Path], unique: dict[str, str], allowed: set[str]) -> list[str]:
     """Where a blind output holds a value only one applicant has: a table cell equal to
-    it, or any text containing a non-numeric one of two characters or more."""
+    it, or any text containing a non-numeric one of two characters or more once the
+    ``allowed`` words (what the committee votes on) are taken out."""
     leaks = []
     words = [v for v in unique if len(v) >= 2 and not re.fullmatch(r"[\d.]+", v)]
     for f in files:
@@ -129,6 +136,8 @@ def scan(files: list[Path], unique: dict[str, str]) -> list[str]:
             if c in unique:
                 leaks.append(f"{f.name}: cell “{c}” is {unique[c]}'s alone")
         for t in cells + texts:
+            for a in sorted(allowed, key=len, reverse=True):     # 高级工 inside 高级工程师 is the title
+                t = t.replace(a, "□")
             for w in words:
                 if w in t:
                     leaks.append(f"{f.name}: “{t[:40]}” holds “{w}”, {unique[w]}'s alone")
@@ -147,15 +156,15 @@ def _roster_files(book_path: Path, out: Path):
 def test_no_blind_output_holds_a_value_only_one_applicant_has(book, tmp_path):
     report, roster, files = _roster_files(book, tmp_path / "out")
     blind = [f for f in files if f.parent.name == TO_COMMITTEE]
-    assert sorted(f.name for f in blind) == ["评审会投票表.docx", "评审会投票表.xlsx", "评审会名单-盲评.docx",
-                                             "评审会名单-盲评.xlsx"]
+    assert {f.name for f in blind} == {"评审会投票表.docx", "评审会投票表.xlsx", "评审会名单-盲评.docx",
+                                       "评审会名单-盲评.xlsx"}
     unique = unique_values(report.book, report.evaluation, roster)
     # the sample has such values: the only 免修, the only 不作硬性要求, one-off classes, names...
     assert {"免修", "不作硬性要求", "高级工班"} <= set(unique)
-    assert scan(blind, unique) == []
+    assert scan(blind, unique, allowed_words(roster)) == []
     # and the scan does find them where they are meant to be: the internal roster names people
     internal = [f for f in files if f.parent.name == KEPT_IN_OFFICE and f.suffix == ".docx"]
-    assert scan(internal, unique)
+    assert scan(internal, unique, allowed_words(roster))
 
 
 def _edit(path: Path, changes: dict[str, dict[str, object]]) -> None:
@@ -193,7 +202,7 @@ def test_adversarial_register_blind_outputs_stay_anonymous(book, tmp_path):
     blind = [f for f in files if f.parent.name == TO_COMMITTEE]
     unique = unique_values(report.book, report.evaluation, roster)
     assert {"克孜尔理工学院", "隧道与地下工程（唯一）"} <= set(unique)
-    assert scan(blind, unique) == []
+    assert scan(blind, unique, allowed_words(roster)) == []
 
 
 def test_every_page_of_the_key_and_the_internal_roster_is_marked_confidential(tmp_path):
@@ -214,7 +223,8 @@ def test_every_page_of_the_key_and_the_internal_roster_is_marked_confidential(tm
             for ws in load_workbook(f).worksheets:
                 assert CONFIDENTIAL in ws.oddHeader.left.text and CONFIDENTIAL in ws.evenHeader.left.text
                 assert CONFIDENTIAL in ws.firstHeader.left.text
-    pdfs = convert_to_pdf(office, tmp_path / "pdf")
+    pdfs = {**convert_to_pdf([f for f in office if f.suffix == ".xlsx"], tmp_path / "xlsx"),
+            **convert_to_pdf([f for f in office if f.suffix == ".docx"], tmp_path / "docx")}
     for source, pdf in pdfs.items():
         assert pdf is not None, source
         pages = pdf_text(pdf).split("\f")
@@ -291,3 +301,20 @@ def test_a_tally_without_quorum_publishes_nobody(book):
     table, _ = build_publicity(bk, ev, dt.date(2024, 10, 21))
     assert table.rows == []
     assert len(withheld(bk, ev)) >= 8
+
+
+def test_documents_only_for_live_applications_unless_asked(book, tmp_path, capsys):
+    inactive = "2024-046,2024-051,2024-052"              # 不予受理, 视为放弃, 填报中
+    assert main(["docs", str(book), "--out", str(tmp_path / "a"), "--kind", "1", "--ids", inactive]) == 2
+    assert "--all" in capsys.readouterr().err and not (tmp_path / "a").exists()
+    assert main(["docs", str(book), "--out", str(tmp_path / "b"), "--kind", "1", "--ids", inactive, "--all"]) == 1
+    assert len(list((tmp_path / "b" / "附件1-推荐单位公示").glob("*.docx"))) == 3
+    capsys.readouterr()
+    # the whole register: the twins and the inactive are named in the report, the rest are written
+    assert main(["docs", str(book), "--out", str(tmp_path / "c"), "--kind", "3"]) == 1     # the sample's bad IDs
+    out = capsys.readouterr().out
+    assert "不予受理3人、视为放弃1人、填报中1人" in out and "2024-044" in out and "2024-045" in out
+    problems = out.split("需要处理的问题")[1]
+    assert "2024-041" in problems and not any(a in problems for a in ("2024-044", "2024-046", "2024-051", "2024-052"))
+    written = {p.name[:8] for p in (tmp_path / "c" / "附件3-个人承诺书").glob("*.docx")}
+    assert len(written) == 61 - 7 and not written & {"2024-044", "2024-045", "2024-046", "2024-051"}

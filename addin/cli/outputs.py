@@ -50,13 +50,14 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     unknown = [s for s in statuses if known and s not in known]
     if unknown:
         raise Refused(f"--status：“{'、'.join(unknown)}”不是台账中的状态（可填：{'、'.join(sorted(known))}）")
-    rows, _ = select_rows(book, args.ids, args.status)
+    rows, _ = select_rows(book, args.ids, args.status, include_held_back=args.all)
     if not rows:
-        raise Refused("没有符合条件的申报人员（请检查 --ids 和 --status），未生成任何文件")
+        raise Refused("没有符合条件的申报人员（请检查 --ids 和 --status；填报中、不予受理、视为放弃和同一人两种方式申报的"
+                      "默认不生成，确需生成时加 --all），未生成任何文件")
     bar = TerminalProgress()
     try:
         report = generate_documents(book, out, kinds=kinds, ids=args.ids, status=args.status, pdf=args.pdf,
-                                    progress=bar, templates=templates)
+                                    progress=bar, templates=templates, include_held_back=args.all)
     finally:
         bar.close()
     for line in report.summary_lines(limit=None):
@@ -68,15 +69,21 @@ def _cmd_docs(args: argparse.Namespace) -> int:
 
 def _cmd_roster(args: argparse.Namespace) -> int:
     from ..book.refresh import refresh
-    from ..outputs.meeting import build_roster, write_roster
+    from ..outputs.meeting import build_roster, held_back_lines, write_roster
 
     path, date = workbook(args.path), date_arg(args.date, "--date")
     # codes are assigned and stored by the refresh (stable across reruns)
     report = refresh(path, now=as_of(args.as_of), progress=progress)
-    roster = build_roster(report.book, report.evaluation, date=date)
+    roster = build_roster(report.book, report.evaluation, date=date, include_held_back=args.all)
     files = write_roster(roster, Path(args.out))
     print(f"{roster.header}：上会{len(roster.entries)}人，未列入{len(roster.excluded)}人。")
     print_files(files)
+    held = held_back_lines(report.book, report.evaluation)
+    if held and not args.all:
+        print(f"\n以下{len(held)}份申报符合上会条件，但因状态或同一人两种方式申报（三）未列入"
+              "（处理后重新生成；确需列入时加 --all）：")
+        for line in held:
+            print(f"  {line}")
     return EXIT_OK
 
 
@@ -143,6 +150,8 @@ def register(sub) -> None:
     docs.add_argument("--status", metavar="状态", help="只为该状态的人员生成，如 已接收材料（多个用逗号分隔）")
     docs.add_argument("--templates", metavar="文件夹", help="模板文件夹（默认：台账旁的 templates 文件夹）")
     docs.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 转换为 PDF，并核对每份 PDF 的内容")
+    docs.add_argument("--all", action="store_true",
+                      help="同时为填报中、不予受理、视为放弃和同一人两种方式申报（三）尚未处理的人员生成（默认不生成）")
     docs.set_defaults(handler=_cmd_docs)
 
     ros = sub.add_parser("roster", help="生成评审会名单（内部、盲评）、投票表和编号对照表",
@@ -152,6 +161,8 @@ def register(sub) -> None:
     ros.add_argument("--out", required=True, metavar="文件夹", help="输出文件夹")
     ros.add_argument("--date", metavar="日期", help="评审会日期（默认取“评审会”表中的会议日期）")
     ros.add_argument("--as-of", metavar="时间", help=AS_OF_HELP)
+    ros.add_argument("--all", action="store_true",
+                     help="同时列入符合上会条件、但状态为填报中/不予受理/视为放弃或同一人两种方式申报（三）尚未处理的申报")
     ros.set_defaults(handler=_cmd_roster, writes=True)
 
     pub = sub.add_parser("publicity", help="生成评审结果公示名单",

@@ -125,6 +125,22 @@ def build_roster(book: Book, ev: Evaluation, *, date: dt.date | None = None,
     return Roster(name, date or meeting_date(book), entries, excluded, specialty_order)
 
 
+def held_back_lines(book: Book, ev: Evaluation) -> list[str]:
+    """One line per application that meets every condition of the meeting but is held
+    back (inactive status, or the same person by both routes: 三), with the register's
+    finding for a route conflict (which names the other row)."""
+    table = book.table("applicants")
+    conflicts = {f.row: f.message for f in ev.findings if f.sheet == table.sheet and f.clause == "三"}
+    out = []
+    for row in table.rows:
+        if row.number in ev.held_back:
+            v = row.values_by_key
+            why = "、".join(ev.held_back[row.number])
+            detail = f"：{conflicts[row.number]}" if row.number in conflicts else ""
+            out.append(f"{_text(v.get('app_id'))} {_text(v.get('name'))}（{table.sheet}第{row.number}行）{why}{detail}")
+    return out
+
+
 def _groups(entries: list[Entry]) -> str:
     counts: dict[str, int] = {}
     for e in entries:
