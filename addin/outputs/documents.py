@@ -709,8 +709,8 @@ def _pdfs(report: DocsReport, progress: Callable[[float, int, str], None]) -> No
     for i, doc in enumerate(report.documents):
         doc.pdf = results.get(doc.docx)
         if doc.pdf is None:
-            report.problems.append(Problem("未能转换为PDF（LibreOffice 未生成文件）", Severity.ERROR, doc.kind,
-                                           doc.app_id, doc.name, row=doc.row))
+            report.problems.append(Problem(f"“{doc.docx.name}”未能转换为PDF（LibreOffice 未生成文件）", Severity.ERROR,
+                                           doc.kind, doc.app_id, doc.name, row=doc.row))
             continue
         if checking:
             progress(0.8 + 0.2 * i / max(len(report.documents), 1), 1, f"核对PDF {doc.app_id}")
