@@ -31,7 +31,10 @@ def _block(ws, first_header: str, must_have: str) -> tuple[list[str], dict[str, 
 
 
 def _by_name(header: list[str], row: list, word: str):
-    return row[next(i for i, h in enumerate(header) if word in h)]
+    """The cell under the header that reads ``word`` once units, 金额 and line breaks are
+    taken off (未缴金额（元） and 未缴 are the same column)."""
+    names = ["".join(str(h).split()).replace("（元）", "").replace("金额", "") for h in header]
+    return row[names.index(word)]
 
 
 def test_dashboard_and_finance_summary_agree_and_overpayment_is_apart(book, tmp_path):
@@ -52,11 +55,13 @@ def test_dashboard_and_finance_summary_agree_and_overpayment_is_apart(book, tmp_
     assert _by_name(fin_header, total, "未缴") == 550                    # 2024-053 owes 400, 2024-054 owes 150
     # the person: 欠费 0 in the register, 多缴 200 in the finance list
     ws = load_workbook(tmp_path / "财务.xlsx")[DUE_SHEET]
-    header = [c.value for c in ws[2]]
-    row = next(r for r in ws.iter_rows(min_row=3, values_only=True) if r[0] == "2024-055")
-    assert row[header.index("未缴（元）")] == 0 and row[header.index("多缴（元）")] == 200
-    owed = [r[header.index("未缴（元）")] for r in ws.iter_rows(min_row=3, values_only=True) if r[0]]
-    assert min(owed) >= 0
+    rows = list(ws.iter_rows(values_only=True))
+    at = next(i for i, r in enumerate(rows) if "申报编号" in r)
+    header, body = list(rows[at]), [r for r in rows[at + 1:] if isinstance(r[0], int)]    # 序号 1, 2, ...
+    ids = header.index("申报编号")
+    row = next(r for r in body if r[ids] == "2024-055")
+    assert _by_name(header, row, "未缴") == 0 and _by_name(header, row, "多缴") == 200
+    assert min(_by_name(header, r, "未缴") for r in body) >= 0 and len(body) > 40
     register = load_workbook(book)[schema.APPLICANT_SHEET]
     head = [c.value for c in register[1]]
     balances = {r[0]: r[head.index("欠费")] for r in register.iter_rows(min_row=2, values_only=True) if r[0]}

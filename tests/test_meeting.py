@@ -186,7 +186,7 @@ def test_finance_export_has_no_personal_numbers(book, tmp_path):
     assert not [i for i in ids if i in text] and not [i[:6] + "*" for i in ids if i[:6] + "*" in text]
     wb = load_workbook(out)
     assert wb.sheetnames[:3] == ["应缴名单", "缴费录入", "汇总"]
-    assert "2024年9月1日至2024年9月10日" in wb["应缴名单"]["A1"].value
+    assert "2024年9月1日至2024年9月10日" in wb["应缴名单"]["A2"].value
 
 
 def test_finance_import_twice_adds_nothing_the_second_time(book, tmp_path):

@@ -26,6 +26,7 @@ from ..rules.meeting import VoteResult, assign_blind_codes, status_against_tally
 from ..rules.settings import parse_int, parse_number, validate_settings
 from ..rules.workflow import PASSED, RETURNED, Submission, SubmissionState, assess_submissions, exclusion
 from . import schema
+from .panel import DefenceTally, MeetingDay, defence_tally, meeting_day
 from .reader import Book, RowData, TableData, cell_text as _text
 from .records import applicant_from_row
 
@@ -55,6 +56,8 @@ class Evaluation:
     held_back: dict[int, list[str]] = field(default_factory=dict)
     levels: tuple[str, ...] = ()                  # fee levels in the settings' order (高级, 中级, 初级)
     specialty_order: list[str] = field(default_factory=list)              # 专业 in the data's order
+    day: MeetingDay | None = None                                          # the panel seated (评委)
+    defence: DefenceTally | None = None                                    # 答辩评分 rows and results
 
     @property
     def errors(self) -> list[Finding]:
@@ -271,9 +274,18 @@ def _blind_codes(book: Book, table: TableData, ev: Evaluation, rng: random.Rando
 
 
 def _meeting(book: Book, table: TableData, ev: Evaluation) -> None:
-    """Vote tallies of 评审会 -> the result per code and per application (评审会规则)."""
+    """Vote tallies of 评审会 -> the result per code and per application (评审会规则);
+    with a drawn panel in 评委, the members and those attending come from the draw and
+    the attendance (see book.panel); the defence scores of 答辩评分 (四(五))."""
     sheet = book.table("meeting")
     by_code = {v["blind_code"]: n for n, v in ev.computed.items() if v.get("blind_code")}
+    from .draw import candidates
+
+    ev.day = day = meeting_day(book, candidates(book, ev))
+    ev.findings += day.findings
+    senior = {code for code, n in by_code.items() if ev.computed[n].get("defense") == "需答辩"}
+    ev.defence = tally = defence_tally(book, senior, day.seated)
+    ev.findings += tally.findings
     results: dict[str, str] = {}
     for row in sheet.rows:
         v = row.values_by_key
@@ -291,10 +303,21 @@ def _meeting(book: Book, table: TableData, ev: Evaluation) -> None:
             continue
         if code not in by_code:
             ev.findings.append(sheet.locate(error(f"盲评编号{code}不在申报人员表中"), row.number, "blind_code"))
+        if day.seating is not None and not bad:
+            for key, value, what in (("members", day.seating.members, "抽取的评委人数"),
+                                     ("attending", len(day.seating.seated), "出席（含递补）的评委人数")):
+                if counts[key] is not None and counts[key] != value:
+                    ev.findings.append(sheet.locate(error(f"填写的{counts[key]}与“评委”表中{what}{value}不一致，表决暂不计算",
+                                                          "评审会规则"), row.number, key))
+                    bad = True
+                counts[key] = value
         vote = vote_result(counts["members"], counts["attending"], counts["yes"], counts["no"], counts["abstain"],
                            book.settings) if not bad else VoteResult("")
         ev.findings += [sheet.locate(f, row.number, "yes") for f in vote.findings]
-        ev.meeting[row.number] = {"result": vote.result or "票数有误"}
+        defence = tally.results.get(code)
+        ev.meeting[row.number] = {"result": vote.result or "票数有误",
+                                  "defence_score": defence.score if defence else None,
+                                  "defence_result": defence.result if defence else ("免答辩" if code in by_code else None)}
         if code in results:
             ev.findings.append(sheet.locate(error(f"盲评编号{code}有多条评审记录"), row.number, "blind_code"))
         results[code] = vote.result

@@ -98,8 +98,17 @@ def build_new(year: int | None = None, previous: Path | None = None, *, now: dt.
     tables.update(carried)
     tables.update(extra or {})
     detail = f"{year}年度" + (f"，沿用“{Path(previous).name}”的参数、评审条件、节假日和评委" if previous else "")
-    tables["log"] = [{"at": now.replace(microsecond=0), "user": user, "action": "新建台账", "rows": 0, "detail": detail}]
-    return build_workbook(year, settings.ce_years, tables, default_lists())
+    tables["log"] = [{"at": now.replace(microsecond=0), "user": user, "action": "新建台账", "rows": 0, "detail": detail},
+                     *(extra or {}).get("log", [])]
+    return build_workbook(year, settings.ce_years, tables, default_lists(), defence_item_names(settings))
+
+
+def defence_item_names(settings: Settings) -> tuple[str, ...]:
+    """The 答辩评分 sheet's score columns: the items of the settings (四(五))."""
+    from ..rules.defence import defence_items
+
+    items = defence_items(settings)
+    return tuple(i.name for i in items.value) if items.value else ()
 
 
 def new_workbook(path: Path, year: int | None = None, previous: Path | None = None, *, user: str = "") -> Path:

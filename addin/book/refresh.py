@@ -68,6 +68,19 @@ def computed_cells(book: Book, ev: Evaluation) -> tuple[dict[tuple[int, str], ob
     return cells, formats
 
 
+def write_sheet_cells(adapter: WorkbookAdapter, book: Book, key: str, rows: dict[int, dict[str, object]]) -> None:
+    """Write computed values of a small sheet (评审会, 答辩评分, 评委: ``key``) given as
+    row -> column key -> value, in the columns the sheet has."""
+    spec = next(s for s in schema.sheets(range(0)) if s.key == key)
+    table = book.table(key)
+    letters = {c.key: (table.letter(c.key), "@" if c.kind == "text" else c.number_format) for c in spec.computed}
+    cells = {(n, letters[k][0]): v for n, values in rows.items() for k, v in values.items()
+             if k in letters and letters[k][0]}
+    if cells:
+        adapter.write_cells(spec.name, cells, {letter: fmt for letter, fmt in letters.values() if letter},
+                            table=spec.table)
+
+
 def log_row(action: str, rows: int, detail: str, *, now: dt.datetime, user: str) -> tuple[dict, dict]:
     """A 日志 row and its formats, keyed by header (for ``adapter.append_row``)."""
     values = (now.replace(microsecond=0), user, action, rows, detail)
@@ -98,17 +111,14 @@ def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
         raise WriteRefused("工作簿缺少" + "、".join(f"“{m}”" for m in missing) +
                            "工作表，不像本软件的台账（可用 zhicheng new 新建），未写入")
     book = book_from_values(values)
-    refuse_ambiguous_columns(book, "applicants", "meeting")
+    refuse_ambiguous_columns(book, "applicants", "meeting", "defence")
     say(f"计算{len(book.table('applicants').rows)}份申报…")
     ev = evaluate(book, now=now, previous=adapter.fingerprints())
     say("写入计算列、统计和日志…")
     cells, formats = computed_cells(book, ev)
     adapter.write_cells(schema.APPLICANT_SHEET, cells, formats, table="tblApplicants")
-    meeting = book.table("meeting")
-    letter = meeting.letter("result")
-    if letter and ev.meeting:
-        adapter.write_cells(schema.MEETING_SHEET, {(n, letter): v["result"] for n, v in ev.meeting.items()},
-                            {letter: "@"}, table="tblMeeting")
+    for key, rows in (("meeting", ev.meeting), ("defence", ev.defence.rows if ev.defence else {})):
+        write_sheet_cells(adapter, book, key, rows)
     adapter.replace_dashboard(f"统计（{now:%Y-%m-%d %H:%M} 刷新，共{len(ev.rows)}份申报）", dashboard_blocks(ev), now)
     adapter.write_fingerprints(ev.fingerprints)
     values, fmts = log_row("刷新计算", len(ev.computed), f"发现问题{len(ev.findings)}条（其中错误{len(ev.errors)}条）",

@@ -209,14 +209,33 @@ def sample_tables(settings) -> dict[str, list[dict]]:
         reviews += _review_rows(app_id, review, rng)
         if row["status"] in ("已接收材料", "评审通过", "评审未通过") and review == "accepted":
             payments += _payment_rows(app_id, pay or "full", row["target_title"], settings, rng)
-    experts = [
-        {"code": f"P{i:02d}", "name": people.person("汉族", rng.choice(("男", "女")), dt.date(1970, 1, 1))[0],
-         "employer": emp, "specialty": spec, "title": "正高级工程师" if i % 3 == 0 else "高级工程师", "attending": "是" if i != 9 else "否"}
-        for i, (emp, spec) in enumerate([(PUBLIC_UNITS[0], "公路"), (STATE_FIRMS[0], "公路"), ("新疆交通规划勘察设计研究院", "公路"),
-                                         (PUBLIC_UNITS[1], "运输"), ("新疆交通职业技术学院", "运输"), (PRIVATE_FIRMS[0], "公路"),
-                                         ("塔里木大学", "交通经济"), (STATE_FIRMS[1], "公路"), ("喀什地区公路管理局", "运输")], start=1)
-    ]
+    experts = sample_pool(people)
     return {"applicants": applicants, "reviews": reviews, "payments": payments, "experts": experts}
+
+
+#: the expert pool: (employer, specialty, available); applicants' employers among them
+#: must recuse (同单位), one cannot come, two have a relation the clerk listed
+POOL = [
+    (PUBLIC_UNITS[0], "公路", "是"), (STATE_FIRMS[0], "公路", "是"), ("新疆交通规划勘察设计研究院", "公路", "是"),
+    (PRIVATE_FIRMS[0], "公路", "是"), ("喀什地区公路管理局", "公路", "是"), ("和田地区公路管理局", "公路", "否"),
+    ("巴音郭楞蒙古自治州公路管理局", "公路", "是"), ("新疆交通建设集团股份有限公司", "公路", "是"), ("新疆大学", "公路", "是"),
+    ("克孜勒苏柯尔克孜自治州交通运输局", "公路", "是"), ("伊犁哈萨克自治州公路管理局", "公路", "是"), (STATE_FIRMS[1], "公路", "是"),
+    (PUBLIC_UNITS[1], "运输", "是"), ("新疆交通职业技术学院", "运输", "是"), ("喀什地区道路运输服务中心", "运输", "是"),
+    ("和田地区道路运输服务中心", "运输", "是"), ("新疆交通科学研究院", "运输", "是"), ("哈密市道路运输服务中心", "运输", "是"),
+    ("塔里木大学", "交通经济", "是"), ("新疆财经大学", "交通经济", "是"), ("喀什大学", "交通经济", "是"),
+    ("新疆交通投资（集团）有限责任公司", "交通经济", "是"), ("昌吉回族自治州交通运输局", "交通经济", "是"),
+]
+
+
+def sample_pool(people: People) -> list[dict]:
+    rng = people.rng
+    out = []
+    for i, (employer, specialty, available) in enumerate(POOL, start=1):
+        name = people.person("汉族", rng.choice(("男", "女")), dt.date(1970, 1, 1))[0]
+        out.append({"code": f"P{i:02d}", "name": name, "employer": employer, "specialty": specialty,
+                    "title": "正高级工程师" if i % 3 == 0 else ("高级经济师" if specialty == "交通经济" else "高级工程师"),
+                    "phone": f"1390997{i:04d}", "available": available})
+    return out
 
 
 def _review_rows(app_id: str, kind: str, rng: random.Random) -> list[dict]:
@@ -288,16 +307,25 @@ MEETING_DATE = dt.date(2024, 10, 18)
 NO_BALLOT = ("评审通过", "评审未通过")
 #: seed of the sample's blind codes: real registers draw them from the system's secure source
 CODE_SEED = 20241018
-#: (yes, no, abstain) for the first coded applications, in application order: passes, a fail,
-#: the 2/3 boundary (6 of 8 attending passes, 5 fails) and counts exceeding the attendance
-VOTES = [(8, 0, 0), (7, 1, 0), (6, 2, 0), (5, 3, 0), (7, 0, 1), (8, 0, 0), (6, 1, 1), (4, 4, 0),
-         (7, 1, 0), (6, 2, 1), (8, 0, 0), (7, 0, 0)]
+#: (yes, no, abstain) for the first coded applications, in application order, with 6 experts
+#: seated (7 drawn, 2 absent, 1 reserve sat in): passes, fails, the 2/3 boundary (4 of 6
+#: passes, 3 fails) and counts exceeding the attendance (7 votes)
+VOTES = [(6, 0, 0), (5, 1, 0), (4, 2, 0), (3, 3, 0), (5, 0, 1), (6, 0, 0), (4, 1, 1), (2, 4, 0),
+         (5, 1, 0), (6, 1, 0), (6, 0, 0), (5, 0, 0)]
+
+
+#: seed of the sample's own draw (the product draws from the system's secure source)
+SAMPLE_DRAW_SEED = 2024
 
 
 def build_sample():
-    """The sample, with the blind codes and the meeting's votes a refresh and a meeting
-    would have produced: codes come from the same rules as the refresh."""
-    from .evaluate import evaluate
+    """The sample, with the blind codes, the draw of the panel, the attendance, the
+    meeting's votes and the defence scores a refresh, a draw and a meeting would have
+    produced: codes, draw and tally come from the same rules as the product."""
+    from ..rules.defence import defence_items
+    from ..rules.panel import PANEL, Candidate
+    from .draw import DRAW_ACTION, SOURCE_LABEL, log_detail, plan_draw
+    from .evaluate import MEETING_DUE, evaluate
     from .reader import book_from_values, workbook_values
 
     settings, rows = sample_settings()
@@ -310,19 +338,65 @@ def build_sample():
         code = ev.computed[i + 2].get("blind_code")
         if code:
             applicant["blind_code"] = code
-            if applicant["remarks"] not in [f"示例：{n}" for n in NO_BALLOT]:
-                coded.append(applicant)
-    members = len(extra["experts"])
-    attending = sum(1 for e in extra["experts"] if e["attending"] == "是")
+            coded.append(applicant)
+    # relations the clerk listed: a relative (by application id), another interest (by name)
+    due = [a for i, a in enumerate(extra["applicants"]) if ev.computed[i + 2].get("meeting_due") == MEETING_DUE]
+    pool = extra["experts"]
+    pool[4].update(relation="亲属", related=due[0]["app_id"])
+    pool[15].update(relation="其他", related=due[-1]["name"])
+    # the draw, as ``zhicheng draw`` makes it on 2024-10-15 (seeded here: the sample is reproducible)
+    second = build_new(2024, now=FIXED_NOW, user="职称评审台账", extra=extra)
+    draw_at = dt.datetime(2024, 10, 15, 10, 0)
+    report = plan_draw(book_from_values(workbook_values(second)), now=draw_at, user="组织人事科",
+                       rng=random.Random(SAMPLE_DRAW_SEED))
+    roles = report.draw.roles()
+    for expert in pool:
+        expert["draw_result"], expert["draw_note"] = roles[expert["code"]]
+    # meeting day: one 公路 and one 运输 member absent; the first 公路 reserve sits in
+    panel = [e for e in pool if e["draw_result"] == PANEL]
+    absent = {next(e["code"] for e in panel if e["specialty"] == "公路"), next(e["code"] for e in panel if e["specialty"] == "运输")}
+    for e in panel:
+        e["attending"] = "否" if e["code"] in absent else "是"
+    reserve = next(e for e in pool if e["draw_result"] == "公路候补1")
+    reserve["attending"] = "是"
+    seated = [e["code"] for e in panel if e["code"] not in absent] + [reserve["code"]]
+    extra["log"] = [{"at": draw_at, "user": "组织人事科", "action": DRAW_ACTION, "rows": len(pool),
+                          "detail": log_detail(report)}]
     meeting = []
-    for applicant, (yes, no, abstain) in zip(coded, VOTES):
-        meeting.append({"meeting_date": MEETING_DATE, "blind_code": applicant["blind_code"], "members": members,
-                        "attending": attending, "yes": yes, "no": no, "abstain": abstain})
-        passed = yes * 3 >= attending * 2 and yes + no + abstain <= attending
-        if applicant is not coded[0]:     # the first is left for the clerk to update
+    balloted = [a for a in coded if a["remarks"] not in [f"示例：{n}" for n in NO_BALLOT]]
+    for applicant, (yes, no, abstain) in zip(balloted, VOTES):
+        meeting.append({"meeting_date": MEETING_DATE, "blind_code": applicant["blind_code"],
+                        "yes": yes, "no": no, "abstain": abstain})
+        passed = yes * 3 >= len(seated) * 2 and yes + no + abstain <= len(seated)
+        if applicant is not balloted[0]:     # the first is left for the clerk to update
             applicant["status"] = "评审通过" if passed else "评审未通过"
     extra["meeting"] = meeting
+    extra["defence"] = _defence_rows(coded, ev, extra["applicants"], seated, sorted(absent)[0],
+                                     defence_items(settings).value, random.Random(SAMPLE_DRAW_SEED))
     return build_new(2024, now=FIXED_NOW, user="职称评审台账", extra=extra)
+
+
+def _defence_rows(coded, ev, applicants, seated, absent_code, items, rng) -> list[dict]:
+    """Score sheets of the seated members for every senior applicant on the roster: one
+    applicant scores below the pass mark, one sheet comes from an absent member (not
+    counted) and one gives an item more than its points (not counted)."""
+    index = {a["app_id"]: i for i, a in enumerate(applicants)}
+    seniors = [a for a in sorted(coded, key=lambda a: a["blind_code"])
+               if ev.computed[index[a["app_id"]] + 2].get("defense") == "需答辩"]
+    rows = []
+    for n, applicant in enumerate(seniors):
+        low = n == 1
+        for expert in seated:
+            level = rng.uniform(0.45, 0.62) if low else rng.uniform(0.68, 0.95)
+            row = {"blind_code": applicant["blind_code"], "expert_code": expert}
+            row.update({f"item:{i.name}": round(i.points * level) for i in items})
+            rows.append(row)
+        if n == 0:
+            rows.append({"blind_code": applicant["blind_code"], "expert_code": absent_code,
+                         **{f"item:{i.name}": i.points - 2 for i in items}})
+        if n == 2:
+            rows[-1][f"item:{items[0].name}"] = items[0].points + 5
+    return rows
 
 
 def write_all(folder: Path = WORKBOOKS) -> list[Path]:

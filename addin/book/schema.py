@@ -62,6 +62,7 @@ REVIEW_SHEET = "审核记录"
 PAYMENT_SHEET = "缴费"
 EXPERT_SHEET = "评委"
 MEETING_SHEET = "评审会"
+DEFENCE_SHEET = "答辩评分"
 RULES_SHEET = "评审条件"
 LISTS_SHEET = "字典"
 DASHBOARD_SHEET = "统计"
@@ -180,16 +181,42 @@ PAYMENT_COLUMNS = (
     C("method", "缴费方式", choices="缴费方式", width=8), C("receipt", "票据号", width=14), C("clerk", "经办人", width=8),
 )
 EXPERT_COLUMNS = (
-    C("code", "评委编号", width=8), C("name", "姓名", width=10), C("employer", "工作单位", width=24),
-    C("specialty", "专业", choices="专业", width=10), C("title", "职称", width=12),
-    C("attending", "是否出席", "bool", choices="是否", width=8),
+    C("code", "评委编号", width=8, note="每位专家唯一，如 P01"), C("name", "姓名", width=10),
+    C("employer", "工作单位", width=24), C("specialty", "专业", choices="专业", width=10), C("title", "职称", width=12),
+    C("phone", "联系电话", width=13), C("available", "可参加", "bool", choices="是否", width=7,
+                                      note="本次评审会能否参加；只有“是”的专家参加抽取"),
+    C("relation", "回避关系", choices="回避关系", width=8, note="与某位申报人有亲属、同单位或其他利害关系时选择"),
+    C("related", "回避对象", width=16, note="申报编号或姓名，多个用顿号分隔"),
+    C("attending", "是否出席", "bool", choices="是否", width=8, note="评审会当天填写：抽中的评委和递补的候补评委是否出席"),
+    C("draw_result", "抽取结果", computed=True, width=10),
+    C("draw_note", "抽取说明", computed=True, width=30),
 )
 MEETING_COLUMNS = (
     C("meeting_date", "会议日期", "date", width=11), C("blind_code", "盲评编号", width=9),
-    C("members", "评委总数", "int", width=8), C("attending", "出席人数", "int", width=8),
+    C("members", "评委总数", "int", width=8, note="已抽取评委时可不填，按“评委”表的抽取结果和出席情况计算"),
+    C("attending", "出席人数", "int", width=8, note="已抽取评委时可不填，按“评委”表的抽取结果和出席情况计算"),
     C("yes", "赞成", "int", width=6), C("no", "反对", "int", width=6), C("abstain", "弃权", "int", width=6),
     C("result", "评审结果", computed=True, width=16),
+    C("defence_score", "答辩成绩", "number", computed=True, width=9),
+    C("defence_result", "答辩结论", computed=True, width=14),
 )
+#: 答辩评分 (四(五)): one row per score sheet; the item columns come from the settings
+DEFENCE_COLUMNS = (
+    C("blind_code", "盲评编号", width=9), C("expert_code", "评委编号", width=8),
+)
+DEFENCE_COMPUTED = (
+    C("total", "合计", "number", computed=True, width=8),
+    C("counted", "计入情况", computed=True, width=30),
+)
+
+
+def defence_sheet(items: tuple[str, ...] = ()) -> Sheet:
+    """答辩评分 with one score column per item of the settings (``defence_items``)."""
+    return Sheet(DEFENCE_SHEET, "defence", "tblDefence",
+                 DEFENCE_COLUMNS + tuple(C(f"item:{name}", name, "number", width=10) for name in items)
+                 + DEFENCE_COMPUTED, "高级职称答辩评分：每位评委对每位答辩人一行")
+
+
 HOLIDAY_COLUMNS = (
     C("date", "日期", "date", width=11), C("kind", "类型", choices="节假日类型", width=6),
     C("name", "名称", width=14), C("scope", "范围", choices="节假日范围", width=6), C("source", "来源", width=50),
@@ -206,16 +233,18 @@ LOG_COLUMNS = (
 )
 
 
-def sheets(ce_years: range) -> tuple[Sheet, ...]:
-    """Every sheet of the master workbook, in order."""
+def sheets(ce_years: range, defence_items: tuple[str, ...] = ()) -> tuple[Sheet, ...]:
+    """Every sheet of the master workbook, in order (``defence_items``: the names of the
+    defence score items, the 答辩评分 sheet's own columns)."""
     return (
         Sheet(README_SHEET, "readme", landscape=False),
         Sheet(SETTINGS_SHEET, "settings", "tblSettings", SETTINGS_COLUMNS, "本年度评审的时间、费用、标准与联系方式"),
         applicant_sheet(ce_years),
         Sheet(REVIEW_SHEET, "reviews", "tblReviews", REVIEW_COLUMNS, "每次提交评审委员会审核及其结果"),
         Sheet(PAYMENT_SHEET, "payments", "tblPayments", PAYMENT_COLUMNS, "评审费缴费记录"),
-        Sheet(EXPERT_SHEET, "experts", "tblExperts", EXPERT_COLUMNS, "评审委员会专家"),
+        Sheet(EXPERT_SHEET, "experts", "tblExperts", EXPERT_COLUMNS, "评审专家库：抽取评委、回避、出席"),
         Sheet(MEETING_SHEET, "meeting", "tblMeeting", MEETING_COLUMNS, "评审会投票"),
+        defence_sheet(defence_items),
         Sheet(HOLIDAY_SHEET, "holidays", "tblHolidays", HOLIDAY_COLUMNS, "补录的放假与调休上班日期"),
         Sheet(RULES_SHEET, "rules", "tblRules", RULES_COLUMNS, "申报条件（学历、现职称、年限）"),
         Sheet(LISTS_SHEET, "lists", landscape=False),

@@ -40,6 +40,7 @@ LIST_NAMES = {
     "普通话等级": "L_mandarin", "民营企业申报依据": "L_private_basis", "状态": "L_status",
     "审核结果": "L_review_result", "缴费方式": "L_payment_method", "节假日类型": "L_holiday_kind",
     "节假日范围": "L_holiday_scope", "申报材料": "L_documents", "任职资格佐证材料": "L_title_documents",
+    "回避关系": "L_recusal",
 }
 
 
@@ -177,11 +178,11 @@ def write_readme(ws: Worksheet, year: int) -> None:
 
 
 def build_workbook(year: int, ce_years: range, tables: Mapping[str, Sequence[Mapping[str, object]]],
-                   lists: Mapping[str, Sequence[str]]) -> Workbook:
+                   lists: Mapping[str, Sequence[str]], defence_items: tuple[str, ...] = ()) -> Workbook:
     """A complete master workbook. ``tables`` maps a sheet key (see schema.sheets) to rows by column key."""
     wb = Workbook()
     wb.remove(wb.active)
-    for sheet in schema.sheets(ce_years):
+    for sheet in schema.sheets(ce_years, defence_items):
         ws = wb.create_sheet(sheet.name)
         if sheet.key == "readme":
             write_readme(ws, year)

@@ -2,7 +2,7 @@
 
 The command line lives in this package and nowhere else: :mod:`.base` (the Chinese
 parser, exit codes, option values), :mod:`.book` (new, import, check, refresh, calendar,
-schema, demo), :mod:`.outputs` (docs, roster, publicity, finance) and :mod:`.excel`
+schema, demo), :mod:`.outputs` (docs, roster, publicity, finance), :mod:`.meeting` (draw) and :mod:`.excel`
 (build-addin, install-addin). Lower layers never import it; they raise
 :class:`addin.errors.Refused` and this shell turns it into exit code 2.
 
@@ -36,13 +36,14 @@ _NOTHING_WRITTEN = ("未写入", "未作任何改动", "未导入", "未新建",
 
 
 def build_parser() -> Parser:
-    from . import book, excel, outputs
+    from . import book, excel, meeting, outputs
 
     parser = Parser(prog="zhicheng", description="职称评审台账：阿克苏地区交通运输局职称评审工具（命令行版）")
     parser.add_argument("--version", action="version", version=f"zhicheng {__version__}", help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", metavar="命令", title="命令")
     book.register(sub)
     outputs.register(sub)
+    meeting.register(sub)
     excel.register(sub)
     return parser
 

@@ -245,6 +245,42 @@ def roster(s: Session) -> Message:
                    f"已生成{len(files)}个文件，保存在：\n{out}")
 
 
+def draw(s: Session) -> Message:
+    """抽取评委: as ``zhicheng draw`` (secure random source), on this workbook; when the
+    register already holds a draw, a re-draw asks for its reason (logged)."""
+    from ..book.draw import plan_draw, apply_draw, secure_random
+    from ..outputs.meeting_record import draw_record, draw_record_name, save
+    from ..rules.panel import DrawRefused
+
+    adapter, book = _read(s, write=True)
+    reason = None
+    if _drawn_before(book):
+        reason = s.ui.ask("本次评审会已经抽取过评委。重新抽取会记入日志和抽取记录，请写明原因：", "重新抽取评委")
+        if not reason or not reason.strip():
+            return Message("已取消，未重新抽取（原抽取结果不变）。")
+    s.ui.progress("抽取评委…")
+    try:
+        report = plan_draw(book, now=s.now, user=s.user, rng=secure_random(), reason=reason)
+    except DrawRefused as exc:
+        raise ActionRefused(str(exc)) from exc
+    apply_draw(adapter, book, report)
+    record = save(draw_record(report), s.output_dir("评委抽取") / draw_record_name(report.number))
+    d = report.draw
+    lines = [f"第{report.number}次抽取：专家库{len(d.pool)}人，排除{len(d.exclusions)}人（回避或不能参加）。",
+             "评委：" + "、".join(f"{e.code} {e.name}" for e in d.panel),
+             "候补：" + ("、".join(f"{e.code} {e.name}" for e in d.reserves) or "无"),
+             *[f"注意：{w}" for w in report.warnings],
+             "", "抽取结果已写入“评委”表和日志。" + (f"\n原文件已备份为：{report.backup}" if report.backup else UNSAVED),
+             f"抽取记录（请打印签字）：\n{record}"]
+    return Message("\n".join(lines), critical=bool(report.warnings))
+
+
+def _drawn_before(book: Book) -> bool:
+    from ..book.draw import previous_draws
+
+    return bool(previous_draws(book)) or any(r.values_by_key.get("draw_result") for r in book.table("experts").rows)
+
+
 def next_workday(book: Book, day: dt.date) -> dt.date:
     """``day`` when it is an Aksu working day, else the next one."""
     return day if book.calendar.is_workday(day) else book.calendar.add_workdays(day, 1)

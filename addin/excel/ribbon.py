@@ -42,6 +42,7 @@ ACTIONS: dict[str, Action] = {
     "docs.all": Action("生成材料（全部）", actions.documents_all),
     "docs.selected": Action("生成材料（选中行）", actions.documents_selected),
     "roster": Action("评审会名单", actions.roster),
+    "draw": Action("抽取评委", actions.draw),
     "publicity": Action("公示名单", actions.publicity),
     "finance.export": Action("导出财务表", actions.finance_export),
     "finance.import": Action("导入缴费", actions.finance_import),

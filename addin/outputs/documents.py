@@ -40,7 +40,7 @@ from ..rules.settings import parse_bool
 from ..rules.workflow import ROUTE_CONFLICT, exclusion
 from .files import safe_filename, unique_path, write_bytes_atomic
 from .mailmerge import CompiledTemplate, Rendered, TemplateError
-from .pdf import PdfUnavailable, compact, convert_to_pdf, pdf_text, pdftotext_available
+from .pdf import PdfUnavailable, compact, convert_to_pdf, font_substitutions, pdf_text, pdftotext_available
 from .templates import ATTACHMENTS, PLACEHOLDERS, packaged_template
 
 MISSING = "（未填）"
@@ -703,6 +703,11 @@ def _pdfs(report: DocsReport, progress: Callable[[float, int, str], None]) -> No
     except PdfUnavailable as exc:
         report.problems.append(Problem(str(exc), Severity.ERROR))
         return
+    substituted = font_substitutions()
+    if substituted:
+        report.notes.append("PDF 中的字体：本机未安装公文字体，" +
+                            "；".join(f"{name}以{used}代替" for name, used in substituted.items()) +
+                            "（Word/WPS 中打开 .docx 仍使用原字体）")
     checking = pdftotext_available()
     if not checking:
         report.notes.append("未安装 pdftotext（poppler-utils），未核对 PDF 的文字")

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -29,11 +28,15 @@ from ..rules.base import Finding, Severity, error, warning
 from ..rules.fees import Account, account
 from ..rules.dates import format_date, parse_date
 from ..rules.settings import parse_number
-from .tables import Column, PrintTable, neutralise, write_xlsx
+from .tables import (CHINESE_DATE, Column, PrintTable, fit_rows, merged_line, print_setup, workbook_properties,
+                     write_sheet)
 
 DUE_SHEET, ENTRY_SHEET, SUMMARY_SHEET = "应缴名单", "缴费录入", "汇总"
 ENTRY_HEADERS = ("申报编号", "金额", "缴费日期", "缴费方式", "票据号", "经办人")
 ENTRY_KEYS = ("app_id", "amount", "paid_on", "method", "receipt", "clerk")
+MONEY = "#,##0.00"
+#: who signs a finance list
+SIGNERS = ("制表人", "审核人")
 
 
 def _text(value: object) -> str:
@@ -81,9 +84,6 @@ def dues(book: Book, ev: Evaluation) -> list[Due]:
     return sorted(out, key=lambda d: (specialty(d.specialty), d.app_id))
 
 
-MONEY = "#,##0"
-
-
 def export_summary(ev: Evaluation, items: list[Due]) -> str:
     """The one-line report after an export (command line and ribbon): the totals of
     :meth:`Evaluation.fee_lines`, the same figures as 统计 and the file's 汇总."""
@@ -94,7 +94,8 @@ def export_summary(ev: Evaluation, items: list[Due]) -> str:
 
 def summary_table(book: Book, ev: Evaluation) -> PrintTable:
     """Count and amount by level, collected vs due, and who still owes: the figures of
-    :meth:`Evaluation.fee_lines`, the same as the 统计 sheet's."""
+    :meth:`Evaluation.fee_lines`, the same as the 统计 sheet's (an overpayment is 多缴,
+    never a negative 未缴, and never offsets another's arrears)."""
     rows = [[line.level, line.count_due, line.due, line.paid, line.owed, line.over, line.count_owing]
             for line in ev.fee_lines()]
     cols = [Column("级别", 8), Column("应缴人数", 10, "0"), Column("应缴金额（元）", 12, MONEY),
@@ -105,14 +106,30 @@ def summary_table(book: Book, ev: Evaluation) -> PrintTable:
                       notes=[f"缴费时间：{format_date(s.payment_start)}至{format_date(s.payment_end)}；"
                              f"标准：高级{s.fee_senior}元、中级{s.fee_intermediate}元、初级{s.fee_junior}元（四(六)）。"
                              "多缴金额单列，不抵减他人未缴。"],
-                      landscape=False)
+                      landscape=False, signatures=SIGNERS, properties_title="职称评审费汇总")
+
+
+def due_table(book: Book, items: list[Due]) -> PrintTable:
+    """Who owes what, for the finance office (no ID numbers), by specialty in the data's order."""
+    s = book.settings
+    cols = [Column("序号", 6), Column("申报编号", 12), Column("姓名", 14), Column("工作单位", 30, wrap=True),
+            Column("专业", 9), Column("级别", 8), Column("应缴（元）", 10, MONEY), Column("已缴（元）", 10, MONEY),
+            Column("未缴（元）", 10, MONEY), Column("多缴（元）", 10, MONEY)]
+    rows = [[i, d.app_id, d.name, d.employer, d.specialty, d.level, d.due, d.paid, d.owed, d.over]
+            for i, d in enumerate(items, start=1)]
+    return PrintTable(f"{s.campaign_year}年度职称评审费应缴名单", cols, rows,
+                      notes=[f"缴费时间：{format_date(s.payment_start)}至{format_date(s.payment_end)}"],
+                      landscape=False, signatures=SIGNERS)
 
 
 def outstanding_table(items: list[Due]) -> PrintTable:
-    cols = [Column("申报编号", 12), Column("姓名", 14), Column("工作单位", 30), Column("专业", 9), Column("级别", 8),
-            Column("应缴（元）", 10, MONEY), Column("已缴（元）", 10, MONEY), Column("未缴（元）", 10, MONEY)]
-    rows = [[d.app_id, d.name, d.employer, d.specialty, d.level, d.due, d.paid, d.owed] for d in items if d.owed]
-    return PrintTable("未缴清名单", cols, rows)
+    cols = [Column("序号", 6), Column("申报编号", 12), Column("姓名", 14), Column("工作单位", 30, wrap=True),
+            Column("专业", 9), Column("级别", 8), Column("应缴（元）", 10, MONEY), Column("已缴（元）", 10, MONEY),
+            Column("未缴（元）", 10, MONEY)]
+    owing = [d for d in items if d.owed]
+    rows = [[i, d.app_id, d.name, d.employer, d.specialty, d.level, d.due, d.paid, d.owed]
+            for i, d in enumerate(owing, start=1)]
+    return PrintTable("未缴清名单", cols, rows, signatures=SIGNERS)
 
 
 def export_finance(book: Book, ev: Evaluation, path: Path) -> Path:
@@ -122,34 +139,21 @@ def export_finance(book: Book, ev: Evaluation, path: Path) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = DUE_SHEET
+    due_header, due_last = write_sheet(ws, due_table(book, items))
+    id_column = "B"          # 申报编号, after 序号
     window = f"缴费时间：{format_date(s.payment_start)}至{format_date(s.payment_end)}"
-    ws["A1"] = f"{s.campaign_year}年度职称评审费应缴名单（{window}）"
-    ws["A1"].font = Font(name="黑体", size=14)
-    head = ["申报编号", "姓名", "工作单位", "专业", "级别", "应缴（元）", "已缴（元）", "未缴（元）", "多缴（元）"]
-    ws.append(head)
-    for d in items:
-        ws.append([neutralise(d.app_id), neutralise(d.name), neutralise(d.employer), neutralise(d.specialty), d.level,
-                   d.due, d.paid, d.owed, d.over])
-    for c, width in enumerate((12, 14, 30, 9, 8, 11, 11, 11, 11), start=1):
-        ws.column_dimensions[get_column_letter(c)].width = width
-        ws.cell(row=2, column=c).font = Font(bold=True)
-    for row in ws.iter_rows(min_row=3, min_col=6, max_col=9):
-        for cell in row:
-            cell.number_format = "#,##0.00"
-    _print(ws, "2:2")
     entry = wb.create_sheet(ENTRY_SHEET)
-    entry["A1"] = f"缴费录入：每笔缴费一行（{window}；缴费方式选“扫码”或“银行”）"
-    entry["A1"].font = Font(name="黑体", size=12)
+    merged_line(entry, 1, "F", f"缴费录入：每笔缴费一行（{window}；缴费方式选“扫码”或“银行”）", size=12, font="黑体")
     entry.append(list(ENTRY_HEADERS))
     entry.append([None] * len(ENTRY_HEADERS))
     entry.add_table(_table("tblEntries", f"A2:F3"))
-    for c, (width, fmt) in enumerate(zip((12, 10, 12, 10, 16, 10), ("@", "#,##0.00", "yyyy-mm-dd", "@", "@", "@")),
+    for c, (width, fmt) in enumerate(zip((12, 12, 16, 10, 16, 10), ("@", MONEY, CHINESE_DATE, "@", "@", "@")),
                                      start=1):
         letter = get_column_letter(c)
         entry.column_dimensions[letter].width = width
         entry.column_dimensions[letter].number_format = fmt
     summary = wb.create_sheet(SUMMARY_SHEET)
-    _fill(summary, summary_table(book, ev))
+    write_sheet(summary, summary_table(book, ev))
     lists = wb.create_sheet("选项")
     lists.append(["缴费方式"])
     for method in book.catalog.lists.get("缴费方式", ["扫码", "银行"]):
@@ -159,14 +163,15 @@ def export_finance(book: Book, ev: Evaluation, path: Path) -> Path:
     dv = DataValidation(type="list", formula1="L_method", allow_blank=True)
     dv.add("D3:D2000")
     entry.add_data_validation(dv)
-    ids = DataValidation(type="list", formula1=f"'{DUE_SHEET}'!$A$3:$A${max(3, len(items) + 2)}", allow_blank=True,
-                         showErrorMessage=True, error="申报编号不在应缴名单中", errorTitle="申报编号")
+    ids = DataValidation(type="list",
+                         formula1=f"'{DUE_SHEET}'!${id_column}${due_header + 1}:${id_column}${max(due_header + 1, due_last)}",
+                         allow_blank=True, showErrorMessage=True, error="申报编号不在应缴名单中", errorTitle="申报编号")
     ids.add("A3:A2000")
     entry.add_data_validation(ids)
     entry.freeze_panes = "A3"
-    _print(entry, "2:2")
-    wb.properties.creator = "职称评审台账"
-    wb.properties.title = "职称评审费缴费表"
+    fit_rows(entry, 1, 3)
+    print_setup(entry, landscape=False, title_rows="2:2")
+    workbook_properties(wb, "职称评审费缴费表", f"{s.campaign_year}年度职称评审费应缴名单、缴费录入与汇总")
     wb.save(path)
     return path
 
@@ -175,28 +180,6 @@ def _table(name: str, ref: str) -> Table:
     table = Table(displayName=name, ref=ref)
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
     return table
-
-
-def _print(ws, titles: str) -> None:
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = titles
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-
-
-def _fill(ws, t: PrintTable) -> None:
-    ws["A1"] = t.title
-    ws["A1"].font = Font(name="黑体", size=14)
-    ws["A2"] = t.notes[0] if t.notes else ""
-    ws.append([c.header for c in t.columns])
-    for row in t.rows:
-        ws.append(row)
-    for c, col in enumerate(t.columns, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = col.width
-        ws.cell(row=3, column=c).fill = PatternFill("solid", fgColor="D9D9D9")
-    _print(ws, "3:3")
 
 
 # --- import ---------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ class Roster:
     entries: list[Entry]
     excluded: list[tuple[str, str, str]]       # (application id, name, reason)
     specialty_order: list[str] = field(default_factory=list)
+    keep: tuple[str, ...] = ()                 # names a title line break must not split
 
     @property
     def header(self) -> str:
@@ -122,7 +123,8 @@ def build_roster(book: Book, ev: Evaluation, *, date: dt.date | None = None,
             n += 1
             e.defense_order = n
     name = f"{s.committee_name}{s.campaign_year}年度职称评审会"
-    return Roster(name, date or meeting_date(book), entries, excluded, specialty_order)
+    return Roster(name, date or meeting_date(book), entries, excluded, specialty_order,
+                  keep=(s.committee_name, s.issuer))
 
 
 def held_back_lines(book: Book, ev: Evaluation) -> list[str]:
@@ -150,19 +152,20 @@ def _groups(entries: list[Entry]) -> str:
 
 
 def internal_table(r: Roster) -> PrintTable:
-    cols = [Column("序号", 6), Column("盲评编号", 10), Column("姓名", 14), Column("工作单位", 28), Column("系列", 10),
+    cols = [Column("序号", 6), Column("盲评编号", 10), Column("姓名", 14), Column("工作单位", 28, wrap=True), Column("系列", 10),
             Column("专业", 9), Column("拟申报职称", 13), Column("答辩", 8), Column("答辩顺序", 8),
-            Column("应回避评委", 18)]
+            Column("应回避评委", 18, wrap=True)]
     rows = [[i, e.code, e.name, e.employer, e.series, e.specialty, e.title, e.defense, e.defense_order or "",
              "、".join(e.recuse)] for i, e in enumerate(r.entries, start=1)]
     return PrintTable(f"{r.name}申报人员名单（内部）", cols, rows, subtitle=f"共{len(r.entries)}人：{_groups(r.entries)}",
                       notes=["本名单含姓名和工作单位，仅供评审委员会办公室内部使用，不得提供给评审专家。"],
-                      header_text=r.header, properties_title="评审会名单（内部）", confidential=CONFIDENTIAL)
+                      header_text=r.header, properties_title="评审会名单（内部）", keep=r.keep,
+                      confidential=CONFIDENTIAL)
 
 
 def excluded_table(r: Roster) -> PrintTable:
-    return PrintTable("未列入评审会的申报", [Column("申报编号", 12), Column("姓名", 14), Column("原因", 40)],
-                      [list(x) for x in r.excluded], header_text=r.header, confidential=CONFIDENTIAL)
+    return PrintTable("未列入评审会的申报", [Column("申报编号", 12), Column("姓名", 14), Column("原因", 40, wrap=True)],
+                      [list(x) for x in r.excluded], header_text=r.header, keep=r.keep, confidential=CONFIDENTIAL)
 
 
 def blind_table(r: Roster) -> PrintTable:
@@ -175,7 +178,7 @@ def blind_table(r: Roster) -> PrintTable:
     rows = [[i, e.code, e.series, e.specialty, e.title, e.defense, e.defense_order or ""]
             for i, e in enumerate(r.entries, start=1)]
     return PrintTable(f"{r.name}评审名单（盲评）", cols, rows, subtitle=f"共{len(r.entries)}份：{_groups(r.entries)}",
-                      header_text=r.header, properties_title="评审会名单（盲评）", landscape=False)
+                      header_text=r.header, properties_title="评审会名单（盲评）", landscape=False, keep=r.keep)
 
 
 def vote_table(r: Roster) -> PrintTable:
@@ -185,20 +188,21 @@ def vote_table(r: Roster) -> PrintTable:
     return PrintTable(f"{r.name}投票表", cols, rows,
                       notes=["无记名投票：请在每一行“同意”“不同意”“弃权”中选择一项划“√”，多选或不选视为弃权。",
                              "同意票数达到出席评委人数三分之二以上的为评审通过；未出席的评委不得委托他人投票或补充投票。"],
-                      footer_lines=["", "监票人签名：＿＿＿＿＿＿　　计票人签名：＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"],
-                      landscape=False, header_text=r.header, properties_title="评审会投票表")
+                      signatures=("监票人", "计票人"), landscape=False, header_text=r.header,
+                      properties_title="评审会投票表", keep=r.keep)
 
 
 def key_table(r: Roster) -> PrintTable:
     """The only link between codes and people: by specialty in the data's order, then code."""
-    cols = [Column("盲评编号", 10), Column("申报编号", 12), Column("姓名", 14), Column("专业", 9), Column("工作单位", 30)]
+    cols = [Column("序号", 6), Column("盲评编号", 10), Column("申报编号", 12), Column("姓名", 14), Column("专业", 9),
+            Column("工作单位", 30, wrap=True)]
     specialty = {v: i for i, v in enumerate(r.specialty_order)}
     ordered = sorted(r.entries, key=lambda e: (specialty.get(e.specialty, len(specialty)), e.code))
-    rows = [[e.code, e.app_id, e.name, e.specialty, e.employer] for e in ordered]
+    rows = [[i, e.code, e.app_id, e.name, e.specialty, e.employer] for i, e in enumerate(ordered, start=1)]
     return PrintTable("盲评编号对照表（组织人事科留存）", cols, rows,
                       notes=[f"{CONFIDENTIAL}：本表为盲评编号与申报人的唯一对照，由组织人事科保管，不得随评审材料送评委，"
                              "评审结束前不得外传。"],
-                      landscape=False, header_text=r.header, properties_title="编号对照表（内部）",
+                      landscape=False, header_text=r.header, properties_title="编号对照表（内部）", keep=r.keep,
                       confidential=CONFIDENTIAL)
 
 

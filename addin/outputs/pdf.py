@@ -15,9 +15,12 @@ Inputs are staged under short numbered names, which keeps the command line short
 (Windows allows 32,767 characters), avoids file names that soffice would read as
 options, and lets inputs from different folders share a stem.
 
-On Linux, a fontconfig file aliases the official-document fonts (方正小标宋简体,
-仿宋_GB2312, 宋体, 楷体_GB2312 → Noto Serif CJK SC; 黑体 → Noto Sans CJK SC) so that a
-machine without them still renders a close likeness; real fonts, when installed, win.
+On Linux, a private fontconfig file (``FONTCONFIG_FILE`` of the soffice process only)
+maps the official-document fonts, which no Debian package has, to the closest freely
+licensed ones (:data:`FONT_SUBSTITUTES`): 仿宋_GB2312 → FandolFang (a FangSong), 楷体_GB2312
+→ FandolKai or AR PL UKai CN, 方正小标宋简体 → Noto Serif CJK SC Bold, 黑体 → Noto Sans
+CJK SC, Times New Roman → Liberation Serif (same metrics). The real fonts, when installed,
+win; :func:`font_substitutions` says what was used instead, for the report.
 """
 
 from __future__ import annotations
@@ -33,12 +36,21 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 
-_SERIF = ("方正小标宋简体", "方正小标宋_GBK", "仿宋_GB2312", "仿宋", "FangSong", "FangSong_GB2312", "宋体", "SimSun",
-          "楷体_GB2312", "楷体", "KaiTi")
-_SANS = ("黑体", "SimHei", "方正黑体_GBK")
-#: Latin text: Times New Roman is rarely installed on Linux and DejaVu Serif, the usual
-#: fallback, is so wide that an 18-digit ID number no longer fits its table cell
-_LATIN = ("Times New Roman",)
+#: official-document font names -> (free fonts to use instead, best first; bold?)
+FONT_SUBSTITUTES: dict[tuple[str, ...], tuple[tuple[str, ...], bool]] = {
+    ("仿宋_GB2312", "仿宋", "FangSong", "FangSong_GB2312", "方正仿宋_GBK"):
+        (("FandolFang", "AR PL UKai CN", "Noto Serif CJK SC"), False),
+    ("楷体_GB2312", "楷体", "KaiTi", "KaiTi_GB2312", "方正楷体_GBK"):
+        (("FandolKai", "AR PL UKai CN", "Noto Serif CJK SC"), False),
+    ("方正小标宋简体", "方正小标宋_GBK"): (("Noto Serif CJK SC", "FandolSong"), True),
+    ("宋体", "SimSun"): (("Noto Serif CJK SC", "FandolSong"), False),
+    ("黑体", "SimHei", "方正黑体_GBK"): (("Noto Sans CJK SC", "FandolHei"), False),
+    # Latin text: Liberation Serif has Times New Roman's metrics; DejaVu Serif, the usual
+    # fallback, is so wide that an 18-digit ID number no longer fits its table cell
+    ("Times New Roman",): (("Liberation Serif", "Noto Serif CJK SC"), False),
+}
+#: the names the documents use, whose substitutes the report names
+DOCUMENT_FONTS = ("仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312", "宋体", "Times New Roman")
 
 
 class PdfUnavailable(RuntimeError):
@@ -68,16 +80,44 @@ def _fontconfig(folder: Path) -> Path | None:
     system = Path("/etc/fonts/fonts.conf")
     if sys.platform in ("win32", "darwin") or not system.exists() or os.environ.get("FONTCONFIG_FILE"):
         return None
-    aliases = []
-    pairs = [(f, "Noto Serif CJK SC") for f in _SERIF + _LATIN] + [(f, "Noto Sans CJK SC") for f in _SANS]
-    for family, fallback in pairs:
-        aliases.append(f'  <alias binding="same"><family>{family}</family>'
-                       f'<accept><family>{fallback}</family></accept></alias>')
+    rules = []
+    for names, (substitutes, bold) in FONT_SUBSTITUTES.items():
+        prefer = "".join(f"<string>{f}</string>" for f in substitutes)
+        weight = '<edit name="weight" mode="assign"><const>bold</const></edit>' if bold else ""
+        for name in names:
+            rules.append(f'  <match target="pattern"><test name="family"><string>{name}</string></test>'
+                         f'<edit name="family" mode="append" binding="strong">{prefer}</edit>{weight}</match>')
     path = folder / "fonts.conf"
     path.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
-                    f'  <include ignore_missing="yes">{system}</include>\n' + "\n".join(aliases) +
+                    f'  <include ignore_missing="yes">{system}</include>\n' + "\n".join(rules) +
                     "\n</fontconfig>\n", encoding="utf-8")
     return path
+
+
+def font_substitutions() -> dict[str, str]:
+    """``{document font: font used in PDFs here}`` for each document font this machine
+    lacks (empty on Windows and macOS, where LibreOffice uses the installed fonts, and
+    without fontconfig)."""
+    fc_match = shutil.which("fc-match")
+    if not fc_match:
+        return {}
+    work = Path(tempfile.mkdtemp(prefix="zhicheng-fonts-"))
+    try:
+        config = _fontconfig(work)
+        env = dict(os.environ, FONTCONFIG_FILE=str(config)) if config else dict(os.environ)
+        out = {}
+        for name in DOCUMENT_FONTS:
+            try:
+                done = subprocess.run([fc_match, "-f", "%{family[0]}|%{style[0]}", name], capture_output=True,
+                                      env=env, timeout=20)
+            except (subprocess.TimeoutExpired, OSError):
+                continue
+            family, _, style = done.stdout.decode("utf-8", errors="replace").partition("|")
+            if done.returncode == 0 and family and family != name:
+                out[name] = family + (f" {style}" if style and style not in ("Regular", "Book") else "")
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _stage(source: Path, target: Path) -> None:

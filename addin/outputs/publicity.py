@@ -54,16 +54,15 @@ def build_publicity(book: Book, ev: Evaluation, start: dt.date) -> tuple[PrintTa
                         _text(v.get("specialty")), title.name if title else _text(v.get("target_title")), level, shown]))
     passed.sort(key=lambda p: (p[0], p[1]))
     rows = [[i, *p[2]] for i, p in enumerate(passed, start=1)]
-    cols = [Column("序号", 6), Column("姓名", 14), Column("性别", 6), Column("工作单位", 30), Column("系列", 10),
+    cols = [Column("序号", 6), Column("姓名", 14), Column("性别", 6), Column("工作单位", 30, wrap=True), Column("系列", 10),
             Column("专业", 9), Column("评审通过职称", 13), Column("级别", 6), Column("身份证号", 22)]
     notes = [f"经{s.committee_name}评审，下列{len(rows)}名同志通过{s.campaign_year}年度职称评审，现予以公示。",
              f"公示时间：{format_date(start)}至{format_date(end)}（{s.result_publicity_workdays}个工作日）。",
              f"公示期间如有异议，请以电话或书面形式向{s.contact_office}反映。联系电话：{s.contact_phone}；"
              f"监督举报电话：{s.supervision_phone}；来信来访地址：{s.address}。"]
     table = PrintTable(f"{s.campaign_year}年度职称评审结果公示", cols, rows, notes=notes,
-                       footer_lines=["", f"{s.issuer}", f"{format_date(start)}"],
-                       header_text=f"{s.issuer}　评审结果公示", properties_title="评审结果公示名单",
-                       footer_right=True)
+                       sign_unit=s.issuer, sign_date=start, header_text=f"{s.issuer}　评审结果公示",
+                       properties_title="评审结果公示名单", keep=(s.committee_name, s.issuer))
     return table, end
 
 

@@ -248,26 +248,11 @@ def _prune_styles(doc) -> None:
         root.remove(latent)
 
 
-def _page_setup(doc) -> None:
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
-    section.top_margin, section.bottom_margin = Mm(MARGINS_MM["top"]), Mm(MARGINS_MM["bottom"])
-    section.left_margin, section.right_margin = Mm(MARGINS_MM["left"]), Mm(MARGINS_MM["right"])
-    section.header_distance, section.footer_distance = Mm(15), Mm(24)
-    section.gutter = Mm(0)
-    # page number "— 1 —", 宋体 4号, restarting at 1 (GB/T 9704 7.5)
-    sect_pr = section._sectPr
-    numbering = OxmlElement("w:pgNumType")
-    numbering.set(qn("w:start"), "1")
-    grid = sect_pr.find(qn("w:docGrid"))
-    (grid.addprevious if grid is not None else sect_pr.append)(numbering)
-    footer = section.footer
-    footer.is_linked_to_previous = False
-    p = footer.paragraphs[0]
-    p.style = doc.styles["页码"]
-    p.add_run("— ")
+def _page_number(paragraph) -> None:
+    """"— 1 —": a PAGE field between dashes."""
+    paragraph.add_run("— ")
     for kind, text in (("begin", None), ("instr", " PAGE "), ("separate", None), ("text", "1"), ("end", None)):
-        run = p.add_run()
+        run = paragraph.add_run()
         if kind == "text":
             run.text = text
         elif kind == "instr":
@@ -279,7 +264,69 @@ def _page_setup(doc) -> None:
             el = OxmlElement("w:fldChar")
             el.set(qn("w:fldCharType"), kind)
             run._r.append(el)
-    p.add_run(" —")
+    paragraph.add_run(" —")
+
+
+def _page_setup(doc, *, landscape: bool = False) -> None:
+    section = doc.sections[0]
+    width, height = (PAGE_MM[1], PAGE_MM[0]) if landscape else PAGE_MM
+    section.page_width, section.page_height = Mm(width), Mm(height)
+    section.top_margin, section.bottom_margin = Mm(MARGINS_MM["top"]), Mm(MARGINS_MM["bottom"])
+    section.left_margin, section.right_margin = Mm(MARGINS_MM["left"]), Mm(MARGINS_MM["right"])
+    section.header_distance, section.footer_distance = Mm(15), Mm(24)
+    section.gutter = Mm(0)
+    # page number "— 1 —", 宋体4号, restarting at 1; odd pages right, even pages left, one
+    # character from the edge (GB/T 9704 7.5)
+    sect_pr = section._sectPr
+    numbering = OxmlElement("w:pgNumType")
+    numbering.set(qn("w:start"), "1")
+    grid = sect_pr.find(qn("w:docGrid"))
+    (grid.addprevious if grid is not None else sect_pr.append)(numbering)
+    doc.settings.odd_and_even_pages_header_footer = True
+    for footer, align, side in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT, "right"),
+                                (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "left")):
+        footer.is_linked_to_previous = False
+        p = footer.paragraphs[0]
+        p.style = doc.styles["页码"]
+        p.alignment = align
+        if side == "right":
+            p.paragraph_format.right_indent = Pt(SIZE_4)
+        else:
+            p.paragraph_format.left_indent = Pt(SIZE_4)
+        _page_number(p)
+
+
+def official_document(*, landscape: bool = False):
+    """A new empty document with the attachments' styles and page setup (A4, margins,
+    page numbers), for lists and forms that are not attachments."""
+    doc = Document()
+    _styles(doc)
+    _page_setup(doc, landscape=landscape)
+    body = doc.element.body
+    for p in list(body.findall(qn("w:p"))):
+        body.remove(p)
+    return doc
+
+
+def finish_document(doc) -> None:
+    """Drop the styles and parts of python-docx's default package these documents do not use."""
+    _prune_styles(doc)
+    _drop_unused_parts(doc)
+
+
+def set_properties(doc, title: str, subject: str = "", now: dt.datetime | None = None) -> None:
+    """The document's own title and subject, created and modified now; none of the
+    default template's description, category or dates."""
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    core = doc.core_properties
+    core.title = title
+    core.subject = subject or title
+    core.author = core.last_modified_by = "职称评审台账"
+    core.comments = core.category = ""
+    core.keywords = "职称评审"
+    core.language = "zh-CN"
+    core.revision = 1
+    core.created = core.modified = now
 
 
 def _para(doc_or_cell, style: str, *parts: str | tuple[str, str]):

@@ -47,11 +47,11 @@ def vote_result(members: int | None, attending: int | None, yes: int | None, no:
     if sum(counts) > attending:
         problems.append(error(f"赞成、反对、弃权共{sum(counts)}票，超过出席人数{attending}（未出席评委不得投票）",
                               "评审会规则"))
+    if 0 <= attending <= members and members > 0 and not quorum_met(members, attending, settings):
+        return VoteResult(NO_QUORUM, (error(     # no quorum: no result, whatever the counts
+            f"出席{attending}人，不足评委总数{members}人的{settings.quorum_ratio}，表决无效", "评审会规则"), *problems))
     if problems:
         return VoteResult("", tuple(problems))
-    if not quorum_met(members, attending, settings):
-        return VoteResult(NO_QUORUM, (error(
-            f"出席{attending}人，不足评委总数{members}人的{settings.quorum_ratio}，表决无效", "评审会规则"),))
     if yes is None:
         return VoteResult(PENDING)
     if Fraction(yes, attending) >= settings.pass_ratio:

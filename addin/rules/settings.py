@@ -72,6 +72,12 @@ class Settings:
     supervision_phone: str
     address: str
     mask_public_ids: bool
+    panel_size: int
+    panel_by_specialty: tuple[str, ...]
+    panel_reserves: int
+    defence_items: tuple[str, ...]
+    defence_pass_score: int
+    defence_drop_extremes: bool
 
     @property
     def fees(self) -> dict[str, int]:

@@ -1,0 +1,304 @@
+"""Print-ready lists and forms (issue 12 B): the rosters, vote sheet, code key, publicity
+list and finance lists as xlsx and docx, read back and rendered by LibreOffice.
+
+The rendering test converts every output with the same private font configuration the
+product uses, and finds every cell text and paragraph whole in ``pdftotext``'s output,
+every word inside the page, and the expected number of pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Mm
+from hypothesis import given, settings as hsettings, strategies as st
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from addin.book.refresh import check
+from addin.outputs.finance import export_finance
+from addin.outputs.layout import balanced_lines, break_points, display_width, wrapped_lines
+from addin.outputs.meeting import build_roster, write_roster
+from addin.outputs.pdf import compact, convert_to_pdf, find_soffice, font_substitutions, pdf_text
+from addin.outputs.publicity import build_publicity, write_publicity
+from addin.outputs.tables import CHINESE_DATE, _money_text, capacity, cell_text, line_height
+
+NOW = dt.datetime(2024, 10, 20, 10, 0)
+VOTE_TITLE = "阿克苏地区交通运输局职称评审委员会2024年度职称评审会投票表"
+COMMITTEE = "阿克苏地区交通运输局职称评审委员会"
+
+
+def _require_libreoffice():
+    if find_soffice() and shutil.which("pdftotext") and shutil.which("pdfinfo"):
+        return
+    if os.environ.get("CI"):
+        pytest.fail("LibreOffice or poppler-utils is missing on CI: .ci/run must install them")
+    pytest.skip("LibreOffice (soffice) or poppler-utils is not installed here; .ci/run installs them for CI")
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    """Every list and form of the sample register: roster files, publicity, finance."""
+    import shutil as sh
+
+    from addin.book.refresh import refresh
+    from addin.book.sample import SAMPLE
+
+    folder = tmp_path_factory.mktemp("outputs")
+    book = folder / "台账.xlsx"
+    sh.copyfile(SAMPLE, book)
+    refresh(book, now=NOW, user="测试")
+    bk, ev = check(book, now=NOW)
+    files = write_roster(build_roster(bk, ev), folder / "评审会")
+    table, _ = build_publicity(bk, ev, dt.date(2024, 10, 21))
+    files += write_publicity(table, folder / "公示")
+    (folder / "财务").mkdir()
+    files.append(export_finance(bk, ev, folder / "财务" / "缴费表.xlsx"))
+    return {f.relative_to(folder).as_posix(): f for f in files}
+
+
+# --- line breaking and measuring -------------------------------------------------------------
+
+def test_the_vote_sheet_title_breaks_between_words_in_balanced_lines():
+    lines = balanced_lines(VOTE_TITLE, 40, [COMMITTEE])
+    assert lines == [COMMITTEE, "2024年度职称评审会投票表"]
+    for capacity_units in range(12, 40):
+        lines = balanced_lines(VOTE_TITLE, capacity_units, [COMMITTEE])
+        assert "".join(lines) == VOTE_TITLE
+        assert not any(line.startswith(("会", "表", "局")) for line in lines[1:]), lines   # never "…评审/会投票表"
+        assert all(display_width(line) <= capacity_units for line in lines)
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["阿克苏地区", "交通运输局", "职称", "评审", "委员会", "2024年度", "公示", "名单", "（内部）",
+                                 "投票表", "申报人员"]), min_size=1, max_size=12),
+       st.integers(min_value=14, max_value=60))
+def test_balanced_lines_keep_the_text_and_fit_the_width(words, width):
+    text = "".join(words)
+    lines = balanced_lines(text, width)
+    assert "".join(lines) == text
+    assert all(display_width(line) <= width for line in lines)
+    assert len(lines) >= -(-display_width(text) // width)
+    if len(lines) > 1 and all(display_width(w) <= width for w in words):
+        cuts = [sum(len(x) for x in lines[:i]) for i in range(1, len(lines))]
+        assert set(cuts) <= set(break_points(text))          # only at word boundaries
+
+
+def test_cjk_counts_two_units_and_wrapping_counts_lines():
+    assert display_width("艾合买提·库尔班") == 16 and display_width("0997-2514195") == 12
+    assert wrapped_lines("一二三四五", 4) == 3 and wrapped_lines("ab\ncd", 10) == 2
+
+
+# --- xlsx ---------------------------------------------------------------------------------------
+
+def _sheets(outputs):
+    for name, path in outputs.items():
+        if name.endswith(".xlsx"):
+            wb = load_workbook(path)
+            for ws in wb.worksheets:
+                if ws.sheet_state == "visible":
+                    yield name, ws
+
+
+def _merged_width(ws, cell) -> float:
+    for rng in ws.merged_cells.ranges:
+        if cell.coordinate in rng:
+            return sum(ws.column_dimensions[get_column_letter(c)].width or 8.43
+                       for c in range(rng.min_col, rng.max_col + 1))
+    return ws.column_dimensions[cell.column_letter].width or 8.43
+
+
+def test_every_xlsx_row_is_tall_enough_for_its_wrapped_and_merged_text(outputs):
+    checked = 0
+    for name, ws in _sheets(outputs):
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is None or type(cell).__name__ == "MergedCell":
+                    continue
+                text = cell_text(cell.value) if not isinstance(cell.value, (int, float)) else \
+                    _money_text(cell.value, cell.number_format)
+                width = _merged_width(ws, cell)
+                size = cell.font.sz or 11
+                if cell.alignment.wrap_text:
+                    lines = wrapped_lines(text, capacity(width, size))
+                    height = ws.row_dimensions[cell.row].height
+                    assert height and height >= lines * line_height(size), f"{name}!{cell.coordinate}: {text[:30]}"
+                    checked += 1
+                else:
+                    assert display_width(text) <= capacity(width, size), f"{name}!{cell.coordinate} clipped: {text}"
+    assert checked > 100
+
+
+def test_xlsx_lists_fit_the_page_width_with_borders_numbers_units_signatures_and_chinese_dates(outputs):
+    for name, ws in _sheets(outputs):
+        assert int(ws.page_setup.paperSize) == 9 and int(ws.page_setup.fitToWidth) == 1     # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        for row in ws.iter_rows():
+            for cell in row:
+                if hasattr(cell.value, "year"):
+                    assert cell.number_format == CHINESE_DATE, f"{name}!{cell.coordinate}"
+        bordered = next((r for r in ws.iter_rows() if any(c.border.left.style for c in r)), None)
+        if bordered is None:
+            assert ws.tables, f"{name}!{ws.title}: neither a bordered list nor an entry table"
+            continue
+        headers = [c.value for c in bordered]
+        money = [h for h in headers if h and any(w in h for w in ("金额", "应缴", "已缴", "未缴")) and "人数" not in h]
+        assert all("（元）" in h for h in money), (name, money)
+    vote = load_workbook(outputs["评审会/评审会投票表.xlsx"]).active
+    texts = [str(c.value) for r in vote.iter_rows() for c in r if c.value]
+    assert texts[0].replace("\n", "") == VOTE_TITLE and "\n" in texts[0]
+    assert any("监票人：" in t and "计票人：" in t and "日期：" in t for t in texts)
+    assert vote.cell(row=4, column=1).border.left.style == "thin" or vote.cell(row=5, column=1).border.left.style
+    due = load_workbook(outputs["财务/缴费表.xlsx"])["应缴名单"]
+    values = [str(c.value) for r in due.iter_rows() for c in r if c.value]
+    assert "序号" in values and any("制表人：" in v and "审核人：" in v for v in values)
+    key = load_workbook(outputs["评审会/编号对照表-内部.xlsx"]).active
+    assert "序号" in [c.value for r in key.iter_rows(max_row=6) for c in r]
+    publicity = load_workbook(outputs["公示/评审结果公示名单.xlsx"]).active
+    tail = [str(c.value) for r in publicity.iter_rows() for c in r if c.value][-2:]
+    assert tail[0].startswith("阿克苏地区交通运输局") and tail[1] == "2024年10月21日" + "\u3000" * 4
+
+
+# --- docx ---------------------------------------------------------------------------------------
+
+def test_docx_lists_have_the_attachments_official_layout(outputs):
+    for name, path in outputs.items():
+        if not name.endswith(".docx"):
+            continue
+        doc = Document(str(path))
+        section = doc.sections[0]
+        margins = [round(getattr(section, f"{s}_margin") / Mm(1)) for s in ("top", "bottom", "left", "right")]
+        assert margins == [37, 35, 28, 26], name
+        assert {round(section.page_width / Mm(1)), round(section.page_height / Mm(1))} == {210, 297}
+        title = doc.paragraphs[0]
+        assert title.style.name == "公文标题" and title.style.font.size.pt == 22
+        assert doc.styles["公文正文"].font.size.pt == 16
+        settings_xml = doc.settings.element.xml
+        assert "w:evenAndOddHeaders" in settings_xml
+        odd, even = section.footer.paragraphs[0], section.even_page_footer.paragraphs[0]
+        assert "PAGE" in section.footer._element.xml and "PAGE" in section.even_page_footer._element.xml
+        assert odd.text.startswith("— ") and odd.alignment == 2 and even.alignment == 0     # right / left
+    vote = Document(str(outputs["评审会/评审会投票表.docx"]))
+    assert vote.paragraphs[0].text.split("\n") == [COMMITTEE, "2024年度职称评审会投票表"]
+    publicity = Document(str(outputs["公示/评审结果公示名单.docx"]))
+    date = publicity.paragraphs[-1]
+    ind = date._p.pPr.find(qn("w:ind"))
+    assert date.text.startswith("2024年10月21日") and date.alignment == 2
+    assert date.text.endswith("\u3000" * 4) or (ind is not None and ind.get(qn("w:rightChars")) == "400")
+
+
+def test_the_longest_name_fits_its_column_on_one_line(outputs):
+    doc = Document(str(outputs["评审会/评审会名单-内部.docx"]))
+    table = doc.tables[0]
+    col = [c.text for c in table.rows[0].cells].index("姓名")
+    names = [r.cells[col].text for r in table.rows[1:]]
+    longest = max(names, key=display_width)
+    width_pt = table.columns[col].width / 12700
+    assert width_pt - 2 * 2.85 >= display_width(longest) * 6, (longest, width_pt)
+
+
+# --- rendered -----------------------------------------------------------------------------------
+
+#: pages of each output of the sample as printed on A4 (the lists of 38 and 10 people)
+EXPECTED_PAGES = {
+    "评审会/评审会名单-内部.xlsx": 3, "评审会/评审会名单-内部.docx": 4,
+    "评审会/评审会名单-盲评.xlsx": 2, "评审会/评审会名单-盲评.docx": 3,
+    "评审会/评审会投票表.xlsx": 1, "评审会/评审会投票表.docx": 2,
+    "评审会/编号对照表-内部.xlsx": 1,
+    "公示/评审结果公示名单.xlsx": 1, "公示/评审结果公示名单.docx": 2,
+    "财务/缴费表.xlsx": 4,      # 应缴名单 2 pages, 缴费录入, 汇总
+}
+
+
+def _expected_texts(path: Path) -> list[str]:
+    if path.suffix == ".docx":
+        doc = Document(str(path))
+        texts = [p.text for p in doc.paragraphs]
+        for table in doc.tables:
+            texts += [cell.text for row in table.rows for cell in row.cells]
+        return [t for t in texts if t.strip()]
+    texts = []
+    for ws in load_workbook(path).worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    texts.append(_money_text(cell.value, cell.number_format) if isinstance(cell.value, (int, float))
+                                 else cell_text(cell.value))
+    return [t for t in texts if t.strip()]
+
+
+def _found_whole(text: str, flat: str) -> bool:
+    """``text`` in the PDF's text whole, or broken only where its wrapped lines end: a
+    table row's wrapped cells come out interleaved (“任现职年 工作年 限 限”), so each line
+    of a cell may stand apart, in order; a clipped line is missing either way."""
+    text = compact(text)
+    if text in flat:
+        return True
+    at, pieces, rest = 0, 0, text
+    while rest:
+        n = len(rest)
+        while n and flat.find(rest[:n], at) < 0:
+            n -= 1
+        if not n:
+            return False
+        at = flat.find(rest[:n], at) + n
+        rest, pieces = rest[n:], pieces + 1
+    return pieces <= 4
+
+
+def _words_outside_the_page(pdf: Path) -> list[str]:
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout
+    bad = []
+    for page in re.finditer(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', out, re.S):
+        width, height = float(page.group(1)), float(page.group(2))
+        for w in re.finditer(r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="([-\d.]+)">([^<]*)',
+                             page.group(3)):
+            x0, y0, x1, y1 = map(float, w.groups()[:4])
+            if x0 < 0 or y0 < 0 or x1 > width or y1 > height:
+                bad.append(w.group(5))
+    return bad
+
+
+@pytest.mark.libreoffice
+def test_every_list_renders_whole_on_its_expected_pages(outputs, tmp_path):
+    _require_libreoffice()
+    staged = []
+    for name, path in outputs.items():
+        target = tmp_path / "in" / f"{name.replace('/', '-')[:-len(path.suffix)]}-{path.suffix[1:]}{path.suffix}"
+        target.parent.mkdir(exist_ok=True)
+        shutil.copyfile(path, target)
+        staged.append((name, target))
+    pdfs = convert_to_pdf([t for _, t in staged], tmp_path / "pdf")
+    assert set(EXPECTED_PAGES) == set(outputs)
+    for name, source in staged:
+        pdf = pdfs[source]
+        assert pdf, f"{name} did not convert"
+        flat = compact(pdf_text(pdf))
+        lost = [t for t in _expected_texts(source) if not _found_whole(t, flat)]
+        assert not lost, f"{name}: clipped or missing in the PDF: {lost[:5]}"
+        assert not _words_outside_the_page(pdf), f"{name}: text outside the page"
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+        assert pages == EXPECTED_PAGES[name], f"{name}: {pages} pages"
+
+
+@pytest.mark.libreoffice
+def test_pdfs_use_the_closest_free_fonts_and_say_so():
+    _require_libreoffice()
+    if not shutil.which("fc-match"):
+        pytest.skip("fontconfig (fc-match) is not installed")
+    used = font_substitutions()
+    assert set(used) >= {"仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312"} or not used
+    if os.environ.get("CI") or "FandolFang" in used.values():
+        assert used["仿宋_GB2312"] == "FandolFang" and used["楷体_GB2312"] in ("FandolKai", "AR PL UKai CN")
+        assert used["方正小标宋简体"].startswith("Noto Serif CJK SC") and "Bold" in used["方正小标宋简体"]
+        assert used["黑体"] == "Noto Sans CJK SC"
