@@ -65,6 +65,41 @@ def test_xinjiang_festival_days_off_in_2022_and_2023(cal, day):
     assert not cal.is_workday(d(day))
 
 
+def _xinjiang_days(cal, year):
+    return [(r.day.isoformat(), r.name) for r in cal.year_rows(year) if r.scope == "新疆"]
+
+
+def test_2024_has_its_肉孜节_and_names_古尔邦节_as_missing(cal):
+    assert _xinjiang_days(cal, 2024) == [("2024-04-10", "肉孜节")]
+    assert not cal.is_workday(d("2024-04-10")) and chinese_calendar.is_workday(d("2024-04-10"))
+    assert cal.missing_festivals(2024) == ["古尔邦节"]
+    assert not cal.regional_known(2024) and 2024 not in cal.regional_years
+
+
+def test_a_2024_computation_crossing_june_finds_古尔邦节_missing_and_one_far_from_it_does_not(cal):
+    [message] = cal.gaps(d("2024-06-10"), d("2024-06-21"))
+    assert message.startswith("2024年古尔邦节放假安排未录入（古尔邦节为2024年6月16日")
+    assert cal.gaps(d("2024-07-22"), d("2024-12-31")) == []          # the 2024 campaign itself
+    assert cal.gaps(d("2024-03-01"), d("2024-05-31")) == []
+    rows, _ = read_day_rules([{"date": "2024-06-17", "kind": "休", "name": "古尔邦节", "scope": "新疆",
+                               "source": "自治区通知"}])
+    assert data.calendar(tuple(rows)).gaps(d("2024-06-10"), d("2024-06-21")) == []   # entered in the sheet
+
+
+def test_2026_has_both_festivals_from_the_regional_notice(cal):
+    assert _xinjiang_days(cal, 2026) == [("2026-03-20", "肉孜节"), ("2026-03-21", "肉孜节"), ("2026-03-22", "肉孜节"),
+                                         ("2026-05-27", "古尔邦节"), ("2026-05-28", "古尔邦节"), ("2026-05-29", "古尔邦节"),
+                                         ("2026-05-30", "古尔邦节"), ("2026-05-31", "古尔邦节")]
+    assert all("央视新闻2025年12月26日报道" in r.source for r in cal.year_rows(2026) if r.scope == "新疆")
+    assert cal.missing_festivals(2026) == [] and cal.gaps(d("2026-01-01"), d("2026-12-31")) == []
+    assert cal.is_workday(d("2026-05-26")) and not cal.is_workday(d("2026-05-27"))
+    assert cal.publicity_end(d("2026-05-25"), 5) == d("2026-06-03")   # 25, 26, (27-31 off), 1, 2, 3 June
+
+
+def test_a_year_without_any_schedule_is_a_gap(cal):
+    assert cal.gaps(d("2026-12-01"), d("2027-01-31")) == ["2027年放假安排未录入（请在节假日表中录入该年全国及新疆的放假与调休上班日期）"]
+
+
 def test_a_year_without_data_names_the_year(cal):
     with pytest.raises(UnknownYear, match="2027年放假安排未录入"):
         cal.is_workday(d("2027-03-01"))

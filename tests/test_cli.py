@@ -51,7 +51,17 @@ def test_calendar_lists_the_2025_xinjiang_festivals_with_their_source(capsys):
 
 def test_calendar_warns_when_the_regional_days_are_missing(capsys):
     assert main(["calendar", "2024"]) == 0
-    assert "2024年新疆肉孜节、古尔邦节放假安排未录入" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "2024-04-10  周三  放假  肉孜节" in out and "中国新闻网" in out
+    assert "注意：2024年古尔邦节放假安排未录入（古尔邦节为2024年6月16日" in out
+    assert "肉孜节放假安排未录入" not in out                      # exactly the one festival that is missing
+
+
+def test_calendar_2026_lists_both_festivals_and_warns_of_nothing(capsys):
+    assert main(["calendar", "2026"]) == 0
+    out = capsys.readouterr().out
+    assert "2026-03-20  周五  放假  肉孜节" in out and "2026-05-29  周五  放假  古尔邦节" in out
+    assert "央视新闻2025年12月26日报道" in out and "注意" not in out
 
 
 def test_calendar_for_a_year_without_data_exits_non_zero(capsys):

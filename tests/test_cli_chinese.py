@@ -33,9 +33,11 @@ def test_the_walk_sees_every_command_and_subcommand():
 
 
 @pytest.mark.parametrize("path", [" ".join(p) for p, _ in PARSERS])
-def test_help_is_chinese_and_states_the_exit_codes(path, capsys):
+def test_help_is_chinese_and_states_the_exit_codes(path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
     assert main(path.split()[1:] + ["--help"]) == 0
     out = capsys.readouterr().out
+    assert max(map(width, out.splitlines())) <= 80, out       # fits the terminal (a Chinese character is 2 columns)
     assert not ARGPARSE_ENGLISH.search(out), out
     assert out.startswith(f"用法：{path}")
     assert "显示本帮助并退出" in out
@@ -62,6 +64,7 @@ def test_finance_export_help_is_its_own(capsys):
 
 @pytest.mark.parametrize("argv, chinese", [
     (["check"], "缺少参数：台账"),
+    (["docs"], "缺少参数：台账、--out"),
     (["frobnicate"], "无效的选项 'frobnicate'"),
     (["calendar", "二〇二五"], "不是年份"),
     (["check", "a.xlsx", "--bogus"], "无法识别的参数：--bogus"),
@@ -200,3 +203,22 @@ def test_output_into_a_closed_pipe_prints_no_traceback_and_keeps_the_exit_code(a
     code = proc.wait()
     assert "Traceback" not in err and "BrokenPipe" not in err, err
     assert code == (1 if argv[0] == "check" else 0)
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from(["台账", "文件", "，", "。", "（", "）", "“", "”", " ", " zhicheng ", " --as-of ", " 2024-09-05 ",
+                           " %APPDATA%\\Excel ", "申报人员", "、"])   # ASCII words apart, as in the help texts
+
+
+@given(st.lists(_PIECES, max_size=60), st.integers(min_value=20, max_value=90))   # wider than any one word
+def test_wrap_keeps_every_character_fits_the_width_and_respects_chinese_line_breaking(pieces, columns):
+    text = "".join(pieces)
+    lines = wrap(text, columns)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    for i, line in enumerate(lines):
+        assert width(line) <= columns, (line, columns)
+        if i:
+            assert not line.startswith(("，", "。", "）", "”", "、"))
+        if i < len(lines) - 1:
+            assert not line.endswith(("（", "“"))

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from addin.book import schema
-from addin.book.adapter import FileAdapter
+from addin.book.inplace import PackageAdapter
 from addin.book.importer import import_export, import_into
 from addin.book.reader import read_book
 from addin.book.safe_write import WriteRefused
@@ -81,7 +81,7 @@ def test_an_export_without_id_numbers_is_refused(book, tmp_path, capsys):
     assert book.read_bytes() == original
 
 
-class RecordingAdapter(FileAdapter):
+class RecordingAdapter(PackageAdapter):
     """The file adapter, remembering what the import asked it to write."""
 
     def __init__(self, path):

@@ -16,7 +16,7 @@ from addin.book.reader import read_book
 from addin.book.refresh import check, refresh
 from addin.book.sample import SAMPLE
 from addin.cli import main
-from addin.book.adapter import FileAdapter
+from addin.book.inplace import PackageAdapter
 from addin.book.reader import book_from_values
 from addin.outputs.finance import ENTRY_SHEET, apply_import, export_finance, import_finance, plan_import, read_entries
 from addin.outputs.meeting import build_roster, write_roster
@@ -222,7 +222,7 @@ def test_finance_plan_is_pure_and_apply_import_writes_it_through_the_adapter(boo
     entries = read_entries(out)
     assert [(n, e["app_id"], e["receipt"]) for n, e in entries] == [(3, "2024-053", "R-001"), (5, "2024-999", "R-002")]
     original = book.read_bytes()
-    adapter = FileAdapter(book)
+    adapter = PackageAdapter(book)
     plan = plan_import(book_from_values(adapter.values()), ev, entries)
     assert [m["receipt"] for m in plan.merged] == ["R-001"] and book.read_bytes() == original
     backup = apply_import(adapter, plan, now=dt.datetime(2024, 9, 13), user="测试", source_name="财务.xlsx")
@@ -233,7 +233,7 @@ def test_finance_plan_is_pure_and_apply_import_writes_it_through_the_adapter(boo
     assert (log["action"], log["rows"], log["detail"]) == ("导入缴费", 1, "导入1笔，跳过1笔（财务.xlsx）")
     # the same entries again: nothing merges, nothing is written
     written = book.read_bytes()
-    adapter = FileAdapter(book)
+    adapter = PackageAdapter(book)
     plan = plan_import(book_from_values(adapter.values()), ev, entries)
     assert plan.merged == [] and apply_import(adapter, plan, now=NOW, user="测试", source_name="财务.xlsx") is None
     assert book.read_bytes() == written
@@ -249,9 +249,20 @@ def test_a_finance_file_without_the_entry_sheet_is_refused(tmp_path):
 # --- exports are safe --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
-def test_formula_injection_is_neutralised(text):
-    assert neutralise(text) == "'" + text
-    assert neutralise("张三") == "张三" and neutralise(-5) == -5
+def test_formula_injection_is_neutralised_with_the_quote_prefix(text, tmp_path):
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"], ws["A2"], ws["A3"] = text, "张三", -5
+    for cell in (ws["A1"], ws["A2"], ws["A3"]):
+        neutralise(cell)
+    wb.save(tmp_path / "t.xlsx")
+    with zipfile.ZipFile(tmp_path / "t.xlsx") as z:
+        assert b"<f>" not in z.read("xl/worksheets/sheet1.xml")
+    back = load_workbook(tmp_path / "t.xlsx")
+    a1, a2, a3 = back.active["A1"], back.active["A2"], back.active["A3"]
+    assert (a1.value, a1.data_type, a1.quotePrefix) == (text, "s", True)        # shown as typed, no apostrophe
+    assert (a2.value, a2.quotePrefix) == ("张三", False) and (a3.value, a3.quotePrefix) == (-5, False)
 
 
 def test_a_formula_in_the_register_stays_text_in_every_export(book, tmp_path):
@@ -267,9 +278,12 @@ def test_a_formula_in_the_register_stays_text_in_every_export(book, tmp_path):
     write_publicity(table, tmp_path)
     for name in ("财务.xlsx", "评审结果公示名单.xlsx"):
         wb = load_workbook(tmp_path / name)
-        cells = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
-        assert any(v.startswith("'=HYPERLINK") for v in cells), name
-        assert not any(v.startswith("=HYPERLINK") for v in cells), name
+        cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+        links = [c for c in cells if c.value.startswith("=HYPERLINK")]
+        assert links and all(c.data_type == "s" and c.quotePrefix for c in links), name
+        assert not any(c.value.startswith("'") for c in cells), name
+        with zipfile.ZipFile(tmp_path / name) as z:
+            assert not any(b"<f>" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")), name
 
 
 # --- the command line ----------------------------------------------------------------------------------

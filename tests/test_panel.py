@@ -12,7 +12,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from addin.book import draw as drawing, schema
-from addin.book.adapter import FileAdapter
+from addin.book.inplace import PackageAdapter
 from addin.book.draw import DRAW_ACTION, REDRAW_ACTION, plan_draw, run_draw
 from addin.book.evaluate import evaluate
 from addin.book.reader import read_book
@@ -138,7 +138,7 @@ def test_the_product_draws_from_the_system_secure_source(book, monkeypatch):
         return rng
 
     monkeypatch.setattr(drawing, "secure_random", spy)
-    report = run_draw(FileAdapter(book), now=NOW, user="测试", reason="测试重新抽取")
+    report = run_draw(PackageAdapter(book), now=NOW, user="测试", reason="测试重新抽取")
     assert used and len(report.draw.panel) == 7
 
 
@@ -149,7 +149,7 @@ def _pool_rows(path: Path) -> dict[str, dict]:
 
 
 def test_draw_writes_the_pool_sheet_and_the_log_and_a_signed_record(book, tmp_path, capsys):
-    report = run_draw(FileAdapter(book), now=NOW, user="测试", rng=random.Random(3), reason="示例台账已有抽取，重新抽取")
+    report = run_draw(PackageAdapter(book), now=NOW, user="测试", rng=random.Random(3), reason="示例台账已有抽取，重新抽取")
     assert report.number == 2 and report.backup is not None
     rows = _pool_rows(book)
     roles = {code: r["draw_result"] for code, r in rows.items()}

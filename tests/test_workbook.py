@@ -94,6 +94,40 @@ def test_next_year_moves_dates_and_carries_rules_holidays_and_experts(tmp_path, 
     assert "2025年专业课学时" in headers and "2021年专业课学时" not in headers
 
 
+def test_roll_over_places_each_date_by_its_role_and_the_new_register_checks_clean(tmp_path, sample, capsys):
+    """The sample keeps the notice's misprint (material window 2023-09-01..10 in the 2024
+    campaign): the 2025 register gets 2025-09-01..10, says so, and check passes at B11/B12."""
+    path = tmp_path / "2025.xlsx"
+    assert main(["new", str(path), "--year", "2025", "--from", str(sample)]) == 0
+    out = capsys.readouterr().out
+    assert "已改正 参数“材料报送开始日期”：上年台账为2023-09-01，不在2024年度内" in out and "改为2025-09-01" in out
+    assert "已改正 参数“材料报送截止日期”" in out and "申报开始时间" not in out     # only what was wrong
+    s = read_book(path).settings
+    assert (s.material_start, s.material_end) == (dt.date(2025, 9, 1), dt.date(2025, 9, 10))
+    assert (s.apply_start, s.seniority_cutoff) == (dt.date(2025, 7, 22), dt.date(2025, 12, 31))
+    notes = {r.values_by_key["key"]: r.values_by_key["note"] for r in read_book(path).table("settings").rows}
+    assert notes["material_start"].startswith("【请核对】上年为2023-09-01，不在2024年度内（疑为笔误），已按2025年度改正")
+    assert notes["apply_start"] == "【请核对】已按2025年度顺延"
+    assert main(["check", str(path), "--json"]) == 0
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [f for f in findings if f["sheet"] == "参数"] == []
+
+
+def test_roll_over_of_29_february_and_of_a_date_typed_a_year_late():
+    import dataclasses
+
+    from addin import data
+    from addin.rules.settings import roll_over
+
+    s = dataclasses.replace(roll_over(data.default_settings(), 2028).settings, seniority_cutoff=dt.date(2028, 2, 29),
+                            apply_start=dt.date(2029, 7, 22))
+    roll = roll_over(s, 2029, data.setting_labels())
+    assert roll.settings.seniority_cutoff == dt.date(2029, 2, 28)
+    assert roll.settings.apply_start == dt.date(2029, 7, 22)              # not 2030
+    assert [c.split("：")[0] for c in roll.corrections] == ["参数“申报开始时间”"]
+    assert roll_over(s, 2028, data.setting_labels()).notes == {}          # same year: a copy
+
+
 def _cells(path: Path) -> dict:
     """Every cell with its value and style, per sheet."""
     wb = load_workbook(path)
@@ -204,3 +238,51 @@ def test_a_workbook_that_is_not_a_register_is_refused_not_crashed(tmp_path, caps
     assert "缺少“日志”工作表" in capsys.readouterr().err
     assert path.read_bytes() == original
     assert main(["check", str(path)]) == 1           # findings, not a crash
+
+
+@pytest.mark.parametrize("year, warned", [(2026, False), (2027, True)])
+def test_a_campaign_year_without_a_schedule_warns_in_check_and_on_the_dashboard(tmp_path, capsys, year, warned):
+    from addin.book.dashboard import dashboard_blocks
+    from addin.book.refresh import check
+
+    path = tmp_path / f"{year}.xlsx"
+    assert main(["new", str(path), "--year", str(year)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 0                      # a warning, not an error
+    out = capsys.readouterr().out
+    message = f"{year}年放假安排未录入"
+    assert (f"[提醒] 参数!B2: {message}" in out) is warned
+    _, ev = check(path)
+    todos = dict(((b[0], tuple(map(tuple, b[2]))) for b in dashboard_blocks(ev)))["待办"]
+    assert any(row[0] == "放假安排未录入" and message in row[4] for row in todos) is warned
+
+
+def test_check_flags_a_receipt_number_used_twice_in_缴费(sample, capsys):
+    wb = load_workbook(sample)
+    ws = wb["缴费"]
+    header = [c.value for c in ws[1]]
+    col = header.index("票据号")
+    filled = [row for row in ws.iter_rows(min_row=2) if row[col].value]
+    first, second = filled[0], filled[1]
+    second[col].value = f" {first[col].value} "                  # same number, stray spaces
+    wb.save(sample)
+    assert main(["check", str(sample), "--as-of", AS_OF]) == 1
+    out = capsys.readouterr().out
+    letter = first[col].column_letter
+    receipt = str(first[col].value).strip()
+    assert f"缴费!{letter}{first[col].row}: 票据号{receipt}重复（另见第{second[col].row}行）" in out
+    assert f"缴费!{letter}{second[col].row}: 票据号{receipt}重复（另见第{first[col].row}行）" in out
+
+
+def test_a_unit_publicity_near_2024_古尔邦节_is_flagged_and_one_in_september_is_not(sample, capsys):
+    wb = load_workbook(sample)
+    ws = wb["申报人员"]
+    col = [c.value for c in ws[1]].index("单位公示开始") + 1
+    ws.cell(row=2, column=col).value = dt.date(2024, 6, 12)
+    ws.cell(row=3, column=col).value = dt.date(2024, 9, 2)
+    letter = ws.cell(row=2, column=col).column_letter
+    wb.save(sample)
+    main(["check", str(sample), "--as-of", AS_OF])
+    out = capsys.readouterr().out
+    assert f"申报人员!{letter}2: 单位公示截止日可能有误：2024年古尔邦节放假安排未录入" in out
+    assert f"申报人员!{letter}3: 单位公示截止日可能有误" not in out

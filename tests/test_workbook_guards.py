@@ -19,7 +19,7 @@ from addin.book.safe_write import WriteRefused
 from addin.book.sample import SAMPLE
 from addin.cli import main
 from addin.outputs.finance import apply_import, export_finance, plan_import, read_entries
-from addin.book.adapter import FileAdapter
+from addin.book.inplace import PackageAdapter
 
 NOW = dt.datetime(2024, 9, 5, 10, 0)
 
@@ -28,19 +28,28 @@ def _letter(book: Path, key: str) -> str:
     return read_book(book).table("applicants").letter(key)
 
 
-def test_a_number_typed_into_a_date_cell_is_refused_not_turned_into_an_error(book, capsys):
+def _cell_xml(book: Path, sheet_part: str, ref: str) -> bytes:
+    with zipfile.ZipFile(book) as z:
+        xml = z.read(sheet_part)
+    match = re.search(rb'<c r="' + ref.encode() + rb'"[^>]*?(?:/>|>.*?</c>)', xml, re.S)
+    return match.group(0) if match else b""
+
+
+def test_a_number_typed_into_a_date_cell_is_kept_as_typed_and_reported(book, capsys):
+    letter = _letter(book, "birth_date")
     wb = load_workbook(book)
-    wb[schema.APPLICANT_SHEET][f"{_letter(book, 'birth_date')}2"] = 20240912     # typed without separators
+    wb[schema.APPLICANT_SHEET][f"{letter}2"] = 20240912     # typed without separators
     wb.save(book)
-    original = book.read_bytes()
-    assert main(["refresh", str(book)]) == 2
-    assert "填了数字20240912" in capsys.readouterr().err
-    assert book.read_bytes() == original
+    before = _cell_xml(book, "xl/worksheets/sheet3.xml", f"{letter}2")
+    assert b"20240912" in before
+    assert main(["refresh", str(book)]) == 0               # the in-place writer never rewrites the cell
+    assert _cell_xml(book, "xl/worksheets/sheet3.xml", f"{letter}2") == before
     _, ev = check(book, now=NOW)
-    assert any("刷新会被拒绝" in f.message and "20240912" in f.message for f in ev.findings)
+    assert any(f.row == 2 and f.column == letter for f in ev.findings)
+    assert not any("刷新会被拒绝" in f.message for f in ev.findings)
 
 
-def test_excel_extended_validation_is_not_dropped_silently(book):
+def test_excel_extended_validation_is_kept_byte_for_byte(book):
     with zipfile.ZipFile(book) as z:
         parts = {n: z.read(n) for n in z.namelist()}
     sheet = "xl/worksheets/sheet3.xml"          # 申报人员
@@ -53,10 +62,12 @@ def test_excel_extended_validation_is_not_dropped_silently(book):
     with zipfile.ZipFile(book, "w") as z:
         for name, data in parts.items():
             z.writestr(name, data)
-    original = book.read_bytes()
-    with pytest.raises(WriteRefused, match="扩展数据验证"):
-        refresh(book, now=NOW, user="测试")
-    assert book.read_bytes() == original
+    _, ev = check(book, now=NOW)
+    assert not any("刷新会被拒绝" in f.message for f in ev.findings)
+    refresh(book, now=NOW, user="测试")
+    with zipfile.ZipFile(book) as z:
+        after = z.read(sheet)
+    assert after.endswith(ext + b"</worksheet>")
 
 
 def test_payments_go_under_their_headers_when_staff_inserted_a_column(book, tmp_path):
@@ -70,7 +81,7 @@ def test_payments_go_under_their_headers_when_staff_inserted_a_column(book, tmp_
     fin = load_workbook(out)
     fin["缴费录入"].append(["2024-053", 400, dt.date(2024, 9, 6), "扫码", "R-NEW", "财务"])
     fin.save(out)
-    adapter = FileAdapter(book)
+    adapter = PackageAdapter(book)
     plan = plan_import(bk, ev, read_entries(out))
     apply_import(adapter, plan, now=NOW, user="测试", source_name=out.name)
     rows = [r.values_by_key for r in read_book(book).table("payments").rows]

@@ -1,18 +1,27 @@
-"""The 统计 sheet: counts, fees, a chart and the to-do list, rebuilt on every refresh."""
+"""The 统计 sheet: counts, fees, a chart and the to-do list, rebuilt on every refresh.
+
+:func:`dashboard_blocks` says what is shown; :func:`dashboard_layout` says where, for
+an A4 landscape page: every block (section title, header, rows) is kept on one page
+when it fits on one (a manual page break goes before a block that would be split),
+long text wraps in rows made tall enough for it, figures are centred under their
+headers, dates are written the Chinese way (2024年9月10日), and the chart is a block of
+its own under its title. The in-place writer (:mod:`addin.book.inplace`) renders it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
 
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import math
+from dataclasses import dataclass, field
 
-from . import schema
+from openpyxl.styles import Alignment, Border, Font, Side
+
 from ..rules.catalog import order_key
 from .evaluate import Evaluation
-from .workbook import HEADER_FILL, HEADER_FONT, _print_setup
+from .workbook import HEADER_FILL, HEADER_FONT
+from .xlsxpatch import CellStyle
 
 TITLE_FONT = Font(name="等线", bold=True, size=14)
 SECTION_FONT = Font(name="等线", bold=True, size=12)
@@ -45,51 +54,152 @@ def dashboard_blocks(ev: Evaluation) -> list[tuple[str, list[str], list[list[obj
     ]
 
 
-def write_dashboard_sheet(wb, title: str, blocks) -> None:
-    """Replace the 统计 sheet (at the same position) with the blocks and a chart."""
-    name = schema.DASHBOARD_SHEET
-    index = wb.sheetnames.index(name) if name in wb.sheetnames else len(wb.sheetnames)
-    if name in wb.sheetnames:
-        wb.remove(wb[name])
-    ws = wb.create_sheet(name, index)
-    ws["A1"] = title
-    ws["A1"].font = TITLE_FONT
-    for col, width in zip("ABCDEF", (16, 12, 12, 12, 48, 12)):
-        ws.column_dimensions[col].width = width
+
+THIN = Side(style="thin", color="BFBFBF")
+GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CHINESE_DATE = 'yyyy"年"m"月"d"日"'
+TITLE = CellStyle(font=TITLE_FONT, alignment=Alignment(vertical="center"))
+SECTION = CellStyle(font=SECTION_FONT, alignment=Alignment(vertical="bottom"))
+HEADER = CellStyle(number_format="@", font=HEADER_FONT, fill=HEADER_FILL, border=GRID,
+                   alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
+TEXT = CellStyle(number_format="@", border=GRID, alignment=Alignment(vertical="top", wrap_text=True))
+FIGURE = CellStyle(number_format="0", border=GRID, alignment=Alignment(horizontal="center", vertical="top"))
+MONEY = CellStyle(number_format="#,##0", border=GRID, alignment=Alignment(horizontal="center", vertical="top"))
+DATE = CellStyle(number_format=CHINESE_DATE, border=GRID, alignment=Alignment(horizontal="center", vertical="top"))
+
+# the page: A4 landscape (points), the margins the sheet sets, Excel's default row height
+PAGE_WIDTH, PAGE_HEIGHT = 842.0, 595.0
+MARGIN_SIDES, MARGIN_TOP_BOTTOM = 0.5 * 72, 0.75 * 72
+ROW_HEIGHT, TITLE_HEIGHT, SECTION_HEIGHT, HEADER_HEIGHT = 15.0, 24.0, 20.0, 18.0
+PAGE_SAFETY = 0.95                # LibreOffice and Excel measure fonts a little differently
+CHART_ROWS = 14                   # rows the chart occupies under its title
+MIN_WIDTH, MAX_WIDTH = 10, 50     # column widths, in characters
+
+
+def text_width(value: object) -> int:
+    """Width of a value in Excel's character units (a Chinese character counts two)."""
+    text = "" if value is None else (_shown(value) if not isinstance(value, str) else value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return f"{value.year}年{value.month}月{value.day}日"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@dataclass
+class Placed:
+    row: int
+    col: int
+    value: object
+    style: CellStyle
+
+
+@dataclass
+class ChartSpot:
+    """A column chart of one block: its title, the data rows it plots, where it sits."""
+
+    title: str
+    header_row: int
+    first_row: int
+    last_row: int
+    top_row: int
+    bottom_row: int
+    last_col: int
+
+
+@dataclass
+class DashboardLayout:
+    cells: list[Placed] = field(default_factory=list)
+    widths: list[float] = field(default_factory=list)
+    heights: dict[int, float] = field(default_factory=dict)
+    breaks: list[int] = field(default_factory=list)      # a page ends after each of these rows
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+    chart: ChartSpot | None = None
+    last_row: int = 1
+
+    @property
+    def last_col(self) -> int:
+        return len(self.widths)
+
+
+def _widths(blocks) -> list[float]:
+    count = max([len(h) for _s, h, _r in blocks] + [1])
+    widths = []
+    for c in range(count):
+        seen = [text_width(h[c]) for _s, h, _r in blocks if c < len(h)]
+        seen += [text_width(r[c]) for _s, _h, rows in blocks for r in rows if c < len(r)]
+        widths.append(float(min(MAX_WIDTH, max(MIN_WIDTH, max(seen, default=0) + 2))))
+    return widths
+
+
+def _style_of(section: str, value: object) -> CellStyle:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return DATE
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return MONEY if "元" in section else FIGURE
+    return TEXT
+
+
+def dashboard_layout(title: str, blocks) -> DashboardLayout:
+    """Where each value of the dashboard goes, with page breaks between blocks."""
+    out = DashboardLayout(widths=_widths(blocks))
+    width_pt = sum(w * 7 + 5 for w in out.widths) * 0.75
+    scale = min(1.0, (PAGE_WIDTH - 2 * MARGIN_SIDES) / width_pt)
+    page = (PAGE_HEIGHT - 2 * MARGIN_TOP_BOTTOM) / scale * PAGE_SAFETY
+    out.cells.append(Placed(1, 1, title, TITLE))
+    out.merges.append((1, 1, 1, out.last_col))
+    out.heights[1] = TITLE_HEIGHT
+    used = TITLE_HEIGHT + ROW_HEIGHT                         # title and a blank row
     row = 3
-    chart_source = None
-    for section, header, rows in blocks:
-        ws.cell(row=row, column=1, value=section).font = SECTION_FONT
+    planned = []
+    for index, (section, header, rows) in enumerate(blocks):
+        planned.append((section, header, rows, False))
+        if index == 0 and len(rows) >= 1 and len(header) >= 2:
+            planned.append((f"{section}人数（图）", header, rows, True))
+    first_block_rows: tuple[int, int, int] | None = None
+    for section, header, rows, is_chart in planned:
+        heights = [SECTION_HEIGHT]
+        if is_chart:
+            heights += [ROW_HEIGHT] * CHART_ROWS
+        else:
+            heights.append(HEADER_HEIGHT)
+            for values in rows:
+                lines = max([1] + [math.ceil(text_width(v) / max(1.0, out.widths[c] - 1))
+                                   for c, v in enumerate(values) if isinstance(v, str)])
+                heights.append(ROW_HEIGHT * lines)
+        block = sum(heights)
+        if used + block > page and used > TITLE_HEIGHT + ROW_HEIGHT:
+            out.breaks.append(row - 1)
+            used = 0.0
+        used += block + ROW_HEIGHT
+        out.cells.append(Placed(row, 1, section, SECTION))
+        out.heights[row] = SECTION_HEIGHT
+        if is_chart:
+            assert first_block_rows is not None
+            head_row, first, last = first_block_rows
+            out.chart = ChartSpot(section, head_row, first, last, row + 1, row + CHART_ROWS,
+                                  min(out.last_col, 4))
+            row += CHART_ROWS + 2
+            continue
         row += 1
         for c, text in enumerate(header, start=1):
-            cell = ws.cell(row=row, column=c, value=text)
-            cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        first = row + 1
-        for values in rows:
+            out.cells.append(Placed(row, c, text, HEADER))
+        out.heights[row] = HEADER_HEIGHT
+        head_row = row
+        for values, height in zip(rows, heights[2:]):
             row += 1
             for c, value in enumerate(values, start=1):
-                cell = ws.cell(row=row, column=c, value=value)
-                if isinstance(value, (dt.date, dt.datetime)):
-                    cell.number_format = "yyyy-mm-dd"
-                elif isinstance(value, (int, float)) and c > 1:
-                    cell.number_format = "#,##0" if "元" in section else "0"
-                if c == 5:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if chart_source is None:
-            chart_source = (section, first - 1, row)
+                out.cells.append(Placed(row, c, value, _style_of(section, value)))
+            for c in range(len(values) + 1, len(header) + 1):
+                out.cells.append(Placed(row, c, None, TEXT))
+            if height != ROW_HEIGHT:
+                out.heights[row] = height
+        if first_block_rows is None:
+            first_block_rows = (head_row, head_row + 1, row)
         row += 2
-    if chart_source and chart_source[2] >= chart_source[1] + 1:
-        section, head_row, last_row = chart_source
-        chart = BarChart()
-        chart.type = "col"
-        chart.title = f"{section}人数"
-        chart.y_axis.title = "人数"
-        chart.legend = None
-        data = Reference(ws, min_col=2, min_row=head_row, max_row=last_row)
-        cats = Reference(ws, min_col=1, min_row=head_row + 1, max_row=last_row)
-        chart.add_data(data, titles_from_data=True)
-        chart.set_categories(cats)
-        chart.height, chart.width = 7, 12
-        ws.add_chart(chart, "D4")        # beside the small tables, inside the print area
-    _print_setup(ws, schema.Sheet(name, "dashboard"))
-    ws.print_area = f"A1:{get_column_letter(max(len(header) for _, header, _ in blocks))}{row}"
+    out.last_row = row - 2
+    return out

@@ -23,7 +23,7 @@ from ..rules.fees import FeeLine, account, defense, fee_due, fee_summary
 from ..rules.identity import check_id
 from ..rules.seniority import full_years
 from ..rules.meeting import VoteResult, assign_blind_codes, status_against_tally, vote_result
-from ..rules.settings import parse_int, parse_number, validate_settings
+from ..rules.settings import campaign_span, parse_int, parse_number, validate_settings
 from ..rules.workflow import PASSED, RETURNED, Submission, SubmissionState, assess_submissions, exclusion
 from . import schema
 from .panel import DefenceTally, MeetingDay, defence_tally, meeting_day
@@ -56,6 +56,7 @@ class Evaluation:
     held_back: dict[int, list[str]] = field(default_factory=dict)
     levels: tuple[str, ...] = ()                  # fee levels in the settings' order (高级, 中级, 初级)
     specialty_order: list[str] = field(default_factory=list)              # 专业 in the data's order
+    hand_edits: list[tuple[int, str, object]] = field(default_factory=list)  # (row, key, value found) in computed columns
     day: MeetingDay | None = None                                          # the panel seated (评委)
     defence: DefenceTally | None = None                                    # 答辩评分 rows and results
 
@@ -116,10 +117,20 @@ def _payments(book: Book, known: set[str], accepted: dict[str, dt.datetime]) -> 
     paid: dict[str, float] = defaultdict(float)
     findings: list[Finding] = []
     methods = set(book.catalog.lists.get("缴费方式", []))
+    receipts: dict[str, list[int]] = defaultdict(list)     # a receipt is booked once (finance import refuses a second)
+    for row in table.rows:
+        receipt = _text(row.values_by_key.get("receipt"))
+        if receipt:
+            receipts[receipt].append(row.number)
     for row in table.rows:
         v = row.values_by_key
         app_id = _text(v.get("app_id"))
         amount = parse_number(v.get("amount"))
+        rows_of_receipt = receipts.get(_text(v.get("receipt")), [])
+        if len(rows_of_receipt) > 1:
+            others = "、".join(f"第{n}行" for n in rows_of_receipt if n != row.number)
+            findings.append(table.locate(error(f"票据号{_text(v.get('receipt'))}重复（另见{others}）：同一张票据只能记账一次",
+                                               "四(六)"), row.number, "receipt"))
         day = parse_date(v.get("paid_on"))
         here = []
         if not app_id:
@@ -209,6 +220,10 @@ def evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None = 
     for f in validate_settings(s):
         ev.findings.append(f.at(sheet=settings_table.sheet, row=key_rows.get(f.column or "", 1),
                                 column=settings_table.letter("value")))
+    for message in cal.gaps(*campaign_span(s)):      # a year or a festival the calendar lacks
+        ev.findings.append(warning(message, "四(二)").at(sheet=settings_table.sheet, row=key_rows.get("campaign_year", 1),
+                                                        column=settings_table.letter("value")))
+        ev.todos.append(Todo("放假安排未录入", "", "", None, message))
     ev.findings += book.findings
 
     ids = Counter(_text(r.values_by_key.get("app_id")) for r in table.rows)
@@ -228,6 +243,7 @@ def evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None = 
             for key, digest in current.items():
                 if old.get(key) != digest:
                     col = next(c for c in schema.APPLICANT_COMPUTED if c.key == key)
+                    ev.hand_edits.append((row.number, key, row.values_by_key.get(key)))
                     ev.findings.append(table.locate(warning(f"计算列“{col.header}”被手工修改，已按规则重新计算"),
                                                     row.number, key))
         ev.rows.append(_summary(row, values, book))
@@ -419,6 +435,9 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
             out["unit_publicity_end"] = cal.publicity_end(start, s.unit_publicity_workdays)
         except RuleInputError as exc:
             note(error(str(exc), "四(二)"), "unit_publicity_start")
+        else:
+            for message in cal.gaps(start, out["unit_publicity_end"]):
+                note(warning(f"单位公示截止日可能有误：{message}", "四(二)"), "unit_publicity_start")
     out["missing_documents"] = "、".join(missing_documents(applicant, split_documents(v.get("documents")), s, catalog)) or None
     out["problems"] = "；".join(dict.fromkeys(f.message for f in findings if f.severity != Severity.INFO)) or None
     reasons = []

@@ -25,7 +25,8 @@ from .. import data
 from ..rules.catalog import clean_word
 from ..rules.identity import normalise_id
 from . import schema
-from .adapter import FileAdapter, WorkbookAdapter
+from .adapter import WorkbookAdapter
+from .inplace import PackageAdapter
 from .reader import book_from_values
 from .refresh import current_user, log_row, refuse_ambiguous_columns
 from .safe_write import WriteRefused
@@ -98,7 +99,7 @@ def _match_key(values: dict) -> tuple:
 def import_export(book_path: Path, export_path: Path, *, overwrite: bool = False, alias_file: Path | None = None,
                   user: str | None = None, now: dt.datetime | None = None) -> ImportReport:
     """``zhicheng import``: the merge into a workbook file (safe write, with backup)."""
-    return import_into(FileAdapter(Path(book_path)), export_path, overwrite=overwrite, alias_file=alias_file,
+    return import_into(PackageAdapter(Path(book_path)), export_path, overwrite=overwrite, alias_file=alias_file,
                        user=user, now=now)
 
 

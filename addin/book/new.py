@@ -8,16 +8,14 @@ new year and marked for review), rules table, holidays and experts, but no appli
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import typing
 from fractions import Fraction
 from pathlib import Path
-
-from dateutil.relativedelta import relativedelta
+from types import MappingProxyType
+from typing import Mapping
 
 from .. import data
-from ..rules.settings import Settings
+from ..rules.settings import RollOver, Settings, roll_over
 from . import schema
 from .workbook import build_workbook, dictionary
 
@@ -35,38 +33,27 @@ def settings_cell(value: object) -> object:
     return value
 
 
-def shift_settings(settings: Settings, year: int) -> tuple[Settings, set[str]]:
-    """The settings moved to ``year``: dates and year numbers by the difference in years.
-    Returns the keys that changed (to be marked for review)."""
-    delta = year - settings.campaign_year
-    if delta == 0:
-        return settings, set()
-    hints = typing.get_type_hints(Settings)
-    changes: dict[str, object] = {"campaign_year": year}
-    for f in dataclasses.fields(Settings):
-        value = getattr(settings, f.name)
-        if hints[f.name] in (dt.date, dt.datetime):
-            changes[f.name] = value + relativedelta(years=delta)
-        elif f.name.startswith("ce_") and f.name.endswith(("_year", "_from")):
-            changes[f.name] = value + delta
-    changes["basis_document"] = settings.basis_document
-    return dataclasses.replace(settings, **changes), set(changes) | {"basis_document"}
+def shift_settings(settings: Settings, year: int) -> RollOver:
+    """The settings moved to ``year`` by each date's role in the campaign (see
+    :func:`~addin.rules.settings.roll_over`), with a note per changed setting."""
+    return roll_over(settings, year, data.setting_labels())
 
 
-def settings_rows(settings: Settings, marked: set[str] = frozenset()) -> list[dict]:
+def settings_rows(settings: Settings, marked: Mapping[str, str] = MappingProxyType({})) -> list[dict]:
+    """The rows of the 参数 sheet; ``marked`` maps a key to what was done to it (shown
+    after 【请核对】 in 说明)."""
     rows = []
     for packaged in data.rows("settings"):
         key = packaged["key"]
         note = packaged["note"]
         if key in marked:
-            note = REVIEW_MARK + (f"已按{settings.campaign_year}年顺延" if key != "basis_document" else "请改为本年度文件") + \
-                   ("；" + note if note else "")
+            note = REVIEW_MARK + marked[key] + ("；" + note if note else "")
         rows.append({"label": packaged["label"], "value": settings_cell(getattr(settings, key)),
                      "clause": packaged["clause"], "note": note, "key": key})
     return rows
 
 
-def default_tables(settings: Settings, marked: set[str] = frozenset()) -> dict[str, list[dict]]:
+def default_tables(settings: Settings, marked: Mapping[str, str] = MappingProxyType({})) -> dict[str, list[dict]]:
     rules = [{**r, "years": int(r["years"])} for r in data.rows("eligibility")]
     holidays = [{**r, "date": dt.date.fromisoformat(r["date"])} for r in data.rows("holidays-xinjiang")]
     return {"settings": settings_rows(settings, marked), "rules": rules, "holidays": holidays,
@@ -82,6 +69,12 @@ def default_lists() -> dict[str, list[str]]:
 def build_new(year: int | None = None, previous: Path | None = None, *, now: dt.datetime, user: str = "",
               extra: dict[str, list[dict]] | None = None):
     """The openpyxl workbook of a new register (not saved)."""
+    return new_register(year, previous, now=now, user=user, extra=extra)[0]
+
+
+def new_register(year: int | None = None, previous: Path | None = None, *, now: dt.datetime, user: str = "",
+                 extra: dict[str, list[dict]] | None = None):
+    """The openpyxl workbook of a new register (not saved) and how the settings were rolled over."""
     from .reader import read_book
 
     carried: dict[str, list[dict]] = {}
@@ -93,14 +86,15 @@ def build_new(year: int | None = None, previous: Path | None = None, *, now: dt.
     else:
         base = data.default_settings()
     year = year or base.campaign_year
-    settings, marked = shift_settings(base, year)
-    tables = default_tables(settings, marked)
+    roll = shift_settings(base, year)
+    settings = roll.settings
+    tables = default_tables(settings, roll.notes)
     tables.update(carried)
     tables.update(extra or {})
     detail = f"{year}年度" + (f"，沿用“{Path(previous).name}”的参数、评审条件、节假日和评委" if previous else "")
     tables["log"] = [{"at": now.replace(microsecond=0), "user": user, "action": "新建台账", "rows": 0, "detail": detail},
                      *(extra or {}).get("log", [])]
-    return build_workbook(year, settings.ce_years, tables, default_lists(), defence_item_names(settings))
+    return build_workbook(year, settings.ce_years, tables, default_lists(), defence_item_names(settings)), roll
 
 
 def defence_item_names(settings: Settings) -> tuple[str, ...]:
@@ -111,8 +105,9 @@ def defence_item_names(settings: Settings) -> tuple[str, ...]:
     return tuple(i.name for i in items.value) if items.value else ()
 
 
-def new_workbook(path: Path, year: int | None = None, previous: Path | None = None, *, user: str = "") -> Path:
-    """Write a new, empty register for ``year`` to ``path`` (refusing to overwrite)."""
+def new_workbook(path: Path, year: int | None = None, previous: Path | None = None, *, user: str = "") -> RollOver:
+    """Write a new, empty register for ``year`` to ``path`` (refusing to overwrite); returns
+    how the settings were rolled over (what was corrected)."""
     from .safe_write import WriteRefused, safe_save
 
     path = Path(path)
@@ -120,6 +115,6 @@ def new_workbook(path: Path, year: int | None = None, previous: Path | None = No
         raise WriteRefused(f"文件“{path.name}”已存在：新建台账不会覆盖已有文件，请换一个文件名")
     if path.suffix.lower() != ".xlsx":       # a new register holds no macros: .xlsm would not open
         raise WriteRefused(f"台账文件名应以 .xlsx 结尾，实为“{path.name}”")
-    wb = build_new(year, previous, now=dt.datetime.now(), user=user)
+    wb, roll = new_register(year, previous, now=dt.datetime.now(), user=user)
     safe_save(path, wb.save, check_foreign=False)
-    return path
+    return roll

@@ -2,7 +2,7 @@
 
 refresh = read -> evaluate -> write the computed columns, the dashboard, the hidden
 fingerprints and a log row -> commit (for a file: safe save with backup). Input cells
-are never written. The same :func:`run_refresh` serves the file (``FileAdapter``) and
+are never written. The same :func:`run_refresh` serves the file (``PackageAdapter``, edited in place) and
 the workbook open in Excel (``addin.excel``).
 """
 
@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from ..errors import Refused
 from . import schema
-from .adapter import FileAdapter, WorkbookAdapter
+from .adapter import WorkbookAdapter
+from .inplace import PackageAdapter
 from .dashboard import dashboard_blocks
 from .evaluate import Evaluation, evaluate
-from .reader import Book, book_from_values, read_book
+from ..rules.dates import format_date
+from .reader import Book, book_from_values, cell_text, read_book
 from .safe_write import WriteRefused
 
 Progress = Callable[[str], None]
@@ -31,6 +33,30 @@ class RefreshReport:
     evaluation: Evaluation
     rows: int
     backup: Path | None
+    overwritten: list[str] = field(default_factory=list)     # hand edits replaced, cell and old value named
+
+
+def overwritten_edits(book: Book, ev: Evaluation) -> list[str]:
+    """Each hand edit in a computed column that the refresh replaces: the cell, the
+    column, the value found and the value written (for the output and for 日志)."""
+    table = book.table("applicants")
+    headers = {c.key: c.header for c in schema.APPLICANT_COMPUTED}
+    out = []
+    for row, key, old in ev.hand_edits:
+        new = ev.computed.get(row, {}).get(key)
+        out.append(f"{table.sheet}!{table.letter(key) or '?'}{row}（{headers[key]}）：原为“{_shown(old)}”，"
+                   f"已改为“{_shown(new)}”")
+    return out
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "空"
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return format_date(value) if not isinstance(value, dt.datetime) else f"{format_date(value.date())} {value:%H:%M}"
+    return cell_text(value)
 
 
 def check(path: Path, *, now: dt.datetime | None = None) -> tuple[Book, Evaluation]:
@@ -119,18 +145,23 @@ def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
     adapter.write_cells(schema.APPLICANT_SHEET, cells, formats, table="tblApplicants")
     for key, rows in (("meeting", ev.meeting), ("defence", ev.defence.rows if ev.defence else {})):
         write_sheet_cells(adapter, book, key, rows)
-    adapter.replace_dashboard(f"统计（{now:%Y-%m-%d %H:%M} 刷新，共{len(ev.rows)}份申报）", dashboard_blocks(ev), now)
+    adapter.replace_dashboard(f"统计（{format_date(now.date())} {now:%H:%M} 刷新，共{len(ev.rows)}份申报）",
+                              dashboard_blocks(ev), now)
     adapter.write_fingerprints(ev.fingerprints)
-    values, fmts = log_row("刷新计算", len(ev.computed), f"发现问题{len(ev.findings)}条（其中错误{len(ev.errors)}条）",
-                           now=now, user=user)
+    overwritten = overwritten_edits(book, ev)
+    detail = f"发现问题{len(ev.findings)}条（其中错误{len(ev.errors)}条）"
+    if overwritten:
+        detail += f"；覆盖手工修改的计算列{len(overwritten)}处：" + "；".join(overwritten)
+    values, fmts = log_row("刷新计算", len(ev.computed), detail, now=now, user=user)
     adapter.append_row(schema.LOG_SHEET, "tblLog", values, fmts)
     say("保存（先备份）…")
     backup = adapter.commit()
-    return RefreshReport(book, ev, len(ev.computed), backup)
+    return RefreshReport(book, ev, len(ev.computed), backup, overwritten)
 
 
 def refresh(path: Path, *, now: dt.datetime | None = None, user: str | None = None,
             progress: Progress | None = None) -> RefreshReport:
-    """Refresh a workbook file in place (safely)."""
-    return run_refresh(FileAdapter(Path(path)), now=now or dt.datetime.now(), user=user or current_user(),
+    """Refresh a workbook file in place (safely): only the product's own cells and parts
+    change, everything else in the file is kept byte for byte."""
+    return run_refresh(PackageAdapter(Path(path)), now=now or dt.datetime.now(), user=user or current_user(),
                        progress=progress)

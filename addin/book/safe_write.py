@@ -6,14 +6,13 @@ Every write of a workbook goes through :func:`safe_save`. It guarantees:
   owner file ``~$name.xlsx`` (or ``~$`` + the name without its first two characters)
   beside an open workbook, LibreOffice leaves ``.~lock.name.xlsx#``; if one exists the
   write is refused, both before the work starts and again just before the replace.
-* **Nothing is written over parts the writer cannot carry over.** openpyxl rewrites the
-  whole file from what it understood, so pictures, shapes, text boxes, other people's
-  charts, pivot tables, form controls, ActiveX and OLE objects, slicers... would be lost
-  or damaged. :func:`foreign_parts` finds them (reading the zip directly, without
-  openpyxl) and the write is refused with a Chinese message naming the sheet and the
-  part. Charts on our own sheets (``统计``) are ours: the dashboard is rebuilt on every
-  refresh. Comments, data validation, conditional formats, tables and defined names are
-  kept by openpyxl and are not foreign.
+* **Nothing is written over parts the writer cannot carry over.** The in-place writer
+  (:mod:`addin.book.xlsxpatch`) copies every part of the clerks' sheets byte for byte
+  (pictures, shapes, charts, pivot tables, slicers, comments, Excel 2010+ extensions,
+  WPS parts, macros), so what it cannot keep is only what sits on the sheets it rebuilds
+  (``统计`` and the hidden fingerprint sheet; its own chart on 统计 excepted) and Strict
+  OOXML packages. :func:`foreign_parts` finds them (reading the zip directly) and the
+  write is refused with a Chinese message naming the sheet and the part.
 * **The old version is kept.** Before a replace, the workbook is copied to ``备份``
   beside it as ``<stem>-YYYYMMDD-HHMMSS-ffffff<suffix>``; the newest ``keep_backups``
   copies of that workbook are kept, older ones are deleted after a successful write.
@@ -22,7 +21,10 @@ Every write of a workbook goes through :func:`safe_save`. It guarantees:
   macros and custom ribbon still there when the original had them), then moved over the
   workbook with ``os.replace``. A crash or kill at any moment leaves either the old
   bytes or the complete new bytes under the workbook's name (a killed process may leave
-  a hidden ``.~zhicheng-*`` temporary file behind; it is never used as the workbook).
+  a ``.~zhicheng-*`` temporary file behind — hidden on Windows too —; it is never used
+  as the workbook and the next write removes it, see :func:`remove_stale_temps`).
+* **A full disk is a refusal, not a traceback.** ``ENOSPC`` (or a quota) while writing
+  the temporary file or the backup gives a Chinese message; the temporary file is removed.
 * **A failed write changes nothing.** If ``save`` raises, writes garbage, or the file
   was changed by someone else meanwhile, the temporary file is removed, the original is
   untouched, and the caller gets the exception (:class:`WriteRefused` with a Chinese
@@ -32,6 +34,7 @@ Every write of a workbook goes through :func:`safe_save`. It guarantees:
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import posixpath
 import re
@@ -52,7 +55,7 @@ __all__ = ["WriteRefused", "lock_file", "foreign_parts", "check_writable", "safe
 
 BACKUP_DIR_NAME = "备份"
 TEMP_PREFIX = ".~zhicheng-"
-OWN_SHEETS = ("统计",)
+OWN_SHEETS = ("统计", "_计算记录")     # rebuilt by every refresh
 
 
 class WriteRefused(Refused):
@@ -95,7 +98,8 @@ def lock_file(path: Path) -> Path | None:
 
 
 def _lock_message(lock: Path) -> str:
-    return (f"工作簿正在被 Excel 或 WPS 打开（发现锁文件 {lock.name}），请关闭后重试。"
+    program = "LibreOffice" if lock.name.startswith(".~lock.") else "Excel 或 WPS"
+    return (f"工作簿正在被 {program} 打开（发现锁文件 {lock.name}），请关闭后重试。"
             f"如果确认已经关闭仍出现此提示，可能是上次异常退出留下的锁文件，"
             f"确认无人打开该工作簿后可删除“{lock}”。本次未写入任何内容。")
 
@@ -139,8 +143,6 @@ SPARKLINES = "迷你图"
 _EXTENSIONS = ((re.compile(rb"<(?:\w+:)?dataValidations\b"), EXT_VALIDATION),
                (re.compile(rb"<(?:\w+:)?conditionalFormattings\b"), EXT_FORMATTING),
                (re.compile(rb"<(?:\w+:)?sparklineGroups\b"), SPARKLINES))
-_NUMERIC_CELL = re.compile(rb'<c r="([A-Z]+\d+)"([^>]*?)>\s*<v>([^<]*)</v>')
-_EXCEL_LAST_SERIAL = 2958465           # 9999-12-31: larger numbers in a date cell cannot be read as dates
 
 _GRAPHIC_URIS = {
     "http://schemas.openxmlformats.org/drawingml/2006/chart": CHART,
@@ -164,18 +166,7 @@ _SHEET_REL_LABELS = {
 }
 
 # parts anywhere in the package -> label, for what is not attached to a sheet as expected
-_PART_LABELS = (
-    ("xl/pivotTables/", PIVOT), ("xl/pivotCache/", PIVOT),
-    ("xl/slicers/", SLICER), ("xl/slicerCaches/", SLICER),
-    ("xl/timelines/", TIMELINE), ("xl/timelineCaches/", TIMELINE),
-    ("xl/ctrlProps/", FORM_CONTROL), ("xl/activeX/", ACTIVEX), ("xl/embeddings/", OLE),
-    ("xl/charts/chartEx", CHART_EX), ("xl/threadedComments/", THREADED),
-    ("xl/richData/", CELL_IMAGE), ("xl/model/", DATA_MODEL),
-    ("xl/connections.xml", CONNECTION), ("xl/queryTables/", CONNECTION),
-    ("xl/webextensions/", WEB_EXTENSION),
-)
-
-# parts openpyxl keeps only when the writer loads with keep_vba=True: never lost silently
+# macros and the custom ribbon: checked to be still there in every new version
 _MUST_SURVIVE = re.compile(r"^(xl/vbaProject\.bin$|customUI/)", re.IGNORECASE)
 
 _VML_OBJECT = re.compile(rb"ObjectType\s*=\s*[\"']?(\w+)", re.IGNORECASE)
@@ -338,51 +329,15 @@ def _sheet_labels(pkg: _Package, part: str, own: bool) -> list[str]:
     return found
 
 
-def _date_styles(pkg: _Package) -> set[int]:
-    """Indexes of the cell formats (styles.xml cellXfs) that show a number as a date."""
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-
-    root = pkg.xml("xl/styles.xml")
-    if root is None:
-        return set()
-    custom = {}
-    for el in root.iter():
-        if _local(el.tag) == "numFmt":
-            custom[el.get("numFmtId")] = el.get("formatCode") or ""
-    out = set()
-    xfs = next((el for el in root if _local(el.tag) == "cellXfs"), None)
-    for index, xf in enumerate(xfs if xfs is not None else []):
-        fmt_id = xf.get("numFmtId") or "0"
-        code = custom.get(fmt_id) or BUILTIN_FORMATS.get(int(fmt_id) if fmt_id.isdigit() else -1, "")
-        if code and is_date_format(code):
-            out.add(index)
-    return out
-
-
-def _dates_out_of_range(pkg: _Package, part: str, date_styles: set[int]) -> list[tuple[str, str]]:
-    """(cell, number) of date-formatted cells holding a number beyond 9999-12-31 (such as
-    20240912 typed as a number): openpyxl turns them into #VALUE! when saving."""
-    if not date_styles or part not in pkg.names:
-        return []
-    out = []
-    for match in _NUMERIC_CELL.finditer(pkg.zf.read(part)):
-        attrs = match.group(2)
-        style = re.search(rb'\bs="(\d+)"', attrs)
-        kind = re.search(rb'\bt="(\w+)"', attrs)
-        if not style or int(style.group(1)) not in date_styles or (kind and kind.group(1) != b"n"):
-            continue
-        try:
-            number = float(match.group(3))
-        except ValueError:
-            continue
-        if number > _EXCEL_LAST_SERIAL:
-            out.append((match.group(1).decode(), match.group(3).decode()))
-    return out
+STRICT = "“严格 Open XML”格式（Strict）的工作簿"
 
 
 def foreign_parts(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS) -> list[str]:
-    """Chinese descriptions of every part of the workbook that an openpyxl rewrite would
-    drop or damage, naming the sheet (``“申报人员”工作表中有图片``); [] for a clean file.
+    """Chinese descriptions of what the in-place writer (:mod:`addin.book.xlsxpatch`)
+    cannot write safely, each naming the sheet; [] for a writable file. The writer keeps
+    every part of the clerks' sheets (and every workbook-level part) byte for byte, so
+    only the sheets it rebuilds (统计 and the hidden fingerprint sheet) must hold nothing
+    but what it writes there (its own chart), and the package must be a Transitional one.
 
     Raises :class:`WriteRefused` when the file is not a valid .xlsx/.xlsm package.
     """
@@ -393,50 +348,45 @@ def foreign_parts(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS) -> list
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
         raise _not_excel(path) from None
     except OSError as exc:
-        raise WriteRefused(f"无法读取“{path.name}”：{exc.strerror or exc}。"
-                           f"本次未写入任何内容。") from None
+        raise WriteRefused(f"无法读取“{path.name}”：{os_reason(exc)}。本次未写入任何内容。") from None
     with zf:
         pkg = _Package(zf)
         wb_part = _workbook_part(pkg)
         wb_root = pkg.xml(wb_part) if wb_part else None
         if wb_root is None or "[Content_Types].xml" not in pkg.names:
             raise _not_excel(path, "缺少工作簿结构")
-        targets = {rid: (rtype, target) for rid, rtype, target in pkg.rels(wb_part)}
-        date_styles = _date_styles(pkg)
-
         messages: list[str] = []
-        labels_seen: set[str] = set()
-
-        def add(message: str, label: str) -> None:
-            labels_seen.add(label)
-            if message not in messages:
-                messages.append(message)
-
-        # by local names, so that Strict OOXML files are read too
-        sheets = [s for child in wb_root if _local(child.tag) == "sheets"
-                  for s in child if _local(s.tag) == "sheet"]
-        for sheet in sheets:
+        if wb_root.tag.startswith("{http://purl.oclc.org/ooxml/"):
+            messages.append(f"工作簿是{STRICT}，请在 Excel 中另存为“Excel 工作簿（*.xlsx）”后再刷新")
+        targets = {rid: (rtype, target) for rid, rtype, target in pkg.rels(wb_part)}
+        for sheet in (s for child in wb_root if _local(child.tag) == "sheets"
+                      for s in child if _local(s.tag) == "sheet"):
             name = sheet.get("name", "")
+            if name not in own:
+                continue
             rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), "")
             rtype, target = targets.get(rid, ("", ""))
-            if rtype == "chartsheet":
-                add(f"“{name}”是图表工作表（整张工作表是一个图表）", CHART)
+            if rtype != "worksheet":
+                messages.append(f"“{name}”不是普通工作表（刷新时由本程序重建），请改名后再刷新")
                 continue
-            if rtype in ("dialogsheet", "macrosheet", "xlMacrosheet", "xlIntlMacrosheet"):
-                add(f"“{name}”是 Excel 4.0 宏表或对话框表", "macrosheet")
-                continue
-            for label in _sheet_labels(pkg, target, own=name in own):
-                add(f"“{name}”工作表中有{label}", label)
-            for cell, number in _dates_out_of_range(pkg, target, date_styles):
-                add(f"“{name}”工作表{cell}单元格是日期格式，却填了数字{number}（超出日期范围，保存会变成#VALUE!），"
-                    f"请改写成 2024-09-12 这样的日期", "date")
-
-        for prefix, label in _PART_LABELS:
-            if label in labels_seen:
-                continue
-            if any(n.startswith(prefix) for n in pkg.names):
-                add(f"工作簿中有{label}", label)
+            labels = list(dict.fromkeys(_sheet_labels(pkg, target, own=True)))
+            if labels:
+                messages.append(f"“{name}”工作表由本程序在每次刷新时重建，其中的" + "、".join(labels) +
+                                "会丢失；请把它们移到其他工作表")
         return messages
+
+
+def os_reason(exc: OSError) -> str:
+    """A Chinese reason for an operating-system error (never the English strerror)."""
+    reasons = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有权限",
+               errno.EPERM: "没有权限", errno.EROFS: "磁盘或文件夹是只读的", errno.EIO: "磁盘读写出错",
+               errno.ENOENT: "文件或文件夹不存在", errno.EBUSY: "文件正被其他程序占用",
+               errno.ENAMETOOLONG: "文件路径太长", errno.EMFILE: "打开的文件太多"}
+    return reasons.get(exc.errno, f"系统错误（错误码 {exc.errno}）" if exc.errno else "系统错误")
+
+
+def _disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 # ---------------------------------------------------------------------------------------
@@ -469,8 +419,9 @@ def _check_lock(path: Path) -> None:
 def check_writable(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS,
                    check_foreign: bool = True) -> None:
     """Raise :class:`WriteRefused` unless the workbook can be replaced without losing
-    anything: it exists, it is not open in Excel/WPS, neither it nor its folder is
-    read-only, and (``check_foreign``) it holds nothing openpyxl would drop."""
+    anything: it exists, it is not open in Excel/WPS/LibreOffice, neither it nor its
+    folder is read-only, and (``check_foreign``) it holds nothing the in-place writer
+    would drop (:func:`foreign_parts`)."""
     path = Path(path)
     if not path.exists():
         raise WriteRefused(f"找不到工作簿“{path}”，请确认文件位置后重试。本次未写入任何内容。")
@@ -487,7 +438,7 @@ def check_writable(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS,
         if parts:
             listing = "\n".join(f"  · {p}" for p in parts)
             raise WriteRefused(
-                f"工作簿“{path.name}”中有本程序无法原样保留的内容：\n{listing}\n"
+                f"工作簿“{path.name}”中有刷新时无法保留的内容：\n{listing}\n"
                 f"为避免这些内容丢失，已拒绝写入，工作簿未作任何改动。"
                 f"请把它们移到另一个工作簿（或删除）后重试，或把结果另存为新工作簿。",
                 reasons=parts)
@@ -548,7 +499,7 @@ def _make_backup(path: Path, backup_dir: Path) -> Path:
     try:
         backup_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise WriteRefused(f"无法创建备份文件夹“{backup_dir}”：{exc.strerror or exc}。"
+        raise WriteRefused(f"无法创建备份文件夹“{backup_dir}”：{os_reason(exc)}。"
                            f"为避免无备份覆盖，本次未写入任何内容。") from None
     now = dt.datetime.now()
     while True:
@@ -568,7 +519,7 @@ def _make_backup(path: Path, backup_dir: Path) -> Path:
         tmp = None
     except OSError as exc:
         _remove_quietly(tmp)
-        raise WriteRefused(f"无法在“{backup_dir}”中备份工作簿：{exc.strerror or exc}。"
+        raise WriteRefused(f"无法在“{backup_dir}”中备份工作簿：{os_reason(exc)}。"
                            f"为避免无备份覆盖，本次未写入任何内容。") from None
     return backup
 
@@ -647,6 +598,72 @@ def _changed_meanwhile(path: Path) -> WriteRefused:
                         f"为避免覆盖他们的修改，已放弃写入，工作簿保持他们保存的内容。请重新操作。")
 
 
+def _mark_in_use(fd: int) -> None:
+    """Hold an advisory lock on our temporary file while it is written, so that another
+    run's clean-up (:func:`remove_stale_temps`) leaves it alone (POSIX; on Windows an
+    open file cannot be deleted anyway)."""
+    if os.name == "nt":
+        return
+    import fcntl
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        pass
+
+
+def _in_use(path: Path) -> bool:
+    if os.name == "nt":
+        return False                     # deleting an open file fails there: see remove_stale_temps
+    import fcntl
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def _set_hidden(path: Path, hidden: bool) -> None:
+    """Windows: a leading dot hides nothing there, so the temporary file gets the hidden
+    attribute (and loses it just before it becomes the workbook)."""
+    if os.name != "nt":
+        return
+    import ctypes
+    kernel32 = ctypes.windll.kernel32            # type: ignore[attr-defined]
+    attrs = kernel32.GetFileAttributesW(str(path))
+    if attrs == -1 or attrs == 0xFFFFFFFF:
+        return
+    hidden_bit = 0x2
+    kernel32.SetFileAttributesW(str(path), (attrs | hidden_bit) if hidden else (attrs & ~hidden_bit))
+
+
+def remove_stale_temps(folder: Path, before: float) -> list[Path]:
+    """Delete this program's own temporary files (``.~zhicheng-*``) left in ``folder``
+    and its backup folder by a run that was killed: only those older than ``before``
+    (a time.time()) and not in use by a running save. Returns what was removed."""
+    removed = []
+    for where in (Path(folder), Path(folder) / BACKUP_DIR_NAME):
+        try:
+            candidates = [p for p in where.iterdir() if p.name.startswith(TEMP_PREFIX)]
+        except OSError:
+            continue
+        for candidate in candidates:
+            try:
+                st = candidate.lstat()
+                if not stat.S_ISREG(st.st_mode) or st.st_mtime >= before or _in_use(candidate):
+                    continue
+                candidate.unlink()
+                removed.append(candidate)
+            except OSError:
+                continue                 # open elsewhere (Windows) or gone meanwhile
+    return removed
+
+
 def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 10,
               backup_dir: Path | None = None, own_sheets: Iterable[str] = OWN_SHEETS,
               check_foreign: bool = True,
@@ -660,7 +677,9 @@ def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 1
     ``unchanged_since=snapshot(path)`` taken before the load to cover that time too.
     Returns the backup of the previous version, or None when the
     workbook did not exist yet. Raises :class:`WriteRefused` (Chinese message) when the
-    write is refused; any exception leaves the original untouched.
+    write is refused (a full disk included); any exception leaves the original untouched
+    and removes the temporary file. Temporary files left by a killed earlier run (not in
+    use, older than this call) are removed first; on Windows they are hidden.
     """
     if keep_backups < 1:
         raise ValueError("keep_backups must be at least 1")
@@ -670,6 +689,8 @@ def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 1
     folder = target.parent
     exists = os.path.lexists(target)
 
+    started = time.time()
+    remove_stale_temps(folder, started)
     if exists:
         check_writable(path, own_sheets=own_sheets, check_foreign=check_foreign)
         before = _signature(target)
@@ -686,24 +707,38 @@ def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 1
 
     backup = _make_backup(target, backup_dir or folder / BACKUP_DIR_NAME) if exists else None
     tmp: Path | None = None
+    holder: int | None = None
     try:
         try:
-            fd, name = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX, suffix=target.suffix)
+            holder, name = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX, suffix=target.suffix)
         except OSError as exc:
-            raise WriteRefused(f"无法在“{folder}”中创建临时文件：{exc.strerror or exc}。"
+            raise WriteRefused(f"无法在“{folder}”中创建临时文件：{os_reason(exc)}。"
                                f"本次未写入任何内容。") from None
-        os.close(fd)
         tmp = Path(name)
-        save(tmp)
-        _fsync_file(tmp)
+        _mark_in_use(holder)
+        _set_hidden(tmp, True)
+        try:
+            save(tmp)
+            _fsync_file(tmp)
+        except OSError as exc:
+            if _disk_full(exc):
+                raise WriteRefused(f"磁盘空间不足，无法保存工作簿“{path.name}”（所在磁盘：{folder}）。"
+                                   f"临时文件已删除，原工作簿未作任何改动。请清理磁盘空间后重试。") from None
+            raise WriteRefused(f"保存工作簿“{path.name}”时出错：{os_reason(exc)}。"
+                               f"临时文件已删除，原工作簿未作任何改动。") from None
         _verify_output(tmp, target if exists else None)
         os.chmod(tmp, mode)
         _check_lock(path)
         if _signature(target) != before:
             raise _changed_meanwhile(path)
+        os.close(holder)
+        holder = None
+        _set_hidden(tmp, False)          # os.replace keeps the attributes of the new file
         _replace(tmp, target)
         tmp = None
     except BaseException:
+        if holder is not None:
+            os.close(holder)
         _remove_quietly(tmp)
         # the original is untouched, so the copy just made is redundant: drop it rather
         # than let failed attempts rotate real history out of the backup folder (unless

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 #: column kinds and their Excel number formats
 FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "text": "@", "id": "@",
            "int": "0", "number": "0.##", "money": "#,##0.00", "year": "0", "bool": "@", "general": "General"}
+#: formats of date and date-time values in a "general" column (the 参数 sheet's 值), as the notice writes them
+GENERAL_DATE_FORMATS = {"date": 'yyyy"年"m"月"d"日"', "datetime": "yyyy-mm-dd hh:mm"}
 
 
 @dataclass(frozen=True)

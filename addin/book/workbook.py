@@ -77,6 +77,21 @@ def _format_body(ws: Worksheet, columns: Sequence[Column], last_row: int) -> Non
                 cell.fill = COMPUTED_FILL
 
 
+def _format_general_dates(ws: Worksheet, columns: Sequence[Column], last_row: int) -> None:
+    """Dates in a column of mixed values show as dates, not as serial numbers; the column
+    is aligned left, so numbers, dates and words line up under the header."""
+    for i, col in enumerate(columns, start=1):
+        if col.kind != "general":
+            continue
+        for row in range(2, last_row + 1):
+            cell = ws.cell(row=row, column=i)
+            cell.alignment = Alignment(horizontal="left")
+            if isinstance(cell.value, dt.datetime):
+                cell.number_format = schema.GENERAL_DATE_FORMATS["datetime"]
+            elif isinstance(cell.value, dt.date):
+                cell.number_format = schema.GENERAL_DATE_FORMATS["date"]
+
+
 def _validations(ws: Worksheet, columns: Sequence[Column]) -> None:
     for i, col in enumerate(columns, start=1):
         letter = get_column_letter(i)
@@ -125,6 +140,7 @@ def write_table(ws: Worksheet, sheet: Sheet, rows: Sequence[Mapping[str, object]
                 ws.cell(row=r, column=c, value=value).font = BODY_FONT
     last = max(2, len(rows) + 1)
     _format_body(ws, cols, last)
+    _format_general_dates(ws, cols, last)
     ref = f"A1:{get_column_letter(len(cols))}{last}"
     table = Table(displayName=sheet.table, ref=ref)
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)

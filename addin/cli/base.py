@@ -30,7 +30,7 @@ EXIT_CODES_HELP = ("退出码：0 完成；1 完成但发现问题（如校验�
 #: argparse's English messages (Python 3.10-3.13) and their Chinese; ``{}`` stands for the
 #: value argparse puts there, kept as is
 ARGPARSE_MESSAGES = (
-    ("the following arguments are required: {}", "缺少参数：{}"),
+    ("the following arguments are required: {}", "缺少参数：{}"),     # lists: ", " becomes "、"
     ("unrecognized arguments: {}", "无法识别的参数：{}"),
     ("argument {}: {}", "参数 {}：{}"),
     ("invalid choice: {} (choose from {})", "无效的选项 {}（可选：{}）"),
@@ -63,6 +63,8 @@ def translate(message: str) -> str:
         m = pattern.match(message)
         if m:
             parts = [translate(p) for p in m.groups()]
+            if chinese.startswith(("缺少参数", "以下参数")):
+                parts = [p.replace(", ", "、") for p in parts]
             return chinese.format(*parts)
     return message
 
@@ -75,27 +77,46 @@ def width(text: str) -> int:
 
 
 _TOKEN = re.compile(r"[\x21-\x7e]+|\s+|.", re.S)      # an ASCII word, a space run, one character
-_NO_LINE_START = set("，。、；：？！）》」』”’%")
+_NO_LINE_START = set("，。、；：？！）》」』”’")
 _NO_LINE_END = set("（《「『“‘")
 
 
 def wrap(text: str, columns: int) -> list[str]:
     """Break ``text`` into lines of at most ``columns`` display columns, between Chinese
-    characters or at spaces, never inside an ASCII word nor before closing punctuation."""
+    characters or at spaces, never inside an ASCII word, never with a closing mark (，。）)
+    at the start of a line nor an opening one (（“) at its end."""
     columns = max(columns, 10)
-    lines, line = [], ""
+    lines: list[str] = []
+    parts: list[str] = []
+
+    def strip(items: list[str]) -> None:
+        while items and items[-1] == " ":
+            items.pop()
+
     for token in _TOKEN.findall(" ".join(text.split())):
-        if token.isspace():
-            token = " "
-        if line and width(line) + width(token) > columns and not token.isspace() \
-                and token[0] not in _NO_LINE_START:
-            carried = line[-1] if line[-1] in _NO_LINE_END and len(line) > 1 else ""
-            lines.append(line[:len(line) - len(carried)].rstrip())
-            line = carried
-        if not (token == " " and not line):
-            line += token
-    if line.strip():
-        lines.append(line.rstrip())
+        token = " " if token.isspace() else token
+        if token == " " and not parts:
+            continue
+        if parts and token != " " and width("".join(parts)) + width(token) > columns:
+            carry: list[str] = []
+            strip(parts)
+            if token[0] in _NO_LINE_START:           # the unit before the mark goes along with it
+                while parts and parts[-1][0] in _NO_LINE_START:
+                    carry.insert(0, parts.pop())
+                    strip(parts)
+                if parts:
+                    carry.insert(0, parts.pop())
+                    strip(parts)
+            while parts and parts[-1] in _NO_LINE_END:
+                carry.insert(0, parts.pop())
+                strip(parts)
+            if parts:
+                lines.append("".join(parts))
+            parts = carry                            # empty parts: nothing to break at, an overlong line
+        parts.append(token)
+    strip(parts)
+    if parts:
+        lines.append("".join(parts))
     return lines or [""]
 
 
@@ -105,6 +126,28 @@ class Formatter(argparse.HelpFormatter):
 
     def add_usage(self, usage, actions, groups, prefix=None):
         super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+    def _format_usage(self, usage, actions, groups, prefix):
+        """argparse's usage on one line, then wrapped by display width (argparse counts
+        characters, so a line of Chinese metavars would run past the terminal)."""
+        columns, self._width = self._width, 1 << 20
+        try:
+            text = super()._format_usage(usage, actions, groups, prefix).strip("\n")
+        finally:
+            self._width = columns
+        start = f"{prefix}{self._prog}"
+        if not text.startswith(start):
+            return text + "\n\n"
+        indent = " " * (width(start) + 1 if width(start) <= columns // 2 else width(prefix))
+        lines, line = [], start
+        for part in re.findall(r"\[[^\[\]]*\]|\([^()]*\)|\S+", text[len(start):]):
+            if width(line) + 1 + width(part) > columns and line.strip():
+                lines.append(line)
+                line = indent + part
+            else:
+                line += " " + part
+        lines.append(line)
+        return "\n".join(lines) + "\n\n"
 
     def _split_lines(self, text, columns):
         return wrap(text, columns)
@@ -169,7 +212,20 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_REFUSED, f"{self.prog}：错误：{translate(message)}\n（用 {self.prog} -h 查看说明）\n")
 
 
-# --- values from the command line -------------------------------------------------------
+# --- arguments every command shares, and their values ---------------------------------------
+
+AS_OF_HELP = "按指定时间判断期限（默认现在），如 2024-09-05 10:00"
+
+
+def register_argument(parser, help: str = "台账文件") -> None:   # noqa: A002 - argparse's word
+    """The register the command works on (``args.path``)."""
+    parser.add_argument("path", metavar="台账", help=help)
+
+
+def as_of_option(parser) -> None:
+    """``--as-of``: the moment deadlines are judged at (``args.as_of``)."""
+    parser.add_argument("--as-of", metavar="时间", help=AS_OF_HELP)
+
 
 def err(message: str) -> None:
     print(message, file=sys.stderr)

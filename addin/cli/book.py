@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 from ..errors import Refused
-from .base import (EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, as_of, err, print_findings, progress, workbook,
-                   year)
+from .base import (AS_OF_HELP, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, as_of, as_of_option, err, print_findings,
+                   progress, register_argument, workbook, year)
 
-AS_OF_HELP = "按指定时间判断期限（默认现在），如 2024-09-05 10:00"
+__all__ = ["register", "AS_OF_HELP"]
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -45,9 +45,11 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
         origin = ORIGIN_LABEL.get(r.origin, r.origin)
         source = origin if r.source in origin else f"{origin}：{r.source}"
         print(f"{r.day.isoformat()}  周{weekday[r.day.weekday()]}  {kind}  {r.name} —— {source}")
-    if not cal.regional_known(args.year):
-        print(f"\n注意：{args.year}年新疆肉孜节、古尔邦节放假安排未录入，以上仅为全国安排；"
-              "请在台账的节假日表中按自治区通知补录。")
+    missing = cal.missing_festivals(args.year)
+    if missing:
+        print()
+        for festival in missing:
+            print(f"注意：{cal.missing_message(args.year, festival)}；以上未含该节日的放假。")
     return EXIT_OK
 
 
@@ -72,8 +74,14 @@ def _cmd_new(args: argparse.Namespace) -> int:
     from ..book.refresh import current_user
 
     previous = workbook(args.from_) if args.from_ else None
-    path = new_workbook(Path(args.path), args.year, previous, user=current_user())
+    path = Path(args.path)
+    roll = new_workbook(path, args.year, previous, user=current_user())
     print(f"已新建台账：{path}")
+    if roll.notes:
+        print(f"参数已按{roll.settings.campaign_year}年度顺延（“参数”表的说明列标有【请核对】），请对照本年度通知核对；"
+              "依据文件请改为本年度文件。")
+    for line in roll.corrections:
+        print(f"  已改正 {line}")
     return EXIT_OK
 
 
@@ -96,6 +104,10 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     report = refresh(path, now=as_of(args.as_of), progress=progress)
     ev = report.evaluation
     print(f"已刷新“{path.name}”：{report.rows}行计算列、统计表和日志已更新。")
+    if report.overwritten:
+        print(f"以下{len(report.overwritten)}处计算列被手工修改过，已按规则重新计算（原值已记入日志）：")
+        for line in report.overwritten:
+            print(f"  {line}")
     if report.backup:
         print(f"原文件已备份为：{report.backup}")
     print(f"发现问题{len(ev.findings)}条（错误{len(ev.errors)}条），用 zhicheng check 查看明细。")
@@ -148,27 +160,27 @@ def register(sub) -> None:
 
     new = sub.add_parser("new", help="新建空白台账", description="按模板新建一个空白台账（参数按通知预填）。")
     new.add_argument("path", metavar="文件名", help="新台账的文件名，如 2025年职称评审台账.xlsx")
-    new.add_argument("--year", type=year, metavar="年度", help="评审年度（默认2024；其他年度的日期顺延并标注“请核对”）")
+    new.add_argument("--year", type=year, metavar="年度", help="评审年度（默认2024）；各日期按其在评审中的时段放到该年度，并标注“请核对”")
     new.add_argument("--from", dest="from_", metavar="上年台账", help="沿用上年台账的参数、评审条件、节假日和评委（不含申报人员）")
     new.set_defaults(handler=_cmd_new)
 
     chk = sub.add_parser("check", help="校验台账，列出问题（不写入）",
                          description="读取台账，校验参数和每一行，按“工作表!单元格: 问题”列出；有错误时退出码为1。")
-    chk.add_argument("path", metavar="台账", help="台账文件")
+    register_argument(chk)
     chk.add_argument("--json", action="store_true", help="以 JSON 输出")
-    chk.add_argument("--as-of", metavar="时间", help=AS_OF_HELP)
+    as_of_option(chk)
     chk.set_defaults(handler=_cmd_check)
 
     ref = sub.add_parser("refresh", help="刷新计算列、统计和日志（先备份）",
                          description="计算并写入申报人员表的灰底计算列，重建统计表，追加日志；写入前自动备份，只改计算列。")
-    ref.add_argument("path", metavar="台账", help="台账文件")
-    ref.add_argument("--as-of", metavar="时间", help=AS_OF_HELP)
+    register_argument(ref)
+    as_of_option(ref)
     ref.set_defaults(handler=_cmd_refresh, writes=True)
 
     imp = sub.add_parser("import", help="导入平台导出的申报人员名单",
                          description="把新疆专业技术人员管理平台导出的名单（.xlsx 或 .csv）合并到申报人员表："
                                      "按身份证号＋系列＋拟申报职称匹配，新人新增一行，已有的人只补填空白单元格，不同之处列为冲突。")
-    imp.add_argument("path", metavar="台账", help="台账文件")
+    register_argument(imp)
     imp.add_argument("export", metavar="导出文件", help="平台导出的 .xlsx 或 .csv 文件")
     imp.add_argument("--overwrite", action="store_true", help="冲突时以导出文件为准")
     imp.add_argument("--aliases", metavar="对应表", help="补充的列名对应表（CSV：导出列名,台账列名）")

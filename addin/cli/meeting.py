@@ -11,13 +11,13 @@ from .book import AS_OF_HELP
 
 
 def _cmd_draw(args: argparse.Namespace) -> int:
-    from ..book.adapter import FileAdapter
+    from ..book.inplace import PackageAdapter
     from ..book.draw import run_draw
     from ..book.refresh import current_user
     from ..outputs.meeting_record import draw_record, draw_record_name, save
 
     path, out = workbook(args.path), Path(args.out)
-    report = run_draw(FileAdapter(path), now=as_of(args.as_of) or dt.datetime.now(), user=current_user(),
+    report = run_draw(PackageAdapter(path), now=as_of(args.as_of) or dt.datetime.now(), user=current_user(),
                       reason=args.redraw)
     record = save(draw_record(report), out / draw_record_name(report.number))
     d = report.draw

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from ..errors import Refused
-from .base import EXIT_FINDINGS, EXIT_OK, as_of, date_arg, print_files, print_findings, progress, workbook
-from .book import AS_OF_HELP
+from .base import (EXIT_FINDINGS, EXIT_OK, as_of, as_of_option, date_arg, print_files, print_findings, progress,
+                   register_argument, workbook)
 
 
 def parse_kinds(text: str) -> list[int]:
@@ -100,6 +100,8 @@ def _cmd_publicity(args: argparse.Namespace) -> int:
         raise Refused(str(exc)) from exc
     files = write_publicity(table, Path(args.out))
     print(f"公示{len(table.rows)}人，{start}至{end}（{book.settings.result_publicity_workdays}个工作日）。")
+    for message in book.calendar.gaps(start, end):
+        print(f"注意：公示截止日可能有误：{message}")
     print_files(files)
     held = withheld(book, ev)       # a typed 评审通过 without a passing tally: a finding, not a publication
     if held:
@@ -142,7 +144,7 @@ def register(sub) -> None:
         description="按台账为每位申报人员生成通知附件1—4的 Word 文件（每人每个附件一份，另有每个附件一份合并打印文件），"
                     "可同时转换为 PDF。附件4只为标“免修继续教育”的人员生成。台账中缺少的内容在文件中显示为“（未填）”，"
                     "并在结束时逐人列出。模板取台账旁的 templates 文件夹，没有时使用内置模板。不会修改台账。")
-    docs.add_argument("path", metavar="台账", help="台账文件（.xlsx/.xlsm）")
+    register_argument(docs, "台账文件（.xlsx/.xlsm）")
     docs.add_argument("--out", required=True, metavar="文件夹", help="输出文件夹（不存在时自动创建）")
     docs.add_argument("--kind", default="1,2,3,4", metavar="附件编号",
                       help="要生成的附件编号，用逗号分隔，如 1,3（默认 1,2,3,4）")
@@ -157,20 +159,20 @@ def register(sub) -> None:
     ros = sub.add_parser("roster", help="生成评审会名单（内部、盲评）、投票表和编号对照表",
                          description="刷新台账（分配并保存盲评编号）后，生成上会人员名单：内部名单（含姓名、单位、回避评委）、"
                                      "供专家使用的盲评名单（不含姓名、身份证号、单位）、投票表和编号对照表，.xlsx 与 .docx。")
-    ros.add_argument("path", metavar="台账", help="台账文件")
+    register_argument(ros)
     ros.add_argument("--out", required=True, metavar="文件夹", help="输出文件夹")
     ros.add_argument("--date", metavar="日期", help="评审会日期（默认取“评审会”表中的会议日期）")
-    ros.add_argument("--as-of", metavar="时间", help=AS_OF_HELP)
+    as_of_option(ros)
     ros.add_argument("--all", action="store_true",
                      help="同时列入符合上会条件、但状态为填报中/不予受理/视为放弃或同一人两种方式申报（三）尚未处理的申报")
     ros.set_defaults(handler=_cmd_roster, writes=True)
 
     pub = sub.add_parser("publicity", help="生成评审结果公示名单",
                          description="列出评审通过人员（按专业、级别），身份证号隐藏出生日期，公示期按阿克苏工作日计算。")
-    pub.add_argument("path", metavar="台账", help="台账文件")
+    register_argument(pub)
     pub.add_argument("--out", required=True, metavar="文件夹", help="输出文件夹")
     pub.add_argument("--start", required=True, metavar="日期", help="公示开始日期，如 2024-10-21")
-    pub.add_argument("--as-of", metavar="时间", help=AS_OF_HELP)
+    as_of_option(pub)
     pub.set_defaults(handler=_cmd_publicity)
 
     fin = sub.add_parser("finance", help="财务表导出与缴费导入",
@@ -180,14 +182,14 @@ def register(sub) -> None:
     exp = actions.add_parser("export", help="导出给财务的缴费表（不含身份证号）",
                              description="生成给财务审计办公室的缴费表：应缴人员、评审费、已缴与未缴金额，缴费方式为下拉选择；"
                                          "不含身份证号。不覆盖已有文件，不修改台账。")
-    exp.add_argument("path", metavar="台账", help="台账文件")
+    register_argument(exp)
     exp.add_argument("file", metavar="缴费表", help="要生成的缴费表文件名（.xlsx，不能是已有文件）")
-    exp.add_argument("--as-of", metavar="时间", help=AS_OF_HELP)
+    as_of_option(exp)
     exp.set_defaults(handler=_cmd_finance_export)
     imp = actions.add_parser("import", help="把财务录入的缴费合并进台账“缴费”表",
                              description="读取财务填好的缴费表，把新的缴费记录合并到台账“缴费”表（按收据号识别，重复导入不会重复记账；"
                                          "同一收据号金额不同则拒绝）。写入前自动备份。")
-    imp.add_argument("path", metavar="台账", help="台账文件")
+    register_argument(imp)
     imp.add_argument("file", metavar="缴费表", help="财务填好的缴费表（.xlsx）")
-    imp.add_argument("--as-of", metavar="时间", help=AS_OF_HELP)
+    as_of_option(imp)
     imp.set_defaults(handler=_cmd_finance_import, writes=True)

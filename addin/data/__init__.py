@@ -9,11 +9,12 @@ developer (see the README: "How to change a rule's numbers").
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from functools import lru_cache
 from importlib import resources
 
-from ..rules.calendar import AksuCalendar, DayRule, national_rules, read_day_rules
+from ..rules.calendar import AksuCalendar, DayRule, PendingFestival, national_rules, read_day_rules
 from ..rules.catalog import Catalog, build_catalog
 from ..rules.settings import Settings
 
@@ -71,6 +72,16 @@ def xinjiang_rules() -> tuple[DayRule, ...]:
 
 
 @lru_cache(maxsize=None)
+def pending_festivals() -> tuple[PendingFestival, ...]:
+    """Regional festivals whose days off are not known (``holidays-xinjiang-missing.csv``)."""
+    try:
+        return tuple(PendingFestival(int(r["year"]), r["name"], dt.date.fromisoformat(r["day"]), r["note"])
+                     for r in rows("holidays-xinjiang-missing"))
+    except (KeyError, ValueError) as exc:
+        raise PackagedDataError(f"holidays-xinjiang-missing.csv: {exc}") from exc
+
+
+@lru_cache(maxsize=None)
 def _national() -> tuple[tuple[DayRule, ...], range]:
     rules, years = national_rules()
     return tuple(rules), years
@@ -84,4 +95,4 @@ def calendar(workbook_rules: tuple[DayRule, ...] = ()) -> AksuCalendar:
     part, the questions are cheap).
     """
     national, years = _national()
-    return AksuCalendar(national, years, xinjiang_rules(), workbook_rules)
+    return AksuCalendar(national, years, xinjiang_rules(), workbook_rules, pending_festivals())

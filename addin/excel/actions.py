@@ -20,7 +20,8 @@ from typing import Callable, ContextManager, Protocol
 from ..errors import Refused
 from .. import __version__
 from ..book import importer, schema
-from ..book.adapter import FileAdapter, WorkbookAdapter
+from ..book.adapter import WorkbookAdapter
+from ..book.inplace import PackageAdapter
 from ..book.evaluate import Evaluation, evaluate
 from ..book.reader import Book, book_from_values
 from ..book.refresh import current_user, run_refresh
@@ -74,7 +75,7 @@ class Session:
 def file_session(path: Path, ui: UI, **kwargs) -> Session:
     """A session on a workbook file (what the tests and a headless run use)."""
     path = Path(path)
-    return Session(lambda write: FileAdapter(path, write=write), ui, path, **kwargs)
+    return Session(lambda write: PackageAdapter(path, write=write), ui, path, **kwargs)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -156,8 +157,7 @@ def settings(s: Session) -> Message:
         f"已掌握的放假安排：全国 {_years(cal.known_years)}年；新疆肉孜节、古尔邦节 {_years(cal.regional_years)}年；"
         f"节假日表补录{len(book.table('holidays').rows)}行。",
     ]
-    if not cal.regional_known(st.campaign_year):
-        lines.append(f"注意：{st.campaign_year}年新疆肉孜节、古尔邦节放假安排未录入，请在“节假日”表中按自治区通知补录。")
+    lines += [f"注意：{cal.missing_message(st.campaign_year, f)}。" for f in cal.missing_festivals(st.campaign_year)]
     problems = [f for f in _evaluate(s, book).findings if f.sheet in (schema.SETTINGS_SHEET, schema.HOLIDAY_SHEET)]
     if problems:
         lines += ["", f"参数与节假日表中的问题{len(problems)}条："] + finding_lines(problems)

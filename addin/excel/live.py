@@ -30,6 +30,7 @@ from openpyxl.utils import column_index_from_string
 
 from ..book import schema
 from ..book.adapter import Blocks, columns_by_header
+from ..book.dashboard import dashboard_layout
 from ..book.safe_write import WriteRefused
 from ..book.workbook import COMPUTED_FILL, HEADER_FILL
 from ..book.reader import cell_text as _text
@@ -171,45 +172,31 @@ class LiveAdapter:
         return sheet
 
     def replace_dashboard(self, title: str, blocks: Blocks, now: dt.datetime) -> None:
-        """Rebuild 统计 in place: the same layout as the file writer (title, then per block
-        a section title, a header row and the rows; a column chart of the first block)."""
+        """Rebuild 统计 in place with the file writer's layout (addin.book.dashboard):
+        the same cells, formats, widths and the column chart under its title."""
+        layout = dashboard_layout(title, blocks)
         ws = self._sheet(schema.DASHBOARD_SHEET) or self._add_sheet(schema.DASHBOARD_SHEET)
         for chart in list(ws.charts):
             chart.delete()
         ws.clear()
-        for column, width in enumerate((16, 12, 12, 12, 48), start=1):
+        for column, width in enumerate(layout.widths, start=1):
             ws.range((1, column)).column_width = width
-        head = ws.range((1, 1))
-        head.value = excel_text(title)
-        head.font.bold, head.font.size = True, 14
-        row = 3
-        chart_source: tuple[int, int] | None = None
-        for section, header, rows in blocks:
-            cell = ws.range((row, 1))
-            cell.value = excel_text(section)
-            cell.font.bold, cell.font.size = True, 12
-            row += 1
-            header_range = ws.range((row, 1), (row, len(header)))
-            header_range.value = [[excel_text(h) for h in header]]
-            header_range.font.bold = True
-            header_range.color = HEADER_RGB
-            first = row + 1
-            if rows:
-                width = max(len(r) for r in rows)
-                grid = [list(r) + [None] * (width - len(r)) for r in rows]
-                fmts = [_block_format(section, c, [r[c] for r in grid]) for c in range(width)]
-                for c, fmt in enumerate(fmts, start=1):
-                    ws.range((first, c), (first + len(grid) - 1, c)).number_format = fmt
-                ws.range((first, 1), (first + len(grid) - 1, width)).value = \
-                    [[excel_text(v, fmts[c]) for c, v in enumerate(r)] for r in grid]
-                row = first + len(grid) - 1
-            if chart_source is None:
-                chart_source = (first - 1, row)
-            row += 2
-        if chart_source and chart_source[1] >= chart_source[0] + 1:
-            head_row, last_row = chart_source
-            ws.charts.add(anchor=ws.range((4, 4)), width=340, height=200, chart_type="column_clustered",
-                          source=ws.range((head_row, 1), (last_row, 2)))
+        for placed in layout.cells:
+            cell = ws.range((placed.row, placed.col))
+            fmt = placed.style.number_format or "General"
+            cell.number_format = fmt
+            cell.value = excel_text(placed.value, fmt)
+            font = placed.style.font
+            if font is not None:
+                cell.font.bold = bool(font.b)
+                if font.sz:
+                    cell.font.size = font.sz
+            if placed.style.fill is not None:
+                cell.color = _rgb(placed.style.fill)
+        spot = layout.chart
+        if spot is not None:
+            ws.charts.add(anchor=ws.range((spot.top_row, 1)), width=340, height=200, chart_type="column_clustered",
+                          source=ws.range((spot.header_row, 1), (spot.last_row, 2)))
 
     def write_fingerprints(self, fingerprints: dict[str, str]) -> None:
         ws = self._sheet(schema.FINGERPRINT_SHEET) or self._add_sheet(schema.FINGERPRINT_SHEET)
@@ -224,18 +211,6 @@ class LiveAdapter:
         """Nothing to do: the workbook stays open in Excel, unsaved; the user saves it.
         (Excel clears its undo list when a macro writes, so the message says so.)"""
         return None
-
-
-def _block_format(section: str, column: int, values: list[object]) -> str:
-    """The number format of one column of a dashboard block (as the file writer's)."""
-    present = [v for v in values if v is not None]
-    if any(isinstance(v, (dt.date, dt.datetime)) for v in present):
-        return "yyyy-mm-dd"
-    if column > 0 and present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
-        return "#,##0" if "元" in section else "0"
-    if present and all(isinstance(v, str) for v in present):
-        return "@"
-    return "General"
 
 
 # --- the selection ------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from ..book import schema
-from ..book.adapter import FileAdapter, WorkbookAdapter
+from ..book.adapter import WorkbookAdapter
+from ..book.inplace import PackageAdapter
 from ..book.evaluate import Evaluation
 from ..book.reader import Book, book_from_values
 from ..book.refresh import current_user, log_row
@@ -309,7 +310,7 @@ def import_finance(book_path: Path, finance_path: Path, *, now: dt.datetime | No
     from ..book.evaluate import evaluate
 
     entries = read_entries(Path(finance_path))
-    adapter = FileAdapter(Path(book_path))
+    adapter = PackageAdapter(Path(book_path))
     book = book_from_values(adapter.values())
     now = now or dt.datetime.now()
     plan = plan_import(book, evaluate(book, now=now), entries)

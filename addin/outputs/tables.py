@@ -32,12 +32,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from ..book.xlsxpatch import looks_like_formula
 from ..rules.dates import format_date
 from .layout import allocate, balanced_lines, display_width, wrapped_lines
 from .templates import (BODY_FONT, HEAD_FONT, MARGINS_MM, PAGE_MM, SIZE_2, SIZE_3, SIZE_S4, TITLE_FONT,
                         finish_document, official_document, set_properties)
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
@@ -49,12 +49,15 @@ SPACE = "\u3000"
 BLANK_DATE = f"{SPACE * 2}年{SPACE * 2}月{SPACE * 2}日"
 
 
-def neutralise(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (OWASP
-    CSV-injection advice); numbers and dates pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+def neutralise(cell):
+    """A cell whose text a spreadsheet would run as a formula (OWASP CSV-injection list:
+    = + - @ tab CR) is stored as text with the quote-prefix format, as Excel stores text
+    typed after an apostrophe: the reader sees exactly what was typed, nothing runs, and
+    no apostrophe shows. Numbers and dates pass unchanged. Returns the cell."""
+    if looks_like_formula(cell.value):
+        cell.data_type = "s"             # openpyxl takes text starting with "=" for a formula
+        cell.quotePrefix = True
+    return cell
 
 
 @dataclass
@@ -267,7 +270,8 @@ def merged_line(ws, row: int, last: str, text: str, *, size: float, font: str = 
                  horizontal: str = "left") -> None:
     ws.merge_cells(f"A{row}:{last}{row}")
     cell = ws[f"A{row}"]
-    cell.value = neutralise(text)
+    cell.value = text
+    neutralise(cell)
     cell.font = Font(name=font, size=size)
     cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
 
@@ -298,7 +302,7 @@ def write_sheet(ws, t: PrintTable) -> tuple[int, int]:
     for values in t.rows:
         row += 1
         for c, (col, value) in enumerate(zip(t.columns, values), start=1):
-            cell = ws.cell(row=row, column=c, value=neutralise(value))
+            cell = neutralise(ws.cell(row=row, column=c, value=value))
             cell.number_format = CHINESE_DATE if isinstance(value, (dt.date, dt.datetime)) else col.number_format
             cell.font = Font(name=BODY_FONT, size=XL_TEXT)
             cell.border = BORDER

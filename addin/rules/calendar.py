@@ -111,19 +111,41 @@ def national_rules() -> tuple[list[DayRule], range]:
     return rules, range(min(years), max(years) + 1)
 
 
+@dataclass(frozen=True)
+class PendingFestival:
+    """A regional festival whose day is known but whose days off are not (no public source
+    found): the calendar names it as missing around ``day``."""
+
+    year: int
+    name: str
+    day: dt.date
+    note: str = ""
+
+
+#: a computation this close to a pending festival's day may miss its days off
+PENDING_MARGIN = dt.timedelta(days=7)
+
+
 class AksuCalendar:
     """The Aksu working-day calendar over every year some layer knows."""
 
     def __init__(self, national: Iterable[DayRule], national_years: Iterable[int],
-                 regional: Iterable[DayRule] = (), workbook: Iterable[DayRule] = ()):
-        workbook = list(workbook)
+                 regional: Iterable[DayRule] = (), workbook: Iterable[DayRule] = (),
+                 pending: Iterable[PendingFestival] = ()):
+        workbook, regional = list(workbook), list(regional)
         self.national_years = frozenset(national_years)
         self.known_years = self.national_years | {r.day.year for r in workbook if r.scope == NATIONAL}
         self.effective: dict[dt.date, DayRule] = {}
         for layer in (national, regional, workbook):      # later layers override
             for rule in layer:
                 self.effective[rule.day] = rule
-        self.regional_years = frozenset(d.year for d, r in self.effective.items() if r.scope == XINJIANG)
+        #: the regional festivals every year has (those the packaged rows name)
+        self.festivals = tuple(dict.fromkeys(r.name for r in regional if r.scope == XINJIANG and r.name))
+        self._festival_years = {(d.year, f) for d, r in self.effective.items() if r.scope == XINJIANG
+                                for f in self.festivals if f in r.name}
+        #: the years whose every regional festival has its days off recorded
+        self.regional_years = frozenset(y for y, _ in self._festival_years if not self.missing_festivals(y))
+        self.pending = {(p.year, p.name): p for p in pending}
         self._build()
 
     # -- precomputation ----------------------------------------------------------
@@ -204,8 +226,36 @@ class AksuCalendar:
         return self._pick(self._block(ordinal), bisect_left(self._work, ordinal) + days - 1)
 
     # -- what the calendar knows ---------------------------------------------------
+    def missing_festivals(self, year: int) -> list[str]:
+        """The regional festivals of ``year`` whose days off no layer records, by name."""
+        return [f for f in self.festivals if (year, f) not in self._festival_years]
+
     def regional_known(self, year: int) -> bool:
-        return year in self.regional_years
+        return not self.missing_festivals(year)
+
+    def missing_message(self, year: int, festival: str) -> str:
+        pending = self.pending.get((year, festival))
+        why = f"（{pending.note}）" if pending and pending.note else ""
+        return f"{year}年{festival}放假安排未录入{why}，请在“节假日”表中按自治区通知录入"
+
+    @cites("四(二)", "一(五)")
+    def gaps(self, start: dt.date, end: dt.date) -> list[str]:
+        """What the calendar lacks for a computation from ``start`` to ``end``: a year
+        without any schedule, or a regional festival without its days off (a pending
+        festival only when the span comes near its day). Empty when everything is known."""
+        if end < start:
+            start, end = end, start
+        out = []
+        for year in range(start.year, end.year + 1):
+            if year not in self.known_years:
+                out.append(str(UnknownYear(year)))
+                continue
+            for festival in self.missing_festivals(year):
+                pending = self.pending.get((year, festival))
+                if pending and not (start <= pending.day + PENDING_MARGIN and pending.day - PENDING_MARGIN <= end):
+                    continue
+                out.append(self.missing_message(year, festival))
+        return out
 
     def year_rows(self, year: int) -> list[DayRule]:
         """Every dated row in force for ``year`` (days off and weekend working days)."""

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping
 
+from dateutil.relativedelta import relativedelta
+
 from .base import Finding, Parsed, cites, error, warning
 from .dates import normalise_text, parse_date, parse_datetime
 
@@ -231,6 +233,69 @@ def _parse_as(kind: object, raw: object) -> Parsed:
         items = tuple(t for t in re.split(r"[、,，;；/\s]+", text) if t)
         return Parsed(items) if items else Parsed()
     return Parsed(text) if text else Parsed()
+
+
+#: the dates of a campaign; each lies in the campaign year (the windows of 一(一)—一(四) and the
+#: seniority cutoff of 四(二); :func:`validate_settings` checks it)
+CAMPAIGN_DATES = ("apply_start", "apply_end", "review_start", "review_end", "payment_start", "payment_end",
+                  "material_start", "material_end", "seniority_cutoff")
+#: year numbers that move with the campaign (the continuing-education years, 四(一)6)
+CAMPAIGN_YEARS = ("ce_first_year", "ce_last_year", "ce_system_professional_from", "ce_system_public_from")
+
+
+def campaign_span(s: Settings) -> tuple[dt.date, dt.date]:
+    """First and last of the campaign's dates in the campaign year (the working-day
+    computations fall in it; a date outside the year is a finding of its own); the
+    whole year when none is in it."""
+    days = [getattr(s, k) for k in CAMPAIGN_DATES]
+    days = [d.date() if isinstance(d, dt.datetime) else d for d in days]
+    days = [d for d in days if d.year == s.campaign_year]
+    if not days:
+        return dt.date(s.campaign_year, 1, 1), dt.date(s.campaign_year, 12, 31)
+    return min(days), max(days)
+
+
+@dataclass(frozen=True)
+class RollOver:
+    """The settings for the next campaign, with what was done to each changed setting."""
+
+    settings: Settings
+    notes: dict[str, str]            # key -> what was done, for the 参数 sheet's 说明
+    corrections: list[str]           # dates that were not in their campaign year, in words
+
+
+@cites("一(一)", "一(二)", "一(三)", "一(四)", "四(二)", "四(一)6")
+def roll_over(s: Settings, year: int, labels: Mapping[str, str] | None = None) -> RollOver:
+    """Last campaign's settings moved to the campaign of ``year``.
+
+    Each date keeps its role in the campaign, not its distance from whatever was typed:
+    a window's day and month are kept and it is placed in the new campaign year (every
+    window and the seniority cutoff lie in the campaign year). A date that was not in
+    its own campaign year (the 2024 notice printed the material window as 2023) is
+    therefore placed correctly, and listed in ``corrections``. Continuing-education
+    years move by the difference in years; the basis document must be replaced by hand.
+    """
+    delta = year - s.campaign_year
+    if delta == 0:
+        return RollOver(s, {}, [])
+    name = (labels or {}).get
+    changes: dict[str, object] = {"campaign_year": year}
+    notes = {"campaign_year": f"已改为{year}年度", "basis_document": "请改为本年度文件"}
+    corrections = []
+    for key in CAMPAIGN_DATES:
+        old = getattr(s, key)
+        new = old + relativedelta(year=year)          # 29 February becomes 28 February
+        changes[key] = new
+        if old.year == s.campaign_year:
+            notes[key] = f"已按{year}年度顺延"
+        else:
+            notes[key] = f"上年为{show_value(old)}，不在{s.campaign_year}年度内（疑为笔误），已按{year}年度改正"
+            corrections.append(f"参数“{name(key, key)}”：上年台账为{show_value(old)}，不在{s.campaign_year}年度内"
+                               f"（疑为笔误），已按其在评审中的时段改为{show_value(new)}")
+    for key in CAMPAIGN_YEARS:
+        changes[key] = getattr(s, key) + delta
+        notes[key] = f"已按{year}年度顺延"
+    return RollOver(dataclasses.replace(s, **changes), notes, corrections)
 
 
 @cites("一(一)", "一(二)", "一(三)", "一(四)", "四(二)", "四(六)", "四(一)6")

@@ -1,0 +1,985 @@
+"""Edit an .xlsx/.xlsm package in place: only the parts the product owns are rewritten.
+
+Everything here is domain-free (no sheet names, no rules). A :class:`Package` opens the
+zip, lets the caller
+
+* set cell values in existing or new rows of a worksheet (:meth:`Package.sheet` ->
+  :class:`SheetEdit`): the sheet's XML is copied byte for byte except the ``<row>``
+  elements that receive a value; in those rows only the written ``<c>`` elements change
+  (cells stay in column order, rows in ascending order, no cell twice);
+* replace a whole worksheet part (:meth:`Package.replace_sheet`) or add one
+  (:meth:`Package.add_sheet`), with its own drawing and chart parts if any;
+* add cell formats to ``styles.xml`` (:class:`Styles`, only when a needed format is not
+  there yet) and move an Excel table's range (:meth:`Package.set_table_ref`);
+
+and writes the new package (:meth:`Package.save`) copying every other zip member raw:
+same compressed bytes, same compression method, same CRC.
+
+Values are written as values of their own type: text is an inline string (never a
+formula: a text starting with ``=`` stays text and gets the quote-prefix format, as
+Excel gives text typed with a leading apostrophe), numbers are numbers, dates are
+serial numbers in the workbook's date system, booleans are booleans, None empties the
+cell (keeping its format).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import math
+import posixpath
+import re
+import struct
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping
+from xml.etree import ElementTree as ET
+
+from lxml import etree
+from openpyxl.styles.numbers import BUILTIN_FORMATS
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, to_excel
+
+from .safe_write import WriteRefused
+
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+DOC_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+REL_TYPE = DOC_REL_NS + "/"
+SHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+DRAWING_CT = "application/vnd.openxmlformats-officedocument.drawing+xml"
+CHART_CT = "application/vnd.openxmlformats-drawingml.chart+xml"
+
+#: text a spreadsheet would take for a formula when typed (OWASP CSV-injection list)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Excel's limit for the characters of one cell
+CELL_TEXT_LIMIT = 32767
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
+
+
+class PatchRefused(WriteRefused):
+    """The package cannot be edited safely; ``str(exc)`` is a Chinese message naming why."""
+
+
+def looks_like_formula(value: object) -> bool:
+    """Text a spreadsheet would run if it were typed into a cell (it is stored as text
+    with the quote-prefix format, so it shows exactly as typed and nothing runs)."""
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def rels_path(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def resolve(source_part: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
+
+
+def relative(source_part: str, target_part: str) -> str:
+    return posixpath.relpath(target_part, posixpath.dirname(source_part) or ".")
+
+
+def parse_xml(data: bytes, part: str) -> etree._Element:
+    try:
+        return etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise PatchRefused(f"工作簿中的“{part}”部件不是完整的 XML（{exc.msg}），无法安全写入") from None
+
+
+def serialize(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# ---------------------------------------------------------------------------------------
+# cell values
+
+
+def excel_number(value: float | int) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def clean_text(text: str) -> str:
+    """Text as a cell can hold it: no XML-illegal control characters, at most Excel's
+    32,767 characters."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if len(text) > CELL_TEXT_LIMIT:
+        text = text[: CELL_TEXT_LIMIT - 1] + "…"
+    return text
+
+
+def _set_value(cell: etree._Element, value: object, ns: str, date1904: bool) -> None:
+    """Put ``value`` into an emptied ``<c>`` element, typed."""
+    if value is None or value == "":
+        return
+    if isinstance(value, bool):
+        cell.set("t", "b")
+        etree.SubElement(cell, f"{{{ns}}}v").text = "1" if value else "0"
+    elif isinstance(value, (int, float)) and not (isinstance(value, float) and not math.isfinite(value)):
+        etree.SubElement(cell, f"{{{ns}}}v").text = excel_number(value)
+    elif isinstance(value, (dt.datetime, dt.date)):
+        serial = to_excel(value, CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900)
+        etree.SubElement(cell, f"{{{ns}}}v").text = excel_number(serial)
+    else:
+        text = clean_text(str(value))
+        cell.set("t", "inlineStr")
+        holder = etree.SubElement(cell, f"{{{ns}}}is")
+        t = etree.SubElement(holder, f"{{{ns}}}t")
+        t.text = text
+        if text != text.strip() or "\n" in text:
+            t.set(XML_SPACE, "preserve")
+
+
+# ---------------------------------------------------------------------------------------
+# styles
+
+
+@dataclass(frozen=True)
+class CellStyle:
+    """What a written cell's format must have; None keeps the cell's own setting.
+
+    ``font``, ``fill``, ``border`` and ``alignment`` are openpyxl style objects (one
+    definition of the product's look serves openpyxl-written books and this writer)."""
+
+    number_format: str | None = None
+    fill: object | None = None
+    font: object | None = None
+    border: object | None = None
+    alignment: object | None = None
+    quote_prefix: bool = False
+
+
+DATE_FORMAT, DATETIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
+
+
+def styled(style: CellStyle, value: object) -> CellStyle:
+    """The format a value needs on top of ``style``: the quote prefix for text that looks
+    like a formula, a date format for a date written where the format shows no date."""
+    from openpyxl.styles.numbers import is_date_format
+
+    changes = {}
+    if looks_like_formula(value) and not style.quote_prefix:
+        changes["quote_prefix"] = True
+    if isinstance(value, (dt.date, dt.datetime)) and not (style.number_format and is_date_format(style.number_format)):
+        timed = isinstance(value, dt.datetime) and value.time() != dt.time(0)
+        changes["number_format"] = DATETIME_FORMAT if timed else DATE_FORMAT
+    return dataclasses.replace(style, **changes) if changes else style
+
+
+def _openpyxl_tree(obj: object, ns: str) -> etree._Element:
+    """An openpyxl style object's XML (``<fill>``, ``<font>``...) in the stylesheet's namespace."""
+    tree = obj.to_tree()
+    text = ET.tostring(tree, encoding="unicode")
+    wrapper = etree.fromstring(f'<w xmlns="{ns}">{text}</w>'.encode(), _PARSER)
+    return wrapper[0]
+
+
+def _same(a: etree._Element, b: etree._Element) -> bool:
+    return etree.tostring(a, method="c14n") == etree.tostring(b, method="c14n")
+
+
+class Styles:
+    """``xl/styles.xml``: cell formats derived from existing ones, added only when new."""
+
+    def __init__(self, pkg: "Package", part: str):
+        self.pkg, self.part = pkg, part
+        self.root = parse_xml(pkg.read(part), part)
+        self.ns = etree.QName(self.root).namespace or MAIN_NS
+        self.changed = False
+        self._memo: dict[tuple[int, CellStyle], int] = {}
+        self._codes: dict[str, int] = {code: i for i, code in BUILTIN_FORMATS.items()}
+        for el in self._list("numFmts"):
+            if el.get("formatCode") is not None and el.get("numFmtId", "").isdigit():
+                self._codes.setdefault(el.get("formatCode"), int(el.get("numFmtId")))
+
+    def _list(self, name: str, create: bool = False) -> etree._Element | list:
+        found = self.root.find(f"{{{self.ns}}}{name}")
+        if found is None and create:
+            order = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
+                     "tableStyles", "colors", "extLst")
+            found = etree.Element(f"{{{self.ns}}}{name}")
+            later = [c for c in self.root if _local(c.tag) in order[order.index(name) + 1:]]
+            if later:
+                later[0].addprevious(found)
+            else:
+                self.root.append(found)
+            found.set("count", "0")
+        return found if found is not None else []
+
+    def _add(self, name: str, element: etree._Element) -> int:
+        holder = self._list(name, create=True)
+        for i, existing in enumerate(holder):
+            if _same(existing, element):
+                return i
+        holder.append(element)
+        holder.set("count", str(len(holder)))
+        self.changed = True
+        return len(holder) - 1
+
+    def _number_format_id(self, code: str) -> int:
+        if code in self._codes:
+            return self._codes[code]
+        holder = self._list("numFmts", create=True)
+        new_id = max([163, *(int(e.get("numFmtId")) for e in holder if e.get("numFmtId", "").isdigit())]) + 1
+        el = etree.SubElement(holder, f"{{{self.ns}}}numFmt")
+        el.set("numFmtId", str(new_id))
+        el.set("formatCode", code)
+        holder.set("count", str(len(holder)))
+        self._codes[code] = new_id
+        self.changed = True
+        return new_id
+
+    def xf(self, base: int, style: CellStyle) -> int:
+        """The index of the cell format ``base`` changed as ``style`` asks (``base`` itself
+        when it already is so)."""
+        key = (base, style)
+        if key in self._memo:
+            return self._memo[key]
+        xfs = self._list("cellXfs", create=True)
+        if len(xfs) == 0:
+            blank = etree.SubElement(xfs, f"{{{self.ns}}}xf")
+            for attr in ("numFmtId", "fontId", "fillId", "borderId", "xfId"):
+                blank.set(attr, "0")
+            xfs.set("count", "1")
+            self.changed = True
+        source = xfs[base] if 0 <= base < len(xfs) else xfs[0]
+        xf = copy.deepcopy(source)
+        if style.number_format is not None:
+            xf.set("numFmtId", str(self._number_format_id(style.number_format)))
+            xf.set("applyNumberFormat", "1")
+        for attr, name, obj in (("fontId", "fonts", style.font), ("fillId", "fills", style.fill),
+                                ("borderId", "borders", style.border)):
+            if obj is not None:
+                xf.set(attr, str(self._add(name, _openpyxl_tree(obj, self.ns))))
+                xf.set("apply" + attr[:-2].capitalize(), "1")
+        if style.alignment is not None:
+            for old in xf.findall(f"{{{self.ns}}}alignment"):
+                xf.remove(old)
+            xf.insert(0, _openpyxl_tree(style.alignment, self.ns))
+            xf.set("applyAlignment", "1")
+        if style.quote_prefix:
+            xf.set("quotePrefix", "1")
+        elif xf.get("quotePrefix") in ("1", "true"):
+            del xf.attrib["quotePrefix"]
+        if _same(xf, source):
+            index = xfs.index(source)
+        else:
+            index = next((i for i, e in enumerate(xfs) if _same(e, xf)), None)
+            if index is None:
+                xfs.append(xf)
+                xfs.set("count", str(len(xfs)))
+                self.changed = True
+                index = len(xfs) - 1
+        self._memo[key] = index
+        return index
+
+    def flush(self) -> None:
+        if self.changed:
+            self.pkg.write(self.part, serialize(self.root))
+
+
+# ---------------------------------------------------------------------------------------
+# worksheets
+
+
+_ROW_NUMBER = re.compile(rb'\sr\s*=\s*["\'](\d+)["\']')
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_CELL_REF = re.compile(rb'\br\s*=\s*"([A-Za-z]+\d+)"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>[^<]")
+
+
+@dataclass
+class _CellWrite:
+    value: object
+    style: CellStyle
+
+
+@dataclass
+class SheetEdit:
+    """The cells to write into one worksheet part, applied by :meth:`render`."""
+
+    pkg: "Package"
+    part: str
+    name: str
+    writes: dict[int, dict[int, _CellWrite]] = field(default_factory=dict)   # row -> column -> write
+    had_formula: bool = False
+
+    def set(self, row: int, column: str | int, value: object, style: CellStyle = CellStyle()) -> None:
+        col = column if isinstance(column, int) else column_index_from_string(column)
+        self.writes.setdefault(row, {})[col] = _CellWrite(value, styled(style, value))
+
+    # -- reading what is there (for appending below the last row) ----------------------
+
+    def last_row(self) -> int:
+        """The last row holding a value (0 when none)."""
+        data = self.pkg.read(self.part)
+        last = 0
+        for number, chunk in _rows(data, _prefix(data)):
+            if re.search(rb"<(?:\w+:)?(?:v|t|f)\b[^>]*>[^<]", chunk):
+                last = max(last, number)
+        return last
+
+    # -- writing ----------------------------------------------------------------------
+
+    def render(self, styles: Styles, date1904: bool) -> bytes:
+        data = self.pkg.read(self.part)
+        prefix = _prefix(data)
+        root_tag = re.search(rb"<" + re.escape(prefix) + rb"worksheet\b[^>]*>", data)
+        if root_tag is None:
+            raise PatchRefused(f"“{self.name}”工作表的 XML 结构无法识别，无法安全写入")
+        root_start = root_tag.group(0)
+        root_end = b"</" + prefix + b"worksheet>"
+        ns = _root_namespace(root_start, prefix, self.name)
+        col_styles = _column_styles(data, root_start, root_end, prefix)
+        open_tag = re.compile(rb"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>")
+        head = open_tag.search(data)
+        if head is None:
+            raise PatchRefused(f"“{self.name}”工作表没有数据区（sheetData），无法安全写入")
+        if head.group(1):
+            body_start = body_end = head.end()
+            opening = head.group(0)[:-2] + b">"
+            tail = b"</" + prefix + b"sheetData>" + data[head.end():]
+        else:
+            body_start = head.end()
+            body_end = data.find(b"</" + prefix + b"sheetData>", body_start)
+            if body_end < 0:
+                raise PatchRefused(f"“{self.name}”工作表的数据区不完整，无法安全写入")
+            opening = head.group(0)
+            tail = data[body_end:]
+        body = data[body_start:body_end]
+        pending = sorted(self.writes)
+        out: list[bytes] = [data[:head.start()], opening]
+        pos = 0
+        ctx = (root_start, root_end, ns, styles, col_styles, date1904, prefix)
+        for number, start, end, explicit in _row_spans(body, prefix):
+            out.append(body[pos:start])
+            chunk = body[start:end]
+            while pending and pending[0] < number:
+                out.append(self._patch_row(_empty_row(prefix, pending[0]), pending[0], ctx))
+                pending.pop(0)
+            if pending and pending[0] == number:
+                out.append(self._patch_row(chunk, number, ctx))
+                pending.pop(0)
+            elif not explicit:
+                out.append(_with_row_number(chunk, prefix, number))
+            else:
+                out.append(chunk)
+            pos = end
+        out.append(body[pos:])
+        for number in pending:
+            out.append(self._patch_row(_empty_row(prefix, number), number, ctx))
+        out.append(tail)
+        result = b"".join(out)
+        return _extend_dimension(result, prefix, self._bounds())
+
+    def _bounds(self) -> tuple[int, int, int, int] | None:
+        if not self.writes:
+            return None
+        rows = list(self.writes)
+        cols = [c for cells in self.writes.values() for c in cells]
+        return min(rows), min(cols), max(rows), max(cols)
+
+    def _patch_row(self, chunk: bytes, number: int, ctx) -> bytes:
+        """The row with the written cells replaced or inserted, byte for byte the same
+        elsewhere (other cells, the row's own attributes unless its hints must change)."""
+        root_start, root_end, ns, styles, col_styles, date1904, prefix = ctx
+        p = re.escape(prefix)
+        tag_end = chunk.index(b">") + 1
+        start_tag = chunk[:tag_end]
+        closed = start_tag.endswith(b"/>")
+        if closed:
+            start_tag, inner, end_tag = start_tag[:-2].rstrip() + b">", b"", b"</" + prefix + b"row>"
+        else:
+            close = chunk.rindex(b"</")
+            inner, end_tag = chunk[tag_end:close], chunk[close:]
+        row_attrs = parse_xml(root_start + start_tag + end_tag + root_end, self.part)[0]
+        if row_attrs.get("r") is None:
+            start_tag = _with_row_number(start_tag, prefix, number)
+        # the cells already there: (column, start, end) in ``inner``
+        spans: list[list] = []
+        col = 0
+        for match in re.finditer(rb"<" + p + rb"c\b[^>]*?(?:/>|>.*?</" + p + rb"c\s*>)", inner, re.S):
+            ref = _CELL_REF.search(inner[match.start(): inner.index(b">", match.start()) + 1])
+            col = _column_of(ref.group(1).decode()) if ref else col + 1
+            spans.append([col, match.start(), match.end(), ref is not None])
+        writes = self.writes[number]
+        if any(not explicit for *_x, explicit in spans) and any(c not in {s[0] for s in spans} for c in writes):
+            spans = self._name_cells(inner, spans, number, prefix)      # inserting would shift them
+            inner = b"".join(piece for piece in spans.pop())
+        row_style = int(row_attrs.get("s", "0")) if row_attrs.get("customFormat") in ("1", "true") else None
+        by_col = {c: (start, end) for c, start, end, _e in spans}
+        replaced: dict[int, bytes] = {}
+        inserted: list[tuple[int, bytes]] = []
+        for col, write in sorted(writes.items()):
+            ref = f"{get_column_letter(col)}{number}"
+            if col in by_col:
+                start, end = by_col[col]
+                old = parse_xml(root_start + inner[start:end] + root_end, self.part)[0]
+                self._check_formula(old, number, col)
+                base = int(old.get("s", "0") or 0)
+            else:
+                base = row_style if row_style is not None else col_styles.get(col, 0)
+            cell = _cell_bytes(ns, prefix, ref, write.value, styles.xf(base, write.style), date1904)
+            if col in by_col:
+                replaced[col] = cell
+            else:
+                inserted.append((col, cell))
+        out, pos = [], 0
+        pending = list(inserted)
+        for col, start, end, _explicit in spans:
+            while pending and pending[0][0] < col:
+                out.append(pending.pop(0)[1])
+            out.append(inner[pos:start])
+            out.append(replaced.get(col, inner[start:end]))
+            pos = end
+        out.append(inner[pos:])
+        out.extend(cell for _c, cell in pending)
+        if inserted:
+            start_tag = _fix_spans(start_tag, [c for c, _ in inserted])
+        return start_tag + b"".join(out) + end_tag
+
+    @staticmethod
+    def _name_cells(inner: bytes, spans: list[list], number: int, prefix: bytes) -> list:
+        """Give every cell of a row its reference (``r``) so that inserting a cell cannot
+        move the others; returns the new spans and, last, the new row content pieces."""
+        pieces, new_spans, pos, shift = [], [], 0, 0
+        tag = b"<" + prefix + b"c"
+        for col, start, end, explicit in spans:
+            piece = inner[start:end]
+            if not explicit:
+                piece = tag + f' r="{get_column_letter(col)}{number}"'.encode() + piece[len(tag):]
+            pieces.append(inner[pos:start])
+            new_start = sum(len(x) for x in pieces)
+            pieces.append(piece)
+            new_spans.append([col, new_start, new_start + len(piece), True])
+            pos = end
+        pieces.append(inner[pos:])
+        new_spans.append(pieces)
+        return new_spans
+
+    def _check_formula(self, el: etree._Element, number: int, col: int) -> None:
+        """Refuse to overwrite a formula other cells depend on; note plain formulas (the
+        calculation chain must then go)."""
+        where = f"“{self.name}”工作表{get_column_letter(col)}{number}单元格"
+        for child in el:
+            if _local(child.tag) != "f":
+                continue
+            kind = child.get("t", "normal")
+            ref = child.get("ref")
+            if kind == "shared" and ref:
+                raise PatchRefused(f"{where}是一组共享公式的起点（{ref}），覆盖它会破坏其他单元格的公式；"
+                                   f"请先清除该单元格的公式")
+            if kind == "array" and ref and ":" in ref and ref.split(":")[0] != ref.split(":")[1]:
+                raise PatchRefused(f"{where}属于数组公式（{ref}），无法单独覆盖；请先清除该数组公式")
+            if kind == "dataTable":
+                raise PatchRefused(f"{where}属于模拟运算表，无法覆盖；请先删除它")
+            self.had_formula = True
+
+def _prefix(data: bytes) -> bytes:
+    match = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet\b", data)
+    return match.group(1) or b"" if match else b""
+
+
+def _root_namespace(root_start: bytes, prefix: bytes, name: str) -> str:
+    attr = b"xmlns" + (b":" + prefix[:-1] if prefix else b"")
+    match = re.search(re.escape(attr) + rb'\s*=\s*["\']([^"\']+)["\']', root_start)
+    if match is None:
+        raise PatchRefused(f"“{name}”工作表的 XML 命名空间无法识别，无法安全写入")
+    return match.group(1).decode()
+
+
+def _rows(data: bytes, prefix: bytes) -> Iterable[tuple[int, bytes]]:
+    head = re.search(rb"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>", data)
+    if head is None or head.group(1):
+        return
+    end = data.find(b"</" + prefix + b"sheetData>", head.end())
+    body = data[head.end(): end if end >= 0 else len(data)]
+    for number, start, stop, _explicit in _row_spans(body, prefix):
+        yield number, body[start:stop]
+
+
+def _row_spans(body: bytes, prefix: bytes) -> Iterable[tuple[int, int, int, bool]]:
+    """(row number, start, end, has r=) of each ``<row>`` element in a sheetData body."""
+    p = re.escape(prefix)
+    pattern = re.compile(rb"<" + p + rb"row\b[^>]*?(?:/>|>.*?</" + p + rb"row\s*>)", re.S)
+    number = 0
+    for match in pattern.finditer(body):
+        start_tag = body[match.start(): body.index(b">", match.start()) + 1]
+        found = _ROW_NUMBER.search(start_tag)
+        explicit = found is not None
+        number = int(found.group(1)) if explicit else number + 1
+        yield number, match.start(), match.end(), explicit
+
+
+def _empty_row(prefix: bytes, number: int) -> bytes:
+    return b"<" + prefix + b'row r="' + str(number).encode() + b'"/>'
+
+
+def _with_row_number(chunk: bytes, prefix: bytes, number: int) -> bytes:
+    tag = b"<" + prefix + b"row"
+    return chunk.replace(tag, tag + b' r="' + str(number).encode() + b'"', 1)
+
+
+def _column_of(ref: str) -> int:
+    letters = "".join(ch for ch in ref if ch.isalpha())
+    return column_index_from_string(letters.upper())
+
+
+def _fix_spans(start_tag: bytes, columns: list[int]) -> bytes:
+    """A row's ``spans`` hint that no longer covers an inserted cell is dropped (it is
+    optional; better none than a wrong one)."""
+    match = re.search(rb'\sspans\s*=\s*"(\d+):(\d+)"', start_tag)
+    if match is None:
+        return start_tag
+    low, high = int(match.group(1)), int(match.group(2))
+    if all(low <= c <= high for c in columns):
+        return start_tag
+    return start_tag[:match.start()] + start_tag[match.end():]
+
+
+def _column_styles(data: bytes, root_start: bytes, root_end: bytes, prefix: bytes) -> dict[int, int]:
+    """Column index -> the style of its ``<col>`` (what Excel gives a new cell there)."""
+    match = re.search(rb"<" + re.escape(prefix) + rb"cols\b.*?</" + re.escape(prefix) + rb"cols>", data, re.S)
+    if match is None:
+        return {}
+    out: dict[int, int] = {}
+    for col in parse_xml(root_start + match.group(0) + root_end, "cols")[0]:
+        try:
+            low, high, style = int(col.get("min")), int(col.get("max")), int(col.get("style", "0"))
+        except (TypeError, ValueError):
+            continue
+        if style and high - low < 16384:
+            for i in range(low, high + 1):
+                out[i] = style
+    return out
+
+
+def _extend_dimension(data: bytes, prefix: bytes, bounds: tuple[int, int, int, int] | None) -> bytes:
+    """Widen ``<dimension ref>`` to cover the written cells (it is a hint readers may use)."""
+    if bounds is None:
+        return data
+    match = re.search(rb"<" + re.escape(prefix) + rb'dimension\b[^>]*?\bref\s*=\s*"([^"]*)"', data[:65536])
+    if match is None:
+        return data
+    try:
+        r1, c1, r2, c2 = _parse_range(match.group(1).decode())
+    except ValueError:
+        return data
+    low_r, low_c, high_r, high_c = bounds
+    new = (min(r1, low_r), min(c1, low_c), max(r2, high_r), max(c2, high_c))
+    if new == (r1, c1, r2, c2):
+        return data
+    ref = f"{get_column_letter(new[1])}{new[0]}:{get_column_letter(new[3])}{new[2]}".encode()
+    return data[:match.start(1)] + ref + data[match.end(1):]
+
+
+def _parse_range(ref: str) -> tuple[int, int, int, int]:
+    parts = ref.replace("$", "").split(":")
+    first, last = parts[0], parts[-1]
+    m1 = re.fullmatch(r"([A-Za-z]+)(\d+)", first)
+    m2 = re.fullmatch(r"([A-Za-z]+)(\d+)", last)
+    if not m1 or not m2:
+        raise ValueError(ref)
+    return (int(m1.group(2)), column_index_from_string(m1.group(1).upper()),
+            int(m2.group(2)), column_index_from_string(m2.group(1).upper()))
+
+
+# ---------------------------------------------------------------------------------------
+# the package
+
+
+@dataclass
+class SheetInfo:
+    name: str
+    part: str
+    rid: str
+    state: str
+
+
+class Package:
+    """An open .xlsx/.xlsm package and the edits to apply to it."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self.zf = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+            raise PatchRefused(f"“{self.path.name}”不是有效的 Excel 文件（.xlsx/.xlsm），无法安全写入") from None
+        self.infos = {i.filename: i for i in self.zf.infolist()}
+        self._changed: dict[str, bytes] = {}
+        self._removed: set[str] = set()
+        self._edits: dict[str, SheetEdit] = {}
+        if "[Content_Types].xml" not in self.infos:
+            raise PatchRefused(f"“{self.path.name}”缺少 [Content_Types].xml，不是有效的 Excel 文件，无法安全写入")
+        self.workbook_part = next((t for _i, rtype, t in self.rels("") if rtype.endswith("/officeDocument")),
+                                  "xl/workbook.xml")
+        if not self.exists(self.workbook_part):
+            raise PatchRefused(f"“{self.path.name}”缺少工作簿结构（{self.workbook_part}），无法安全写入")
+        self.workbook = parse_xml(self.read(self.workbook_part), self.workbook_part)
+        self.ns = etree.QName(self.workbook).namespace or MAIN_NS
+        self.strict = self.ns == STRICT_MAIN_NS
+        pr = self.workbook.find(f"{{{self.ns}}}workbookPr")
+        self.date1904 = pr is not None and pr.get("date1904") in ("1", "true")
+        self._workbook_changed = False
+        self._styles: Styles | None = None
+
+    def close(self) -> None:
+        self.zf.close()
+
+    # -- parts ------------------------------------------------------------------------
+
+    def exists(self, part: str) -> bool:
+        return part in self._changed or (part in self.infos and part not in self._removed)
+
+    def read(self, part: str) -> bytes:
+        if part in self._changed:
+            return self._changed[part]
+        if part in self._removed or part not in self.infos:
+            raise PatchRefused(f"工作簿中缺少“{part}”部件，无法安全写入")
+        return self.zf.read(part)
+
+    def write(self, part: str, data: bytes) -> None:
+        self._changed[part] = data
+        self._removed.discard(part)
+
+    def remove(self, part: str) -> None:
+        self._changed.pop(part, None)
+        self._removed.add(part)
+
+    def unique_part(self, pattern: str) -> str:
+        """A part name like ``pattern`` (with ``{}`` for a number) that does not exist yet."""
+        n = 1
+        while self.exists(pattern.format(n)):
+            n += 1
+        return pattern.format(n)
+
+    # -- relationships and content types ---------------------------------------------
+
+    def rels(self, part: str) -> list[tuple[str, str, str]]:
+        """(id, type, resolved target) of a part's internal relationships."""
+        name = rels_path(part) if part else "_rels/.rels"
+        if not self.exists(name):
+            return []
+        root = parse_xml(self.read(name), name)
+        return [(r.get("Id", ""), r.get("Type", ""), resolve(part, r.get("Target", "")))
+                for r in root if _local(r.tag) == "Relationship" and r.get("TargetMode") != "External"]
+
+    def add_rel(self, part: str, rtype: str, target: str) -> str:
+        name = rels_path(part)
+        if self.exists(name):
+            root = parse_xml(self.read(name), name)
+        else:
+            root = etree.Element(f"{{{PKG_REL_NS}}}Relationships", nsmap={None: PKG_REL_NS})
+        ids = {r.get("Id") for r in root}
+        n = len(ids) + 1
+        while f"rId{n}" in ids:
+            n += 1
+        rel = etree.SubElement(root, f"{{{PKG_REL_NS}}}Relationship")
+        rel.set("Id", f"rId{n}")
+        rel.set("Type", rtype)
+        rel.set("Target", relative(part, target))
+        self.write(name, serialize(root))
+        return f"rId{n}"
+
+    def remove_rels_to(self, part: str, target: str) -> None:
+        name = rels_path(part)
+        if not self.exists(name):
+            return
+        root = parse_xml(self.read(name), name)
+        gone = [r for r in root if resolve(part, r.get("Target", "")) == target and r.get("TargetMode") != "External"]
+        for r in gone:
+            root.remove(r)
+        if gone:
+            self.write(name, serialize(root))
+
+    def set_override(self, part: str, content_type: str | None) -> None:
+        """Declare (or, with None, undeclare) a part's content type."""
+        root = parse_xml(self.read("[Content_Types].xml"), "[Content_Types].xml")
+        name = "/" + part
+        changed = False
+        for el in list(root):
+            if _local(el.tag) == "Override" and el.get("PartName", "").lower() == name.lower():
+                if content_type is not None and el.get("ContentType") == content_type:
+                    return
+                root.remove(el)
+                changed = True
+        if content_type is not None:
+            el = etree.SubElement(root, f"{{{CT_NS}}}Override")
+            el.set("PartName", name)
+            el.set("ContentType", content_type)
+            changed = True
+        if changed:
+            self.write("[Content_Types].xml", serialize(root))
+
+    # -- sheets -----------------------------------------------------------------------
+
+    def sheets(self) -> list[SheetInfo]:
+        targets = {rid: target for rid, _type, target in self.rels(self.workbook_part)}
+        holder = self.workbook.find(f"{{{self.ns}}}sheets")
+        out = []
+        for el in holder if holder is not None else []:
+            rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), "")
+            out.append(SheetInfo(el.get("name", ""), targets.get(rid, ""), rid, el.get("state", "visible")))
+        return out
+
+    def sheet_info(self, name: str) -> SheetInfo | None:
+        return next((s for s in self.sheets() if s.name == name), None)
+
+    def sheet(self, name: str) -> SheetEdit:
+        """The cell edits of a worksheet (created on first use)."""
+        info = self.sheet_info(name)
+        if info is None or not self.exists(info.part):
+            raise PatchRefused(f"工作簿缺少“{name}”工作表，无法写入")
+        if info.part not in self._edits:
+            self._edits[info.part] = SheetEdit(self, info.part, name)
+        return self._edits[info.part]
+
+    def replace_sheet(self, name: str, xml: bytes) -> str:
+        """Replace a worksheet part with new XML; returns the part name."""
+        info = self.sheet_info(name)
+        if info is None:
+            raise PatchRefused(f"工作簿缺少“{name}”工作表，无法写入")
+        self._edits.pop(info.part, None)
+        self.write(info.part, xml)
+        return info.part
+
+    def add_sheet(self, name: str, xml: bytes, *, hidden: bool = False, before: str | None = None) -> str:
+        """Add a worksheet at the end of the tab order; returns its part name."""
+        part = self.unique_part("xl/worksheets/sheet{}.xml")
+        self.write(part, xml)
+        self.set_override(part, SHEET_CT)
+        rid = self.add_rel(self.workbook_part, REL_TYPE + "worksheet", part)
+        holder = self.workbook.find(f"{{{self.ns}}}sheets")
+        ids = [int(e.get("sheetId", "0")) for e in holder if (e.get("sheetId") or "").isdigit()]
+        el = etree.SubElement(holder, f"{{{self.ns}}}sheet")
+        el.set("name", name)
+        el.set("sheetId", str(max(ids, default=0) + 1))
+        if hidden:
+            el.set("state", "hidden")
+        el.set(f"{{{DOC_REL_NS}}}id", rid)
+        self._workbook_changed = True
+        return part
+
+    def defined_name(self, name: str, sheet: str, value: str | None) -> None:
+        """Set (or remove, with None) a sheet-local defined name such as _xlnm.Print_Area."""
+        index = next((i for i, s in enumerate(self.sheets()) if s.name == sheet), None)
+        if index is None:
+            return
+        holder = self.workbook.find(f"{{{self.ns}}}definedNames")
+        existing = [] if holder is None else [e for e in holder if e.get("name") == name
+                                              and e.get("localSheetId") == str(index)]
+        if value is None:
+            for e in existing:
+                holder.remove(e)
+                self._workbook_changed = True
+            return
+        if existing and existing[0].text == value:
+            return
+        if holder is None:
+            holder = etree.Element(f"{{{self.ns}}}definedNames")
+            anchor = self.workbook.find(f"{{{self.ns}}}sheets")
+            anchor.addnext(holder)
+        el = existing[0] if existing else etree.SubElement(holder, f"{{{self.ns}}}definedName")
+        el.set("name", name)
+        el.set("localSheetId", str(index))
+        el.text = value
+        self._workbook_changed = True
+
+    @property
+    def styles(self) -> Styles:
+        if self._styles is None:
+            part = next((t for _i, rtype, t in self.rels(self.workbook_part) if rtype.endswith("/styles")), None)
+            if part is None or not self.exists(part):
+                part = part or "xl/styles.xml"
+                self.write(part, f'<styleSheet xmlns="{self.ns}"/>'.encode())
+                self.set_override(part, "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml")
+                if not any(t == part for _i, _r, t in self.rels(self.workbook_part)):
+                    self.add_rel(self.workbook_part, REL_TYPE + "styles", part)
+            self._styles = Styles(self, part)
+        return self._styles
+
+    def uncached_formulas(self, skip: Iterable[str] = ()) -> list[str]:
+        """``sheet!A1`` of every formula cell without a cached result (outside ``skip``)."""
+        out = []
+        for info in self.sheets():
+            if info.name in skip or not self.exists(info.part):
+                continue
+            data = self.read(info.part)
+            if b"<f" not in data and b":f" not in data:
+                continue
+            for match in _CELL.finditer(data):
+                inner = match.group(2) or b""
+                if _FORMULA.search(inner) and not _VALUE.search(inner):
+                    ref = _CELL_REF.search(match.group(1))
+                    out.append(f"{info.name}!{ref.group(1).decode() if ref else '?'}")
+        return out
+
+    # -- tables -----------------------------------------------------------------------
+
+    def table_part(self, sheet: str, table: str) -> str | None:
+        info = self.sheet_info(sheet)
+        if info is None:
+            return None
+        for _rid, rtype, target in self.rels(info.part):
+            if rtype.endswith("/table") and self.exists(target):
+                head = self.read(target)[:4096]
+                names = re.findall(rb'\b(?:displayName|name)\s*=\s*"([^"]*)"', head)
+                if table.encode() in names:
+                    return target
+        return None
+
+    def table_ref(self, sheet: str, table: str) -> tuple[int, int, int, int] | None:
+        part = self.table_part(sheet, table)
+        if part is None:
+            return None
+        match = re.search(rb'<(?:\w+:)?table\b[^>]*?\bref\s*=\s*"([^"]+)"', self.read(part))
+        return _parse_range(match.group(1).decode()) if match else None
+
+    def set_table_ref(self, sheet: str, table: str, last_row: int) -> None:
+        """Move an Excel table's last row (and its filter's) to ``last_row``."""
+        part = self.table_part(sheet, table)
+        bounds = self.table_ref(sheet, table)
+        if part is None or bounds is None:
+            return
+        r1, c1, r2, c2 = bounds
+        if last_row == r2 or last_row <= r1:
+            return
+        new = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{last_row}".encode()
+        data = self.read(part)
+        data = re.sub(rb'(<(?:\w+:)?(?:table|autoFilter)\b[^>]*?\bref\s*=\s*")[^"]+(")',
+                      lambda m: m.group(1) + new + m.group(2), data)
+        self.write(part, data)
+
+    # -- saving -----------------------------------------------------------------------
+
+    def _drop_calc_chain(self) -> None:
+        """Excel's list of formula cells names the cells this writer emptied: without it
+        Excel rebuilds the list on load; with a stale one it would report damage."""
+        for _rid, rtype, target in self.rels(self.workbook_part):
+            if rtype.endswith("/calcChain"):
+                self.remove(target)
+                self.remove_rels_to(self.workbook_part, target)
+                self.set_override(target, None)
+
+    def apply(self) -> None:
+        """Render the pending cell edits into the parts (all or nothing: a refusal here
+        leaves the file untouched, since nothing is on disk yet)."""
+        styles = self.styles if self._edits else None
+        rendered = {part: edit.render(styles, self.date1904) for part, edit in self._edits.items()}
+        for part, data in rendered.items():
+            self.write(part, data)
+        if any(edit.had_formula for edit in self._edits.values()):
+            self._drop_calc_chain()
+        self._edits.clear()
+        if self._styles is not None:
+            self._styles.flush()
+        if self._workbook_changed:
+            self.write(self.workbook_part, serialize(self.workbook))
+            self._workbook_changed = False
+
+    def save(self, target: Path) -> None:
+        """Write the edited package to ``target``: changed parts recompressed with their
+        original method, every other member copied raw."""
+        self.apply()
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
+            for info in self.zf.infolist():
+                name = info.filename
+                if name in self._removed:
+                    continue
+                if name in self._changed:
+                    clone = zipfile.ZipInfo(name, date_time=info.date_time)
+                    clone.compress_type = info.compress_type
+                    clone.external_attr = info.external_attr
+                    clone.create_system = info.create_system
+                    out.writestr(clone, self._changed[name])
+                else:
+                    _copy_raw(self.zf, info, out)
+            for name, data in self._changed.items():
+                if name not in self.infos:
+                    out.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data,
+                                 compress_type=zipfile.ZIP_DEFLATED)
+
+
+def _copy_raw(source: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
+    """Copy one member's compressed bytes unchanged (no inflate, no deflate)."""
+    if info.flag_bits & 0x1:          # encrypted members: re-encode is impossible, copy as data
+        out.writestr(info, source.read(info.filename))
+        return
+    fp = source.fp
+    fp.seek(info.header_offset)
+    header = fp.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise PatchRefused(f"工作簿中的“{info.filename}”部件已损坏，无法安全写入")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    fp.seek(info.header_offset + 30 + name_len + extra_len)
+    raw = fp.read(info.compress_size)
+    if len(raw) != info.compress_size:
+        raise PatchRefused(f"工作簿中的“{info.filename}”部件不完整，无法安全写入")
+    clone = copy.copy(info)
+    clone.flag_bits &= ~0x08          # sizes and CRC go in the local header, no data descriptor
+    clone.extra = _without_zip64(info.extra)
+    clone.header_offset = out.fp.tell()
+    out.fp.write(clone.FileHeader(zip64=info.file_size > zipfile.ZIP64_LIMIT or
+                                  info.compress_size > zipfile.ZIP64_LIMIT))
+    out.fp.write(raw)
+    out.filelist.append(clone)
+    out.NameToInfo[clone.filename] = clone
+    out.start_dir = out.fp.tell()
+    out._didModify = True
+
+
+def _without_zip64(extra: bytes) -> bytes:
+    """The extra field without its ZIP64 record (FileHeader writes a fresh one if needed)."""
+    out, i = b"", 0
+    while i + 4 <= len(extra):
+        kind, size = struct.unpack("<HH", extra[i:i + 4])
+        if kind != 0x0001:
+            out += extra[i:i + 4 + size]
+        i += 4 + size
+    return out
+
+
+def sheet_xml(ns: str, body: Iterable[bytes]) -> bytes:
+    """A worksheet part from already serialised child elements."""
+    return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="' + ns.encode() +
+            b'" xmlns:r="' + DOC_REL_NS.encode() + b'">' + b"".join(body) + b"</worksheet>")
+
+
+def _cell_bytes(ns: str, prefix: bytes, ref: str, value: object, style: int, date1904: bool) -> bytes:
+    name = prefix[:-1].decode() if prefix else None
+    el = etree.Element(f"{{{ns}}}c", nsmap={name: ns})
+    el.set("r", ref)
+    if style:
+        el.set("s", str(style))
+    _set_value(el, value, ns, date1904)
+    declaration = f' xmlns{":" + name if name else ""}="{ns}"'.encode()
+    return etree.tostring(el).replace(declaration, b"", 1)
+
+
+def cell_xml(ns: str, ref: str, value: object, style: int, date1904: bool) -> bytes:
+    """One ``<c>`` element (default namespace), typed like :meth:`SheetEdit.set` writes it."""
+    return _cell_bytes(ns, b"", ref, value, style, date1904)
+
+
+def escape_attr(text: str) -> str:
+    return (text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;"))
