@@ -22,7 +22,7 @@ from addin.book.refresh import check, refresh
 from addin.cli import main
 from addin.outputs.meeting import CONFIDENTIAL, KEPT_IN_OFFICE, TO_COMMITTEE, Entry, Roster, build_roster, write_roster
 from addin.outputs.publicity import build_publicity, withheld
-from addin.rules.dates import format_date
+from addin.outputs.tables import cell_text
 from addin.rules.meeting import PASSED
 
 NOW = dt.datetime(2024, 10, 20, 10, 0)
@@ -36,15 +36,7 @@ def _positional(header: str) -> bool:
 # --- reading every piece of text of an output ---------------------------------------------------
 
 def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return format_date(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+    return cell_text(value).strip()        # as the outputs print it (dates 2024年9月10日, 5.0 as 5)
 
 
 def _xlsx_pieces(path: Path) -> tuple[list[str], list[str]]:

@@ -69,7 +69,7 @@ def _cmd_docs(args: argparse.Namespace) -> int:
 
 def _cmd_roster(args: argparse.Namespace) -> int:
     from ..book.refresh import refresh
-    from ..outputs.meeting import build_roster, held_back_lines, write_roster
+    from ..outputs.meeting import KEPT_IN_OFFICE, TO_COMMITTEE, build_roster, held_back_lines, write_roster
 
     path, date = workbook(args.path), date_arg(args.date, "--date")
     # codes are assigned and stored by the refresh (stable across reruns)
@@ -78,6 +78,7 @@ def _cmd_roster(args: argparse.Namespace) -> int:
     files = write_roster(roster, Path(args.out))
     print(f"{roster.header}：上会{len(roster.entries)}人，未列入{len(roster.excluded)}人。")
     print_files(files)
+    print(f"只把“{TO_COMMITTEE}”文件夹交给评委；“{KEPT_IN_OFFICE}”（内部名单、编号对照表）由组织人事科保管。")
     held = held_back_lines(report.book, report.evaluation)
     if held and not args.all:
         print(f"\n以下{len(held)}份申报符合上会条件，但因状态或同一人两种方式申报（三）未列入"

@@ -241,8 +241,12 @@ def roster(s: Session) -> Message:
     result = meeting.build_roster(report.book, report.evaluation)
     out = s.output_dir("评审会名单")
     files = meeting.write_roster(result, out)
+    held = meeting.held_back_lines(report.book, report.evaluation)
+    note = ("\n\n符合上会条件但因状态或同一人两种方式申报（三）未列入的：\n" + "\n".join(held)) if held else ""
     return Message(f"{result.header}：上会{len(result.entries)}人，未列入{len(result.excluded)}人（台账已先刷新）。\n"
-                   f"已生成{len(files)}个文件，保存在：\n{out}")
+                   f"已生成{len(files)}个文件，保存在：\n{out}\n"
+                   f"只把“{meeting.TO_COMMITTEE}”文件夹交给评委；“{meeting.KEPT_IN_OFFICE}”（内部名单、编号对照表）"
+                   f"由组织人事科保管。{note}")
 
 
 def draw(s: Session) -> Message:

@@ -106,7 +106,7 @@ def summary_table(book: Book, ev: Evaluation) -> PrintTable:
     return PrintTable(f"{s.campaign_year}年度职称评审费汇总", cols, rows,
                       notes=[f"缴费时间：{format_date(s.payment_start)}至{format_date(s.payment_end)}；"
                              f"标准：高级{s.fee_senior}元、中级{s.fee_intermediate}元、初级{s.fee_junior}元（四(六)）。"
-                             "多缴金额单列，不抵减他人未缴。"],
+                             "多缴单列，不抵他人未缴。"],
                       landscape=False, signatures=SIGNERS, properties_title="职称评审费汇总")
 
 
