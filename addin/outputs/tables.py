@@ -350,11 +350,16 @@ def workbook_properties(wb, title: str, subject: str = "", now: dt.datetime | No
 
 def _mark_confidential(ws, mark: str) -> None:
     """The mark at the left of the page header on every printed page (first, odd and
-    even pages alike) and a red sheet tab."""
+    even pages alike), the header's own text moved to the right so that the two never
+    overlap on a portrait page, and a red sheet tab."""
+    text, size = ws.oddHeader.center.text, ws.oddHeader.center.size
     for header in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
         header.left.text = mark.replace("&", "&&")
         header.left.color = "C00000"
         header.left.font = f"{HEAD_FONT},Regular"
+        if text:
+            header.center.text = None
+            header.right.text, header.right.size = text, size
     ws.sheet_properties.tabColor = "C00000"
 
 
