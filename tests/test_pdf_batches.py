@@ -50,9 +50,9 @@ def test_batches_are_bounded_and_a_missing_pdf_is_retried_then_reported(tmp_path
     batches = []
     real = pdf_module._run_batch
 
-    def spy(soffice, paths, work, timeout, progress):
+    def spy(soffice, paths, work, *args):
         batches.append([p.name for p in paths])
-        return real(soffice, paths, work, timeout, progress)
+        return real(soffice, paths, work, *args)
 
     monkeypatch.setattr(pdf_module, "_run_batch", spy)
     result = convert_to_pdf(sources, tmp_path / "pdf", batch_size=2)

@@ -34,7 +34,7 @@ from openpyxl.utils import get_column_letter
 
 from ..book.xlsxpatch import looks_like_formula
 from ..rules.dates import format_date
-from .layout import allocate, balanced_lines, display_width, wrapped_lines
+from .layout import allocate, balanced_lines, display_width, unbreakable_phones, wrapped_lines
 from .templates import (BODY_FONT, HEAD_FONT, MARGINS_MM, PAGE_MM, SIZE_2, SIZE_3, SIZE_S4, TITLE_FONT,
                         finish_document, official_document, set_properties)
 
@@ -117,17 +117,19 @@ def _money_text(value: object, fmt: str) -> str:
 
 
 def issued_lines(table: PrintTable) -> list[str]:
-    """The issuer and the date of a published list, right-aligned: the date four
-    characters from the right edge, the issuer centred over it (GB/T 9704 7.3.5.1);
-    trailing ideographic spaces make the offsets in every program."""
+    """The issuer and the date of a published list, right-aligned (GB/T 9704 7.3.5.1):
+    the date four characters from the right edge with the issuer centred over it; an
+    issuer longer than the date two characters from the right with the date centred
+    under it. Trailing ideographic spaces make the offsets in every program."""
     if not (table.sign_unit or table.sign_date):
         return []
     date = format_date(table.sign_date) if table.sign_date else BLANK_DATE
-    lines = []
-    if table.sign_unit:
-        shift = max(0, round((display_width(date) - display_width(table.sign_unit)) / 4))
-        lines.append(table.sign_unit + SPACE * (4 + shift))
-    return lines + [date + SPACE * 4]
+    if not table.sign_unit:
+        return [date + SPACE * 4]
+    unit_w, date_w = display_width(table.sign_unit), display_width(date)
+    if unit_w <= date_w:
+        return [table.sign_unit + SPACE * (4 + round((date_w - unit_w) / 4)), date + SPACE * 4]
+    return [table.sign_unit + SPACE * 2, date + SPACE * (2 + round((unit_w - date_w) / 4))]
 
 
 def column_needs(table: PrintTable) -> tuple[list[float], list[float]]:
@@ -141,6 +143,8 @@ def column_needs(table: PrintTable) -> tuple[list[float], list[float]]:
         head = display_width(col.header)
         head_need = head if head <= 4 else max(display_width(line) for line in header_lines(col.header))
         need = max(widest, head_need)
+        if not widest:                   # filled in by hand (votes, signatures): the hint's room
+            need = max(need, col.width)
         if col.wrap:
             need = min(need, max(2 * col.width, head_need))
             minimum = min(need, max(col.width * 0.6, head_need, 8))
@@ -270,7 +274,7 @@ def merged_line(ws, row: int, last: str, text: str, *, size: float, font: str = 
                  horizontal: str = "left") -> None:
     ws.merge_cells(f"A{row}:{last}{row}")
     cell = ws[f"A{row}"]
-    cell.value = text
+    cell.value = unbreakable_phones(text)
     neutralise(cell)
     cell.font = Font(name=font, size=size)
     cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
@@ -307,7 +311,8 @@ def write_sheet(ws, t: PrintTable) -> tuple[int, int]:
             cell.font = Font(name=BODY_FONT, size=XL_TEXT)
             cell.border = BORDER
             numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-            cell.alignment = Alignment(horizontal="right" if numeric and c > 1 else "left" if col.wrap else "center",
+            money = numeric and "#,##0" in col.number_format
+            cell.alignment = Alignment(horizontal="right" if money else "left" if col.wrap else "center",
                                        vertical="center", wrap_text=col.wrap)
     table_end = row
     below = [(line, "left") for line in t.footer_lines]
@@ -339,12 +344,14 @@ def write_xlsx(table: PrintTable, path: Path, *, sheet_name: str = "名单", ext
 
 def workbook_properties(wb, title: str, subject: str = "", now: dt.datetime | None = None) -> None:
     """Title and subject of the workbook itself, created and modified now."""
-    now = now or dt.datetime.now()
+    from .mailmerge import utc
+
+    now = utc(now or dt.datetime.now())
     props = wb.properties
     props.creator = props.lastModifiedBy = "职称评审台账"
     props.title = title
     props.subject = subject or title
-    props.created = props.modified = now.replace(microsecond=0)
+    props.created = props.modified = now
     props.description = props.category = props.keywords = None
 
 
@@ -437,7 +444,7 @@ def write_docx(table: PrintTable, path: Path, *, now: dt.datetime | None = None)
             title.add_run().add_break()
         title.add_run(line)
     for line in ([table.subtitle] if table.subtitle else []) + table.notes:
-        doc.add_paragraph(line, style="公文正文")
+        doc.add_paragraph(unbreakable_phones(line), style="公文正文")
     grid = doc.add_table(rows=1, cols=len(table.columns))
     grid.style = doc.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -475,6 +482,8 @@ def write_docx(table: PrintTable, path: Path, *, now: dt.datetime | None = None)
     for line in table.footer_lines:
         doc.add_paragraph(line, style="落款")
     chars_per_line = 2 * usable / SIZE_3
+    if table.signature_items:
+        doc.add_paragraph(style="落款").paragraph_format.keep_with_next = True
     for line in sign_lines(table.signature_items, chars_per_line):
         p = doc.add_paragraph(line, style="落款")
         p.paragraph_format.keep_with_next = True

@@ -73,6 +73,8 @@ class Settings:
     contact_office: str
     contact_phone: str
     supervision_phone: str
+    freelance_recommender: str
+    private_recommender: str
     address: str
     mask_public_ids: bool
     panel_size: int
