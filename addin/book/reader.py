@@ -355,7 +355,7 @@ def book_from_values(sheets: Mapping[str, object]) -> Book:
         choices.setdefault(name, set()).update(values)
     return Book(settings, catalog, calendar, tables, findings, settings.ce_years,
                 [n for n in sheets if n != schema.FINGERPRINT_SHEET], choices,
-                fingerprints_from(sheets.get(schema.FINGERPRINT_SHEET)), dictionary)
+                fingerprints=fingerprints_from(sheets.get(schema.FINGERPRINT_SHEET)), dictionary=dictionary)
 
 
 def _dictionary(rows) -> dict[str, list[str]]:
