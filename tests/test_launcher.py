@@ -260,7 +260,7 @@ def test_the_install_script_does_the_supported_steps_in_order():
     steps = [
         'py -%%V -c "import venv"',                                      # the py launcher, 3.11 first
         r'"%LOCALAPPDATA%\Programs\Python\Python%%V\python.exe"',        # a per-user python.org install
-        'InstallAllUsers=0',                                             # a bundled installer, for this user
+        'start "" /wait "%INSTALLER%" /passive InstallAllUsers=0',       # a bundled installer, for this user
         '%BASE% -m venv "%VENV%"',                                       # a venv inside the software folder
         '--no-index --find-links "%HERE%wheelhouse" --upgrade zhicheng', # offline, from the wheelhouse
         '-m pip install --disable-pip-version-check --upgrade "%HERE%."',  # online, from the folder
