@@ -556,7 +556,7 @@ def test_the_checklist_names_every_link_and_what_only_excel_can_show(tmp_path, b
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"old")
     report = install(xlam=built, platform="win32", env=env, interpreter=str(python), dll_sources={})
-    assert [c.what for c in report.checks] == ["Python", "xlwings", "xlwings DLL", "加载项", "另一份加载项", "配置文件",
+    assert [c.what for c in report.checks] == ["Python", "xlwings DLL", "xlwings", "加载项", "另一份加载项", "配置文件",
                                               "Excel 中"]
     assert [c.status for c in report.checks] == ["通过", "通过", "通过", "通过", "请确认", "通过", "请确认"]
     text = "\n".join(report.lines)
@@ -695,8 +695,8 @@ def test_the_self_check_and_the_button_guard_explain_blocked_child_processes(mac
     assert (ROOT_DIR / "台账工具.bat").is_file()                                 # the launcher it points to
     # WScript.Shell creation and the Run call are both trapped, and both lead to that text
     check = re.search(r"Public Sub SelfCheck\(\).*?End Sub", code, re.S).group(0)
-    assert check.count("If Err.Number <> 0 Then GoTo blocked") == 2 and check.count("On Error Resume Next") >= 2
-    blocked_at = check.index("\r\nblocked:\r\n")
+    assert check.count("If Err.Number <> 0 Then GoTo child_refused") == 2 and check.count("On Error Resume Next") >= 2
+    blocked_at = check.index("\r\nchild_refused:\r\n")
     assert check.index("errNumber = Err.Number: errText = Err.Description", blocked_at) < \
         check.index("On Error GoTo 0", blocked_at) < check.index("BlockedText(errNumber, errText)", blocked_at)
     assert 'Set wsh = CreateObject("WScript.Shell")' in check and "wsh.Run(" in check
@@ -705,3 +705,97 @@ def test_the_self_check_and_the_button_guard_explain_blocked_child_processes(mac
     assert "LoadLibraryW(StrPtr(" in code                                        # the DLL really loaded
     report = re.search(r"Public Sub ReportFailure\(.*?End Sub", code, re.S).group(0)
     assert "If Blocked(number, description) Then" in report
+
+
+def test_an_addin_built_with_another_xlwings_is_a_problem(tmp_path, built):
+    """--xlam with an add-in built elsewhere: its Declare lines name that xlwings' DLL."""
+    from addin.excel.build import built_with
+
+    assert built_with(built) == {"zhicheng": __import__("addin").__version__, "xlwings": xlwings_version()}
+    other = tmp_path / "other.xlam"
+    with zipfile.ZipFile(built) as src, zipfile.ZipFile(other, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "docProps/core.xml":
+                data = data.replace(f"xlwings {xlwings_version()}".encode(), b"xlwings 0.30.0")
+            dst.writestr(name, data)
+    venv = tmp_path / "v"
+    python = _python(venv / "Scripts")
+    _dlls(venv)
+    report = install(xlam=other, platform="win32", env=_win_env(tmp_path), interpreter=str(python), dll_sources={})
+    (problem,) = report.problems
+    assert problem.what == "xlwings" and "xlwings 0.30.0 构建" in problem.detail and "不带 --xlam" in problem.detail
+
+
+def xlwings_version() -> str:
+    import xlwings
+
+    return xlwings.__version__
+
+
+# --- a compile check of our own VBA, as far as Linux can go -------------------------------------------
+
+OUR_MODULES = ("ZhichengCheck.bas", "ZhichengRibbon.bas", "ZhichengHelp.bas", "ThisWorkbook.cls")
+_PROC = re.compile(r"^(?:(?:Public|Private) )?(Sub|Function) (\w+)\(", re.M)
+
+
+def _procedures(code: str) -> dict[str, str]:
+    """name -> body of every Sub / Function of a module."""
+    out = {}
+    for m in _PROC.finditer(code):
+        end = code.index(f"\r\nEnd {m.group(1)}\r\n", m.end())
+        out[m.group(2)] = code[m.end():end]
+    return out
+
+
+def _statements(body: str) -> list[str]:
+    """Logical lines: continuations joined, comments and string contents dropped."""
+    text = re.sub(r" _\r\n\s*", " ", body)
+    lines = []
+    for line in text.split("\r\n"):
+        line = re.sub(r'"(?:[^"]|"")*"', '""', line)
+        line = line.split("'", 1)[0].strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+def test_our_vba_blocks_labels_and_calls_are_consistent(macros):
+    code = {name: decoded(macros[name]) for name in OUR_MODULES}
+    procs = {name: _procedures(text) for name, text in code.items()}
+    all_procs = {p.lower() for ps in procs.values() for p in ps}
+    publics = {name.split(".")[0]: set(re.findall(r"^Public (?:Sub|Function|Const) (\w+)|^Public (\w+) As", text, re.M))
+               for name, text in code.items()}
+    publics = {m: {a or b for a, b in names} for m, names in publics.items()}
+    checked = 0
+    for module, bodies in procs.items():
+        for proc, body in bodies.items():
+            lines = _statements(body)
+            labels = {l[:-1] for l in lines if re.fullmatch(r"\w+:", l)}
+            targets = set(re.findall(r"\bGoTo (\w+)", " \n".join(lines))) - {"0"}
+            assert targets <= labels, (module, proc, targets - labels)
+            assert not {l.lower() for l in labels} & all_procs, (module, proc, labels)   # a label is not a call
+            opened = {"If": 0, "For": 0, "Do": 0, "#If": 0, "With": 0}
+            for l in lines:
+                if re.match(r"#If\b", l):
+                    opened["#If"] += 1
+                elif l == "#End If":
+                    opened["#If"] -= 1
+                elif re.match(r"(Else)?If\b.*\bThen$", l) and not l.startswith("ElseIf"):
+                    opened["If"] += 1
+                elif l == "End If":
+                    opened["If"] -= 1
+                elif re.match(r"For\b", l):
+                    opened["For"] += 1
+                elif re.match(r"Next\b", l):
+                    opened["For"] -= 1
+                elif re.match(r"Do\b", l):
+                    opened["Do"] += 1
+                elif re.match(r"Loop\b", l):
+                    opened["Do"] -= 1
+                assert min(opened.values()) >= 0, (module, proc, l)
+            assert not any(opened.values()), (module, proc, opened)
+            for target_module, member in re.findall(r"\b(Zhicheng\w+)\.(\w+)", " ".join(lines)):
+                assert member in publics[target_module], (module, proc, f"{target_module}.{member}")
+            checked += 1
+    assert checked >= 15

@@ -309,3 +309,19 @@ def test_pdfs_use_the_closest_free_fonts_and_say_so():
         assert used["仿宋_GB2312"] == "FandolFang" and used["楷体_GB2312"] in ("FandolKai", "AR PL UKai CN")
         assert used["方正小标宋简体"].startswith("Noto Serif CJK SC") and "Bold" in used["方正小标宋简体"]
         assert used["黑体"] == "Noto Sans CJK SC"
+
+
+def test_lists_carry_their_own_title_subject_and_generation_time(outputs):
+    """Not python-docx's default (created 2013-12-23) nor a template's description or category."""
+    started = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    for name, path in outputs.items():
+        if name.endswith(".docx"):
+            core = Document(str(path)).core_properties
+            title, subject, created = core.title, core.subject, core.created
+            assert not core.comments and not core.category, name
+        else:
+            props = load_workbook(path).properties
+            title, subject, created = props.title, props.subject, props.created.replace(tzinfo=dt.timezone.utc)
+            assert not props.description and not props.category, name
+        assert title and subject and "模板" not in title + subject, name
+        assert created >= started, (name, created)

@@ -38,7 +38,8 @@ from ..errors import Refused
 from ..outputs.files import OUTPUT_FOLDER
 
 HOST = "127.0.0.1"
-IDLE_MINUTES = 120                      # the server stops when the page has been gone this long
+IDLE_MINUTES = 10                       # the server stops when no page has been open this long
+                                        # (an open page says so every minute: /ping)
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 #: exit code -> how the page words it (the command line's codes)
@@ -97,13 +98,14 @@ class Job:
     lines: list[str] = field(default_factory=list)
     progress: str = ""
     code: int | None = None
+    ended: float | None = None
 
     def state(self) -> dict:
         kind, text = OUTCOMES.get(self.code, ("error", f"退出代码 {self.code}")) if self.code is not None \
             else ("running", "正在运行")
         return {"id": self.id, "action": ACTIONS[self.action].label, "book": str(self.book),
                 "done": self.code is not None, "code": self.code, "kind": kind, "status": text,
-                "progress": self.progress, "seconds": round(time.monotonic() - self.started, 1),
+                "progress": self.progress, "seconds": round((self.ended or time.monotonic()) - self.started, 1),
                 "lines": self.lines, "out": str(self.out) if self.out and self.out.exists() else None}
 
 
@@ -195,13 +197,15 @@ class Launcher:
 
     def _run(self, job: Job) -> None:
         env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
+        if job.out is not None:
+            job.out.mkdir(parents=True, exist_ok=True)      # finance export writes a file into it
         try:
             proc = subprocess.Popen([self.python, "-m", "addin", *job.command], stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
                                     cwd=str(job.book.parent))
         except OSError as exc:
             job.lines.append(f"无法启动 Python：{exc}")
-            job.code = 3
+            self._finish(job, 3)
             return
         assert proc.stdout is not None
         for raw in proc.stdout:
@@ -210,7 +214,14 @@ class Launcher:
                 job.progress = line.strip().lstrip("…").strip()      # the command line's progress lines
             else:
                 job.lines.append(line)
-        job.code = proc.wait()
+        self._finish(job, proc.wait())
+
+    @staticmethod
+    def _finish(job: Job, code: int) -> None:
+        if job.out is not None and job.out.is_dir() and not any(job.out.iterdir()):
+            job.out.rmdir()                                 # refused: no empty folder left behind
+        job.ended = time.monotonic()
+        job.code = code                                     # last: the page takes it as "done"
 
     def browse(self, what: str) -> str:
         """The path picked in the Open dialog ("" when cancelled)."""
@@ -276,6 +287,8 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         if url.path == "/":
             return self._send(HTTPStatus.OK, launcher.page(), "text/html; charset=utf-8")
+        if url.path == "/ping":
+            return self._json(HTTPStatus.OK, {"ok": True})
         if url.path == "/job":
             query = parse_qs(url.query)
             job = launcher.jobs.get(query.get("id", [""])[0])
@@ -319,11 +332,11 @@ class LauncherServer(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://{HOST}:{self.server_address[1]}/"
 
-    def stop_when_idle(self, minutes: float = IDLE_MINUTES) -> None:
+    def stop_when_idle(self, minutes: float = IDLE_MINUTES, every: float = 30.0) -> None:
         """Stop once no page has asked anything for ``minutes`` and no action runs."""
         def watch():
             while True:
-                time.sleep(30)
+                time.sleep(every)
                 idle = time.monotonic() - self.launcher.last_seen
                 if idle > minutes * 60 and not self.launcher.busy():
                     self.shutdown()
