@@ -9,8 +9,6 @@ from pathlib import Path
 
 from .base import EXIT_FINDINGS, EXIT_OK, as_of, as_of_option, print_files, progress, register_argument, workbook
 
-#: what stays in the office and what goes to the committee
-OFFICE_FOLDER, COMMITTEE_FOLDER = "内部留存", "送评委"
 
 
 def _cmd_draw(args: argparse.Namespace) -> int:
@@ -65,13 +63,14 @@ def register(sub) -> None:
 
 def _cmd_record(args: argparse.Namespace) -> int:
     from ..book.refresh import refresh
+    from ..outputs.meeting import KEPT_IN_OFFICE, TO_COMMITTEE
     from ..outputs.meeting_record import build_meeting_record, write_meeting_records
     from ..outputs.scoring import score_forms
 
     path, out = workbook(args.path), Path(args.out)
     now = as_of(args.as_of) or dt.datetime.now()
     report = refresh(path, now=now, progress=progress)      # the tally is the register's own
-    office, committee = out / OFFICE_FOLDER, out / COMMITTEE_FOLDER
+    office, committee = out / KEPT_IN_OFFICE, out / TO_COMMITTEE
     if args.forms:
         files = score_forms(report.book, report.evaluation, committee, now=now)
         print(f"已为{len(files)}位抽取的评委（含候补）生成答辩评分表（每位需答辩的申报一页）。")
