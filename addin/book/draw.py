@@ -35,11 +35,12 @@ def secure_random() -> random.Random:
 
 
 def candidates(book: Book, ev: Evaluation) -> list[Candidate]:
-    """The applicants due at the meeting (上会情况 = 上会), whom the panel must be free of
-    any interest in."""
+    """The applicants due at the meeting (上会情况 = 上会), and those only held back (who
+    may still be put on the roster with ``--all``): the panel must be free of any
+    interest in any of them."""
     out = []
     for row in book.table("applicants").rows:
-        if ev.computed[row.number].get("meeting_due") == MEETING_DUE:
+        if ev.computed[row.number].get("meeting_due") == MEETING_DUE or row.number in ev.held_back:
             v = row.values_by_key
             out.append(Candidate(_text(v.get("app_id")), _text(v.get("name")), _text(v.get("employer")),
                                  _text(ev.computed[row.number].get("blind_code"))))

@@ -23,7 +23,7 @@ from ..rules.eligibility import Context, RouteEntry, assess, mandarin_ok, route_
 from ..rules.fees import FeeLine, account, defense, fee_due, fee_summary
 from ..rules.identity import check_id
 from ..rules.seniority import full_years
-from ..rules.meeting import VoteResult, assign_blind_codes, status_against_tally, vote_result
+from ..rules.meeting import PASSED as VOTE_PASSED, VoteResult, assign_blind_codes, status_against_tally, vote_result
 from ..rules.settings import campaign_span, parse_int, parse_number, validate_settings
 from ..rules.workflow import PASSED, RETURNED, Submission, SubmissionState, assess_submissions, exclusion
 from . import schema
@@ -305,7 +305,8 @@ def _meeting(book: Book, table: TableData, ev: Evaluation) -> None:
 
     ev.day = day = meeting_day(book, candidates(book, ev))
     ev.findings += day.findings
-    senior = {code for code, n in by_code.items() if ev.computed[n].get("defense") == "需答辩"}
+    senior = {code for code, n in by_code.items()       # on the roster and defending (四(五))
+              if ev.computed[n].get("defense") == "需答辩" and ev.computed[n].get("meeting_due") == MEETING_DUE}
     ev.defence = tally = defence_tally(book, senior, day.seated)
     ev.findings += tally.findings
     results: dict[str, str] = {}

@@ -397,9 +397,11 @@ def _defence_rows(coded, ev, applicants, seated, absent_code, items, rng) -> lis
     """Score sheets of the seated members for every senior applicant on the roster: one
     applicant scores below the pass mark, one sheet comes from an absent member (not
     counted) and one gives an item more than its points (not counted)."""
+    from .evaluate import MEETING_DUE
+
     index = {a["app_id"]: i for i, a in enumerate(applicants)}
-    seniors = [a for a in sorted(coded, key=lambda a: a["blind_code"])
-               if ev.computed[index[a["app_id"]] + 2].get("defense") == "需答辩"]
+    seniors = [a for a in coded if ev.computed[index[a["app_id"]] + 2].get("defense") == "需答辩"
+               and ev.computed[index[a["app_id"]] + 2].get("meeting_due") == MEETING_DUE]
     rows = []
     for n, applicant in enumerate(seniors):
         low = n == 1
