@@ -379,7 +379,8 @@ def build_sample():
     extra["log"] = [{"at": draw_at, "user": "组织人事科", "action": DRAW_ACTION, "rows": len(pool),
                           "detail": log_detail(report)}]
     meeting = []
-    balloted = [a for a in coded if a["remarks"] not in [f"示例：{n}" for n in NO_BALLOT]]
+    on_roster = {a["app_id"] for a in due}
+    balloted = [a for a in coded if a["remarks"] not in [f"示例：{n}" for n in NO_BALLOT] and a["app_id"] in on_roster]
     votes = VOTES + [MORE_VOTES[i % len(MORE_VOTES)] for i in range(max(0, len(balloted) - len(VOTES)))]
     for applicant, (yes, no, abstain) in zip(balloted, votes):
         meeting.append({"meeting_date": MEETING_DATE, "blind_code": applicant["blind_code"],
