@@ -119,7 +119,8 @@ def _payments(book: Book, known: set[str], accepted: dict[str, dt.datetime]) -> 
         amount = parse_number(v.get("amount"))
         rows_of_receipt = receipts.get(_text(v.get("receipt")), [])
         if len(rows_of_receipt) > 1:
-            others = "、".join(f"第{n}行" for n in rows_of_receipt if n != row.number)
+            rest = [n for n in rows_of_receipt if n != row.number]
+            others = "、".join(f"第{n}行" for n in rest[:5]) + (f"等{len(rest)}行" if len(rest) > 5 else "")
             findings.append(table.locate(error(f"票据号{_text(v.get('receipt'))}重复（另见{others}）：同一张票据只能记账一次",
                                                "四(六)"), row.number, "receipt"))
         day = parse_date(v.get("paid_on"))
@@ -182,9 +183,11 @@ def decode_fingerprint(text: object) -> dict[str, str]:
     return out
 
 
-def evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None = None) -> Evaluation:
+def evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None = None,
+             fingerprints: bool = True) -> Evaluation:
     """Every rule on every row. ``previous`` maps application ids to the fingerprint
-    written by the last refresh, to notice hand edits in computed columns."""
+    written by the last refresh, to notice hand edits in computed columns;
+    ``fingerprints=False`` skips computing the new ones (a check writes none)."""
     ev = Evaluation()
     s, catalog, cal = book.settings, book.catalog, book.calendar
     ctx = Context(s, catalog)
@@ -232,7 +235,7 @@ def evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None = 
         ev.computed[ref]["problems"] = _join(ev.computed[ref]["problems"], finding.message)
     _blind_codes(book, table, ev)
     _meeting(book, table, ev)
-    for row in table.rows:
+    for row in table.rows if fingerprints else ():
         app_id = _text(row.values_by_key.get("app_id"))
         if app_id:
             ev.fingerprints[app_id] = encode_fingerprint(ev.computed[row.number])
@@ -302,10 +305,11 @@ def _meeting(book: Book, table: TableData, ev: Evaluation) -> None:
         if code in results:
             ev.findings.append(sheet.locate(error(f"盲评编号{code}有多条评审记录"), row.number, "blind_code"))
         results[code] = vote.result
+    by_number = {r.number: r for r in table.rows}          # one pass, not one search per code
     for code, number in by_code.items():
         result = results.get(code) or None
         ev.computed[number]["meeting_result"] = result
-        status = _text(next(r for r in table.rows if r.number == number).values_by_key.get("status"))
+        status = _text(by_number[number].values_by_key.get("status"))
         if result in (VOTE_PASSED, VOTE_FAILED) and status != result:
             ev.findings.append(table.locate(warning(f"评审会结果为“{result}”，状态仍为“{status or '未填'}”，请更新状态"),
                                             number, "status"))
@@ -435,21 +439,41 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
 _EXCEL_ERRORS = ("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!")
 
 
+def _choice_plan(book: Book) -> list[tuple[str, str, set[str] | None, dict[str, bool]]]:
+    """The register's input columns that hold words, once per book: (key, header, the
+    options of its drop-down list or None, a memo of the words already looked up)."""
+    plan = getattr(book, "_choice_plan", None)
+    if plan is None:
+        plan = []
+        for column in schema.APPLICANT_INPUTS + schema.APPLICANT_INPUTS_2:
+            if column.kind in ("date", "datetime", "bool", "year", "number", "id"):
+                continue
+            options = book.choices.get(column.choices, set()) if column.choices and column.kind == "text" else None
+            plan.append((column.key, column.header, options or None, {}))
+        book._choice_plan = plan
+    return plan
+
+
 def _check_choices(book: Book, table: TableData, row: RowData) -> list[Finding]:
     """Input cells holding an Excel error value, or a word that is not in its drop-down list."""
     out = []
-    for column in schema.APPLICANT_INPUTS + schema.APPLICANT_INPUTS_2:
-        raw = row.values_by_key.get(column.key)
+    values = row.values_by_key
+    for key, header, options, known in _choice_plan(book):
+        raw = values.get(key)
+        if raw is None:
+            continue
         text = _text(raw)
         if not text:
             continue
-        if text.upper() in _EXCEL_ERRORS and column.kind not in ("date", "datetime", "bool", "year", "number", "id"):
-            out.append(table.locate(error(f"{column.header}：单元格显示错误值{text}"), row.number, column.key))
-        elif column.choices and column.kind == "text":
-            options = book.choices.get(column.choices, set())
-            if options and clean_word(text) not in options:
+        if text.upper() in _EXCEL_ERRORS:
+            out.append(table.locate(error(f"{header}：单元格显示错误值{text}"), row.number, key))
+        elif options:
+            listed = known.get(text)
+            if listed is None:
+                listed = known[text] = clean_word(text) in options
+            if not listed:
                 shown = text if len(text) <= 20 else text[:20] + "…"
-                out.append(table.locate(warning(f"{column.header}“{shown}”不在下拉列表中"), row.number, column.key))
+                out.append(table.locate(warning(f"{header}“{shown}”不在下拉列表中"), row.number, key))
     return out
 
 
