@@ -501,6 +501,17 @@ def test_a_full_disk_during_fsync_is_refused_too(book, monkeypatch):
     assert book.read_bytes() == original and list(book.parent.glob(TEMP_PREFIX + "*")) == []
 
 
+def test_a_full_disk_while_backing_up_is_refused_in_chinese(book, monkeypatch):
+    original = book.read_bytes()
+    monkeypatch.setattr(safe_write.shutil, "copy2",
+                        lambda *a, **k: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))
+    with pytest.raises(WriteRefused) as err:
+        refresh(book, now=NOW, user="测试")
+    assert "磁盘空间不足" in str(err.value) and "No space" not in str(err.value)
+    assert book.read_bytes() == original
+    assert list(book.parent.glob(TEMP_PREFIX + "*")) == list((book.parent / "备份").glob(TEMP_PREFIX + "*")) == []
+
+
 def test_stale_temporary_files_of_a_killed_run_are_removed_next_time(book):
     stale = book.parent / f"{TEMP_PREFIX}abc123.xlsx"
     stale.write_bytes(b"PK\x03\x04 half a zip")
@@ -536,8 +547,9 @@ def test_windows_marks_the_temporary_file_hidden_and_unhides_it_before_the_repla
                                                                       real_replace(tmp, target)))
     refresh(book, now=NOW, user="测试")
     names = {name for name, _ in calls if name != "replace"}
-    assert len(names) == 1 and next(iter(names)).startswith(TEMP_PREFIX)
-    assert [c[1] if c[0] != "replace" else "replace" for c in calls] == [True, False, "replace"]
+    assert len(names) == 2 and all(n.startswith(TEMP_PREFIX) for n in names)
+    order = [c[1] if c[0] != "replace" else "replace" for c in calls]
+    assert order == [True, False, True, False, "replace"]        # the backup's temporary copy, then the new file
 
 
 def test_a_libreoffice_lock_is_named_as_libreoffice(book, capsys):

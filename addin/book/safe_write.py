@@ -513,7 +513,9 @@ def _make_backup(path: Path, backup_dir: Path) -> Path:
         fd, name = tempfile.mkstemp(dir=backup_dir, prefix=TEMP_PREFIX, suffix=path.suffix)
         os.close(fd)
         tmp = Path(name)
+        _set_hidden(tmp, True)
         shutil.copy2(path, tmp)
+        _set_hidden(tmp, False)
         _fsync_file(tmp)
         os.replace(tmp, backup)
         tmp = None
