@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench workbooks templates golden clean
+.PHONY: demo test bench workbooks templates golden shortcuts wheelhouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,20 @@ templates: $(STAMP)
 golden: $(STAMP)
 	$(BIN)/python -m addin.outputs.documents --golden
 
+# regenerate 安装.bat, 准备离线安装包.bat and 台账工具.bat from addin/launcher/windows
+shortcuts: $(STAMP)
+	$(BIN)/python -m addin.launcher.shortcuts
+
+# the offline install for 64-bit Windows, Python 3.11 (what 准备离线安装包.bat does on Windows)
+wheelhouse: $(STAMP)
+	rm -rf wheelhouse
+	$(BIN)/python -m pip wheel --no-deps -w wheelhouse .
+	# pywin32 and tzdata by name: pip evaluates markers (platform_system == "Windows") for this PC
+	$(BIN)/python -m pip download --platform win_amd64 --only-binary=:all: --python-version 3.11 \
+		-d wheelhouse wheelhouse/zhicheng-*.whl pywin32 tzdata
+
 bench: $(STAMP)
 	$(BIN)/python -m pytest -q -s tests/benchmarks -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache wheelhouse

@@ -11,6 +11,28 @@ It behaves like Excel where the adapter could go wrong:
   ``options(ndim=2)`` always a list of lists;
 - ``App.properties`` is xlwings' own logic (set, yield, restore in ``finally``).
 
+Values as real Excel hands them over through xlwings on Windows (where each behaviour
+is documented):
+
+- xlwings reads ``Range.Value`` (``xlwings/_xlwindows.py``, ``Range.raw_value``), and
+  ``Range.Value`` is the computed result of a formula (Microsoft Learn, "Range.Value
+  property (Excel)"; the formula text is ``Range.Formula``): a formula cell arrives with
+  its value (:class:`Formula` carries it);
+- ``Range.Value`` uses the Date and Currency types ("Range.Value2 property": "The only
+  difference between this property and the Value property is that the Value2 property
+  doesn't use the Currency and Date data types"): a cell with a date or time format
+  arrives as a datetime — a time-only cell as ``datetime(1899, 12, 30, h, m)``, since an
+  OLE Automation date counts days from 1899-12-30 midnight (Microsoft Learn, "DATE
+  type") and ``_clean_value_data_element`` rebuilds the pywintypes time as a datetime;
+  a currency-formatted cell arrives as VT_CY, which pywin32 turns into
+  ``decimal.Decimal`` (the int64 count of 1/10000 divided by 10000) and xlwings passes
+  through unchanged (only floats go through its number builder);
+- a protected sheet (``Worksheet.ProtectContents``) refuses every write with a COM error
+  ("The cell or chart you're trying to change is on a protected sheet"), as does adding
+  a sheet to a workbook whose structure is protected (``Workbook.ProtectStructure``);
+- ``Range.end("up")`` is Excel's End(xlUp): from a cell, the last non-empty cell above
+  (or the top of the block when the cell itself holds a value).
+
 Kept honest by ``tests/test_excel_live.py``: every public name each fake class defines
 exists on the xlwings class it stands for (``FAKES``), with compatible parameters.
 """
@@ -20,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import xlwings as xw
@@ -32,7 +55,27 @@ _ISO_DATE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})\s*$")
 
 
 class Formula(str):
-    """A cell holding a formula (the stand-in does not compute it)."""
+    """A cell holding a formula and the value Excel computed for it (the stand-in does not
+    compute; a file's cached value or the test's value is taken as the result)."""
+
+    def __new__(cls, text: str, value=None):
+        obj = super().__new__(cls, text)
+        obj.value = value
+        return obj
+
+
+class ProtectedError(Exception):
+    """What pywintypes.com_error says for a write to a protected sheet."""
+
+
+def is_time_format(fmt: str | None) -> bool:
+    text = re.sub(r'"[^"]*"|\[[^\]]*\]', "", fmt or "").lower()
+    return "h" in text or "s" in text
+
+
+def is_currency_format(fmt: str | None) -> bool:
+    """Excel's currency/accounting formats: a currency symbol (or [$...]) in the format."""
+    return any(sym in (fmt or "") for sym in ("¥", "￥", "$", "€", "[$"))
 
 
 def is_date_format(fmt: str | None) -> bool:
@@ -71,11 +114,15 @@ def excel_stores(value, fmt: str | None):
 
 
 def xlwings_reads(value, fmt: str | None):
-    """What xlwings returns for a stored value (Windows defaults)."""
+    """What xlwings returns for a stored value (Windows defaults, see the module notes)."""
     if isinstance(value, Formula):
-        return None
-    if isinstance(value, dt.datetime) and not is_date_format(fmt):
+        value = value.value
+    if isinstance(value, dt.datetime) and not (is_date_format(fmt) or is_time_format(fmt)):
         return (value - EXCEL_EPOCH) / dt.timedelta(days=1)
+    if isinstance(value, float) and (is_date_format(fmt) or is_time_format(fmt)) and 0 <= value < 2958466:
+        return EXCEL_EPOCH + dt.timedelta(days=value)          # a number in a date/time cell is a Date
+    if isinstance(value, float) and is_currency_format(fmt):
+        return Decimal(round(value * 10000)) / Decimal(10000)  # VT_CY as pywin32 converts it
     return value
 
 
@@ -191,6 +238,7 @@ class FakeRange:
 
     @number_format.setter
     def number_format(self, value: str) -> None:
+        self.sheet._check_writable()
         for cell in self._cells():
             self.sheet._formats[cell] = value
 
@@ -200,6 +248,7 @@ class FakeRange:
 
     @color.setter
     def color(self, value) -> None:
+        self.sheet._check_writable()
         for cell in self._cells():
             self.sheet._colors[cell] = value
 
@@ -225,13 +274,22 @@ class FakeRange:
         return 15.0 * (self._r1 - 1)
 
     def clear_contents(self) -> None:
+        self.sheet._check_writable()
         for cell in self._cells():
             self.sheet._values.pop(cell, None)
 
-    def clear(self) -> None:
-        for cell in list(self._cells()):
-            for store in (self.sheet._values, self.sheet._formats, self.sheet._colors, self.sheet._fonts):
-                store.pop(cell, None)
+    def end(self, direction):
+        """Excel's Range.End: only "up" is used (the last non-empty cell above, see notes)."""
+        if direction != "up":
+            raise NotImplementedError(direction)
+        values = self.sheet._values
+        row, col = self._r1, self._c1
+        if (row, col) in values and (row - 1, col) in values:      # inside a block: its top
+            while row > 1 and (row - 1, col) in values:
+                row -= 1
+            return FakeRange(self.sheet, row, col)
+        above = [r for r, c in values if c == col and r < row]
+        return FakeRange(self.sheet, max(above) if above else 1, col)
 
 
 class FakeTable:
@@ -314,8 +372,14 @@ class FakeSheet:
         self.tables = FakeTables()
         self.charts = FakeCharts()
         self.writes: list[tuple[int, int, object, str]] = []     # (row, col, assigned value, format then)
+        self.api = FakeSheetApi()
+
+    def _check_writable(self) -> None:
+        if self.api.ProtectContents:
+            raise ProtectedError("The cell or chart you're trying to change is on a protected sheet.")
 
     def _assign(self, row: int, col: int, value) -> None:
+        self._check_writable()
         fmt = self._formats.get((row, col))
         self.writes.append((row, col, value, fmt or "General"))
         stored, new_format = excel_stores(value, fmt)
@@ -366,6 +430,18 @@ class FakeSheet:
         self.book.sheets._active = self
 
 
+class FakeSheetApi:
+    """The one COM property of a sheet the adapter reads (Worksheet.ProtectContents)."""
+
+    def __init__(self):
+        self.ProtectContents = False
+
+
+class FakeBookApi:
+    def __init__(self):
+        self.ProtectStructure = False
+
+
 class FakeSheets:
     def __init__(self, book: "FakeBook"):
         self._book = book
@@ -394,6 +470,8 @@ class FakeSheets:
         return self._active or self._items[0]
 
     def add(self, name=None, before=None, after=None) -> FakeSheet:
+        if self._book.api.ProtectStructure:
+            raise ProtectedError("Workbook is protected and cannot be changed.")
         if name in self:
             raise ValueError(f"sheet {name} exists")
         sheet = FakeSheet(self._book, name or f"Sheet{len(self._items) + 1}")
@@ -470,6 +548,7 @@ class FakeBook:
         self.fullname = fullname
         self.name = Path(fullname).name
         self.app = app or FakeApp()
+        self.api = FakeBookApi()
         self.sheets = FakeSheets(self)
 
     @property
@@ -485,22 +564,36 @@ FAKES = {
 }
 
 
+def _as_excel(value):
+    """openpyxl's value as Excel holds it: a time-only cell is a Date on 1899-12-30."""
+    if isinstance(value, dt.time):
+        return dt.datetime.combine(EXCEL_EPOCH.date(), value)
+    return value
+
+
 def book_from_file(path: Path, *, fullname: str | None = None) -> FakeBook:
     """A fake open workbook holding a file's values, number formats and tables, as Excel
     would hold them (ints as floats, dates as datetimes)."""
     wb = load_workbook(path)
+    cached = load_workbook(path, data_only=True)          # the results Excel saved for formulas
     book = FakeBook(fullname or str(path))
     for ws in wb.worksheets:
         sheet = book.sheets.add(ws.title)
         sheet.visible = ws.sheet_state == "visible"
+        results = cached[ws.title]
         for row in ws.iter_rows():
             for cell in row:
                 if cell.number_format and cell.number_format != "General":
                     sheet._formats[(cell.row, cell.column)] = cell.number_format
-                if cell.value is not None:
-                    stored, _ = excel_stores(cell.value if not isinstance(cell.value, str) else "'" + cell.value,
-                                             cell.number_format)
-                    sheet._values[(cell.row, cell.column)] = stored
+                if cell.value is None:
+                    continue
+                if cell.data_type == "f":
+                    result = results.cell(cell.row, cell.column).value
+                    stored = Formula(str(cell.value), excel_stores(_as_excel(result), cell.number_format)[0])
+                else:
+                    value = _as_excel(cell.value)
+                    stored, _ = excel_stores(value if not isinstance(value, str) else "'" + value, cell.number_format)
+                sheet._values[(cell.row, cell.column)] = stored
         for name, ref in ws.tables.items():
             sheet.tables._items.append(FakeTable(sheet, name, ref))
         sheet.writes.clear()

@@ -10,6 +10,7 @@ import hashlib
 import inspect
 import io
 import re
+import shutil
 import sys
 import warnings
 import xml.etree.ElementTree as ET
@@ -30,11 +31,26 @@ from addin.excel.install import InstallRefused, config_text, install, portable_p
 from addin.excel.ribbon import ACTIONS
 from addin.excel.vbaproject import Module, VBAProjectError, crlf, project_id, vba_project_bin
 
+ROOT_DIR = Path(__file__).resolve().parents[1]
 CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 UI_NS = "{http://schemas.microsoft.com/office/2006/01/customui}"
 OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
-EXPECTED_MODULES = {"ConfigSheet.cls", "ThisWorkbook.cls", "ZhichengRibbon.bas", "xlwings.bas", "xlwings_udfs.bas"}
+#: in the order Excel writes a project's modules: standard modules, ThisWorkbook, the sheets
+EXPECTED_ORDER = ["ZhichengCheck", "ZhichengRibbon", "xlwings", "xlwings_udfs", "ZhichengHelp", "ThisWorkbook",
+                  "ConfigSheet"]
+EXPECTED_MODULES = {"ConfigSheet.cls", "ThisWorkbook.cls", "ZhichengCheck.bas", "ZhichengHelp.bas", "ZhichengRibbon.bas",
+                    "xlwings.bas", "xlwings_udfs.bas"}
+U_CALL = re.compile(r'U\("([0-9A-F]*)"\)')
+
+
+def decoded(source: str) -> str:
+    """The source with every U("<hex>") written back as the string literal it stands for
+    (the test's own decoder: UTF-16 code units, 4 hex digits each)."""
+    def literal(m):
+        text = bytes.fromhex(m.group(1)).decode("utf-16-be")
+        return '"' + text.replace('"', '""') + '"'
+    return U_CALL.sub(literal, source)
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +156,8 @@ def expected_xlwings() -> str:
 def test_olevba_returns_exactly_our_sources_and_the_xlwings_module(macros):
     assert set(macros) == EXPECTED_MODULES
     for path in sorted(stubs_dir().glob("*.bas")) + sorted(stubs_dir().glob("*.cls")):
-        assert macros[path.name] == crlf(path.read_text(encoding="utf-8")), path.name
+        assert macros[path.name].isascii(), path.name
+        assert decoded(macros[path.name]) == crlf(path.read_text(encoding="utf-8")), path.name
     assert macros["xlwings.bas"] == expected_xlwings()
     assert 'Public Const PROJECT_NAME As String = "zhicheng"' in macros["xlwings.bas"]
     assert macros["xlwings_udfs.bas"] == crlf(udfwrap.wrapper_source("udfs", udfwrap.udfs_of(udfs)))
@@ -154,9 +171,8 @@ def test_the_project_is_source_only_and_olevba_parses_it_strictly(parts, project
     vba.parse_project_stream()
     list(vba.parse_modules())
     assert vba.projectname == "Zhicheng" and vba.codepage == 1252
-    assert {m.name: (m.textoffset, m.type) for m in vba.modules} == {
-        "ConfigSheet": (0, 0x22), "ThisWorkbook": (0, 0x22), "ZhichengRibbon": (0, 0x21), "xlwings": (0, 0x21),
-        "xlwings_udfs": (0, 0x21)}
+    assert [(m.name, m.textoffset, m.type) for m in vba.modules] == [
+        (name, 0, 0x22 if name in ("ThisWorkbook", "ConfigSheet") else 0x21) for name in EXPECTED_ORDER]
     parser.close()
 
 
@@ -166,8 +182,9 @@ def test_the_project_stream_lists_the_modules_unprotected(project):
     lines = text.split("\r\n")
     pid = project_id("Zhicheng")
     assert lines[0] == f'ID="{pid}"'
-    assert {"Document=ThisWorkbook/&H00000000", "Document=ConfigSheet/&H00000000", "Module=ZhichengRibbon",
-            "Module=xlwings", "Module=xlwings_udfs"} <= set(lines)
+    listed = [line for line in lines if line.startswith(("Module=", "Document="))]
+    assert listed == [f"Document={n}/&H00000000" if n in ("ThisWorkbook", "ConfigSheet") else f"Module={n}"
+                      for n in EXPECTED_ORDER]
     values = dict(line.split("=", 1) for line in lines if line[:4] in ("CMG=", "DPB=", "GC=\""))
     decoded = {k: ovba.decrypt(v.strip('"')) for k, v in values.items()}
     assert decoded["CMG"][2] == bytes(4)             # not protected
@@ -195,21 +212,29 @@ def ribbon_controls(parts) -> list[dict]:
 
 def test_every_onaction_has_a_matching_ribbon_sub(parts, macros):
     controls = ribbon_controls(parts)
-    assert len(controls) == len(ACTIONS) >= 12
+    assert len(controls) == len(ACTIONS) + len(build.VBA_TAGS) >= 13
     for c in controls:
         module, sub = c["onAction"].split(".")
         assert re.search(rf"^Sub {sub}\(control As IRibbonControl\)\r$", macros[f"{module}.bas"], re.M), c["onAction"]
 
 
 def test_the_one_callback_passes_the_tag_to_the_python_dispatcher(macros):
-    code = macros["ZhichengRibbon.bas"]
+    code = decoded(macros["ZhichengRibbon.bas"])
     assert code.count("RunPython") == 1
     assert 'RunPython "import addin.excel.ribbon as r; r.dispatch(\'" & control.Tag & "\')"' in code
     statements = [line.strip() for line in code.split("\r\n")
                   if line.strip() and not line.strip().startswith(("'", "Attribute", "Option"))]
-    assert statements == ["Sub OnAction(control As IRibbonControl)",
-                          'RunPython "import addin.excel.ribbon as r; r.dispatch(\'" & control.Tag & "\')"',
-                          "End Sub"]                           # no logic in VBA
+    run = statements.index('RunPython "import addin.excel.ribbon as r; r.dispatch(\'" & control.Tag & "\')"')
+    # before Python is started: the VBA-only self-check, then the guards that turn what
+    # would be a VBA error box (no workbook: error 91; no interpreter) into a Chinese message
+    assert statements[:4] == ["Sub OnAction(control As IRibbonControl)", 'If control.Tag = "selfcheck" Then',
+                              "ZhichengCheck.SelfCheck", "Exit Sub"]
+    guard = statements.index("If ActiveWorkbook Is Nothing Then")
+    assert statements[guard + 1].startswith('MsgBox "请先打开台账') and statements[guard + 2] == "Exit Sub"
+    assert guard < statements.index("If Not ZhichengCheck.PythonReady() Then Exit Sub") < run
+    assert statements[run - 1] == "On Error GoTo failed"
+    assert statements[run + 1:] == ["Exit Sub", "failed:", "ZhichengCheck.ReportFailure Err.Number, Err.Description",
+                                    "End Sub"]
 
 
 def test_every_button_tag_is_allowed_and_resolves_to_a_callable(parts):
@@ -220,8 +245,10 @@ def test_every_button_tag_is_allowed_and_resolves_to_a_callable(parts):
     controls = ribbon_controls(parts)
     tags = [c["tag"] for c in controls]
     assert len(tags) == len(set(tags))
-    assert set(tags) == set(ACTIONS)
+    assert set(tags) == set(ACTIONS) | set(build.VBA_TAGS)
     for c in controls:
+        if c["tag"] in build.VBA_TAGS:
+            continue
         assert re.fullmatch(r"[A-Za-z0-9_.:-]+", c["tag"])
         action = ACTIONS[c["tag"]]
         assert callable(action.run) and list(inspect.signature(action.run).parameters) == ["s"]
@@ -229,7 +256,7 @@ def test_every_button_tag_is_allowed_and_resolves_to_a_callable(parts):
         assert c.get("imageMso") and re.search(r"[\u4e00-\u9fff]", c["label"])
     labels = {c["label"] for c in controls}
     assert {"刷新计算", "校验", "生成材料（全部）", "生成材料（选中行）", "评审会名单", "公示名单", "导出财务表", "导入缴费",
-            "导入平台数据", "节假日与参数", "关于", "抽取评委"} <= labels
+            "导入平台数据", "节假日与参数", "关于", "抽取评委", "自检"} <= labels
 
 
 def test_the_build_refuses_a_ribbon_tag_outside_the_allow_list(tmp_path):
@@ -329,7 +356,9 @@ def test_compression_round_trips_the_real_modules_and_actually_compresses():
         packed = ovba.compress(data)
         assert roundtrip(data) == data, m.name
         if len(data) > 1000:
-            assert len(packed) < 0.6 * len(data), m.name
+            # hex-encoded Chinese literals (U("...")) compress less than VBA text
+            limit = 0.6 if 'U("' not in m.source else 0.8
+            assert len(packed) < limit * len(data), m.name
 
 
 def test_compression_copy_tokens_use_the_position_dependent_split():
@@ -386,8 +415,7 @@ def test_siblings_are_sorted_as_ms_cfb_orders_them(project):
         chain.append(entry.name)
         sid = entry.sid_right
     assert chain == sorted(chain, key=cfb.sort_key)
-    assert set(chain) == {"dir", "_VBA_PROJECT", "ThisWorkbook", "ConfigSheet", "ZhichengRibbon", "xlwings",
-                          "xlwings_udfs"}
+    assert set(chain) == {"dir", "_VBA_PROJECT", *EXPECTED_ORDER}
 
 
 # --- the commands ---------------------------------------------------------------------------------
@@ -442,3 +470,238 @@ def test_install_builds_the_addin_itself_when_none_is_given(tmp_path):
 def test_config_file_format_is_what_vba_input_reads():
     assert config_text("", {"INTERPRETER_WIN": r"C:\Python311\python.exe"}) == '"INTERPRETER_WIN","C:\\Python311\\python.exe"\r\n'
     assert portable_path(r"D:\tools\python.exe", {"USERPROFILE": r"C:\Users\a"}) == r"D:\tools\python.exe"
+
+
+# --- install-addin's checks (issue 11, item 1) ----------------------------------------------------
+
+def _win_env(tmp_path) -> dict[str, str]:
+    return {"APPDATA": str(tmp_path / "Roaming"), "USERPROFILE": str(tmp_path / "home"),
+            "LOCALAPPDATA": str(tmp_path / "Local")}
+
+
+def _python(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "python.exe").write_bytes(b"MZ")
+    return folder / "python.exe"
+
+
+def _dlls(folder: Path) -> dict[str, Path]:
+    from addin.excel.install import dll_names
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in dll_names():
+        (folder / name).write_bytes(b"MZ" + name.encode())
+    return {name: folder / name for name in dll_names()}
+
+
+def test_the_dll_folders_are_the_ones_xlwings_vba_loads_from():
+    from addin.excel.install import dll_folders
+
+    text = build.XLWINGS_BAS.read_text(encoding="ascii")
+    assert 'If LoadLibrary(ParentFolder(PYTHON_WIN) + "\\" + XLPyDLLName) = 0 Then' in text
+    assert 'If LoadLibrary(ParentFolder(ParentFolder(PYTHON_WIN)) + "\\" + XLPyDLLName) = 0 Then' in text
+    python = Path("venv") / "Scripts" / "python.exe"
+    assert dll_folders(python) == [python.parent, python.parent.parent]
+
+
+def test_a_dll_pip_put_in_the_user_folder_is_copied_beside_python(tmp_path, built):
+    """pip install --user on a per-user Python: the DLLs land in %APPDATA%\\Python, where the
+    add-in does not look; install-addin copies them beside python.exe and says so."""
+    env = _win_env(tmp_path)
+    python = _python(tmp_path / "Local" / "Programs" / "Python" / "Python311")
+    sources = _dlls(tmp_path / "Roaming" / "Python")
+    report = install(xlam=built, platform="win32", env=env, interpreter=str(python), dll_sources=sources)
+    dll = next(c for c in report.checks if c.what == "xlwings DLL")
+    assert dll.status == "已修复" and str(python.parent) in dll.detail
+    for name, src in sources.items():
+        assert (python.parent / name).read_bytes() == src.read_bytes()
+    assert not report.problems
+    again = install(xlam=built, platform="win32", env=env, interpreter=str(python), dll_sources={})
+    assert next(c for c in again.checks if c.what == "xlwings DLL").status == "通过"
+
+
+def test_a_missing_dll_is_a_problem_with_the_command_that_fixes_it(tmp_path, built):
+    python = _python(tmp_path / "py")
+    report = install(xlam=built, platform="win32", env=_win_env(tmp_path), interpreter=str(python), dll_sources={})
+    (problem,) = report.problems
+    assert problem.what == "xlwings DLL" and "安装.bat" in problem.detail
+    assert f'"{python}" -m pip install --force-reinstall --no-deps xlwings==' in problem.detail
+    assert "有未通过的项目" in "\n".join(report.lines)
+
+
+def test_a_dll_that_cannot_be_copied_points_to_the_install_script(tmp_path, built, monkeypatch):
+    import addin.excel.install as inst
+
+    python = _python(tmp_path / "Program Files" / "Python311")
+    sources = _dlls(tmp_path / "Roaming" / "Python")
+    real_copy = shutil.copyfile
+
+    def refuse(src, dst, *a, **k):
+        if str(dst).endswith(".dll"):
+            raise PermissionError(13, "拒绝访问")
+        return real_copy(src, dst, *a, **k)
+    monkeypatch.setattr(inst.shutil, "copyfile", refuse)
+    report = install(xlam=built, platform="win32", env=_win_env(tmp_path), interpreter=str(python),
+                     dll_sources=sources)
+    (problem,) = report.problems
+    assert "无法复制过去（拒绝访问）" in problem.detail and "安装.bat" in problem.detail
+
+
+def test_the_checklist_names_every_link_and_what_only_excel_can_show(tmp_path, built):
+    env = _win_env(tmp_path)
+    venv = tmp_path / "zhicheng" / ".venv"
+    python = _python(venv / "Scripts")
+    _dlls(venv)
+    stale = tmp_path / "Roaming" / "Microsoft" / "AddIns" / "zhicheng.xlam"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
+    report = install(xlam=built, platform="win32", env=env, interpreter=str(python), dll_sources={})
+    assert [c.what for c in report.checks] == ["Python", "xlwings", "xlwings DLL", "加载项", "另一份加载项", "配置文件",
+                                              "Excel 中"]
+    assert [c.status for c in report.checks] == ["通过", "通过", "通过", "通过", "请确认", "通过", "请确认"]
+    text = "\n".join(report.lines)
+    assert text.startswith("安装检查：\n  [通过] Python：")
+    assert "（已核对内容一致）" in text and "已读回核对" in text and "自检" in text
+    assert "禁用项目" in text and "活动应用程序加载项" in text        # what Excel really lists for XLSTART
+    assert str(stale) in text
+
+
+def test_install_addin_exits_1_when_a_check_fails(tmp_path, built, monkeypatch, capsys):
+    import addin.excel.install as inst
+    from addin.cli import main
+
+    real = inst.install
+    monkeypatch.setattr(inst, "install", lambda xlam=None: real(
+        xlam=built, platform="win32", env=_win_env(tmp_path), interpreter=str(_python(tmp_path / "py")),
+        dll_sources={}))
+    assert main(["install-addin"]) == 1
+    assert "[未通过] xlwings DLL" in capsys.readouterr().out
+
+
+# --- the Insert Function help, the literals, the self-check (issue 11, item 3) -------------------------
+
+def _help_calls(source: str) -> dict[str, dict]:
+    """Read ZhichengHelp back as Excel would run it: per MacroOptions call, the macro, the
+    description and the argument descriptions (the variables' values at that point)."""
+    calls, values, array = {}, {}, []
+    for line in decoded(source).split("\r\n"):
+        line = line.strip()
+        m = re.fullmatch(r'(d|c|a\(\d+\)) = (?:\1 & )?"((?:[^"]|"")*)"', line)
+        if m:
+            key, text = m.group(1), m.group(2).replace('""', '"')
+            appending = f"{key} = {key} & " in line
+            values[key] = values.get(key, "") + text if appending else text
+            continue
+        m = re.fullmatch(r"ReDim a\(0 To (\d+)\)", line)
+        if m:
+            array = list(range(int(m.group(1)) + 1))
+            for i in array:
+                values.pop(f"a({i})", None)
+            continue
+        m = re.fullmatch(r"""Application\.MacroOptions Macro:="'" & ThisWorkbook\.Name & "'!(\w+)", """
+                         r"Description:=d, Category:=c(, ArgumentDescriptions:=a)?", line)
+        if m:
+            calls[m.group(1)] = {"description": values["d"], "category": values["c"],
+                                 "args": [values[f"a({i})"] for i in array] if m.group(2) else []}
+    return calls
+
+
+def test_every_zc_function_and_argument_gets_chinese_help_when_the_addin_opens(macros):
+    this = decoded(macros["ThisWorkbook.cls"])
+    assert re.search(r"^Private Sub Workbook_Open\(\)\r\n    ZhichengHelp\.RegisterFunctionHelp\r\nEnd Sub\r$", this, re.M)
+    calls = _help_calls(macros["ZhichengHelp.bas"])
+    assert list(calls) == list(udfs.__all__)
+    for name in udfs.__all__:
+        func = getattr(udfs, name)
+        call = calls[name]
+        assert call["category"] == "职称评审"
+        assert call["description"] == " ".join(inspect.getdoc(func).split("\n\n")[0].split()), name
+        assert re.search(r"[\u4e00-\u9fff]", call["description"]) and len(call["description"]) <= 255
+        assert len(call["args"]) == len(inspect.signature(func).parameters), name
+        for doc in call["args"]:
+            assert re.search(r"[\u4e00-\u9fff]", doc) and len(doc) <= 255, (name, doc)
+    assert calls["ZC_WORKDAY_END"]["args"][:2] == ["公示开始日期", "公示工作日数，默认5"]
+    assert calls["ZC_WORKDAY_END"]["args"][2] == udfs._HOLIDAY_DOC                # a module constant as doc
+    help_code = decoded(macros["ZhichengHelp.bas"])
+    from addin import __version__
+    assert f'Public Const ZHICHENG_VERSION As String = "{__version__}"' in help_code
+    assert f"Public Const HELP_FUNCTIONS As Long = {len(udfs.__all__)}" in help_code
+    # never a VBA error box: errors are counted and the add-in is left as it was
+    assert help_code.index("On Error Resume Next") < help_code.index("Application.MacroOptions")
+    assert "ThisWorkbook.Saved = wasSaved" in help_code
+
+
+def test_a_udf_without_help_is_refused_by_the_build():
+    bare = udfwrap.UDF("ZC_X", ("a",), (False,), description="说明", arg_docs=("",))
+    with pytest.raises(udfwrap.HelpError, match="no help text for a"):
+        udfwrap.help_source("udfs", [bare], "1")
+    long = udfwrap.UDF("ZC_X", (), (), description="长" * 256)
+    with pytest.raises(udfwrap.HelpError, match="255"):
+        udfwrap.help_source("udfs", [long], "1")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60).filter(lambda t: "\n" not in t and "\r" not in t))
+def test_chinese_literals_round_trip_through_u(text):
+    from addin.excel.vbatext import encode_literals
+
+    source = 'x = "' + text.replace('"', '""') + '" & y'
+    encoded = encode_literals(source, "M")
+    assert encoded.isascii()
+    assert decoded(encoded) == source
+    if text.isascii():
+        assert encoded == source
+
+
+def test_the_literal_encoding_refuses_what_vba_cannot_hold():
+    from addin.excel.vbatext import VBATextError, encode_literals
+
+    with pytest.raises(VBATextError, match="line 2: non-ASCII text outside"):
+        encode_literals("x = 1\n' 中文注释", "M")
+    with pytest.raises(VBATextError, match="Const"):
+        encode_literals('Public Const T As String = "职称"', "M")
+    with pytest.raises(VBATextError, match="longer than 1023"):
+        encode_literals('x = "' + "职" * 300 + '"', "M")
+    with pytest.raises(VBATextError, match="unterminated"):
+        encode_literals('x = "abc', "M")
+    assert encode_literals("x = \"it's\" ' a comment with \"quotes", "M") == "x = \"it's\" ' a comment with \"quotes"
+
+
+def test_the_self_check_reads_only_what_the_python_half_prints(macros):
+    from addin.excel import selfcheck
+
+    code = decoded(macros["ZhichengCheck.bas"])
+    command = re.search(r'Public Const CHECK_COMMAND As String = "([^"]+)"', code).group(1)
+    namespace: dict = {}
+    out = io.StringIO()
+    exec(command.replace("s.main()", "s.main(out)"), {"out": out}, namespace)   # the very command the VBA runs
+    printed = dict(line.split("=", 1) for line in out.getvalue().splitlines())
+    read = set(re.findall(r'ValueOf\(answer, "(\w+)"\)', code))
+    assert read and read <= set(printed), read - set(printed)
+    assert out.getvalue().isascii()
+    from addin import __version__
+    import xlwings
+    assert printed["zhicheng"] == __version__ and printed["xlwings"] == xlwings.__version__
+    assert set(selfcheck.facts()) >= read
+
+
+def test_the_self_check_and_the_button_guard_explain_blocked_child_processes(macros):
+    code = decoded(macros["ZhichengCheck.bas"])
+    blocked = re.search(r"Private Function Blocked\(.*?End Function", code, re.S).group(0)
+    assert "-2147024891" in blocked and "number = 70" in blocked and "number = 429" in blocked
+    text = re.search(r"Private Function BlockedText\(.*?End Function", code, re.S).group(0)
+    for words in ("攻击面减少", "阻止所有 Office 应用程序创建子进程", "360", "火绒", "台账工具.bat"):
+        assert words in text, words
+    assert (ROOT_DIR / "台账工具.bat").is_file()                                 # the launcher it points to
+    # WScript.Shell creation and the Run call are both trapped, and both lead to that text
+    check = re.search(r"Public Sub SelfCheck\(\).*?End Sub", code, re.S).group(0)
+    assert check.count("If Err.Number <> 0 Then GoTo blocked") == 2 and check.count("On Error Resume Next") >= 2
+    blocked_at = check.index("\r\nblocked:\r\n")
+    assert check.index("errNumber = Err.Number: errText = Err.Description", blocked_at) < \
+        check.index("On Error GoTo 0", blocked_at) < check.index("BlockedText(errNumber, errText)", blocked_at)
+    assert 'Set wsh = CreateObject("WScript.Shell")' in check and "wsh.Run(" in check
+    # the same WScript.Run through cmd.exe /C that xlwings' RunPython uses, window hidden, waiting
+    assert 'wsh.Run("cmd.exe /C """' in check and ", 0, True)" in check
+    assert "LoadLibraryW(StrPtr(" in code                                        # the DLL really loaded
+    report = re.search(r"Public Sub ReportFailure\(.*?End Sub", code, re.S).group(0)
+    assert "If Blocked(number, description) Then" in report

@@ -78,7 +78,7 @@ def _text(path: Path) -> str:
     for table in doc.tables:
         for row in table.rows:
             parts += [c.text for c in row.cells]
-    return "\n".join(parts)
+    return "\n".join(parts).replace("\u2060", "")       # the word joiners that keep phone numbers whole
 
 
 def _sample_values():
@@ -151,6 +151,9 @@ def test_attachment_1_shows_the_register_values_with_masked_id(book, generated):
     rows = _rows(book)
     s = book.settings
     assert s.mask_public_ids
+    contacts = {r.values_by_key["name"]: (r.values_by_key["department"], r.values_by_key["phone"])
+                for r in book.table("employers").rows}
+    own = 0
     for doc in generated.by_kind(1):
         v = rows[doc.app_id].values_by_key
         text = _text(doc.docx)
@@ -158,9 +161,19 @@ def test_attachment_1_shows_the_register_values_with_masked_id(book, generated):
         assert f"{book.catalog.level_of(v['target_title']).value}专业技术任职资格（{v['target_title']}）" in text
         assert f"族别{v['ethnicity']}，政治面貌{v['political']}" in text
         assert v["political_text"] in text and v["achievements_text"] in text
-        assert f"{s.contact_office}（联系电话：{s.contact_phone}），监督电话：{s.supervision_phone}" in text
+        # objections go to the employer's own office (四(二)), the bureau's when the register has none
+        if v["employer"] in contacts:
+            dept, phone = contacts[v["employer"]]
+            assert f"反映至{v['employer']}{dept}（联系电话：{phone}），监督电话：{s.supervision_phone}。" in text
+            own += 1
+        else:
+            assert f"反映至{s.contact_office}（联系电话：{s.contact_phone}），监督电话：{s.supervision_phone}。" in text
+        assert "公示期不少于5个工作日" in text
         current = v.get("current_title") or MISSING
-        assert f"现任专业技术职务任职资格为{current}" in text
+        if current == "无":
+            assert "暂无专业技术职务任职资格" in text and "为无" not in text
+        else:
+            assert f"现任专业技术职务任职资格为{current}" in text
         identity = check_id(v["id_number"]).value
         if identity:
             assert f"身份证号{mask_id(identity.number)}" in text
@@ -170,6 +183,7 @@ def test_attachment_1_shows_the_register_values_with_masked_id(book, generated):
         else:
             assert "身份证号（有误，请核对）" in text
             assert _problems(generated, doc.app_id, 1)
+    assert 0 < own < len(generated.by_kind(1))          # both paths are exercised by the sample
 
 
 def test_publicity_period_ends_where_the_rules_core_says(book, generated):
@@ -185,7 +199,7 @@ def test_publicity_period_ends_where_the_rules_core_says(book, generated):
             continue
         end = book.calendar.publicity_end(start, s.unit_publicity_workdays)
         assert book.calendar.networkdays(start, end) >= 5                 # notice 四(二): at least 5 working days
-        assert f"公示时间从{format_date(start)}起至{format_date(end)}止（公示期{s.unit_publicity_workdays}个工作日）" in text
+        assert f"公示时间从{format_date(start)}起至{format_date(end)}止（公示期不少于{s.unit_publicity_workdays}个工作日）" in text
         seen += 1
     assert seen >= 40          # the sample fills 单位公示开始 for accepted applications
     by_id = {d.app_id: _text(d.docx) for d in generated.by_kind(1)}
@@ -207,11 +221,19 @@ def test_attachment_2_carries_the_notice_sentence_word_for_word(book, generated)
     rows = _rows(book)
     for doc in generated.by_kind(2):
         paragraphs = [p.text for p in Document(str(doc.docx)).paragraphs]
-        assert paragraphs.count(SENTENCE) == 1
+        assert paragraphs.count(SENTENCE + "。") == 1                    # the sentence, ended with a full stop
         v = rows[doc.app_id].values_by_key
         assert f"申报人：{v['name']}（{v['sex']}）" in paragraphs
         assert f"工作单位：{v['employer']}" in paragraphs
         assert f"申报职称：{v['series']}{v['specialty']}专业{v['target_title']}（{v['route']}）" in paragraphs
+        # who recommends (二(二), 三(二)): the agency for freelancers, the employment service on the private route
+        s = book.settings
+        if v.get("employer_type") == "自由职业":
+            assert f"推荐单位：{s.freelance_recommender}" in paragraphs
+        elif v.get("route") == "民营企业专项":
+            assert f"推荐单位：{s.private_recommender}" in paragraphs
+        else:
+            assert f"推荐单位：{v['employer']}" in paragraphs
 
 
 def test_attachment_3_is_the_notice_text_with_name_and_full_id(book, generated):

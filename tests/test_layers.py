@@ -8,7 +8,7 @@ from pathlib import Path
 import addin
 
 PACKAGE = Path(addin.__file__).parent
-LOWER = ("rules", "book", "outputs", "excel", "data")
+LOWER = ("rules", "book", "outputs", "excel", "data", "launcher")   # the launcher runs the CLI as a child process
 
 
 def _imports(path: Path) -> set[str]:

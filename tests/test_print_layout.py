@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from addin.book.refresh import check
+from addin.outputs.documents import GOLDEN_APPLICANTS, generate_documents
 from addin.outputs.finance import export_finance
 from addin.outputs.layout import balanced_lines, break_points, display_width, wrapped_lines
 from addin.outputs.meeting import build_roster, write_roster
@@ -61,6 +62,10 @@ def outputs(tmp_path_factory):
     files += write_publicity(table, folder / "公示")
     (folder / "财务").mkdir()
     files.append(export_finance(bk, ev, folder / "财务" / "缴费表.xlsx"))
+    # the attachments of two applicants and their units' cover lists (one page each)
+    report = generate_documents(bk, folder / "附件", ids=GOLDEN_APPLICANTS, by_employer=True, combined=False,
+                                write_report=False)
+    files += [d.docx for d in report.documents] + [p.cover for p in report.packages]
     return {f.relative_to(folder).as_posix(): f for f in files}
 
 
@@ -177,7 +182,7 @@ def test_docx_lists_have_the_attachments_official_layout(outputs):
         margins = [round(getattr(section, f"{s}_margin") / Mm(1)) for s in ("top", "bottom", "left", "right")]
         assert margins == [37, 35, 28, 26], name
         assert {round(section.page_width / Mm(1)), round(section.page_height / Mm(1))} == {210, 297}
-        title = doc.paragraphs[0]
+        title = next(p for p in doc.paragraphs if p.text.strip() and p.style.name != "附件标注")
         assert title.style.name == "公文标题" and title.style.font.size.pt == 22
         assert doc.styles["公文正文"].font.size.pt == 16
         settings_xml = doc.settings.element.xml
@@ -278,7 +283,8 @@ def test_every_list_renders_whole_on_its_expected_pages(outputs, tmp_path):
         shutil.copyfile(path, target)
         staged.append((name, target))
     pdfs = convert_to_pdf([t for _, t in staged], tmp_path / "pdf")
-    assert set(EXPECTED_PAGES) == set(outputs)
+    lists = {n for n in outputs if not n.startswith("附件/")}
+    assert set(EXPECTED_PAGES) == lists and len(outputs) - len(lists) >= 8
     for name, source in staged:
         pdf = pdfs[source]
         assert pdf, f"{name} did not convert"
@@ -288,7 +294,7 @@ def test_every_list_renders_whole_on_its_expected_pages(outputs, tmp_path):
         assert not _words_outside_the_page(pdf), f"{name}: text outside the page"
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
         pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
-        assert pages == EXPECTED_PAGES[name], f"{name}: {pages} pages"
+        assert pages == EXPECTED_PAGES.get(name, 1), f"{name}: {pages} pages"     # attachments, cover lists: 1
 
 
 @pytest.mark.libreoffice

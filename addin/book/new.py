@@ -81,7 +81,7 @@ def new_register(year: int | None = None, previous: Path | None = None, *, now: 
     if previous is not None:
         old = read_book(Path(previous))
         base = old.settings
-        for key in ("rules", "holidays", "experts"):
+        for key in ("rules", "holidays", "experts", "employers"):
             carried[key] = [r.values_by_key for r in old.table(key).rows]
     else:
         base = data.default_settings()
@@ -91,7 +91,7 @@ def new_register(year: int | None = None, previous: Path | None = None, *, now: 
     tables = default_tables(settings, roll.notes)
     tables.update(carried)
     tables.update(extra or {})
-    detail = f"{year}年度" + (f"，沿用“{Path(previous).name}”的参数、评审条件、节假日和评委" if previous else "")
+    detail = f"{year}年度" + (f"，沿用“{Path(previous).name}”的参数、评审条件、节假日、评委和用人单位联系方式" if previous else "")
     tables["log"] = [{"at": now.replace(microsecond=0), "user": user, "action": "新建台账", "rows": 0, "detail": detail},
                      *(extra or {}).get("log", [])]
     return build_workbook(year, settings.ce_years, tables, default_lists(), defence_item_names(settings)), roll

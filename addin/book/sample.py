@@ -152,6 +152,7 @@ def sample_tables(settings) -> dict[str, list[dict]]:
     years = settings.ce_years
     applicants, reviews, payments = [], [], []
     twins: dict[str, tuple[str, str, dt.date, str, str]] = {}
+    weekend_start_shown = False
     ethnicities = ["汉族"] * 5 + ["维吾尔族"] * 4 + ["回族", "哈萨克族", "柯尔克孜族"]
     for n, (scenario, spec) in enumerate(SCENARIOS, start=1):
         spec = dict(spec)
@@ -200,7 +201,11 @@ def sample_tables(settings) -> dict[str, list[dict]]:
         if not row.get("current_title"):
             row["current_title"] = "无"
         if row["status"] in ("已接收材料", "评审通过", "评审未通过") and "unit_publicity_start" not in row:
-            row["unit_publicity_start"] = dt.date(2024, 8, rng.randint(5, 23))
+            start = dt.date(2024, 8, rng.randint(5, 23))
+            if start.weekday() >= 5 and weekend_start_shown:      # one publicity starting on a Saturday is enough
+                start += dt.timedelta(days=7 - start.weekday())
+            weekend_start_shown = weekend_start_shown or start.weekday() >= 5
+            row["unit_publicity_start"] = start
         row["remarks"] = f"示例：{scenario}"
         if row.get("employer") == "（自由职业）":
             row["employer"] = "自由职业"
@@ -210,7 +215,16 @@ def sample_tables(settings) -> dict[str, list[dict]]:
         if row["status"] in ("已接收材料", "评审通过", "评审未通过") and review == "accepted":
             payments += _payment_rows(app_id, pay or "full", row["target_title"], settings, rng)
     experts = sample_pool(people)
-    return {"applicants": applicants, "reviews": reviews, "payments": payments, "experts": experts}
+    return {"applicants": applicants, "reviews": reviews, "payments": payments, "experts": experts,
+            "employers": sample_employers()}
+
+
+def sample_employers() -> list[dict]:
+    """Objection contacts of most units (fictitious numbers); the other units fall back to
+    the bureau's contact office, as a register that lacks some would."""
+    units = PUBLIC_UNITS + STATE_FIRMS[:1] + PRIVATE_FIRMS[:2]
+    return [{"name": unit, "department": "办公室" if "有限公司" not in unit else "综合部",
+             "phone": f"0997-21230{n:02d}"} for n, unit in enumerate(units, start=11)]
 
 
 #: the expert pool: (employer, specialty, available); applicants' employers among them

@@ -62,6 +62,7 @@ HOLIDAY_SHEET = "节假日"
 SETTINGS_SHEET = "参数"
 REVIEW_SHEET = "审核记录"
 PAYMENT_SHEET = "缴费"
+EMPLOYER_SHEET = "用人单位"
 EXPERT_SHEET = "评委"
 MEETING_SHEET = "评审会"
 DEFENCE_SHEET = "答辩评分"
@@ -182,6 +183,12 @@ PAYMENT_COLUMNS = (
     C("app_id", "申报编号", width=10), C("amount", "金额", "money", width=10), C("paid_on", "缴费日期", "date", width=11),
     C("method", "缴费方式", choices="缴费方式", width=8), C("receipt", "票据号", width=14), C("clerk", "经办人", width=8),
 )
+#: 用人单位 (四(二)): who hears objections to each unit's internal publicity (attachment 1)
+EMPLOYER_COLUMNS = (
+    C("name", "单位名称", width=30, note="与申报人员表“工作单位”一致（自由职业、民营企业专项填推荐单位）"),
+    C("department", "联系部门", width=20, note="受理本单位公示异议的科室，如：办公室"),
+    C("phone", "联系电话", width=16, note="如 0997-2123456；未登记的单位使用参数中的联系科室和电话"),
+)
 EXPERT_COLUMNS = (
     C("code", "评委编号", width=8, note="每位专家唯一，如 P01"), C("name", "姓名", width=10),
     C("employer", "工作单位", width=24), C("specialty", "专业", choices="专业", width=10), C("title", "职称", width=12),
@@ -242,6 +249,7 @@ def sheets(ce_years: range, defence_items: tuple[str, ...] = ()) -> tuple[Sheet,
         Sheet(README_SHEET, "readme", landscape=False),
         Sheet(SETTINGS_SHEET, "settings", "tblSettings", SETTINGS_COLUMNS, "本年度评审的时间、费用、标准与联系方式"),
         applicant_sheet(ce_years),
+        Sheet(EMPLOYER_SHEET, "employers", "tblEmployers", EMPLOYER_COLUMNS, "各推荐单位受理公示异议的联系部门和电话"),
         Sheet(REVIEW_SHEET, "reviews", "tblReviews", REVIEW_COLUMNS, "每次提交评审委员会审核及其结果"),
         Sheet(PAYMENT_SHEET, "payments", "tblPayments", PAYMENT_COLUMNS, "评审费缴费记录"),
         Sheet(EXPERT_SHEET, "experts", "tblExperts", EXPERT_COLUMNS, "评审专家库：抽取评委、回避、出席"),

@@ -2,8 +2,8 @@
 
 The command line lives in this package and nowhere else: :mod:`.base` (the Chinese
 parser, exit codes, option values), :mod:`.book` (new, import, check, refresh, calendar,
-schema, demo), :mod:`.outputs` (docs, roster, publicity, finance), :mod:`.meeting` (draw) and :mod:`.excel`
-(build-addin, install-addin). Lower layers never import it; they raise
+schema, demo), :mod:`.outputs` (docs, roster, publicity, finance), :mod:`.meeting` (draw), :mod:`.excel`
+(build-addin, install-addin) and :mod:`.launcher` (the 台账工具 page). Lower layers never import it; they raise
 :class:`addin.errors.Refused` and this shell turns it into exit code 2.
 
 Exit codes: 0 done, 1 done with findings, 2 refused (nothing written), 3 internal error
@@ -36,7 +36,7 @@ _NOTHING_WRITTEN = ("未写入", "未作任何改动", "未导入", "未新建",
 
 
 def build_parser() -> Parser:
-    from . import book, excel, meeting, outputs
+    from . import book, excel, launcher, meeting, outputs
 
     parser = Parser(prog="zhicheng", description="职称评审台账：阿克苏地区交通运输局职称评审工具（命令行版）")
     parser.add_argument("--version", action="version", version=f"zhicheng {__version__}", help="显示版本号并退出")
@@ -45,6 +45,7 @@ def build_parser() -> Parser:
     outputs.register(sub)
     meeting.register(sub)
     excel.register(sub)
+    launcher.register(sub)
     return parser
 
 

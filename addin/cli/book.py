@@ -161,7 +161,7 @@ def register(sub) -> None:
     new = sub.add_parser("new", help="新建空白台账", description="按模板新建一个空白台账（参数按通知预填）。")
     new.add_argument("path", metavar="文件名", help="新台账的文件名，如 2025年职称评审台账.xlsx")
     new.add_argument("--year", type=year, metavar="年度", help="评审年度（默认2024）；各日期按其在评审中的时段放到该年度，并标注“请核对”")
-    new.add_argument("--from", dest="from_", metavar="上年台账", help="沿用上年台账的参数、评审条件、节假日和评委（不含申报人员）")
+    new.add_argument("--from", dest="from_", metavar="上年台账", help="沿用上年台账的参数、评审条件、节假日、评委和用人单位联系方式（不含申报人员）")
     new.set_defaults(handler=_cmd_new)
 
     chk = sub.add_parser("check", help="校验台账，列出问题（不写入）",

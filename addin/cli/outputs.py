@@ -56,7 +56,8 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     bar = TerminalProgress()
     try:
         report = generate_documents(book, out, kinds=kinds, ids=args.ids, status=args.status, pdf=args.pdf,
-                                    progress=bar, templates=templates)
+                                    progress=bar, templates=templates, duplex=args.duplex,
+                                    by_employer=args.by_employer)
     finally:
         bar.close()
     for line in report.summary_lines(limit=None):
@@ -143,6 +144,11 @@ def register(sub) -> None:
     docs.add_argument("--status", metavar="状态", help="只为该状态的人员生成，如 已接收材料（多个用逗号分隔）")
     docs.add_argument("--templates", metavar="文件夹", help="模板文件夹（默认：台账旁的 templates 文件夹）")
     docs.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 转换为 PDF，并核对每份 PDF 的内容")
+    docs.add_argument("--duplex", action="store_true",
+                      help="双面打印：合并打印文件中每人（每份材料）从奇数页开始，需要时留出空白背面")
+    docs.add_argument("--by-employer", dest="by_employer", action="store_true",
+                      help="另按用人单位分文件夹（“按单位”）：本单位人员的附件1—3、一份合并打印文件和报送清单"
+                           "（报送对象、截止日期取自参数）")
     docs.set_defaults(handler=_cmd_docs)
 
     ros = sub.add_parser("roster", help="生成评审会名单（内部、盲评）、投票表和编号对照表",

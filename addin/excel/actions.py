@@ -26,11 +26,11 @@ from ..book.evaluate import Evaluation, evaluate
 from ..book.reader import Book, book_from_values
 from ..book.refresh import current_user, run_refresh
 from ..outputs import documents, finance, meeting
+from ..outputs.files import OUTPUT_FOLDER
 from ..outputs.publicity import build_publicity, write_publicity
 from ..rules.base import Finding, Severity
 
 TITLE = "职称评审台账"
-OUTPUT_FOLDER = "职称评审输出"
 MAX_LISTED = 20                  # findings listed in a message box
 CONFIG_NAME = "zhicheng"         # xlwings PROJECT_NAME of the add-in (see addin.excel.build)
 UNSAVED = "\n结果已写入打开的台账（尚未保存）：确认无误后请保存（Ctrl+S）。宏写入的内容不能用 Ctrl+Z 撤销。"

@@ -6,9 +6,14 @@ Inputs, all text or the pinned xlwings package:
   relationships, styles, theme, the hidden config sheet);
 - xlwings' ``xlwings_custom_addin.bas`` — the RunPython / UDF machinery, taken from the
   installed xlwings at build time with its ``PROJECT_NAME`` set to ``zhicheng``;
-- ``vba_stubs/`` — our VBA (one ribbon callback, the two document modules) and the
-  ribbon XML (``customUI.xml``);
-- the Python UDFs of module ``udfs`` — turned into the ``xlwings_udfs`` wrapper module.
+- ``vba_stubs/`` (package data) — our VBA (the ribbon callback, the VBA self-check,
+  the two document modules) and the ribbon XML (``customUI.xml``); string literals
+  with Chinese text are stored as ``U("<hex>")`` (:mod:`addin.excel.vbatext`);
+- the Python UDFs of module ``udfs`` — turned into the ``xlwings_udfs`` wrapper module
+  and the ``ZhichengHelp`` module (their Insert Function help, from the docstrings).
+
+Modules are stored in the order Excel writes them: standard modules, ThisWorkbook,
+then the sheets.
 
 Output: ``<out>/zhicheng.xlam`` (ASCII file name; Excel shows the title 职称评审台账 and
 the ribbon tab 职称评审). The VBA project is written source-only (see
@@ -26,6 +31,7 @@ import time
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -34,6 +40,7 @@ import xlwings
 from ..errors import Refused
 from . import udfwrap
 from .vbaproject import DOCUMENT, MODULE, Module, crlf, vba_project_bin
+from .vbatext import VBATextError, encode_literals
 
 PROJECT_NAME = "zhicheng"             # xlwings' PROJECT_NAME: config sheet and user config file names
 VBA_PROJECT_NAME = "Zhicheng"
@@ -50,6 +57,9 @@ CONFIG_SHEET = f"{PROJECT_NAME}.conf"
 CONFIG_SHEET_CODENAME = "ConfigSheet"
 RIBBON_MODULE = "ZhichengRibbon"
 RIBBON_CALLBACK = f"{RIBBON_MODULE}.OnAction"
+CHECK_MODULE = "ZhichengCheck"
+#: button tags the ribbon callback handles in VBA itself (they must work without Python)
+VBA_TAGS = {"selfcheck": f"{CHECK_MODULE}.SelfCheck"}
 
 CUSTOMUI_NS = "http://schemas.microsoft.com/office/2006/01/customui"
 UI_RELATIONSHIP = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
@@ -79,7 +89,8 @@ class BuildReport:
 
 
 def stubs_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "vba_stubs"
+    """The add-in's VBA and ribbon sources, shipped as package data (``addin/excel/vba_stubs``)."""
+    return Path(str(resources.files(__package__).joinpath("vba_stubs")))
 
 
 # --- VBA modules ------------------------------------------------------------------------
@@ -112,21 +123,46 @@ def stub_modules(stubs: Path) -> list[Module]:
     return out
 
 
-def udf_module(module_name: str = UDF_MODULE) -> tuple[Module, int]:
+def udf_modules(module_name: str = UDF_MODULE) -> tuple[list[Module], int]:
+    """The UDF wrappers (``xlwings_udfs``) and their Insert Function help (``ZhichengHelp``)."""
+    from .. import __version__
+
     module = importlib.import_module(module_name)
     udfs = udfwrap.udfs_of(module)
-    return Module(udfwrap.MODULE_NAME, crlf(udfwrap.wrapper_source(module_name, udfs)), MODULE), len(udfs)
+    try:
+        help_text = udfwrap.help_source(module_name, udfs, __version__)
+    except udfwrap.HelpError as exc:
+        raise BuildError(f"工作表函数缺少说明：{exc}") from exc
+    return [Module(udfwrap.MODULE_NAME, crlf(udfwrap.wrapper_source(module_name, udfs)), MODULE),
+            Module(udfwrap.HELP_MODULE, crlf(help_text), MODULE)], len(udfs)
+
+
+def _ascii(module: Module) -> Module:
+    try:
+        return Module(module.name, encode_literals(module.source, module.name), module.kind)
+    except VBATextError as exc:
+        raise BuildError(f"VBA 源代码无法保存：{exc}") from exc
+
+
+def excel_order(modules: list[Module]) -> list[Module]:
+    """The order Excel itself writes a project's modules in: standard modules, then
+    ThisWorkbook, then the sheets' document modules."""
+    def rank(m: Module) -> int:
+        if m.kind != DOCUMENT:
+            return 0
+        return 1 if m.name == "ThisWorkbook" else 2
+    return sorted(modules, key=rank)                # stable: the order within each group is kept
 
 
 def project_modules(stubs: Path | None = None) -> tuple[list[Module], int]:
     stubs = stubs or stubs_dir()
     ours = stub_modules(stubs)
     names = {m.name for m in ours}
-    for needed in ("ThisWorkbook", CONFIG_SHEET_CODENAME, RIBBON_MODULE):
+    for needed in ("ThisWorkbook", CONFIG_SHEET_CODENAME, RIBBON_MODULE, CHECK_MODULE):
         if needed not in names:
             raise BuildError(f"vba_stubs 中缺少模块 {needed}")
-    udfs, count = udf_module()
-    return ours + [xlwings_module(), udfs], count
+    generated, count = udf_modules()
+    return excel_order([_ascii(m) for m in ours] + [xlwings_module()] + [_ascii(m) for m in generated]), count
 
 
 # --- the ribbon ---------------------------------------------------------------------------
@@ -154,6 +190,10 @@ def check_ribbon(xml: bytes, ribbon_source: str) -> int:
         if b["onAction"] != RIBBON_CALLBACK:
             raise BuildError(f"按钮 {b.get('id')} 的 onAction 应为 {RIBBON_CALLBACK}")
         tag = b.get("tag", "")
+        if tag in VBA_TAGS:
+            if f'If control.Tag = "{tag}" Then' not in ribbon_source:
+                raise BuildError(f"按钮 {b.get('id')} 的 tag “{tag}” 应由 {RIBBON_MODULE}.OnAction 在 VBA 中处理")
+            continue
         if not TAG_PATTERN.match(tag) or tag not in ACTIONS:
             raise BuildError(f"按钮 {b.get('id')} 的 tag “{tag}” 不在允许列表中")
     return len(buttons)
@@ -231,7 +271,8 @@ def addin_parts(stubs: Path | None = None) -> tuple[dict[str, bytes], list[str],
     """Every part of the package: (parts, module names, number of UDFs, number of buttons)."""
     stubs = stubs or stubs_dir()
     if not stubs.is_dir():
-        raise BuildError(f"找不到 VBA 源文件夹 {stubs}（请在源代码目录中运行，或用 --xlam 指定已构建的加载项）")
+        raise BuildError(f"找不到加载项的 VBA 源文件夹 {stubs}：软件安装不完整，请重新安装本软件"
+                         "（运行软件文件夹中的 安装.bat，或 python -m pip install --force-reinstall 软件包）")
     with zipfile.ZipFile(TEMPLATE) as z:
         parts = {name: z.read(name) for name in z.namelist()}
     modules, udf_count = project_modules(stubs)

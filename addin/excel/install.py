@@ -1,14 +1,24 @@
-"""``zhicheng install-addin``: put the add-in where Excel loads it, on a Windows PC.
+"""``zhicheng install-addin``: put the add-in where Excel loads it, on a Windows PC, and
+check every link it depends on.
 
 1. the add-in: built fresh from the sources against the installed xlwings (so the
    xlwings DLL named in its VBA is the one pip installed), or the file given;
 2. copied into the user's Excel start-up folder ``%APPDATA%\\Microsoft\\Excel\\XLSTART``
-   (found without starting Excel; Excel loads every add-in there and XLSTART is one of
+   (found without starting Excel; Excel opens every workbook there and XLSTART is one of
    its default trusted locations, so the macros run without a prompt);
 3. the user config file ``%USERPROFILE%\\.zhicheng\\zhicheng.conf`` (read by the
    add-in's xlwings module) with ``INTERPRETER_WIN`` = this Python; other keys kept.
 
-On other systems it explains what to do instead.
+Then a Chinese checklist (:class:`Check`): the interpreter, xlwings, the xlwings DLL
+where xlwings' VBA ``XLPyLoadDLL`` will load it (beside python.exe or one folder up; a
+copy elsewhere, e.g. from ``pip install --user``, is copied there), the config file read
+back, the XLSTART copy compared, other copies of the add-in, and what only Excel can
+show (the 自检 button). Fixes what it can, says what it cannot; the command exits 1
+when a check fails.
+
+The supported way to get here on an office PC without admin rights is ``安装.bat`` in
+the software folder (a venv inside that folder from a per-user Python, see
+:mod:`addin.launcher.shortcuts`). On other systems it explains what to do instead.
 """
 
 from __future__ import annotations
@@ -16,7 +26,10 @@ from __future__ import annotations
 import csv
 import io
 import os
+import platform as platform_module
 import shutil
+import site
+import struct
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -34,16 +47,32 @@ zhicheng install-addin 只能在 Windows 电脑上运行：它把加载项复制
 
 在本机可以：
   zhicheng build-addin --out dist      生成 dist/zhicheng.xlam（可复制到办公电脑）
+  zhicheng launcher                    打开“台账工具”页面（刷新、校验、生成材料，不需要 Excel）
 在办公电脑（Windows，已安装 Excel）上：
-  1. 安装 Python 和本软件（见 README“在办公电脑上安装加载项”）；
-  2. 关闭 Excel，运行 zhicheng install-addin；
-  3. 重新打开 Excel，功能区出现“职称评审”选项卡。
-没有 Python 的电脑、WPS、LibreOffice 或 Mac：请用命令行（zhicheng refresh 等）刷新台账，
-台账中的计算列保存的是数值，在这些软件中照常可读。"""
+  1. 安装 Python（当前用户即可，不需要管理员权限），把软件文件夹复制到电脑上；
+  2. 关闭 Excel，双击软件文件夹中的 安装.bat；
+  3. 重新打开 Excel，功能区出现“职称评审”选项卡，点“自检”确认。
+WPS、LibreOffice、Mac 或 Linux 桌面：用“台账工具”或命令行（都需要 Python）。
+没有 Python 的电脑可以打开、查看和打印台账（计算列保存的是数值），但不能刷新。"""
 
 
 class InstallRefused(Refused):
     """The installation cannot go ahead (Chinese message)."""
+
+
+OK, FIXED, PROBLEM, MANUAL = "通过", "已修复", "未通过", "请确认"
+
+
+@dataclass
+class Check:
+    """One line of the checklist ``install-addin`` prints."""
+
+    status: str                       # OK / FIXED / PROBLEM / MANUAL
+    what: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"  [{self.status}] {self.what}：{self.detail}"
 
 
 @dataclass
@@ -51,7 +80,12 @@ class InstallReport:
     addin: Path
     config: Path
     interpreter: str
+    checks: list[Check] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Check]:
+        return [c for c in self.checks if c.status == PROBLEM]
 
 
 def xlstart_dir(env: Mapping[str, str]) -> Path:
@@ -108,44 +142,143 @@ def _config_encoding() -> str:
     return "mbcs" if sys.platform == "win32" else "utf-8"
 
 
-def _dll_warning(interpreter: str) -> str | None:
-    folder = Path(interpreter).parent
-    names = [f"xlwings64-{xlwings.__version__}.dll", f"xlwings32-{xlwings.__version__}.dll"]
-    if any((d / n).exists() for d in (folder, folder.parent) for n in names):
-        return None
-    return (f"提醒：在 {folder} 及其上级文件夹中没有找到 {names[0]}（工作表函数 ZC_… 需要它）。"
-            f"请用这个 Python 重新安装：{interpreter} -m pip install --force-reinstall xlwings=={xlwings.__version__}")
+def dll_names(version: str | None = None) -> list[str]:
+    """The xlwings DLLs (64- and 32-bit Office) named in the add-in's Declare lines."""
+    version = version or xlwings.__version__
+    return [f"xlwings64-{version}.dll", f"xlwings32-{version}.dll"]
+
+
+def dll_folders(interpreter: Path) -> list[Path]:
+    """Where the add-in's ``XLPyLoadDLL`` (xlwings' VBA) loads the DLL from, in order:
+    ``LoadLibrary(ParentFolder(INTERPRETER_WIN) + "\\" + name)``, then one folder up
+    (a venv: python.exe is in ``<venv>\\Scripts``, pip puts the DLL, a data file of the
+    xlwings wheel, in ``<venv>``)."""
+    return [interpreter.parent, interpreter.parent.parent]
+
+
+def installed_dlls() -> dict[str, Path]:
+    """name -> file of the DLLs pip installed with xlwings (its RECORD lists them as data
+    files, e.g. ``../../xlwings64-0.37.8.dll`` from site-packages; a ``--user`` install
+    puts them in ``%APPDATA%\\Python``, where XLPyLoadDLL does not look)."""
+    from importlib import metadata
+
+    found: dict[str, Path] = {}
+    try:
+        dist = metadata.distribution("xlwings")
+    except metadata.PackageNotFoundError:
+        return found
+    for entry in dist.files or []:
+        if entry.name in dll_names():
+            path = Path(str(dist.locate_file(entry))).resolve()
+            if path.is_file():
+                found[entry.name] = path
+    return found
+
+
+def check_dlls(interpreter: Path, sources: Mapping[str, Path]) -> Check:
+    """The DLLs where XLPyLoadDLL will look; copied beside python.exe when they are
+    elsewhere (``sources``: name -> an existing copy)."""
+    folders = dll_folders(interpreter)
+    names = dll_names()
+    where = {n: next((f for f in folders if (f / n).is_file()), None) for n in names}
+    if all(where.values()):
+        return Check(OK, "xlwings DLL", f"{'、'.join(names)} 在 {where[names[0]]}（加载项从这里加载）")
+    missing = [n for n in names if where[n] is None]
+    lacking = [n for n in missing if n not in sources]
+    if lacking:
+        return Check(PROBLEM, "xlwings DLL",
+                     f"找不到 {'、'.join(lacking)}（工作表函数 ZC_ 需要它）。请重新运行软件文件夹中的 安装.bat，或执行："
+                     f"\"{interpreter}\" -m pip install --force-reinstall --no-deps xlwings=={xlwings.__version__}")
+    try:
+        for n in missing:
+            shutil.copyfile(sources[n], folders[0] / n)
+    except OSError as exc:
+        return Check(PROBLEM, "xlwings DLL",
+                     f"{'、'.join(missing)} 在 {sources[missing[0]].parent}，加载项只在 {folders[0]} 及其上级文件夹中找；"
+                     f"无法复制过去（{exc.strerror or exc}）。请改用软件文件夹中的 安装.bat（在软件文件夹中建立独立环境，"
+                     "不需要管理员权限）。")
+    return Check(FIXED, "xlwings DLL", f"已把 {'、'.join(missing)} 从 {sources[missing[0]].parent} 复制到 {folders[0]}"
+                                       "（加载项只在 Python 所在文件夹及其上级文件夹中找它）")
+
+
+def check_interpreter(interpreter: Path, *, running: bool) -> list[Check]:
+    """The Python the config will name (``running``: it is the one running this code)."""
+    if not interpreter.is_file():
+        return [Check(PROBLEM, "Python", f"找不到 {interpreter}")]
+    if not running:
+        return [Check(OK, "Python", str(interpreter))]
+    bits = struct.calcsize("P") * 8
+    kind = "软件文件夹中的独立环境（venv）" if sys.prefix != sys.base_prefix else "系统中的 Python"
+    checks = [Check(OK, "Python", f"{interpreter}（{platform_module.python_version()}，{bits} 位，{kind}）")]
+    user_site = site.getusersitepackages() if site.ENABLE_USER_SITE else None
+    if user_site and Path(__file__).resolve().is_relative_to(Path(user_site).resolve()):
+        checks.append(Check(MANUAL, "安装方式", f"本软件装在用户目录 {user_site}（pip --user）：可以使用，"
+                                               "但推荐用软件文件夹中的 安装.bat 重新安装（独立环境，升级和卸载都更简单）。"))
+    if sys.platform == "win32":
+        try:
+            import win32api  # noqa: F401 - pywin32: xlwings needs it to talk to Excel
+            checks.append(Check(OK, "pywin32", "可以导入"))
+        except ImportError as exc:
+            checks.append(Check(PROBLEM, "pywin32", f"不能导入（{exc}）：请重新运行 安装.bat"))
+    return checks
+
+
+def other_copies(env: Mapping[str, str], target: Path) -> list[Path]:
+    """Other copies of the add-in Excel may load as well (e.g. one added with 加载项 > 浏览
+    into the AddIns folder): two copies give two ribbon tabs and ambiguous ZC_ names."""
+    appdata = env.get("APPDATA")
+    found = []
+    if appdata:
+        for folder in (Path(appdata) / "Microsoft" / "AddIns",):
+            candidate = folder / ADDIN_FILE
+            if candidate.is_file() and candidate != target:
+                found.append(candidate)
+    return found
 
 
 def install(*, xlam: Path | None = None, platform: str | None = None, env: Mapping[str, str] | None = None,
-            interpreter: str | None = None) -> InstallReport:
-    """Install the add-in for the current user (``platform``, ``env`` and ``interpreter``
-    default to this PC's, and are parameters for the tests)."""
+            interpreter: str | None = None, dll_sources: Mapping[str, Path] | None = None) -> InstallReport:
+    """Install the add-in for the current user and check every link it depends on
+    (``platform``, ``env``, ``interpreter`` and ``dll_sources`` default to this PC's and
+    are parameters for the tests)."""
     platform = platform or sys.platform
     env = os.environ if env is None else env
+    running = interpreter is None
     interpreter = interpreter or sys.executable
     if not platform.startswith("win"):
         raise InstallRefused(NOT_WINDOWS)
     start = xlstart_dir(env)
     config = user_config_file(env)
-    lines: list[str] = []
+    checks: list[Check] = []
+    python = Path(interpreter)
+    checks += check_interpreter(python, running=running)
+    checks.append(Check(OK, "xlwings", f"{xlwings.__version__}（与加载项中 DLL 的版本相同：加载项按本机 xlwings 构建）"))
+    if python.is_file():
+        checks.append(check_dlls(python, installed_dlls() if dll_sources is None else dll_sources))
+
     with tempfile.TemporaryDirectory() as tmp:
         if xlam is None:
             built = build_addin(Path(tmp))
             source = built.path
-            lines.append(f"已按已安装的 xlwings {xlwings.__version__} 构建加载项（{built.size:,} 字节）。")
+            made = f"按本机 xlwings {xlwings.__version__} 构建（{built.size:,} 字节）"
         else:
             source = Path(xlam)
             if not source.is_file():
                 raise InstallRefused(f"找不到加载项文件：{source}")
-            lines.append(f"使用加载项文件：{source}（须与本机 xlwings {xlwings.__version__} 同时构建）")
+            made = f"使用 {source}（须与本机 xlwings {xlwings.__version__} 同时构建）"
         start.mkdir(parents=True, exist_ok=True)
         target = start / ADDIN_FILE
         try:
             shutil.copyfile(source, target)
         except PermissionError as exc:
             raise InstallRefused(f"无法写入 {target}：Excel 可能正在使用它，请关闭所有 Excel 窗口后重试。") from exc
-    lines.append(f"已复制加载项到 Excel 启动文件夹：{target}")
+        same = target.read_bytes() == source.read_bytes()
+    checks.append(Check(OK if same else PROBLEM, "加载项",
+                        f"{made}，已复制到 Excel 启动文件夹 {target}" + ("（已核对内容一致）" if same else "，但复制后内容不一致")))
+    for other in other_copies(env, target):
+        checks.append(Check(MANUAL, "另一份加载项", f"{other}：如果 Excel 的加载项列表中勾选了它，请取消勾选"
+                                                 "（文件 > 选项 > 加载项 > 转到），否则会出现两个“职称评审”选项卡。"))
+
     value = portable_path(interpreter, env)
     config.parent.mkdir(parents=True, exist_ok=True)
     existing = config.read_text(encoding=_config_encoding()) if config.exists() else ""
@@ -153,11 +286,18 @@ def install(*, xlam: Path | None = None, platform: str | None = None, env: Mappi
         config.write_text(config_text(existing, {"INTERPRETER_WIN": value}), encoding=_config_encoding(), newline="")
     except UnicodeEncodeError as exc:
         raise InstallRefused(f"Python 的安装路径含有本机代码页无法表示的字符：{interpreter}；"
-                             "请把 Python 安装到只含英文字母和数字的文件夹（如 C:\\Python311）。") from exc
-    lines.append(f"已写入配置文件：{config}（INTERPRETER_WIN = {value}）")
-    warning = _dll_warning(interpreter)
-    if warning:
-        lines.append(warning)
-    lines += ["", "下一步：重新打开 Excel，功能区出现“职称评审”选项卡；打开台账，点“刷新计算”。",
-              "如果没有出现：文件 > 选项 > 加载项 > 管理“Excel 加载项” > 转到，勾选“职称评审台账”。"]
-    return InstallReport(target, config, value, lines)
+                             "请把软件文件夹放到只含中英文字母和数字的路径（如 D:\\zhicheng）后重新运行 安装.bat。") from exc
+    read_back = dict((k.upper(), v) for k, v in read_config(config.read_text(encoding=_config_encoding())))
+    checks.append(Check(OK if read_back.get("INTERPRETER_WIN") == value else PROBLEM, "配置文件",
+                        f"{config}（INTERPRETER_WIN = {value}，已读回核对）"))
+    checks.append(Check(MANUAL, "Excel 中", "宏是否被单位策略禁用、安全软件是否允许 Excel 启动 Python，只能在 Excel 中检查："
+                                           "重新打开 Excel，点“职称评审”选项卡 > 自检。"))
+
+    lines = ["安装检查："] + [str(c) for c in checks] + [""]
+    if any(c.status == PROBLEM for c in checks):
+        lines.append("有未通过的项目（见“未通过”行）：按提示处理后重新运行。")
+    else:
+        lines += ["下一步：重新打开 Excel，功能区出现“职称评审”选项卡；打开台账，点“刷新计算”。",
+                  "如果没有出现：加载项放在 XLSTART 中，Excel 启动时直接打开它，它不出现在“文件 > 选项 > 加载项”的"
+                  "“活动应用程序加载项”列表中；请在该页“管理”中选“禁用项目”> 转到，看它是否被禁用。"]
+    return InstallReport(target, config, value, checks, lines)

@@ -14,7 +14,14 @@ context that turns screen updating, automatic calculation and events off and alw
 puts them back (``app.properties`` restores them even when the run fails).
 
 Only the xlwings objects the tests' stand-in provides are used (Book, Sheets, Sheet,
-Range, Table, Charts, App); the two dialogs are the only calls through ``app.api``.
+Range, Table, Charts, App); the only calls through ``.api`` are the two dialogs and the
+two protection flags (``Worksheet.ProtectContents``, ``Workbook.ProtectStructure``),
+read before a writing action writes anything.
+
+What Excel hands over is not what openpyxl reads (see tests/fake_xlwings.py): formula
+cells come with their results, time-only cells as datetimes on 1899-12-30, currency
+cells as Decimal; the rules' readers take all three. A used range stretched by
+formatting to the sheet's last row is measured before it is read.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from typing import Iterator, Sequence
 from openpyxl.utils import column_index_from_string
 
 from ..book import schema
+from ..errors import Refused
 from ..book.adapter import Blocks, columns_by_header
 from ..book.dashboard import dashboard_layout
 from ..book.safe_write import WriteRefused
@@ -37,6 +45,14 @@ from ..book.reader import cell_text as _text
 
 STATUS_PREFIX = "职称评审："
 MAX_COLUMN_ROWS = 1_048_576
+#: a used range beyond this many rows is measured column by column (End(xlUp)) before it
+#: is read: a whole formatted column must not make Excel hand over a million empty rows
+LARGE_USED_ROWS = 5_000
+#: more cells than this with data in one sheet is not a register the add-in can read in Excel
+MAX_READ_CELLS = 2_000_000
+#: the sheets a writing action may change (and the workbook, when it adds 统计 / _计算记录)
+WRITTEN_SHEETS = (schema.APPLICANT_SHEET, schema.MEETING_SHEET, schema.PAYMENT_SHEET, schema.DASHBOARD_SHEET,
+                  schema.LOG_SHEET, schema.FINGERPRINT_SHEET)
 
 
 def _rgb(fill) -> tuple[int, int, int]:
@@ -90,14 +106,48 @@ class LiveAdapter:
     def __init__(self, book):
         self.book = book
 
+    def for_writing(self, write: bool) -> "LiveAdapter":
+        """This adapter, after checking that a writing action can write everything it must:
+        Excel refuses writes to a protected sheet one cell at a time, and a refusal half-way
+        would leave a partial result, so a protected sheet refuses the action up front."""
+        if write:
+            protected = [s.name for s in self.book.sheets if s.name in WRITTEN_SHEETS and s.api.ProtectContents]
+            if protected:
+                raise Refused(f"工作表“{'”“'.join(protected)}”受保护，不能写入（没有写入任何内容）：请在 Excel 中点"
+                              "“审阅 > 撤消工作表保护”后再试；计算列由刷新维护，不需要用工作表保护来防止误改。")
+            names = {s.name for s in self.book.sheets}
+            if self.book.api.ProtectStructure and not {schema.DASHBOARD_SHEET, schema.FINGERPRINT_SHEET} <= names:
+                raise Refused("工作簿结构受保护，不能添加“统计”等工作表（没有写入任何内容）：请在 Excel 中点"
+                              "“审阅 > 保护工作簿”取消保护后再试。")
+        return self
+
     # -- reading ---------------------------------------------------------------------------
     def _sheet(self, name: str):
         return self.book.sheets[name] if name in [s.name for s in self.book.sheets] else None
 
-    def _rows(self, sheet) -> list[list[object]]:
-        """Every value from the sheet's first cell to the last used one, row by row."""
+    def _extent(self, sheet) -> tuple[int, int]:
+        """(last row, last column) holding data. Excel's used range also counts cells that
+        were only formatted (a whole column coloured, a format painted to row 1,048,576):
+        a large one is measured column by column with End(xlUp), then refused when the
+        data itself is more than the add-in reads through Excel."""
         last = sheet.used_range.last_cell
-        values = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
+        rows, columns = last.row, last.column
+        if rows > LARGE_USED_ROWS:
+            bottom = []
+            for c in range(1, columns + 1):
+                cell = sheet.range((rows, c))
+                bottom.append(rows if cell.value not in (None, "") else cell.end("up").row)
+            rows = max(bottom + [1])
+        if rows * columns > MAX_READ_CELLS:
+            raise Refused(f"“{sheet.name}”工作表有数据直到第{rows:,}行、第{columns}列，超出加载项在 Excel 中能读取的范围"
+                          f"（{MAX_READ_CELLS:,}个单元格；没有写入任何内容）：请删除表格下方或右侧多余的内容，"
+                          "或用台账工具 / 命令行（zhicheng refresh）处理这个台账。")
+        return rows, columns
+
+    def _rows(self, sheet) -> list[list[object]]:
+        """Every value from the sheet's first cell to the last one holding data, row by row."""
+        rows, columns = self._extent(sheet)
+        values = sheet.range((1, 1), (rows, columns)).options(ndim=2).value
         return [list(r) for r in values]
 
     def values(self) -> dict[str, list[Sequence[object]]]:

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..book.safe_write import WriteRefused
+from ..errors import Refused
 from ..rules.base import RuleInputError
 from . import actions
-from .actions import ActionRefused, Message, Session
+from .actions import Message, Session
 
 TAG = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
@@ -51,7 +51,7 @@ ACTIONS: dict[str, Action] = {
 }
 
 #: errors whose message is meant for the user as is (Chinese, no traceback)
-REFUSALS = (ActionRefused, WriteRefused, RuleInputError)
+REFUSALS = (Refused, RuleInputError)     # ActionRefused, WriteRefused, the live adapter's refusals
 
 
 def error_log() -> Path:
@@ -94,7 +94,7 @@ def live_session(book, ui=None) -> Session:
     adapter = LiveAdapter(book)
     full = str(book.fullname)
     saved = ("\\" in full or "/" in full) and "://" not in full       # unsaved: "工作簿1"; cloud: a URL
-    return Session(lambda write: adapter, ui or ExcelUI(book.app), Path(full) if saved else None,
+    return Session(adapter.for_writing, ui or ExcelUI(book.app), Path(full) if saved else None,
                    selection=lambda: selected_rows(book))
 
 

@@ -50,6 +50,8 @@ class UDF:
     optional: tuple[bool, ...]        # whether each has a default
     volatile: bool = False
     call_in_wizard: bool = True
+    description: str = ""             # the docstring's first paragraph (Insert Function dialog)
+    arg_docs: tuple[str, ...] = ()    # the ``@xw.arg(doc=...)`` of each parameter
 
     @property
     def vba_args(self) -> tuple[str, ...]:
@@ -82,11 +84,29 @@ def _decorated(module: ModuleType) -> dict[str, dict]:
             if func.args:
                 raise UDFError(f"{node.name}: positional options of @xw.func are not supported")
             options = {k.arg: ast.literal_eval(k.value) for k in func.keywords}
+        docs = {}
         for d in node.decorator_list:
             if isinstance(d, ast.Call) and _is_xw(d, "arg") and any(k.arg == "vba" for k in d.keywords):
                 raise UDFError(f"{node.name}: @xw.arg(vba=...) is not supported by the wrapper generator")
-        found[node.name] = options
+            if isinstance(d, ast.Call) and _is_xw(d, "arg") and d.args:
+                doc = next((k.value for k in d.keywords if k.arg == "doc"), None)
+                if doc is not None:
+                    docs[ast.literal_eval(d.args[0])] = _constant(module, doc, node.name)
+        found[node.name] = {**options, "_docs": docs}
     return found
+
+
+def _constant(module: ModuleType, node: ast.AST, where: str) -> str:
+    """A literal, or the name of a module-level string constant (``doc=_HOLIDAY_DOC``)."""
+    if isinstance(node, ast.Name) and isinstance(getattr(module, node.id, None), str):
+        return getattr(module, node.id)
+    try:
+        value = ast.literal_eval(node)
+    except ValueError as exc:
+        raise UDFError(f"{where}: doc must be a string literal or a module constant") from exc
+    if not isinstance(value, str):
+        raise UDFError(f"{where}: doc must be a string")
+    return value
 
 
 def udfs_of(module: ModuleType) -> list[UDF]:
@@ -99,7 +119,8 @@ def udfs_of(module: ModuleType) -> list[UDF]:
                        f"only decorated {sorted(set(decorated) - set(exported))}")
     out = []
     for name in exported:
-        options = decorated[name]
+        options = dict(decorated[name])
+        docs = options.pop("_docs")
         unknown = set(options) - {"volatile", "call_in_wizard", "category"}
         if unknown:
             raise UDFError(f"{name}: @xw.func options not supported: {sorted(unknown)}")
@@ -113,8 +134,14 @@ def udfs_of(module: ModuleType) -> list[UDF]:
             args.append(p.name)
             optional.append(p.default is not inspect.Parameter.empty)
         out.append(UDF(name, tuple(args), tuple(optional), bool(options.get("volatile", False)),
-                       bool(options.get("call_in_wizard", True))))
+                       bool(options.get("call_in_wizard", True)),
+                       description=_first_paragraph(inspect.getdoc(func) or ""),
+                       arg_docs=tuple(docs.get(a, "") for a in args)))
     return out
+
+
+def _first_paragraph(doc: str) -> str:
+    return " ".join(doc.split("\n\n", 1)[0].split())
 
 
 def wrapper_source(module_name: str, udfs: list[UDF]) -> str:
@@ -148,4 +175,88 @@ def wrapper_source(module_name: str, udfs: list[UDF]) -> str:
             vba.writeln(f"{udf.name} = Err.Description")
         vba.writeln("End Function")
         vba.writeln("")
+    return f.getvalue()
+
+
+# --- the Insert Function dialog -------------------------------------------------------------
+
+HELP_MODULE = "ZhichengHelp"
+HELP_CATEGORY = "职称评审"
+MACRO_OPTIONS_LIMIT = 255             # Excel's limit for a description and for each argument's
+_CHUNK = 120                          # characters per U("...") piece (VBA lines stay short)
+
+
+class HelpError(UDFError):
+    """A UDF without the Chinese help Excel's Insert Function dialog would show."""
+
+
+def check_help(udfs: list[UDF]) -> None:
+    for udf in udfs:
+        texts = [("description", udf.description)] + list(zip(udf.args, udf.arg_docs))
+        for what, text in texts:
+            if not text:
+                raise HelpError(f"{udf.name}: no help text for {what} (docstring / @xw.arg(doc=...))")
+            if len(text) > MACRO_OPTIONS_LIMIT:
+                raise HelpError(f"{udf.name}: help text for {what} is longer than {MACRO_OPTIONS_LIMIT} characters")
+
+
+def _assign(var: str, text: str) -> list[str]:
+    """``var = "..."`` in pieces of at most ``_CHUNK`` characters (the build encodes the
+    Chinese literals, see :mod:`addin.excel.vbatext`)."""
+    pieces = [text[i:i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
+    lines = [f"{var} = {_literal(pieces[0])}"]
+    lines += [f"{var} = {var} & {_literal(p)}" for p in pieces[1:]]
+    return lines
+
+
+def _literal(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def help_source(module_name: str, udfs: list[UDF], version: str) -> str:
+    """The ``ZhichengHelp`` module: ``RegisterFunctionHelp`` gives every UDF and argument
+    its Chinese description with ``Application.MacroOptions`` (as xlwings' "Import
+    Functions" does: the macro named ``'<add-in>'!NAME``, the docstring as description,
+    each ``@xw.arg`` doc as an argument description), run by ``Workbook_Open``. Failures
+    (an Excel without ``ArgumentDescriptions``) are counted, never shown as a VBA error."""
+    check_help(udfs)
+    f = io.StringIO()
+    vba = VBAWriter(f)
+    vba.writeln(f'Attribute VB_Name = "{HELP_MODULE}"')
+    vba.writeln("Option Explicit")
+    vba.writeln(f"' Generated by zhicheng build-addin from the docstrings of the UDFs in module {module_name}"
+                " - do not edit, rebuild instead.")
+    vba.writeln("")
+    vba.writeln(f'Public Const ZHICHENG_VERSION As String = "{version}"')
+    vba.writeln(f"Public Const HELP_FUNCTIONS As Long = {len(udfs)}")
+    vba.writeln("Public HelpRegistered As Long")
+    vba.writeln("")
+    with vba.block("Public Sub RegisterFunctionHelp()"):
+        vba.writeln("Dim d As String, c As String, a() As Variant")
+        vba.writeln("Dim wasSaved As Boolean")
+        vba.writeln("HelpRegistered = 0")
+        vba.writeln("wasSaved = ThisWorkbook.Saved")
+        for line in _assign("c", HELP_CATEGORY):
+            vba.writeln(line)
+        vba.writeln("On Error Resume Next")
+        for udf in udfs:
+            vba.writeln(f"' {udf.name}")
+            for line in _assign("d", udf.description):
+                vba.writeln(line)
+            if udf.args:
+                vba.writeln(f"ReDim a(0 To {len(udf.args) - 1})")
+                for i, doc in enumerate(udf.arg_docs):
+                    for line in _assign(f"a({i})", doc):
+                        vba.writeln(line)
+            vba.writeln("Err.Clear")
+            macro = f"\"'\" & ThisWorkbook.Name & \"'!{udf.name}\""
+            if udf.args:
+                vba.writeln(f"Application.MacroOptions Macro:={macro}, Description:=d, Category:=c, "
+                            "ArgumentDescriptions:=a")
+            else:
+                vba.writeln(f"Application.MacroOptions Macro:={macro}, Description:=d, Category:=c")
+            vba.writeln("If Err.Number = 0 Then HelpRegistered = HelpRegistered + 1")
+        vba.writeln("On Error GoTo 0")
+        vba.writeln("ThisWorkbook.Saved = wasSaved")
+    vba.writeln("End Sub")
     return f.getvalue()

@@ -35,9 +35,12 @@ from ..rules.base import Finding, RuleInputError, Severity, cites
 from ..rules.catalog import clean_word
 from ..rules.dates import format_date, parse_date
 from ..rules.identity import check_id, mask_id
+from ..rules.recommendation import (current_title_phrase, objection_contact, publicising_unit,
+                                    publicity_start_warning, recommending_unit)
 from ..rules.settings import parse_bool
 from .files import safe_filename, unique_path, write_bytes_atomic
-from .mailmerge import CompiledTemplate, Rendered, TemplateError
+from .layout import unbreakable_phones
+from .mailmerge import CompiledTemplate, Properties, Rendered, TemplateError
 from .pdf import PdfUnavailable, compact, convert_to_pdf, font_substitutions, pdf_text, pdftotext_available
 from .templates import ATTACHMENTS, PLACEHOLDERS, packaged_template
 
@@ -103,6 +106,8 @@ class GeneratedDocument:
     row: int
     docx: Path
     pdf: Path | None = None
+    rendered: Rendered | None = field(default=None, repr=False)    # for the per-employer print files
+    unit: str = ""                   # the unit that publicises and returns it (四(二))
 
 
 @dataclass
@@ -119,6 +124,8 @@ class DocsReport:
     skipped: dict[int, int] = field(default_factory=dict)    # kind -> applicants it does not apply to
     pdf_requested: bool = False
     report_file: Path | None = None
+    packages: list = field(default_factory=list)              # per-employer packages (see .packages)
+    duplex: bool = False                                      # combined files start each applicant on an odd page
 
     @property
     def ok(self) -> bool:
@@ -342,6 +349,8 @@ def applicant_values(book: Book, row: RowData) -> dict[str, Value]:
     out["性别"] = _ok(identity.sex) if sex.is_missing and identity else sex
     birth, _ = date("birth_date", _year_month)
     out["出生年月"] = _ok(_year_month(identity.birth_date)) if birth.is_missing and identity else birth
+    out["现职称说明"] = _ok(current_title_phrase(clean_text(v.get("current_title")))) \
+        if clean_text(v.get("current_title")) else _missing("current_title")
     for key, placeholder in (("ethnicity", "民族"), ("political", "政治面貌"), ("employer", "工作单位"),
                              ("route", "申报方式"), ("target_title", "拟申报职称"), ("current_title", "现职称"),
                              ("education", "学历"), ("degree", "学位"), ("ce_exempt_reason", "免修理由")):
@@ -376,6 +385,10 @@ def applicant_values(book: Book, row: RowData) -> dict[str, Value]:
     out["业绩成果"] = text("achievements_text", multiline=True)
     # the unit publicity (四(二)): from its start, the settings' number of Aksu working days
     start, start_day = date("unit_publicity_start", format_date)
+    if start_day is not None:
+        late = publicity_start_warning(start_day, book.calendar)
+        if late:
+            start = Value(start.text, (Issue(_header("unit_publicity_start"), late.message, "unit_publicity_start"),))
     out["公示开始"] = start
     if start_day is None:
         out["公示截止"] = Value(MISSING if start.is_missing else INVALID, start.issues)
@@ -392,13 +405,29 @@ def applicant_values(book: Book, row: RowData) -> dict[str, Value]:
                     "单位公示截止", f"台账中为{format_date(recorded)}，按阿克苏工作日应为{format_date(end)}"
                     "（文件按后者填写；请刷新台账）", "unit_publicity_end"),))
     out["公示工作日数"] = _ok(str(s.unit_publicity_workdays))
-    for placeholder, attr, label in (("联系科室", "contact_office", "联系科室"), ("联系电话", "contact_phone", "联系电话"),
-                                     ("监督电话", "supervision_phone", "监督举报电话"), ("发文单位", "issuer", "发文单位")):
-        value = clean_text(getattr(s, attr, ""))
+    employer, kind, basis = (clean_text(v.get(k)) for k in ("employer", "employer_type", "private_basis"))
+    unit = recommending_unit(employer, kind, clean_text(v.get("route")), basis, s)
+    out["推荐单位"] = _ok(unit) if unit else _missing("employer")
+    publicising = publicising_unit(employer, kind, basis, s)
+    out["公示单位"] = _ok(publicising) if publicising else _missing("employer")
+    contact = objection_contact(publicising, employer_contacts(book), s)
+    for placeholder, value, label in (("联系科室", contact.office, "联系科室"), ("联系电话", contact.phone, "联系电话"),
+                                      ("监督电话", s.supervision_phone, "监督举报电话"), ("发文单位", s.issuer, "发文单位")):
+        value = unbreakable_phones(clean_text(value))
         out[placeholder] = _ok(value) if value else Value(MISSING, (Issue(f"参数“{label}”", "未填"),))
     out["评审年度"] = _ok(str(s.campaign_year))
     out["推荐意见"] = _ok(RECOMMEND_SENTENCE)
     return out
+
+
+def employer_contacts(book: Book) -> dict[str, tuple[str, str]]:
+    """用人单位: {unit name: (department, phone)} (四(二)); empty for a register without the sheet."""
+    table = book.tables.get("employers")
+    if table is None:
+        return {}
+    return {clean_word(r.values_by_key.get("name")): (clean_text(r.values_by_key.get("department")),
+                                                       clean_text(r.values_by_key.get("phone")))
+            for r in table.rows if clean_word(r.values_by_key.get("name"))}
 
 
 def _problems_for(values: Mapping[str, Value], used: Iterable[str], kind: int, app_id: str, name: str,
@@ -526,7 +555,8 @@ def _reporter(progress: Progress | None) -> Callable[[float, int, str], None]:
 
 def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 2, 3, 4), ids=None, status=None,
                        pdf: bool = False, progress: Progress | None = None, templates: Path | None = None,
-                       combined: bool = True, write_report: bool = True) -> DocsReport:
+                       combined: bool = True, write_report: bool = True, duplex: bool = False,
+                       by_employer: bool = False, now: dt.datetime | None = None) -> DocsReport:
     """Attachments ``kinds`` for the selected applicants into ``out_dir``.
 
     Layout: ``<out_dir>/附件1-推荐单位公示/<申报编号>-<姓名>-推荐单位公示.docx`` for each
@@ -536,14 +566,20 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
     come from the package. ``progress`` (see :data:`Progress`) hears how far the work
     is. ``ids`` and ``status`` select applicants (lists or comma-separated text). The
     report's ``len()`` is the number of files written.
+
+    ``duplex``: in the combined files each applicant starts on an odd page (a blank back
+    page where needed). ``by_employer``: also one folder per unit with its applicants'
+    attachments 1-3, one print file and a cover list (see :mod:`.packages`). Each document
+    carries its own title and subject, created ``now`` (default: the moment of generation).
     """
+    now = now or dt.datetime.now()
     kinds = tuple(sorted(set(int(k) for k in kinds)))
     bad = [k for k in kinds if k not in ATTACHMENTS]
     if bad or not kinds:
         raise ValueError(f"附件编号应为1—4，实为：{'、'.join(map(str, bad)) or '空'}")
     say = _reporter(progress)
     out_dir = Path(out_dir)
-    report = DocsReport(out_dir, kinds, pdf_requested=pdf)
+    report = DocsReport(out_dir, kinds, pdf_requested=pdf, duplex=duplex)
     compiled, report.templates, problems, report.notes = load_templates(kinds, templates)
     report.problems += problems
     rows, problems = select_rows(book, ids, status)
@@ -560,6 +596,7 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
     working: set[int] = set()       # kinds whose template rendered at least once
     broken: set[int] = set()
     taken: dict[int, set[str]] = defaultdict(set)
+    folders: dict[int, Path] = {}
     for kind, row in plan:
         att = ATTACHMENTS[kind]
         template = compiled[kind]
@@ -589,19 +626,24 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
             continue
         working.add(kind)
         report.problems += _problems_for(values, template.variables, kind, app_text, name_text, row, book)
-        folder = out_dir / safe_filename(att.label, att.title)
-        folder.mkdir(exist_ok=True)
+        folder = folders.get(kind)
+        if folder is None:
+            folder = folders[kind] = out_dir / safe_filename(att.label, att.title)
+            folder.mkdir(exist_ok=True)
         filename = safe_filename(app_text or f"第{row.number}行", name_text, att.title, suffix=".docx")
         path = unique_path(folder, filename, taken[kind])
+        properties = Properties(f"{att.title}（{name_text or app_text}）",
+                                f"{book.settings.campaign_year}年度职称评审 {att.label} {att.title}", now)
         try:
-            write_bytes_atomic(path, template.to_bytes(doc))
+            write_bytes_atomic(path, template.to_bytes(doc, properties))
         except OSError as exc:
             report.problems.append(Problem(f"无法写入“{path.name}”（文件可能正被 Word/WPS 打开）：{exc.strerror or exc}",
                                            Severity.ERROR, kind, app_text, name_text, row=row.number))
             done += 1
             continue
         rendered[kind].append(doc)
-        report.documents.append(GeneratedDocument(kind, app_text, name_text, row.number, path))
+        report.documents.append(GeneratedDocument(kind, app_text, name_text, row.number, path, rendered=doc,
+                                                  unit=values["公示单位"].text if values["公示单位"].ok else ""))
         done += 1
     if combined:
         for kind in kinds_planned:
@@ -609,13 +651,22 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
             say(done, total, f"合并打印 {att.label}")
             if rendered[kind]:
                 path = out_dir / safe_filename(att.label, att.title, "合并打印", suffix=".docx")
+                properties = Properties(f"{att.title}（合并打印，{len(rendered[kind])}份）",
+                                        f"{book.settings.campaign_year}年度职称评审 {att.label} {att.title}", now)
                 try:
-                    write_bytes_atomic(path, compiled[kind].combine(rendered[kind]))
+                    write_bytes_atomic(path, compiled[kind].combine(rendered[kind], properties, odd_page_starts=duplex))
                     report.combined[kind] = path
                 except OSError as exc:
                     report.problems.append(Problem(f"无法写入“{path.name}”（文件可能正被 Word/WPS 打开）："
                                                    f"{exc.strerror or exc}", Severity.ERROR, kind))
             done += 1
+    if duplex and report.combined:
+        report.notes.append("合并打印文件按双面打印编排：每人从奇数页（正面）开始，页码连续编排")
+    if by_employer:
+        from .packages import write_packages
+
+        say(done, total, "按单位整理")
+        write_packages(book, report, compiled, duplex=duplex, now=now)
     if pdf:
         _pdfs(report, lambda fraction, _t, m: say(steps + fraction * steps, total, m))
     say(total, total, "完成")
@@ -653,7 +704,8 @@ def _pdfs(report: DocsReport, progress: Callable[[float, int, str], None]) -> No
     if not sources:
         return
     try:
-        results = convert_to_pdf(sources, progress=lambda n, t: progress(n / max(t, 1) * 0.8, 1, f"转换PDF {n}/{t}"))
+        results = convert_to_pdf(sources, progress=lambda n, t: progress(n / max(t, 1) * 0.8, 1, f"转换PDF {n}/{t}"),
+                                 keep_blank_pages=report.duplex)
     except PdfUnavailable as exc:
         report.problems.append(Problem(str(exc), Severity.ERROR))
         return

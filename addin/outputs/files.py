@@ -20,6 +20,8 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
              *(f"COM{c}" for c in "¹²³"), *(f"LPT{c}" for c in "¹²³")}
 _SPACES = re.compile(r"\s+")
 _REPEATS = re.compile(r"_{2,}")
+#: the folder beside the register where the ribbon buttons and the 台账工具 put their files
+OUTPUT_FOLDER = "职称评审输出"
 MAX_BYTES = 150          # UTF-8 bytes of a whole name: 255 is the usual limit, leave room for suffixes
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import unicodedata
 from functools import lru_cache
 from typing import Iterable, Sequence
@@ -167,3 +168,26 @@ def allocate(needs: Sequence[float], minimums: Sequence[float], total: float) ->
         if scale >= 0.5:
             return [m * scale if n > m else m for n, m in zip(needs, minimums)]
     return [m * total / sum(minimums) for m in minimums]
+
+
+_PHONE = re.compile(r"(?<!\d)(\d{3,4})\s*[-—–－‐‑]\s*(\d{7,8})(?!\d)")
+#: U+2060 WORD JOINER: no line break on either side, draws nothing
+WORD_JOINER = "\u2060"
+
+
+def unbreakable_phones(text: str) -> str:
+    """Phone numbers (0997-2514195, also typed with —, － or spaces) written with a
+    plain hyphen and a word joiner between every character, and one after the number
+    when a closing mark or the end of the text follows, so that no line break splits
+    them: LibreOffice breaks CJK text between any two digits when a “。” may not start
+    the next line, and at a hyphen (also at Word's non-breaking one)."""
+    def joined(m: re.Match) -> str:
+        after = text[m.end():m.end() + 1]
+        tie = WORD_JOINER if not after or after in NO_LINE_START else ""
+        return WORD_JOINER.join(f"{m.group(1)}-{m.group(2)}") + tie
+    return _PHONE.sub(joined, text)
+
+
+def without_joiners(text: str) -> str:
+    """Text as a reader sees it: the word joiners of :func:`unbreakable_phones` removed."""
+    return text.replace(WORD_JOINER, "")

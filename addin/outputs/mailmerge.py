@@ -11,11 +11,13 @@ write, which keeps a thousand documents within seconds.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import io
 import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
+from xml.sax.saxutils import escape
 
 import jinja2
 from docxtpl import DocxTemplate
@@ -29,6 +31,7 @@ WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
 DOCUMENT = "word/document.xml"
+CORE = "docProps/core.xml"
 #: parts that may hold placeholders
 _TEMPLATED = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
@@ -49,6 +52,35 @@ class Rendered:
 
     parts: dict[str, str]
     context: Mapping[str, object] = field(default_factory=dict)
+    listing: bool = False          # a value's line breaks and tabs became markup
+
+
+@dataclass(frozen=True)
+class Properties:
+    """The document's own properties (docProps/core.xml): what it is, made when."""
+
+    title: str
+    subject: str
+    created: dt.datetime
+    creator: str = "职称评审台账"
+    keywords: str = "职称评审"
+
+    def xml(self) -> str:
+        when = utc(self.created).isoformat() + "Z"
+        return ('<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+                'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+                'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+                f"<dc:title>{escape(self.title)}</dc:title><dc:subject>{escape(self.subject)}</dc:subject>"
+                f"<dc:creator>{escape(self.creator)}</dc:creator><cp:keywords>{escape(self.keywords)}</cp:keywords>"
+                f"<cp:lastModifiedBy>{escape(self.creator)}</cp:lastModifiedBy><cp:revision>1</cp:revision>"
+                f'<dcterms:created xsi:type="dcterms:W3CDTF">{when}</dcterms:created>'
+                f'<dcterms:modified xsi:type="dcterms:W3CDTF">{when}</dcterms:modified>'
+                "<dc:language>zh-CN</dc:language></cp:coreProperties>")
+
+
+def utc(moment: dt.datetime) -> dt.datetime:
+    """A moment as naive UTC, as document properties store it (a naive moment is local time)."""
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
 def _plain_text(xml: str) -> str:
@@ -105,6 +137,20 @@ class CompiledTemplate:
                     self.stray.append(leftover[max(0, i - 12): i + 12])
                     break
 
+        self._static = self._static_package()
+        self._fixed_markup = not any("{%" in source for source in self.sources.values())
+        self._checked = False
+
+    def _static_package(self) -> bytes:
+        """The parts every document shares (styles, theme, settings, relationships...),
+        compressed once: each document appends only its own parts to a copy."""
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=5) as z:
+            for info, blob in self.entries:
+                if info.filename not in self.compiled and info.filename != CORE:
+                    z.writestr(_entry(info), blob)
+        return out.getvalue()
+
     @property
     def text(self) -> str:
         """Visible text of the template's body (placeholders included)."""
@@ -119,34 +165,52 @@ class CompiledTemplate:
             if needs_listing:
                 xml = self._patcher.resolve_listing(xml)
             parts[name] = xml
-        return Rendered(parts, context)
+        return Rendered(parts, context, needs_listing)
 
     def check(self, rendered: Rendered) -> None:
         """Raise :class:`TemplateError` when a rendered part is not well-formed XML (a
-        template whose tags produce broken markup)."""
+        template whose tags produce broken markup). Values are escaped, so a template
+        without block tags ({% %}) gives the same markup for every document: once it
+        rendered well, only documents with line breaks in a value (turned into markup)
+        are checked again."""
+        if self._checked and not rendered.listing:
+            return
         for name, xml in rendered.parts.items():
             try:
                 etree.fromstring(xml.encode("utf-8"))
             except etree.XMLSyntaxError as exc:
                 raise TemplateError(f"生成的 {name} 不是有效的 XML（{exc}）") from exc
+        self._checked = self._fixed_markup
 
-    def to_bytes(self, rendered: Rendered) -> bytes:
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=5) as z:
+    def to_bytes(self, rendered: Rendered, properties: Properties | None = None) -> bytes:
+        """The .docx of one rendered document: the shared parts as compressed once, then
+        the rendered parts and the document's own properties (the template's when
+        ``properties`` is None)."""
+        out = io.BytesIO(self._static)
+        out.seek(0, io.SEEK_END)
+        with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED, compresslevel=5) as z:
             for info, blob in self.entries:
                 text = rendered.parts.get(info.filename)
                 if text is not None:
-                    blob = (_XML_DECLARATION + text).encode("utf-8")
-                z.writestr(_entry(info), blob)
+                    z.writestr(_entry(info), (_XML_DECLARATION + text).encode("utf-8"))
+                elif info.filename == CORE:
+                    z.writestr(_entry(info), _core(blob, properties))
         return out.getvalue()
 
     # -- combining ---------------------------------------------------------------------
-    def combine(self, documents: Sequence[Rendered]) -> bytes:
+    def combine(self, documents: Sequence[Rendered], properties: Properties | None = None, *,
+                odd_page_starts: bool | Sequence[bool] = False) -> bytes:
         """One .docx holding every document, each in its own section (new page, page
         numbers restarting at 1). Headers and footers holding placeholders are copied per
-        section so that each shows its own document's values."""
+        section so that each shows its own document's values.
+
+        ``odd_page_starts`` (for duplex printing): each document starts on an odd page, a
+        blank back page inserted where needed. Word and LibreOffice judge odd and even by
+        the page number, so page numbers then run through the file instead of restarting.
+        ``properties``: the combined file's own title, subject and creation time."""
         if not documents:
             raise ValueError("nothing to combine")
+        odd = [odd_page_starts] * len(documents) if isinstance(odd_page_starts, bool) else list(odd_page_starts)
         first = etree.fromstring(documents[0].parts[DOCUMENT].encode("utf-8"))
         body = first.find(_w("body"))
         for child in list(body):
@@ -164,7 +228,10 @@ class CompiledTemplate:
             sect = children[-1] if children and children[-1].tag == _w("sectPr") else None
             content = children[:-1] if sect is not None else children
             sect = copy.deepcopy(sect) if sect is not None else etree.Element(_w("sectPr"))
-            _restart_numbering(sect)
+            if any(odd):
+                _odd_page_start(sect, odd=odd[index], restart=index == 0)
+            else:
+                _restart_numbering(sect)
             # headers / footers with placeholders: one rendered copy per section
             for ref in sect:
                 if ref.tag not in (_w("headerReference"), _w("footerReference")):
@@ -181,13 +248,14 @@ class CompiledTemplate:
                         extra_blobs[f"word/_rels/{new_target}.rels"] = part_rels
                     extra_rels.append((new_id, rel_types[r_id][0], new_target))
                     ref.set(f"{{{R}}}id", new_id)
+            last = None             # the body's last child (len() of an lxml element counts its children)
             for el in content:
                 for b in el.iter(_w("bookmarkStart"), _w("bookmarkEnd")):
                     b.set(_w("id"), str(bookmark + int(b.get(_w("id"), "0"))))
                 body.append(el)
+                last = el
             bookmark += 10000
             if index < len(documents) - 1:
-                last = body[-1] if len(body) else None
                 if last is None or last.tag != _w("p"):
                     last = etree.SubElement(body, _w("p"))
                 p_pr = last.find(_w("pPr"))
@@ -215,6 +283,8 @@ class CompiledTemplate:
             for info, blob in self.entries:
                 if info.filename in replaced:
                     blob = (_XML_DECLARATION + replaced[info.filename]).encode("utf-8")
+                elif info.filename == CORE:
+                    blob = _core(blob, properties)
                 elif info.filename == "word/_rels/document.xml.rels" and extra_rels:
                     blob = _add_relationships(blob, extra_rels)
                 elif info.filename == "[Content_Types].xml" and extra_parts:
@@ -226,6 +296,16 @@ class CompiledTemplate:
                 z.writestr(_entry(zipfile.ZipInfo(name)), blob)
         return out.getvalue()
 
+    def compatible(self, other: "CompiledTemplate") -> bool:
+        """Whether documents rendered from ``other`` can go into a file combined by this
+        template: the same parts, the same shared parts byte for byte (styles, numbering,
+        relationships, footers) and the same parts holding placeholders."""
+        mine = {i.filename: b for i, b in self.entries}
+        theirs = {i.filename: b for i, b in other.entries}
+        if mine.keys() != theirs.keys() or self.compiled.keys() != other.compiled.keys():
+            return False
+        return all(mine[n] == theirs[n] for n in mine if n not in self.compiled and n != CORE)
+
     def _blob(self, name: str) -> bytes | None:
         return next((b for i, b in self.entries if i.filename == name), None)
 
@@ -235,6 +315,10 @@ class CompiledTemplate:
             return {}
         root = etree.fromstring(blob)
         return {rel.get("Id"): (rel.get("Type"), rel.get("Target")) for rel in root}
+
+
+def _core(template_blob: bytes, properties: Properties | None) -> bytes:
+    return template_blob if properties is None else (_XML_DECLARATION + properties.xml()).encode("utf-8")
 
 
 def _entry(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
@@ -257,6 +341,24 @@ def _restart_numbering(sect) -> None:
         else:
             sect.append(numbering)
     numbering.set(_w("start"), "1")
+
+
+def _odd_page_start(sect, *, odd: bool, restart: bool) -> None:
+    """The section starts on an odd page (``odd``) or the next page; its page numbers
+    continue from the previous section unless ``restart``."""
+    kind = sect.find(_w("type"))
+    if kind is None:
+        kind = etree.Element(_w("type"))
+        # CT_SectPr order: headerReference*, footerReference*, footnotePr, endnotePr, type, pgSz, ...
+        later = next((el for el in sect if el.tag not in (_w("headerReference"), _w("footerReference"),
+                                                          _w("footnotePr"), _w("endnotePr"))), None)
+        (later.addprevious if later is not None else sect.append)(kind)
+    kind.set(_w("val"), "oddPage" if odd else "nextPage")
+    numbering = sect.find(_w("pgNumType"))
+    if restart:
+        _restart_numbering(sect)
+    elif numbering is not None:
+        numbering.attrib.pop(_w("start"), None)
 
 
 def _add_relationships(blob: bytes, rels: list[tuple[str, str, str]]) -> bytes:

@@ -139,15 +139,16 @@ def _targets(paths: Sequence[Path], out_dir: Path | None) -> dict[Path, Path]:
 
 
 def convert_to_pdf(paths: Sequence[Path], out_dir: Path | None = None, *, soffice: str | None = None,
-                   timeout: float | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> dict[Path, Path | None]:
+                   timeout: float | None = None, progress: Callable[[int, int], None] | None = None,
+                   keep_blank_pages: bool = False) -> dict[Path, Path | None]:
     """Convert office files to PDF with one soffice call.
 
     Each PDF is written to ``out_dir`` (default: beside its source) with the source's
     stem. Returns ``{source: pdf path}`` with ``None`` for each file that did not
     convert (a stale PDF of the same name is removed first, so None is never hidden by
     an old file). ``progress(done, total)`` is called while soffice works. Raises
-    :class:`PdfUnavailable` when LibreOffice is missing.
+    :class:`PdfUnavailable` when LibreOffice is missing. ``keep_blank_pages``: keep the
+    blank pages that odd-page section starts insert (files combined for duplex printing).
     """
     paths = [Path(p) for p in paths]
     if not paths:
@@ -167,7 +168,8 @@ def convert_to_pdf(paths: Sequence[Path], out_dir: Path | None = None, *, soffic
         report = (lambda n, _before=start: progress(_before + n, len(paths))) if progress else None
         work = Path(tempfile.mkdtemp(prefix="zhicheng-pdf-"))
         try:
-            converted = _run_batch(soffice, chunk, work, timeout or 120 + 3 * len(chunk), report)
+            converted = _run_batch(soffice, chunk, work, timeout or 120 + 3 * len(chunk), report,
+                                   _target_format(chunk) if keep_blank_pages else "pdf")
             for source, produced in converted.items():
                 if produced is not None:
                     shutil.move(str(produced), str(targets[source]))
@@ -180,7 +182,7 @@ def convert_to_pdf(paths: Sequence[Path], out_dir: Path | None = None, *, soffic
 
 
 def _run_batch(soffice: str, paths: Sequence[Path], work: Path, timeout: float,
-               progress: Callable[[int], None] | None) -> dict[Path, Path | None]:
+               progress: Callable[[int], None] | None, target: str = "pdf") -> dict[Path, Path | None]:
     """One soffice process for ``paths``, working in ``work``; returns the PDFs it
     produced there (None for each file that did not convert)."""
     inbox, outbox, profile = work / "in", work / "out", work / "profile"
@@ -197,7 +199,7 @@ def _run_batch(soffice: str, paths: Sequence[Path], work: Path, timeout: float,
         env["FONTCONFIG_FILE"] = str(fonts)
     command = [soffice, "--headless", "--norestore", "--nolockcheck", "--nodefault", "--nologo",
                f"-env:UserInstallation={profile.resolve().as_uri()}",
-               "--convert-to", "pdf", "--outdir", str(outbox), *staged]
+               "--convert-to", target, "--outdir", str(outbox), *staged]
     kwargs = ({"start_new_session": True} if os.name == "posix"
               else {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)})
     with open(work / "soffice.log", "wb") as log:
@@ -219,6 +221,19 @@ def _run_batch(soffice: str, paths: Sequence[Path], work: Path, timeout: float,
         pdf = outbox / (Path(name).stem + ".pdf")
         produced[source] = pdf if pdf.exists() and pdf.stat().st_size > 0 else None
     return produced
+
+
+#: text documents, whose PDF export can keep the blank pages an odd-page section start inserts
+WRITER_SUFFIXES = (".docx", ".doc", ".odt", ".rtf")
+#: Writer's PDF export with those blank pages (a combined file for duplex printing needs them:
+#: by default LibreOffice leaves them out and every document after the first lands on a back
+#: page; without odd-page starts they must stay out, as LibreOffice also inserts one before
+#: each section whose page numbers restart at 1, which Word does not)
+WRITER_PDF = 'pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"}}'
+
+
+def _target_format(paths: Sequence[Path]) -> str:
+    return WRITER_PDF if all(p.suffix.lower() in WRITER_SUFFIXES for p in paths) else "pdf"
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -254,5 +269,6 @@ def pdf_text(path: Path, *, timeout: float = 60) -> str | None:
 
 
 def compact(text: str) -> str:
-    """Text without any whitespace, to find a name that a PDF line break split."""
-    return "".join(text.split())
+    """Text without any whitespace (nor word joiners), to find a name that a PDF line
+    break split."""
+    return "".join(text.replace("\u2060", "").split())

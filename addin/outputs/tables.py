@@ -34,7 +34,7 @@ from openpyxl.utils import get_column_letter
 
 from ..book.xlsxpatch import looks_like_formula
 from ..rules.dates import format_date
-from .layout import allocate, balanced_lines, display_width, wrapped_lines
+from .layout import allocate, balanced_lines, display_width, unbreakable_phones, wrapped_lines
 from .templates import (BODY_FONT, HEAD_FONT, MARGINS_MM, PAGE_MM, SIZE_2, SIZE_3, SIZE_S4, TITLE_FONT,
                         finish_document, official_document, set_properties)
 
@@ -269,7 +269,7 @@ def merged_line(ws, row: int, last: str, text: str, *, size: float, font: str = 
                  horizontal: str = "left") -> None:
     ws.merge_cells(f"A{row}:{last}{row}")
     cell = ws[f"A{row}"]
-    cell.value = text
+    cell.value = unbreakable_phones(text)
     neutralise(cell)
     cell.font = Font(name=font, size=size)
     cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
@@ -336,12 +336,14 @@ def write_xlsx(table: PrintTable, path: Path, *, sheet_name: str = "名单", ext
 
 def workbook_properties(wb, title: str, subject: str = "", now: dt.datetime | None = None) -> None:
     """Title and subject of the workbook itself, created and modified now."""
-    now = now or dt.datetime.now()
+    from .mailmerge import utc
+
+    now = utc(now or dt.datetime.now())
     props = wb.properties
     props.creator = props.lastModifiedBy = "职称评审台账"
     props.title = title
     props.subject = subject or title
-    props.created = props.modified = now.replace(microsecond=0)
+    props.created = props.modified = now
     props.description = props.category = props.keywords = None
 
 
@@ -410,7 +412,7 @@ def write_docx(table: PrintTable, path: Path, *, now: dt.datetime | None = None)
             title.add_run().add_break()
         title.add_run(line)
     for line in ([table.subtitle] if table.subtitle else []) + table.notes:
-        doc.add_paragraph(line, style="公文正文")
+        doc.add_paragraph(unbreakable_phones(line), style="公文正文")
     grid = doc.add_table(rows=1, cols=len(table.columns))
     grid.style = doc.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -448,6 +450,8 @@ def write_docx(table: PrintTable, path: Path, *, now: dt.datetime | None = None)
     for line in table.footer_lines:
         doc.add_paragraph(line, style="落款")
     chars_per_line = 2 * usable / SIZE_3
+    if table.signature_items:
+        doc.add_paragraph(style="落款").paragraph_format.keep_with_next = True
     for line in sign_lines(table.signature_items, chars_per_line):
         p = doc.add_paragraph(line, style="落款")
         p.paragraph_format.keep_with_next = True

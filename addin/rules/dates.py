@@ -88,6 +88,11 @@ def parse_datetime(value: object) -> Parsed[dt.datetime]:
         return Parsed()
     if isinstance(value, bool):
         return Parsed(finding=error(f"“{value}”不是日期{_EXAMPLE}"))
+    if isinstance(value, dt.time) or (isinstance(value, dt.datetime) and value.date() == _EXCEL_EPOCH.date()):
+        # a time-only cell: openpyxl gives a time, Excel (through xlwings) a datetime on its
+        # day 0, 1899-12-30 (an OLE Automation date counts days from there): no date in it
+        moment = value if isinstance(value, dt.time) else value.time()
+        return Parsed(finding=error(f"“{moment:%H:%M}”只有时间，没有日期{_EXAMPLE}"))
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.replace(tzinfo=None)

@@ -12,6 +12,7 @@ import math
 import re
 import typing
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Mapping
 
@@ -70,6 +71,8 @@ class Settings:
     contact_office: str
     contact_phone: str
     supervision_phone: str
+    freelance_recommender: str
+    private_recommender: str
     address: str
     mask_public_ids: bool
     panel_size: int
@@ -152,7 +155,14 @@ def parse_bool(raw: object) -> Parsed[bool]:
     return Parsed(finding=error(f"应填“是”或“否”，实为“{text[:20]}”"))
 
 
+def _plain(raw: object) -> object:
+    """A Decimal as a float: Excel hands currency-formatted cells over as Currency, which
+    pywin32 (and so xlwings) turns into ``decimal.Decimal``; it is a number like any other."""
+    return float(raw) if isinstance(raw, Decimal) else raw
+
+
 def parse_int(raw: object) -> Parsed[int]:
+    raw = _plain(raw)
     if raw is None or isinstance(raw, bool):
         return Parsed() if raw is None else Parsed(finding=error(f"应为整数，实为“{raw}”"))
     if isinstance(raw, (int, float)):
@@ -171,19 +181,24 @@ def parse_int(raw: object) -> Parsed[int]:
 
 
 def parse_number(raw: object) -> Parsed[float]:
-    """A non-negative amount such as hours or yuan: 90, 90.5, '90学时', '１２０'."""
+    """A non-negative amount such as hours or yuan: 90, 90.5, '90学时', '１２０', a currency
+    cell's Decimal; a negative one, as a number or as text, is a finding saying so."""
+    raw = _plain(raw)
     if raw is None or isinstance(raw, bool):
         return Parsed() if raw is None else Parsed(finding=error(f"应为数字，实为“{raw}”"))
     if isinstance(raw, (int, float)):
         if isinstance(raw, float) and not math.isfinite(raw):
             return Parsed() if math.isnan(raw) else Parsed(finding=error("应为数字"))
-        return Parsed(float(raw)) if raw >= 0 else Parsed(finding=error(f"不能为负数：{raw}"))
+        shown = int(raw) if float(raw).is_integer() else raw          # -550.0 and -550 read the same
+        return Parsed(float(raw)) if raw >= 0 else Parsed(finding=error(f"不能为负数：{shown}"))
     text = normalise_text(str(raw)).replace(",", "")
     if not text:
         return Parsed()
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(元|学时|小时)?", text)
+    match = re.fullmatch(r"([-+]?)(\d+(?:\.\d+)?)\s*(元|学时|小时)?", text)
     if match:
-        return Parsed(float(match.group(1)))
+        if match.group(1) == "-" and float(match.group(2)):
+            return Parsed(finding=error(f"不能为负数：{text[:20]}"))
+        return Parsed(float(match.group(2)))
     return Parsed(finding=error(f"应为数字，实为“{text[:20]}”"))
 
 
