@@ -256,7 +256,8 @@ def test_a_second_live_refresh_sees_no_hand_edit_and_a_real_hand_edit_is_reporte
     sheet.range(f"{letter}{row}").value = 12345
     third = run_refresh(adapter, now=NOW, user=USER)
     edits = [str(f) for f in third.evaluation.findings if "手工修改" in f.message]
-    assert edits == [f"申报人员!{letter}{row}: 计算列“应缴费用”被手工修改，已按规则重新计算"]
+    assert edits == [f"申报人员!{letter}{row}: 计算列“应缴费用”被手工修改（现为“12345”，按规则应为“{original:g}”），"
+                     "刷新时按规则重新计算并覆盖"]
     assert sheet.range(f"{letter}{row}").value == original
 
 
@@ -678,7 +679,7 @@ def test_a_formula_in_an_input_cell_reads_the_same_in_check_and_refresh(cached, 
     expected = dt.datetime(2019, 5, 1) if cached else None
     assert read_book(sample).table("applicants").rows[0].values_by_key["current_title_date"] == expected
     values = PackageAdapter(sample, write=False).values()[schema.APPLICANT_SHEET]
-    assert values[row - 1][column_index_from_string(letter) - 1] == expected
+    assert values.cell(row, column_index_from_string(letter)) == expected
     _, ev = check(sample, now=NOW)
     if not cached:
         # a formula without its result would read as blank: the refresh refuses, nothing written

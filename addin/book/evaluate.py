@@ -12,7 +12,8 @@ import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from ..rules.base import Finding, RuleInputError, Severity, error, warning
+from .. import data
+from ..rules.base import Finding, Parsed, RuleInputError, Severity, error, warning
 from ..rules.catalog import clean_word
 from ..rules.ce import ce_status
 from ..rules.dates import format_date, parse_date, parse_datetime
@@ -106,6 +107,7 @@ def _payments(book: Book, known: set[str], accepted: dict[str, dt.datetime]) -> 
     paid: dict[str, float] = defaultdict(float)
     findings: list[Finding] = []
     methods = set(book.catalog.lists.get("缴费方式", []))
+    payment_max = data.limit("payment_max")
     receipts: dict[str, list[int]] = defaultdict(list)     # a receipt is booked once (finance import refuses a second)
     for row in table.rows:
         receipt = _text(row.values_by_key.get("receipt"))
@@ -126,6 +128,8 @@ def _payments(book: Book, known: set[str], accepted: dict[str, dt.datetime]) -> 
             here.append((error("缴费记录缺少申报编号"), "app_id"))
         elif app_id not in known:
             here.append((error(f"申报编号“{app_id}”不在申报人员表中"), "app_id"))
+        if amount.value is not None and amount.value > payment_max:
+            amount = Parsed(finding=error(f"缴费金额{amount.value:g}元不合理（超过{payment_max:g}元），未计入，请核对"))
         if amount.finding:
             here.append((amount.finding, "amount"))
         elif not amount.value:
@@ -218,8 +222,9 @@ def evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None = 
                 if old.get(key) != digest:
                     col = next(c for c in schema.APPLICANT_COMPUTED if c.key == key)
                     ev.hand_edits.append((row.number, key, row.values_by_key.get(key)))
-                    ev.findings.append(table.locate(warning(f"计算列“{col.header}”被手工修改，已按规则重新计算"),
-                                                    row.number, key))
+                    ev.findings.append(table.locate(warning(
+                        f"计算列“{col.header}”被手工修改（现为“{_shown(row.values_by_key.get(key))}”，"
+                        f"按规则应为“{_shown(values.get(key))}”），刷新时按规则重新计算并覆盖"), row.number, key))
         ev.rows.append(_summary(row, values, book))
         _todos(ev, row, values, s, now)
     for ref, finding in route_conflicts(route_entries):
@@ -306,6 +311,14 @@ def _meeting(book: Book, table: TableData, ev: Evaluation) -> None:
                                             number, "status"))
 
 
+def _shown(value: object) -> str:
+    """A cell's value in a message: dates as dates, long text cut."""
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        value = value.date()
+    text = _text(value) or "空白"
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
 def _join(text: object, message: str) -> str:
     return f"{text}；{message}" if text else message
 
@@ -338,7 +351,8 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
         note(parsed_id.finding, "id_number")
     elif parsed_id.value is None:
         out["id_check"] = "未填写"
-        note(error("身份证号为空"), "id_number")
+        if table.letter("id_number"):          # a missing column is one finding, not one per row
+            note(error("身份证号为空"), "id_number")
     else:
         out["id_check"] = "正确"
         birth = parse_date(v.get("birth_date")).value

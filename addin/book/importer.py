@@ -28,7 +28,7 @@ from . import schema
 from .adapter import WorkbookAdapter
 from .inplace import PackageAdapter
 from .reader import book_from_values
-from .refresh import current_user, log_row, refuse_ambiguous_columns
+from .refresh import current_user, log_row, refuse_ambiguous_columns, refuse_unreadable_tables
 from .safe_write import WriteRefused
 
 MATCH_KEYS = ("id_number", "series", "target_title")
@@ -116,6 +116,7 @@ def import_into(adapter: WorkbookAdapter, export_path: Path, *, overwrite: bool 
     if missing:
         raise WriteRefused("工作簿缺少" + "、".join(f"“{m}”" for m in missing) + "工作表，无法导入")
     book = book_from_values(sheets)
+    refuse_unreadable_tables(book, "applicants")
     refuse_ambiguous_columns(book, "applicants")
     year = book.settings.campaign_year
     spec = schema.applicant_sheet(book.ce_years)
@@ -124,6 +125,7 @@ def import_into(adapter: WorkbookAdapter, export_path: Path, *, overwrite: bool 
     key_by_letter = {letter: key for key, letter in table.letters.items() if key in inputs}
     header_to_key = {clean_word(h): key_by_letter[table.letters[h]] for h in table.headers
                      if h and table.letters.get(h) in key_by_letter}
+    header_to_key.update({clean_word(c.header): c.key for c in inputs.values() if table.letter(c.key)})
     alias = aliases(alias_file)
     mapping: dict[str, str] = {}
     for column in frame.columns:

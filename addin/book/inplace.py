@@ -23,7 +23,9 @@ from openpyxl.xml.functions import tostring
 from . import schema
 from .adapter import Blocks, columns_by_header
 from .dashboard import DashboardLayout, dashboard_layout
+from .reader import fingerprints_from
 from .safe_write import WriteRefused, check_writable, safe_save, snapshot
+from .stream import SheetValues, read_values as stream_values
 from .workbook import COMPUTED_FILL
 from .xlsxpatch import (CHART_CT, DOC_REL_NS, DRAWING_CT, REL_TYPE, CellStyle, Package, cell_xml, escape_attr,
                         sheet_xml, styled)
@@ -34,19 +36,12 @@ A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 
 
-def read_values(path: Path) -> tuple[dict[str, list[Sequence[object]]], dict[str, str]]:
-    """Plain values of every worksheet (cached results for formula cells) and the
-    fingerprints of the hidden sheet."""
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        values = {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
-    finally:
-        wb.close()
-    rows = values.pop(schema.FINGERPRINT_SHEET, None) or []
-    fingerprints = {str(r[0]): str(r[1]) for r in rows[1:] if r and len(r) > 1 and r[0]}
-    return values, fingerprints
+def read_values(path: Path) -> tuple[dict[str, SheetValues], dict[str, str]]:
+    """Every worksheet as the one streaming reader gives it (:mod:`addin.book.stream`:
+    every row that holds data whatever the dimension element says, cached results for
+    formula cells) and the fingerprints of the hidden sheet."""
+    values = stream_values(path)
+    return values, fingerprints_from(values.pop(schema.FINGERPRINT_SHEET, None))
 
 
 class PackageAdapter:
@@ -115,7 +110,7 @@ class PackageAdapter:
         if sheet not in self._values:
             raise WriteRefused(f"工作簿缺少“{sheet}”工作表，未写入")
         rows = self._values[sheet]
-        columns = columns_by_header(sheet, rows[0] if rows else (), values)
+        columns = columns_by_header(sheet, rows.first_row(), values)
         edit = self.pkg.sheet(sheet)
         row = max([edit.last_row(), 1, *edit.writes]) + 1
         for header, index in columns.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 from openpyxl.utils import get_column_letter
@@ -22,6 +23,7 @@ from ..rules.catalog import NO_TITLE, Catalog, build_catalog, clean_word
 from ..rules.settings import Settings, show_value
 from . import schema
 from .schema import CE_HEADER, Sheet
+from .stream import SheetValues, iter_cells, iter_numbered, read_values
 
 
 def cell_text(value: object) -> str:
@@ -36,19 +38,21 @@ def cell_text(value: object) -> str:
 @dataclass
 class RowData:
     number: int                                   # row number in the sheet
-    values: dict[str, object]                     # by header as found in the sheet
+    values: dict[str, object]                     # by header (the schema's header for known columns)
     values_by_key: dict[str, object]              # by schema key (known columns only)
 
 
 @dataclass
 class TableData:
     sheet: str
-    headers: list[str] = field(default_factory=list)
-    letters: dict[str, str] = field(default_factory=dict)    # key or header -> column letter
+    headers: list[str] = field(default_factory=list)          # as found in the sheet, by column index
+    letters: dict[str, str] = field(default_factory=dict)    # key or header (sheet's or schema's) -> column letter
     rows: list[RowData] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     present: bool = True
     duplicates: list[str] = field(default_factory=list)       # schema headers found more than once
+    header_row: int | None = None                             # sheet row of the headers; None: not found
+    missing_headers: list[str] = field(default_factory=list)  # when not found: the headers looked for
 
     def letter(self, key_or_header: str) -> str | None:
         return self.letters.get(key_or_header)
@@ -58,58 +62,154 @@ class TableData:
         return finding.at(sheet=self.sheet, row=row, column=letter)
 
 
-def read_table(sheet: Sheet, rows: Sequence[Sequence[object]] | None) -> TableData:
-    """A data sheet's rows by header (row 1), skipping blank rows."""
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+@lru_cache(maxsize=None)
+def _header_aliases() -> dict[str, str]:
+    """Other names of register headers (addin/data/import-aliases.csv): 身份证号码 -> 身份证号."""
+    return {clean_word(r["alias"]): clean_word(r["header"]) for r in data.rows("import-aliases")}
+
+
+class _Matcher:
+    """Which schema column a header names: its header or key, else an alias of its header."""
+
+    def __init__(self, sheet: Sheet):
+        self.sheet = sheet
+        self.by_header = {clean_word(c.header): c for c in sheet.columns}
+        self.by_key = {c.key: c for c in sheet.columns}
+
+    def exact(self, word: str) -> str | None:
+        column = self.by_header.get(word) or self.by_key.get(word)
+        if column:
+            return column.key
+        if self.sheet.key == "applicants":
+            match = CE_HEADER.match(word)
+            if match:
+                kind = "public" if match["kind"] == "公需课" else "professional"
+                return f"ce_{kind}_{match['year']}"
+        return None
+
+    def alias(self, word: str) -> str | None:
+        column = self.by_header.get(_header_aliases().get(word, ""))
+        return column.key if column else None
+
+    def keys(self, cells) -> dict[int, str]:
+        """0-based column -> key for a candidate header row (exact names first; an alias
+        only for a column the row does not name exactly)."""
+        words = {i: clean_word(v) for i, v in iter_cells(cells) if not _is_blank(v)}
+        out = {i: k for i, w in words.items() if (k := self.exact(w))}
+        taken = set(out.values())
+        for i, w in words.items():
+            if i not in out and (k := self.alias(w)) and k not in taken:
+                out[i] = k
+                taken.add(k)
+        return out
+
+
+def _find_header(sheet: Sheet, numbered: list[tuple[int, object]], matcher: _Matcher) -> tuple[int, object] | None:
+    """The header row: among the first rows (limits.csv header_search_rows), the one naming
+    the most columns of the sheet; at least two of them (a title row above,
+    merged across, names none)."""
+    search = int(data.limit("header_search_rows"))
+    best, best_score = None, 0
+    for number, cells in numbered:
+        if number > search:
+            break
+        score = len(set(matcher.keys(cells).values()))
+        if score > best_score:
+            best, best_score = (number, cells), score
+    return best if best_score >= min(2, len(sheet.columns)) else None
+
+
+def read_table(sheet: Sheet, rows) -> TableData:
+    """A data sheet's rows by header, skipping blank rows. ``rows`` is a
+    :class:`~addin.book.stream.SheetValues` (from the file) or a list of rows from row 1
+    (live Excel). The header row is found by its headers within the first rows (a title
+    row may sit above it); other names of a header (the alias table) are accepted; rows
+    far below the others (more than limits.csv max_blank_gap blank rows) and cells
+    beyond Excel's length limit are reported."""
     table = TableData(sheet.name)
     if rows is None:
         table.present = False
         table.findings.append(error(f"缺少工作表“{sheet.name}”").at(sheet=sheet.name))
         return table
-    if not rows:
+    numbered = [(n, cells) for n, cells in iter_numbered(rows) if cells and any(not _is_blank(v) for _, v in iter_cells(cells))]
+    if not numbered:
         return table
-    by_header = {clean_word(c.header): c for c in sheet.columns}
-    by_key = {c.key: c for c in sheet.columns}
-    header_row = list(rows[0])
+    matcher = _Matcher(sheet)
+    found = _find_header(sheet, numbered, matcher)
+    if found is None:
+        wanted = [c.header for c in sheet.columns if not c.computed]
+        table.missing_headers = wanted
+        search = int(data.limit("header_search_rows"))
+        table.findings.append(error(f"在前{search}行中找不到“{sheet.name}”的表头（应有" +
+                                    "、".join(f"“{h}”" for h in wanted[:6]) + ("等列" if len(wanted) > 6 else "列") +
+                                    "），未读取该表的数据；请检查表头是否被改名或删除").at(sheet=sheet.name))
+        return table
+    header_number, header_cells = found
+    table.header_row = header_number
+    keys_by_index = matcher.keys(header_cells)
+    width = max((i for i, _ in iter_cells(header_cells)), default=-1) + 1
+    labels = dict(iter_cells(header_cells))
     keys: list[str | None] = []
-    for i, raw in enumerate(header_row):
+    names: list[str] = []              # the name a row's value goes under: the schema header for known columns
+    canonical = {c.key: c.header for c in sheet.columns}
+    for i in range(width):
+        raw = labels.get(i)
         header = "" if raw is None else str(raw).strip()
         table.headers.append(header)
-        word = clean_word(header)
-        column = by_header.get(word) or by_key.get(word)
-        key = column.key if column else None
-        if key is None and sheet.key == "applicants":
-            match = CE_HEADER.match(word)
-            if match:
-                kind = "public" if match["kind"] == "公需课" else "professional"
-                key = f"ce_{kind}_{match['year']}"
+        key = keys_by_index.get(i)
+        letter = get_column_letter(i + 1)
         if key and key in table.letters:          # the same column twice: which one is meant?
             table.duplicates.append(header)
             table.findings.append(error(f"列“{header}”出现了不止一次（{table.letters[key]}列和"
-                                        f"{get_column_letter(i + 1)}列），请删除或改名其中一列").at(
-                sheet=sheet.name, row=1, column=get_column_letter(i + 1)))
+                                        f"{letter}列），请删除或改名其中一列").at(
+                sheet=sheet.name, row=header_number, column=letter))
             key = None
         keys.append(key)
+        names.append(canonical.get(key, header) if key else header)
         if header:
-            letter = get_column_letter(i + 1)
             table.letters.setdefault(header, letter)
             if key:
                 table.letters.setdefault(key, letter)
+                table.letters.setdefault(canonical.get(key, header), letter)
     for column in sheet.columns:
         if column.key not in table.letters:
             severity = warning if column.computed else error
-            table.findings.append(severity(f"缺少列“{column.header}”").at(sheet=sheet.name, row=1))
-    for offset, raw_row in enumerate(rows[1:], start=2):
-        if raw_row is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in raw_row):
+            table.findings.append(severity(f"缺少列“{column.header}”").at(sheet=sheet.name, row=header_number))
+    gap, longest = int(data.limit("max_blank_gap")), int(data.limit("cell_max_chars"))
+    previous, stray = header_number, []
+    blank_values = {name: None for name in names if name}            # every column present, as a dense row has
+    blank_keys = {key: None for key in keys if key}
+    for number, raw_row in numbered:
+        if number <= header_number:
             continue
-        values: dict[str, object] = {}
-        by_key_values: dict[str, object] = {}
-        for i, value in enumerate(raw_row):
-            if i >= len(table.headers) or not table.headers[i]:
+        if number - previous - 1 > gap:
+            stray.append((number, previous))
+            continue
+        previous = number
+        values: dict[str, object] = dict(blank_values)
+        by_key_values: dict[str, object] = dict(blank_keys)
+        for i, value in iter_cells(raw_row):
+            if i >= width or not names[i]:
                 continue
-            values[table.headers[i]] = value
+            if isinstance(value, str) and len(value) > longest:
+                table.findings.append(error(f"{names[i]}：单元格有{len(value):,}个字符，超过 Excel 单元格的上限"
+                                            f"{longest:,}个字符（Excel 和各输出文件会截断），请缩短").at(
+                    sheet=sheet.name, row=number, column=get_column_letter(i + 1)))
+            values[names[i]] = value
             if keys[i]:
                 by_key_values[keys[i]] = value
-        table.rows.append(RowData(offset, values, by_key_values))
+        table.rows.append(RowData(number, values, by_key_values))
+    if stray:
+        (number, before), more = stray[0], len(stray) - 1
+        first = next(i for i, _ in iter_cells(dict(numbered)[number]))
+        table.findings.append(error(f"第{number}行与上方的数据（第{before}行）之间隔了{number - before - 1:,}个空行，"
+                                    f"不作为数据读取" + (f"（其后另有{more}行同样处理）" if more else "") +
+                                    "；如是误输入，请删除这些单元格的内容").at(
+            sheet=sheet.name, row=number, column=get_column_letter(first + 1)))
     return table
 
 
@@ -125,6 +225,7 @@ class Book:
     ce_years: range
     sheet_names: list[str] = field(default_factory=list)
     choices: dict[str, set[str]] = field(default_factory=dict)    # drop-down lists of 字典, for membership checks
+    fingerprints: dict[str, str] = field(default_factory=dict)    # the hidden sheet: app id -> digest of the last refresh
 
     def table(self, key: str) -> TableData:
         return self.tables[key]
@@ -175,9 +276,41 @@ def _settings_in_lists(settings: Settings, labels: Mapping[str, str]) -> tuple[S
     return (dataclasses.replace(settings, **changes) if changes else settings), findings
 
 
-def book_from_values(sheets: Mapping[str, Sequence[Sequence[object]]]) -> Book:
-    """Build a :class:`Book` from ``{sheet name: rows of values}``."""
-    findings: list[Finding] = []
+OWN_SHEETS = (schema.DASHBOARD_SHEET, schema.LOG_SHEET, schema.FINGERPRINT_SHEET)   # written by the tool only
+
+
+def _uncached(sheets: Mapping[str, object]) -> list[Finding]:
+    """One finding per sheet naming the formula cells whose result the file does not hold
+    (they read as blank): the clerk opens and saves the file in Excel or WPS once."""
+    out = []
+    for name, sheet in sheets.items():
+        if isinstance(sheet, SheetValues) and sheet.uncached and name not in OWN_SHEETS:
+            cells = sheet.uncached
+            first = cells[0].rstrip("0123456789")
+            out.append(error(f"有{len(cells)}个公式单元格没有保存计算结果（" + "、".join(cells[:10]) +
+                             ("等" if len(cells) > 10 else "") + "），只能按空白读取，相关结论可能不对；"
+                             "请在 Excel 或 WPS 中打开台账并保存一次后再运行").at(
+                sheet=name, row=int(cells[0][len(first):]), column=first))
+    return out
+
+
+def fingerprints_from(rows) -> dict[str, str]:
+    """The hidden fingerprint sheet: application id -> digest, below its header row."""
+    if rows is None:
+        return {}
+    out = {}
+    for number, cells in iter_numbered(rows):
+        values = dict(iter_cells(cells))
+        if number > 1 and not _is_blank(values.get(0)):
+            out[cell_text(values.get(0))] = cell_text(values.get(1))
+    return out
+
+
+def book_from_values(sheets: Mapping[str, object]) -> Book:
+    """Build a :class:`Book` from ``{sheet name: rows}``: a
+    :class:`~addin.book.stream.SheetValues` per sheet (a file, :func:`read_book`) or a list
+    of rows from row 1 (live Excel)."""
+    findings: list[Finding] = _uncached(sheets)
     settings_spec = next(s for s in schema.sheets(range(0)) if s.key == "settings")
     settings_table = read_table(settings_spec, sheets.get(settings_spec.name))
     findings += settings_table.findings
@@ -207,18 +340,22 @@ def book_from_values(sheets: Mapping[str, Sequence[Sequence[object]]]) -> Book:
     choices["学历"] = set(catalog.education) | set(catalog.education_aliases)
     for name, values in _dictionary(sheets.get(schema.LISTS_SHEET)).items():
         choices.setdefault(name, set()).update(values)
-    return Book(settings, catalog, calendar, tables, findings, settings.ce_years, list(sheets), choices)
+    return Book(settings, catalog, calendar, tables, findings, settings.ce_years,
+                [n for n in sheets if n != schema.FINGERPRINT_SHEET], choices,
+                fingerprints_from(sheets.get(schema.FINGERPRINT_SHEET)))
 
 
-def _dictionary(rows: Sequence[Sequence[object]] | None) -> dict[str, list[str]]:
-    """The 字典 sheet: one list per column, its name in row 1 (staff may add options)."""
-    if not rows:
+def _dictionary(rows) -> dict[str, list[str]]:
+    """The 字典 sheet: one list per column, its name in the first row (staff may add options)."""
+    numbered = [(n, dict(iter_cells(cells))) for n, cells in iter_numbered(rows or [])]
+    numbered = [(n, cells) for n, cells in numbered if any(not _is_blank(v) for v in cells.values())]
+    if not numbered:
         return {}
     out: dict[str, list[str]] = {}
-    for i, name in enumerate(rows[0]):
+    for i, name in numbered[0][1].items():
         if name in (None, ""):
             continue
-        out[clean_word(name)] = [clean_word(r[i]) for r in rows[1:] if i < len(r) and clean_word(r[i])]
+        out[clean_word(name)] = [clean_word(r[i]) for _, r in numbered[1:] if clean_word(r.get(i))]
     return out
 
 
@@ -228,16 +365,12 @@ def workbook_values(wb) -> dict[str, list[tuple]]:
 
 
 def read_book(path: Path) -> Book:
-    """Read a workbook file (read-only) into a :class:`Book`."""
-    from openpyxl import load_workbook
-
+    """Read a workbook file (read-only, streamed: :mod:`addin.book.stream`) into a :class:`Book`."""
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-        try:
-            values = workbook_values(wb)
-        finally:
-            wb.close()
-    except Exception as exc:  # noqa: BLE001 - a file openpyxl cannot read is the file's problem: a refusal
+        values = read_values(Path(path))
+    except Refused:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a file the reader cannot read is the file's problem: a refusal
         raise Refused(f"无法读取“{Path(path).name}”：文件已损坏，或不是 Excel/WPS 保存的工作簿"
                       f"（{type(exc).__name__}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。") from exc
     return book_from_values(values)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from ..rules.base import Finding, Parsed
+from .. import data
+from ..rules.base import Finding, Parsed, error
 from ..rules.catalog import clean_word
 from ..rules.ce import YearHours
 from ..rules.dates import normalise_text, parse_date, parse_year
@@ -52,18 +53,25 @@ def applicant_from_row(row: Mapping[str, object], *, sheet: str = APPLICANT_SHEE
     fields: dict[str, object] = {}
     findings: list[Finding] = []
     hours: dict[int, dict[str, float | None]] = {}
+    hours_max = data.limit("ce_hours_max")
     for header, raw in row.items():
         ce = CE_HEADER.match(clean_word(header))
         if ce:
             parsed = parse_number(raw)
+            if parsed.value is not None and parsed.value > hours_max:
+                parsed = Parsed(finding=error(f"学时{parsed.value:g}不合理（一年超过{hours_max:g}学时），请核对"))
             kind = "public" if ce["kind"] == "公需课" else "professional"
             hours.setdefault(int(ce["year"]), {})[kind] = parsed.value
         else:
             column = _column_for(header)
             if column is None:
                 continue
-            # id numbers stay as typed: the identity rule explains them
-            parsed = Parsed(raw) if column.kind == "id" else _READERS.get(column.kind, _text)(raw)
+            if isinstance(raw, bool) and column.kind in ("text", "id"):
+                # TRUE typed into a text column (Excel turns the word into a logical value)
+                parsed = Parsed(finding=error(f"应填文字，实为逻辑值{str(raw).upper()}"))
+            else:
+                # id numbers stay as typed: the identity rule explains them
+                parsed = Parsed(raw) if column.kind == "id" else _READERS.get(column.kind, _text)(raw)
             fields[column.key] = parsed.value
         if parsed.finding:
             findings.append(parsed.finding.at(sheet=sheet, row=row_number, column=str(header)))

@@ -68,7 +68,7 @@ def check(path: Path, *, now: dt.datetime | None = None) -> tuple[Book, Evaluati
     stranger = schema.not_a_register(book.sheet_names, Path(path).name)
     if stranger:
         raise Refused(stranger)
-    ev = evaluate(book, now=now or dt.datetime.now(), previous=None)
+    ev = evaluate(book, now=now or dt.datetime.now(), previous=book.fingerprints)
     ev.findings += [warning(f"刷新会被拒绝：{m}") for m in foreign_parts(Path(path))]
     return book, ev
 
@@ -123,6 +123,34 @@ def refuse_ambiguous_columns(book: Book, *keys: str) -> None:
                                "列出现了不止一次，无法确定写入哪一列，未写入（请删除或改名重复的列）")
 
 
+#: the register columns without which every row's verdict would be wrong: a write refuses
+#: when one of them is not found (under its header or an alias of it)
+KEY_COLUMNS = ("app_id", "name", "id_number", "target_title", "series", "status")
+#: the tables a refresh reads to compute what it writes
+READ_TABLES = ("settings", "applicants", "reviews", "payments", "meeting")
+
+
+def refuse_unreadable_tables(book: Book, *keys: str) -> None:
+    """A write needs its tables' headers: a table whose header row was not found (a title
+    row does not hide it; a renamed header may), or a register without a key column,
+    refuses the write, naming what is missing (rather than computing from blanks)."""
+    problems = []
+    for key in keys:
+        table = book.table(key)
+        if table.present and table.header_row is None and table.missing_headers:
+            problems.append(f"“{table.sheet}”工作表的前几行中找不到表头（应有" +
+                            "、".join(f"“{h}”" for h in table.missing_headers[:6]) + "等列）")
+    applicants = book.table("applicants")
+    if "applicants" in keys and applicants.header_row is not None:
+        spec = {c.key: c.header for c in schema.APPLICANT_INPUTS + schema.APPLICANT_INPUTS_2}
+        missing = [spec[k] for k in KEY_COLUMNS if not applicants.letter(k)]
+        if missing:
+            problems.append(f"“{applicants.sheet}”工作表第{applicants.header_row}行的表头中没有" +
+                            "、".join(f"“{h}”" for h in missing) + "列（或其别名）")
+    if problems:
+        raise WriteRefused("；".join(problems) + "，无法确定各列的位置，未写入（请恢复表头后再试）")
+
+
 def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
                 progress: Progress | None = None) -> RefreshReport:
     """The refresh pipeline on any workbook adapter."""
@@ -137,6 +165,7 @@ def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
         raise WriteRefused("工作簿缺少" + "、".join(f"“{m}”" for m in missing) +
                            "工作表，不像本软件的台账（可用 zhicheng new 新建），未写入")
     book = book_from_values(values)
+    refuse_unreadable_tables(book, *READ_TABLES)
     refuse_ambiguous_columns(book, "applicants", "meeting", "defence")
     say(f"计算{len(book.table('applicants').rows)}份申报…")
     ev = evaluate(book, now=now, previous=adapter.fingerprints())

@@ -273,7 +273,8 @@ def workbook(text: str) -> Path:
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise Refused(f"“{path.name}”不是 .xlsx/.xlsm 工作簿")
     if not zipfile.is_zipfile(path):
-        raise Refused(f"“{path.name}”不是有效的 Excel 工作簿（文件已损坏，或是改了扩展名的其他文件）")
+        from ..book.package_limits import describe_non_zip
+        raise Refused(describe_non_zip(path))     # password-protected, old .xls, or damaged
     return path
 
 

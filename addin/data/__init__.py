@@ -30,6 +30,20 @@ class PackagedDataError(RuntimeError):
 
 
 @lru_cache(maxsize=None)
+def limits() -> dict[str, float]:
+    """The reader's bounds (limits.csv): package sizes, header search, cell length, absurd numbers."""
+    try:
+        return {r["key"]: float(r["value"]) for r in rows("limits")}
+    except (KeyError, ValueError) as exc:
+        raise PackagedDataError(f"limits.csv: {exc}") from exc
+
+
+def limit(key: str) -> float:
+    """One bound of limits.csv, e.g. ``limit("cell_max_chars")``."""
+    return limits()[key]
+
+
+@lru_cache(maxsize=None)
 def default_settings() -> Settings:
     values = {r["key"]: r["value"] for r in rows("settings")}
     try:

@@ -92,6 +92,11 @@ def parse_datetime(value: object) -> Parsed[dt.datetime]:
         # a time-only cell: openpyxl gives a time, Excel (through xlwings) a datetime on its
         # day 0, 1899-12-30 (an OLE Automation date counts days from there): no date in it
         moment = value if isinstance(value, dt.time) else value.time()
+        if moment == dt.time(0):
+            # serial 0: 1899-12-30 typed into a program that stores serials, or a blank
+            # formatted as a date (Excel shows it as 1900-01-00)
+            return Parsed(finding=error("日期为0（即1899-12-30，Excel 显示为1900-01-00），"
+                                        f"早于 Excel 能表示的最早日期1900-01-01，请填写实际日期{_EXAMPLE}"))
         return Parsed(finding=error(f"“{moment:%H:%M}”只有时间，没有日期{_EXAMPLE}"))
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:

@@ -1,0 +1,323 @@
+"""The one reader of workbook files: every sheet's cells that hold data, streamed.
+
+Every command that reads a workbook file (check, refresh, import, finance, publicity,
+docs, roster, demo) reads it here, so they all see the same rows. The reader
+
+* never trusts the ``<dimension>`` element (a stale ``A1:BP10`` hides nothing): it
+  reads every ``<row>`` of ``<sheetData>``;
+* keeps only the rows that hold data, sparsely ({column: value}), so one value in row
+  1,048,576 or column XFD costs one row, not a million (the table reader reports such
+  stray rows instead of counting them);
+* refuses a package whose parts would inflate beyond the bounds before inflating any
+  (:func:`addin.book.package_limits.open_package`);
+* gives what Excel shows: shared and inline strings (text that looks like a number stays
+  text), numbers, booleans, error values as their text (``#N/A``), the cached result of
+  a formula, and date-formatted numbers as datetimes in the workbook's date system
+  (1900 or 1904; a fraction of a day alone is a ``datetime.time``);
+* lists every formula cell that has no cached result (a file saved by a program that
+  does not calculate), which it gives as empty: the caller must say so.
+
+It parses with lxml's ``iterparse`` over the zip member stream, one row at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from lxml import etree
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+
+from .package_limits import PackageRefused, open_package
+
+MAIN_NS = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+           "http://purl.oclc.org/ooxml/spreadsheetml/main")                  # transitional, strict
+REL_OFFICE_DOCUMENT = "/officeDocument"
+_DIGITS = "0123456789"
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def column_index(letters: str) -> int:
+    """0-based index of a column's letters: A -> 0, Z -> 25, AA -> 26."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+@dataclass
+class SheetValues:
+    """One worksheet as read from the file: only the rows that hold data."""
+
+    name: str
+    rows: list[tuple[int, dict[int, object]]] = field(default_factory=list)   # (row number, {0-based column: value})
+    hidden: bool = False
+    uncached: list[str] = field(default_factory=list)    # formula cells (A1 refs) without a cached result
+
+    def cell(self, row: int, column: int) -> object:
+        """The value at a 1-based row and column (None when empty)."""
+        if not hasattr(self, "_by_row"):
+            self._by_row = dict(self.rows)
+        return self._by_row.get(row, {}).get(column - 1)
+
+    def first_row(self) -> tuple:
+        """Row 1 as a tuple (empty when row 1 holds nothing)."""
+        if not self.rows or self.rows[0][0] != 1:
+            return ()
+        cells = self.rows[0][1]
+        return tuple(cells.get(i) for i in range(max(cells) + 1))
+
+    def dense(self) -> list[tuple]:
+        """Row 1 to the last data row as tuples (for small sheets; blank rows are ())."""
+        out: list[tuple] = []
+        for number, cells in self.rows:
+            out.extend(() for _ in range(number - 1 - len(out)))
+            width = max(cells) + 1 if cells else 0
+            out.append(tuple(cells.get(i) for i in range(width)))
+        return out
+
+
+def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (type suffix, target part) of a part's .rels."""
+    folder, name = posixpath.split(part)
+    rels_name = posixpath.join(folder, "_rels", name + ".rels")
+    if rels_name not in zf.NameToInfo:
+        return {}
+    out = {}
+    for rel in etree.fromstring(zf.read(rels_name)):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External":
+            continue
+        resolved = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        out[rel.get("Id", "")] = (rel.get("Type", "").rsplit("/", 1)[-1], resolved)
+    return out
+
+
+def _workbook_part(zf: zipfile.ZipFile) -> str:
+    for _, (kind, target) in _rels(zf, "").items():
+        if kind == REL_OFFICE_DOCUMENT.strip("/"):
+            return target
+    return "xl/workbook.xml"
+
+
+def _text_of(element) -> str:
+    """The text of a shared or inline string: its <t>, or its runs' <t> (phonetic runs excluded)."""
+    parts = []
+    for child in element:
+        name = _local(child.tag)
+        if name == "t":
+            parts.append(child.text or "")
+        elif name == "r":
+            parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
+    return "".join(parts)
+
+
+def _shared_strings(zf: zipfile.ZipFile, part: str | None) -> list[str]:
+    if not part or part not in zf.NameToInfo:
+        return []
+    out: list[str] = []
+    with zf.open(part) as stream:
+        for _, si in etree.iterparse(stream, events=("end",), tag=[f"{{{ns}}}si" for ns in MAIN_NS]):
+            out.append(_text_of(si))
+            si.clear()
+    return out
+
+
+def _date_styles(zf: zipfile.ZipFile, part: str | None) -> frozenset[int]:
+    """Indexes of the cell formats (cellXfs) whose number format shows a date or time."""
+    if not part or part not in zf.NameToInfo:
+        return frozenset()
+    root = etree.fromstring(zf.read(part))
+    custom = {}
+    out = set()
+    for child in root:
+        name = _local(child.tag)
+        if name == "numFmts":
+            custom = {f.get("numFmtId"): f.get("formatCode", "") for f in child}
+        elif name == "cellXfs":
+            for index, xf in enumerate(child):
+                fmt = xf.get("numFmtId") or "0"
+                code = custom.get(fmt) or BUILTIN_FORMATS.get(int(fmt) if fmt.isdigit() else -1, "")
+                if code and is_date_format(code):
+                    out.add(index)
+    return frozenset(out)
+
+
+@dataclass
+class Package:
+    """What the sheets need from the rest of the package."""
+
+    zf: zipfile.ZipFile
+    sheets: list[tuple[str, str, bool]]       # (name, part, hidden), in workbook order
+    strings: list[str]
+    date_styles: frozenset[int]
+    epoch: dt.datetime
+
+    @classmethod
+    def open(cls, path: Path) -> "Package":
+        zf = open_package(path)
+        try:
+            wb_part = _workbook_part(zf)
+            if wb_part not in zf.NameToInfo:
+                raise PackageRefused(f"“{Path(path).name}”不是有效的 Excel 工作簿（缺少工作簿结构）")
+            rels = _rels(zf, wb_part)
+            root = etree.fromstring(zf.read(wb_part))
+            epoch, sheets = CALENDAR_WINDOWS_1900, []
+            for child in root:
+                name = _local(child.tag)
+                if name == "workbookPr" and child.get("date1904") in ("1", "true"):
+                    epoch = CALENDAR_MAC_1904
+                elif name == "sheets":
+                    for sheet in child:
+                        rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), "")
+                        kind, target = rels.get(rid, ("", ""))
+                        if kind == "worksheet" and target in zf.NameToInfo:
+                            sheets.append((sheet.get("name", ""), target, sheet.get("state", "visible") != "visible"))
+            by_kind = {kind: target for kind, target in rels.values()}
+            return cls(zf, sheets, _shared_strings(zf, by_kind.get("sharedStrings")),
+                       _date_styles(zf, by_kind.get("styles")), epoch)
+        except etree.XMLSyntaxError as exc:
+            zf.close()
+            raise PackageRefused(f"“{Path(path).name}”已损坏（XML 错误：{exc}），无法读取") from None
+        except BaseException:
+            zf.close()
+            raise
+
+    def close(self) -> None:
+        self.zf.close()
+
+    def read_sheet(self, name: str, part: str, hidden: bool) -> SheetValues:
+        out = SheetValues(name, hidden=hidden)
+        strings, date_styles, epoch = self.strings, self.date_styles, self.epoch
+        tags = {f"{{{ns}}}{local}": local for ns in MAIN_NS for local in ("v", "f", "is")}
+        columns: dict[str, int] = {}
+        rows = out.rows
+        last_row = 0
+        with self.zf.open(part) as stream:
+            for _, row in etree.iterparse(stream, events=("end",), tag=[f"{{{ns}}}row" for ns in MAIN_NS],
+                                          huge_tree=True):
+                r = row.get("r")
+                number = int(r) if r else last_row + 1
+                last_row = number
+                cells: dict[int, object] = {}
+                col = -1
+                for c in row:
+                    ref = c.get("r")
+                    if ref:
+                        letters = ref.rstrip(_DIGITS)
+                        col = columns.get(letters)
+                        if col is None:
+                            col = columns[letters] = column_index(letters)
+                    else:
+                        col += 1
+                    if not len(c):
+                        continue
+                    value_el = formula = inline = None
+                    for child in c:
+                        kind = tags.get(child.tag)
+                        if kind == "v":
+                            value_el = child
+                        elif kind == "f":
+                            formula = child
+                        elif kind == "is":
+                            inline = child
+                    t = c.get("t")
+                    if inline is not None:
+                        value: object = _text_of(inline)
+                    elif value_el is None or (formula is not None and not value_el.text and t != "str"):
+                        # no result cached (openpyxl writes an empty <v/>); a text result may be ""
+                        if formula is not None:
+                            out.uncached.append(ref or f"{_letters(col)}{number}")
+                        continue
+                    else:
+                        text = value_el.text or ""
+                        if t == "s":
+                            try:
+                                value = strings[int(text)]
+                            except (ValueError, IndexError):
+                                value = None
+                        elif t is None or t == "n":
+                            value = _number(text, c.get("s"), date_styles, epoch)
+                        elif t == "b":
+                            value = text.strip() in ("1", "true")
+                        elif t == "d":
+                            value = _iso(text)
+                        else:            # str (formula text), e (error), inlineStr with a <v>
+                            value = text
+                    if value is not None:
+                        cells[col] = value
+                row.clear()
+                while row.getprevious() is not None:
+                    del row.getparent()[0]
+                if any(not (isinstance(v, str) and not v.strip()) for v in cells.values()):
+                    rows.append((number, cells))
+        rows.sort(key=lambda item: item[0])
+        return out
+
+    def read_all(self) -> dict[str, SheetValues]:
+        return {name: self.read_sheet(name, part, hidden) for name, part, hidden in self.sheets}
+
+
+def _letters(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+    return get_column_letter(index + 1)
+
+
+def _number(text: str, style: str | None, date_styles: frozenset[int], epoch: dt.datetime) -> object:
+    try:
+        number: float | int = float(text)
+    except ValueError:
+        return text or None
+    if style is not None and date_styles and int(style) in date_styles:
+        try:
+            return from_excel(number, epoch)
+        except (ValueError, OverflowError):
+            return number          # beyond Excel's dates: the rules report the number
+    if number.is_integer() and "." not in text and "E" not in text and "e" not in text:
+        return int(text)
+    return number
+
+
+def _iso(text: str) -> object:
+    try:
+        return dt.datetime.fromisoformat(text.strip().rstrip("Z"))
+    except ValueError:
+        return text
+
+
+def read_values(path: Path) -> dict[str, SheetValues]:
+    """Every worksheet of a workbook file, in workbook order (hidden ones included)."""
+    package = Package.open(Path(path))
+    try:
+        return package.read_all()
+    except etree.XMLSyntaxError as exc:
+        raise PackageRefused(f"“{Path(path).name}”已损坏（XML 错误：{exc}），无法读取") from None
+    except (zipfile.BadZipFile, EOFError) as exc:
+        raise PackageRefused(f"“{Path(path).name}”已损坏（{exc}），无法读取") from None
+    finally:
+        package.close()
+
+
+def iter_numbered(rows) -> Iterator[tuple[int, object]]:
+    """(row number, cells) of a sheet given as :class:`SheetValues` or as a list of rows
+    from row 1 (as xlwings or openpyxl give them); cells are a mapping or a sequence."""
+    if isinstance(rows, SheetValues):
+        return iter(rows.rows)
+    return enumerate(rows, start=1)
+
+
+def iter_cells(cells) -> Iterator[tuple[int, object]]:
+    """(0-based column, value) of a row given as a mapping or a sequence."""
+    if cells is None:
+        return iter(())
+    if isinstance(cells, dict):
+        return iter(cells.items())
+    return enumerate(cells)
