@@ -465,6 +465,23 @@ def test_a_value_far_below_never_stretches_the_table(book):
     assert book.stat().st_size < 2 * SAMPLE.stat().st_size
 
 
+def test_the_log_row_goes_under_its_headers_below_a_title_row(book):
+    wb = load_workbook(book)
+    ws = wb[schema.LOG_SHEET]
+    ws.insert_rows(1)
+    ws["A1"] = "操作日志（请勿删除）"
+    ws.merge_cells("A1:E1")
+    table = ws.tables["tblLog"]
+    before = ws.max_row
+    table.ref = table.autoFilter.ref = f"A2:E{before}"
+    wb.save(book)
+    refresh(book, now=NOW, user="测试")
+    ws = load_workbook(book)[schema.LOG_SHEET]
+    last = [c.value for c in ws[ws.max_row]]
+    assert last[:4] == [NOW, "测试", "刷新计算", 61] and ws.max_row == before + 1
+    assert ws["A1"].value == "操作日志（请勿删除）" and ws.tables["tblLog"].ref == f"A2:E{before + 1}"
+
+
 def test_hand_edits_in_computed_columns_are_named_with_their_old_value(book, capsys):
     refresh(book, now=NOW, user="测试")
     _set_inputs(book, {(2, "eligibility"): "符合（科长特批）"})

@@ -109,8 +109,7 @@ class PackageAdapter:
     def append_row(self, sheet, table, values, formats) -> int:
         if sheet not in self._values:
             raise WriteRefused(f"工作簿缺少“{sheet}”工作表，未写入")
-        rows = self._values[sheet]
-        columns = columns_by_header(sheet, rows.first_row(), values)
+        columns = columns_by_header(sheet, _header_row(self._values[sheet], values), values)
         edit = self.pkg.sheet(sheet)
         row = max([edit.last_row(), 1, *edit.writes]) + 1
         for header, index in columns.items():
@@ -159,6 +158,17 @@ class PackageAdapter:
             finally:
                 self.pkg.close()         # Windows cannot replace a file that is still open
         return safe_save(self.path, save, unchanged_since=self._state)
+
+
+def _header_row(sheet: SheetValues, headers: Mapping[str, object]) -> tuple:
+    """The first row holding every header of ``headers`` (a title row may sit above the
+    headers); row 1 when none does (columns_by_header then names what is missing)."""
+    wanted = set(headers)
+    for _number, cells in sheet.rows:
+        found = {str(v).strip() for v in cells.values() if v is not None}
+        if wanted <= found:
+            return tuple(cells.get(i) for i in range(max(cells) + 1))
+    return sheet.first_row()
 
 
 # ---------------------------------------------------------------------------------------
