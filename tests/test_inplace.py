@@ -651,6 +651,18 @@ def _tiny(path: Path, sheet_xml: bytes) -> Path:
     return path
 
 
+def test_streaming_in_tiny_chunks_writes_the_same_bytes(book, tmp_path, monkeypatch):
+    """The sheet is read in chunks: rows cut at any byte give the same result."""
+    twin = tmp_path / "twin.xlsx"
+    shutil.copyfile(book, twin)
+    refresh(book, now=NOW, user="测试")
+    monkeypatch.setattr(xlsxpatch, "_CHUNK", 97)
+    refresh(twin, now=NOW, user="测试")
+    a, b = _parts(book), _parts(twin)
+    assert a.keys() == b.keys()
+    assert all(a[n] == b[n] for n in a if n.startswith("xl/worksheets/sheet"))
+
+
 def test_rows_and_cells_without_references_and_a_prefixed_namespace(tmp_path):
     sheet = (f'<x:worksheet xmlns:x="{MAIN}"><x:sheetData><x:row><x:c t="inlineStr"><x:is><x:t>甲</x:t></x:is>'
              '</x:c><x:c><x:v>1</x:v></x:c></x:row><x:row><x:c><x:v>2</x:v></x:c></x:row>'

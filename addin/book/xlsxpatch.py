@@ -44,7 +44,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, to_excel
 
-from .safe_write import WriteRefused
+from .safe_write import WriteRefused, rels_path, resolve
 
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -77,17 +77,6 @@ def looks_like_formula(value: object) -> bool:
 
 def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def rels_path(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", name + ".rels")
-
-
-def resolve(source_part: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
 
 
 def relative(source_part: str, target_part: str) -> str:
@@ -284,15 +273,15 @@ class Styles:
 # worksheets
 
 
+_CHUNK = 1 << 20                 # bytes read at a time when streaming a sheet
+_HEAD_LIMIT = 64 << 20           # the part before <sheetData> (columns, views) is never this big
 _ROW_NUMBER = re.compile(rb'\sr\s*=\s*["\'](\d+)["\']')
-_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _CELL_REF = re.compile(rb'\br\s*=\s*"([A-Za-z]+\d+)"')
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b")
 _STYLE = re.compile(rb'\ss\s*=\s*"(\d+)"')
-_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>[^<]")
 
 
-@dataclass
+@dataclass(slots=True)
 class _CellWrite:
     value: object
     style: CellStyle
@@ -325,55 +314,86 @@ class SheetEdit:
 
     # -- writing ----------------------------------------------------------------------
 
-    def render(self, styles: Styles, date1904: bool) -> list:
-        """The new part as a list of pieces (bytes, or memoryview slices of the old part
-        for what is unchanged, so that the old bytes are not copied)."""
-        data = self.pkg.read(self.part)
-        view = memoryview(data)
-        prefix = _prefix(data)
-        root_tag = re.search(rb"<" + re.escape(prefix) + rb"worksheet\b[^>]*>", data)
-        if root_tag is None:
-            raise PatchRefused(f"“{self.name}”工作表的 XML 结构无法识别，无法安全写入")
-        root_start = root_tag.group(0)
+    def render(self, styles: Styles, date1904: bool, write) -> None:
+        """Stream the new part to ``write`` (a callable taking bytes): the old part is
+        read in chunks and copied through, rows that receive values are patched on the
+        way, so memory stays bounded by the largest row, not the sheet."""
+        source = self.pkg.open_part(self.part)
+        try:
+            self._render(source, styles, date1904, write)
+        finally:
+            source.close()
+
+    def _render(self, source, styles: Styles, date1904: bool, write) -> None:
+        buf = b""
+        pos = 0
+
+        def more() -> bool:
+            nonlocal buf, pos
+            chunk = source.read(_CHUNK)
+            if not chunk:
+                return False
+            buf, pos = buf[pos:] + chunk, 0
+            return True
+
+        prefix = None
+        while prefix is None:
+            match = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet\b[^>]*>", buf)
+            if match:
+                prefix = match.group(1) or b""
+            elif not more() or len(buf) > _HEAD_LIMIT:
+                raise PatchRefused(f"“{self.name}”工作表的 XML 结构无法识别，无法安全写入")
+        root_start = match.group(0)
         root_end = b"</" + prefix + b"worksheet>"
         ns = _root_namespace(root_start, prefix, self.name)
         open_tag = re.compile(rb"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>")
-        head = open_tag.search(data)
-        if head is None:
-            raise PatchRefused(f"“{self.name}”工作表没有数据区（sheetData），无法安全写入")
-        col_styles = _column_styles(data[:head.start()], root_start, root_end, prefix)
-        if head.group(1):
-            body_start = body_end = head.end()
-            opening = head.group(0)[:-2] + b">"
-            tail = [b"</" + prefix + b"sheetData>", view[head.end():]]
-        else:
-            body_start = head.end()
-            body_end = data.find(b"</" + prefix + b"sheetData>", body_start)
-            if body_end < 0:
-                raise PatchRefused(f"“{self.name}”工作表的数据区不完整，无法安全写入")
-            opening = head.group(0)
-            tail = [view[body_end:]]
-        pending = sorted(self.writes)
-        out: list = [_extend_dimension(data[:head.start()], prefix, self._bounds()), opening]
-        pos = body_start
+        while (head := open_tag.search(buf)) is None:
+            if not more():
+                raise PatchRefused(f"“{self.name}”工作表没有数据区（sheetData），无法安全写入")
+        col_styles = _column_styles(buf[:head.start()], root_start, root_end, prefix)
+        write(_extend_dimension(buf[:head.start()], prefix, self._bounds()))
         ctx = (root_start, root_end, ns, styles, col_styles, date1904, prefix)
-        for number, start, end, explicit in _row_spans(data, prefix, body_start, body_end):
-            out.append(view[pos:start])
-            while pending and pending[0] < number:
-                out.append(self._patch_row(_empty_row(prefix, pending[0]), pending[0], ctx))
-                pending.pop(0)
-            if pending and pending[0] == number:
-                out.append(self._patch_row(data[start:end], number, ctx))
-                pending.pop(0)
-            elif not explicit:
-                out.append(_with_row_number(data[start:end], prefix, number))
-            else:
-                out.append(view[start:end])
-            pos = end
-        out.append(view[pos:body_end])
-        for number in pending:
-            out.append(self._patch_row(_empty_row(prefix, number), number, ctx))
-        return out + tail
+        pending = sorted(self.writes)
+        close_tag = b"</" + prefix + b"sheetData>"
+        if head.group(1):                       # <sheetData/>: rows only from us
+            write(head.group(0)[:-2] + b">")
+            for number in pending:
+                write(self._patch_row(_empty_row(prefix, number), number, ctx))
+            write(close_tag)
+            pos = head.end()
+        else:
+            write(head.group(0))
+            pos = head.end()
+            pattern = _row_pattern(prefix)
+            number = 0
+            while True:
+                match = pattern.search(buf, pos)
+                end = buf.find(close_tag, pos, match.start() if match is not None else len(buf))
+                if match is not None and end < 0:
+                    write(buf[pos:match.start()])
+                    chunk = buf[match.start():match.end()]
+                    found = _ROW_NUMBER.search(chunk, 0, chunk.index(b">") + 1)
+                    number = int(found.group(1)) if found else number + 1
+                    while pending and pending[0] < number:
+                        write(self._patch_row(_empty_row(prefix, pending[0]), pending[0], ctx))
+                        pending.pop(0)
+                    if pending and pending[0] == number:
+                        write(self._patch_row(chunk, number, ctx))
+                        pending.pop(0)
+                    else:
+                        write(chunk if found else _with_row_number(chunk, prefix, number))
+                    pos = match.end()
+                elif end >= 0:
+                    write(buf[pos:end])
+                    for number in pending:
+                        write(self._patch_row(_empty_row(prefix, number), number, ctx))
+                    pos = end
+                    break
+                elif not more():
+                    raise PatchRefused(f"“{self.name}”工作表的数据区不完整，无法安全写入")
+        write(buf[pos:])
+        while chunk := source.read(_CHUNK):
+            write(chunk)
 
     def _bounds(self) -> tuple[int, int, int, int] | None:
         if not self.writes:
@@ -671,7 +691,6 @@ class Package:
         self._changed: dict[str, bytes] = {}
         self._removed: set[str] = set()
         self._edits: dict[str, SheetEdit] = {}
-        self._pieces: dict[str, list] = {}             # rendered sheet parts, as pieces
         if "[Content_Types].xml" not in self.infos:
             raise PatchRefused(f"“{self.path.name}”缺少 [Content_Types].xml，不是有效的 Excel 文件，无法安全写入")
         self.workbook_part = next((t for _i, rtype, t in self.rels("") if rtype.endswith("/officeDocument")),
@@ -692,11 +711,9 @@ class Package:
     # -- parts ------------------------------------------------------------------------
 
     def exists(self, part: str) -> bool:
-        return part in self._changed or part in self._pieces or (part in self.infos and part not in self._removed)
+        return part in self._changed or (part in self.infos and part not in self._removed)
 
     def read(self, part: str) -> bytes:
-        if part in self._pieces:
-            return b"".join(self._pieces[part])
         if part in self._changed:
             return self._changed[part]
         if part in self._removed or part not in self.infos:
@@ -705,12 +722,10 @@ class Package:
 
     def write(self, part: str, data: bytes) -> None:
         self._changed[part] = data
-        self._pieces.pop(part, None)
         self._removed.discard(part)
 
     def remove(self, part: str) -> None:
         self._changed.pop(part, None)
-        self._pieces.pop(part, None)
         self._removed.add(part)
 
     def unique_part(self, pattern: str) -> str:
@@ -865,22 +880,6 @@ class Package:
             self._styles = Styles(self, part)
         return self._styles
 
-    def uncached_formulas(self, skip: Iterable[str] = ()) -> list[str]:
-        """``sheet!A1`` of every formula cell without a cached result (outside ``skip``)."""
-        out = []
-        for info in self.sheets():
-            if info.name in skip or not self.exists(info.part):
-                continue
-            data = self.read(info.part)
-            if b"<f" not in data and b":f" not in data:
-                continue
-            for match in _CELL.finditer(data):
-                inner = match.group(2) or b""
-                if _FORMULA.search(inner) and not _VALUE.search(inner):
-                    ref = _CELL_REF.search(match.group(1))
-                    out.append(f"{info.name}!{ref.group(1).decode() if ref else '?'}")
-        return out
-
     # -- tables -----------------------------------------------------------------------
 
     def table_part(self, sheet: str, table: str) -> str | None:
@@ -928,59 +927,73 @@ class Package:
                 self.remove_rels_to(self.workbook_part, target)
                 self.set_override(target, None)
 
-    def apply(self) -> None:
-        """Render the pending cell edits into the parts (all or nothing: a refusal here
-        leaves the file untouched, since nothing is on disk yet)."""
-        styles = self.styles if self._edits else None
-        rendered = {part: edit.render(styles, self.date1904) for part, edit in self._edits.items()}
-        self._pieces.update(rendered)
-        for part in rendered:
-            self._removed.discard(part)
-        if any(edit.had_formula for edit in self._edits.values()):
-            self._drop_calc_chain()
-        self._edits.clear()
-        if self._styles is not None:
-            self._styles.flush()
-        if self._workbook_changed:
-            self.write(self.workbook_part, serialize(self.workbook))
-            self._workbook_changed = False
-
-    def _content(self, name: str) -> list | None:
-        if name in self._pieces:
-            return self._pieces[name]
-        if name in self._changed:
-            return [self._changed[name]]
-        return None
+    def open_part(self, part: str):
+        """A readable binary stream of a part's current content."""
+        if part in self._changed:
+            import io
+            return io.BytesIO(self._changed[part])
+        if part in self._removed or part not in self.infos:
+            raise PatchRefused(f"工作簿中缺少“{part}”部件，无法安全写入")
+        return self.zf.open(part)
 
     def save(self, target: Path) -> None:
-        """Write the edited package to ``target``: changed parts recompressed with their
-        original method, every other member copied raw."""
-        self.apply()
+        """Write the edited package to ``target``: edited sheets streamed through, other
+        changed parts recompressed with their original method, every other member copied
+        raw. The parts that depend on what the sheets' rendering finds (styles, the
+        workbook and its relationships, content types, the calculation chain) are
+        written last."""
+        styles = self.styles if self._edits else None
+        deferred = {self.workbook_part, rels_path(self.workbook_part), "[Content_Types].xml"}
+        if styles is not None:
+            deferred.add(styles.part)
+        deferred |= {t for _i, rtype, t in self.rels(self.workbook_part) if rtype.endswith("/calcChain")}
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
+            later = []
             for info in self.zf.infolist():
                 name = info.filename
                 if name in self._removed:
                     continue
-                content = self._content(name)
-                if content is None:
+                if name in deferred:
+                    later.append(info)
+                elif name in self._edits:
+                    edit = self._edits[name]
+                    with out.open(_clone(info), "w", force_zip64=True) as fh:
+                        edit.render(styles, self.date1904, fh.write)
+                elif name in self._changed:
+                    _write_member(out, _clone(info), self._changed[name])
+                else:
                     _copy_raw(self.zf, info, out)
+            if any(edit.had_formula for edit in self._edits.values()):
+                self._drop_calc_chain()
+            if styles is not None:
+                styles.flush()
+            if self._workbook_changed:
+                self.write(self.workbook_part, serialize(self.workbook))
+            for info in later:
+                if info.filename in self._removed:
                     continue
-                clone = zipfile.ZipInfo(name, date_time=info.date_time)
-                clone.compress_type = info.compress_type
-                clone.external_attr = info.external_attr
-                clone.create_system = info.create_system
-                _write_member(out, clone, content)
-            for name in [*self._changed, *self._pieces]:
+                if info.filename in self._changed:
+                    _write_member(out, _clone(info), self._changed[info.filename])
+                else:
+                    _copy_raw(self.zf, info, out)
+            for name, data in self._changed.items():
                 if name not in self.infos and name not in self._removed:
                     member = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                     member.compress_type = zipfile.ZIP_DEFLATED
-                    _write_member(out, member, self._content(name))
+                    _write_member(out, member, data)
 
 
-def _write_member(out: zipfile.ZipFile, info: zipfile.ZipInfo, pieces: list) -> None:
-    with out.open(info, "w", force_zip64=sum(len(p) for p in pieces) > zipfile.ZIP64_LIMIT) as fh:
-        for piece in pieces:
-            fh.write(piece)
+def _clone(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """A new member like ``info`` (name, date, compression method, attributes)."""
+    clone = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    clone.compress_type = info.compress_type
+    clone.external_attr = info.external_attr
+    clone.create_system = info.create_system
+    return clone
+
+
+def _write_member(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
+    out.writestr(info, data)
 
 
 def _copy_raw(source: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
