@@ -556,7 +556,7 @@ def test_the_checklist_names_every_link_and_what_only_excel_can_show(tmp_path, b
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"old")
     report = install(xlam=built, platform="win32", env=env, interpreter=str(python), dll_sources={})
-    assert [c.what for c in report.checks] == ["Python", "xlwings", "xlwings DLL", "加载项", "另一份加载项", "配置文件",
+    assert [c.what for c in report.checks] == ["Python", "xlwings DLL", "xlwings", "加载项", "另一份加载项", "配置文件",
                                               "Excel 中"]
     assert [c.status for c in report.checks] == ["通过", "通过", "通过", "通过", "请确认", "通过", "请确认"]
     text = "\n".join(report.lines)
@@ -705,3 +705,29 @@ def test_the_self_check_and_the_button_guard_explain_blocked_child_processes(mac
     assert "LoadLibraryW(StrPtr(" in code                                        # the DLL really loaded
     report = re.search(r"Public Sub ReportFailure\(.*?End Sub", code, re.S).group(0)
     assert "If Blocked(number, description) Then" in report
+
+
+def test_an_addin_built_with_another_xlwings_is_a_problem(tmp_path, built):
+    """--xlam with an add-in built elsewhere: its Declare lines name that xlwings' DLL."""
+    from addin.excel.build import built_with
+
+    assert built_with(built) == {"zhicheng": __import__("addin").__version__, "xlwings": xlwings_version()}
+    other = tmp_path / "other.xlam"
+    with zipfile.ZipFile(built) as src, zipfile.ZipFile(other, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "docProps/core.xml":
+                data = data.replace(f"xlwings {xlwings_version()}".encode(), b"xlwings 0.30.0")
+            dst.writestr(name, data)
+    venv = tmp_path / "v"
+    python = _python(venv / "Scripts")
+    _dlls(venv)
+    report = install(xlam=other, platform="win32", env=_win_env(tmp_path), interpreter=str(python), dll_sources={})
+    (problem,) = report.problems
+    assert problem.what == "xlwings" and "xlwings 0.30.0 构建" in problem.detail and "不带 --xlam" in problem.detail
+
+
+def xlwings_version() -> str:
+    import xlwings
+
+    return xlwings.__version__

@@ -312,3 +312,33 @@ def test_without_a_display_or_tkinter_the_dialog_is_a_chinese_refusal(monkeypatc
         pytest.skip("Windows always has a display for the dialog")
     with pytest.raises(Refused, match="文件对话框"):
         launcher_server.ask_file("选择台账", tmp_path)
+
+
+def test_the_server_stays_while_a_page_is_open_and_stops_when_it_is_gone(book):
+    srv = LauncherServer(Launcher(book))
+    stopped = threading.Event()
+
+    def serve():
+        srv.serve_forever(poll_interval=0.05)
+        stopped.set()
+    threading.Thread(target=serve, daemon=True).start()
+    srv.stop_when_idle(minutes=0.5 / 60, every=0.05)          # idle after half a second
+    for _ in range(15):                                        # an open page pings (every minute in real life)
+        assert _request(srv.url + "ping")[0] == 200
+        time.sleep(0.1)
+    assert not stopped.is_set()
+    assert stopped.wait(5)                                     # the page was closed: the server stops
+    srv.server_close()
+
+
+@pytest.mark.parametrize("action, fields, produced", [
+    ("roster", {}, "*.xlsx"), ("publicity", {"start": "2024-10-21"}, "*.docx"), ("finance-export", {}, "缴费表.xlsx")])
+def test_every_output_action_runs_to_completion_and_leaves_its_files(book, action, fields, produced):
+    launcher = Launcher(book, opener=lambda p: None)
+    job = launcher.start({"action": action, "book": str(book), **fields})
+    deadline = time.monotonic() + 120
+    while job.code is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    state = job.state()
+    assert state["code"] in (0, 1) and state["kind"] in ("done", "findings"), state["lines"]
+    assert list(Path(state["out"]).glob(produced.replace("缴费表", "*缴费表"))), state

@@ -168,7 +168,8 @@ def test_xlsx_lists_fit_the_page_width_with_borders_numbers_units_signatures_and
     assert "序号" in [c.value for r in key.iter_rows(max_row=6) for c in r]
     publicity = load_workbook(outputs["公示/评审结果公示名单.xlsx"]).active
     tail = [str(c.value) for r in publicity.iter_rows() for c in r if c.value][-2:]
-    assert tail[0].startswith("阿克苏地区交通运输局") and tail[1] == "2024年10月21日" + "\u3000" * 4
+    # the issuer (longer than the date) two characters from the right, the date centred under it
+    assert tail == ["阿克苏地区交通运输局" + "\u3000" * 2, "2024年10月21日" + "\u3000" * 4]
 
 
 # --- docx ---------------------------------------------------------------------------------------
@@ -194,9 +195,8 @@ def test_docx_lists_have_the_attachments_official_layout(outputs):
     assert vote.paragraphs[0].text.split("\n") == [COMMITTEE, "2024年度职称评审会投票表"]
     publicity = Document(str(outputs["公示/评审结果公示名单.docx"]))
     date = publicity.paragraphs[-1]
-    ind = date._p.pPr.find(qn("w:ind"))
-    assert date.text.startswith("2024年10月21日") and date.alignment == 2
-    assert date.text.endswith("\u3000" * 4) or (ind is not None and ind.get(qn("w:rightChars")) == "400")
+    assert date.text == "2024年10月21日" + "\u3000" * 4 and date.alignment == 2     # right, 4 characters in
+    assert publicity.paragraphs[-2].text == "阿克苏地区交通运输局" + "\u3000" * 2
 
 
 def test_the_longest_name_fits_its_column_on_one_line(outputs):
@@ -211,14 +211,15 @@ def test_the_longest_name_fits_its_column_on_one_line(outputs):
 
 # --- rendered -----------------------------------------------------------------------------------
 
-#: pages of each output of the sample as printed on A4 (the lists of 38 and 10 people)
+#: pages of each output of the sample as printed on A4 (rosters of 38, publicity of 10, finance of 54
+#: people), with the fonts .ci/run installs (Carlito gives the sheets Excel's column widths)
 EXPECTED_PAGES = {
-    "评审会/评审会名单-内部.xlsx": 3, "评审会/评审会名单-内部.docx": 4,
+    "评审会/评审会名单-内部.xlsx": 4, "评审会/评审会名单-内部.docx": 4,      # 3 pages + 未列入 1
     "评审会/评审会名单-盲评.xlsx": 2, "评审会/评审会名单-盲评.docx": 3,
-    "评审会/评审会投票表.xlsx": 1, "评审会/评审会投票表.docx": 2,
-    "评审会/编号对照表-内部.xlsx": 1,
+    "评审会/评审会投票表.xlsx": 2, "评审会/评审会投票表.docx": 2,
+    "评审会/编号对照表-内部.xlsx": 2,
     "公示/评审结果公示名单.xlsx": 1, "公示/评审结果公示名单.docx": 2,
-    "财务/缴费表.xlsx": 4,      # 应缴名单 2 pages, 缴费录入, 汇总
+    "财务/缴费表.xlsx": 5,      # 应缴名单 3 pages, 缴费录入, 汇总
 }
 
 
@@ -308,3 +309,19 @@ def test_pdfs_use_the_closest_free_fonts_and_say_so():
         assert used["仿宋_GB2312"] == "FandolFang" and used["楷体_GB2312"] in ("FandolKai", "AR PL UKai CN")
         assert used["方正小标宋简体"].startswith("Noto Serif CJK SC") and "Bold" in used["方正小标宋简体"]
         assert used["黑体"] == "Noto Sans CJK SC"
+
+
+def test_lists_carry_their_own_title_subject_and_generation_time(outputs):
+    """Not python-docx's default (created 2013-12-23) nor a template's description or category."""
+    started = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    for name, path in outputs.items():
+        if name.endswith(".docx"):
+            core = Document(str(path)).core_properties
+            title, subject, created = core.title, core.subject, core.created
+            assert not core.comments and not core.category, name
+        else:
+            props = load_workbook(path).properties
+            title, subject, created = props.title, props.subject, props.created.replace(tzinfo=dt.timezone.utc)
+            assert not props.description and not props.category, name
+        assert title and subject and "模板" not in title + subject, name
+        assert created >= started, (name, created)

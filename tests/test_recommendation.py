@@ -163,3 +163,16 @@ def test_each_unit_gets_a_folder_with_its_attachments_a_print_file_and_a_cover_l
     assert freelancer.people
     # the sample keeps the notice's 2023 typo in the delivery window: the cover list says it is suspect
     assert any(p.field == "材料报送截止日期" for p in report.problems)
+
+
+def test_the_docs_command_takes_duplex_and_per_employer_options(tmp_path, capsys):
+    from addin.cli import main
+
+    code = main(["docs", str(SAMPLE), "--out", str(tmp_path), "--kind", "1,3", "--ids", "2024-001,2024-002,2024-029",
+                 "--duplex", "--by-employer"])
+    out = capsys.readouterr().out
+    assert code in (0, 1) and "双面打印" in out and "按单位整理" in out
+    folders = sorted(p.name for p in (tmp_path / FOLDER).iterdir())
+    assert len(folders) == 3 and any("人事代理" in f for f in folders)
+    xml = zipfile.ZipFile(next(tmp_path.glob("附件3-*合并打印.docx"))).read("word/document.xml").decode()
+    assert xml.count('w:val="oddPage"') == 3

@@ -136,3 +136,31 @@ def test_the_launcher_shortcut_from_the_installed_package(installed):
     assert done.returncode == 0, done.stderr
     entry = (installed["work"] / "desk" / "zhicheng-launcher.desktop").read_text(encoding="utf-8")
     assert f"Exec={installed['python']} -m addin launcher %f" in entry
+
+
+def test_the_self_checks_python_half_runs_from_the_installed_package(installed):
+    """The exact command the add-in's 自检 runs (ZhichengCheck.CHECK_COMMAND, read from the
+    built add-in's VBA), from the installed package, as the VBA reads its output."""
+    import re
+    import warnings
+
+    import xlwings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from oletools.olevba import VBA_Parser
+
+    from addin import __version__
+
+    xlam = installed["work"] / "dist" / "zhicheng.xlam"
+    if not xlam.exists():
+        assert run(installed, installed["zhicheng"], "build-addin", "--out", "dist").returncode == 0
+    parser = VBA_Parser(str(xlam))
+    code = {name: text for _, _, name, text in parser.extract_macros()}["ZhichengCheck.bas"]
+    parser.close()
+    command = re.search(r'Public Const CHECK_COMMAND As String = "([^"]+)"', code).group(1)
+    done = run(installed, installed["python"], "-B", "-c", command)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.isascii()
+    values = dict(line.split("=", 1) for line in done.stdout.splitlines())
+    assert values["zhicheng"] == __version__ and values["xlwings"] == xlwings.__version__
+    assert values["executable"] == str(installed["python"])

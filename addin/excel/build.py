@@ -267,6 +267,19 @@ def _core_properties() -> bytes:
             "</cp:coreProperties>").encode("utf-8")
 
 
+def built_with(xlam: Path) -> dict[str, str]:
+    """The versions an add-in file was built with (its core properties' keywords, written
+    by :func:`_core_properties`): {"zhicheng": ..., "xlwings": ...}; {} if unreadable."""
+    try:
+        with zipfile.ZipFile(xlam) as z:
+            core = ET.fromstring(z.read("docProps/core.xml"))
+    except (OSError, KeyError, zipfile.BadZipFile, ET.ParseError):
+        return {}
+    node = core.find("{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}keywords")
+    pairs = (part.strip().split(" ", 1) for part in (node.text or "").split(";")) if node is not None else ()
+    return {p[0]: p[1] for p in pairs if len(p) == 2}
+
+
 def addin_parts(stubs: Path | None = None) -> tuple[dict[str, bytes], list[str], int, int]:
     """Every part of the package: (parts, module names, number of UDFs, number of buttons)."""
     stubs = stubs or stubs_dir()

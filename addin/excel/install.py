@@ -39,7 +39,7 @@ from typing import Mapping
 import xlwings
 
 from ..errors import Refused
-from .build import ADDIN_FILE, PROJECT_NAME, build_addin
+from .build import ADDIN_FILE, PROJECT_NAME, build_addin, built_with
 
 NOT_WINDOWS = """\
 zhicheng install-addin 只能在 Windows 电脑上运行：它把加载项复制到 Excel 的启动文件夹
@@ -252,7 +252,6 @@ def install(*, xlam: Path | None = None, platform: str | None = None, env: Mappi
     checks: list[Check] = []
     python = Path(interpreter)
     checks += check_interpreter(python, running=running)
-    checks.append(Check(OK, "xlwings", f"{xlwings.__version__}（与加载项中 DLL 的版本相同：加载项按本机 xlwings 构建）"))
     if python.is_file():
         checks.append(check_dlls(python, installed_dlls() if dll_sources is None else dll_sources))
 
@@ -265,7 +264,14 @@ def install(*, xlam: Path | None = None, platform: str | None = None, env: Mappi
             source = Path(xlam)
             if not source.is_file():
                 raise InstallRefused(f"找不到加载项文件：{source}")
-            made = f"使用 {source}（须与本机 xlwings {xlwings.__version__} 同时构建）"
+            made = f"使用 {source}"
+        versions = built_with(source)
+        if versions.get("xlwings") == xlwings.__version__:
+            checks.append(Check(OK, "xlwings", f"{xlwings.__version__}，与加载项中声明的 DLL 版本相同"))
+        else:
+            checks.append(Check(PROBLEM, "xlwings", f"加载项按 xlwings {versions.get('xlwings', '（未知）')} 构建，本机是 "
+                                                    f"{xlwings.__version__}：工作表函数会找不到 DLL。请不带 --xlam 重新运行 "
+                                                    "zhicheng install-addin（按本机版本现场构建）。"))
         start.mkdir(parents=True, exist_ok=True)
         target = start / ADDIN_FILE
         try:

@@ -38,7 +38,8 @@ from ..errors import Refused
 from ..outputs.files import OUTPUT_FOLDER
 
 HOST = "127.0.0.1"
-IDLE_MINUTES = 120                      # the server stops when the page has been gone this long
+IDLE_MINUTES = 10                       # the server stops when no page has been open this long
+                                        # (an open page says so every minute: /ping)
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 #: exit code -> how the page words it (the command line's codes)
@@ -195,6 +196,8 @@ class Launcher:
 
     def _run(self, job: Job) -> None:
         env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
+        if job.out is not None:
+            job.out.mkdir(parents=True, exist_ok=True)      # finance export writes a file into it
         try:
             proc = subprocess.Popen([self.python, "-m", "addin", *job.command], stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
@@ -276,6 +279,8 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         if url.path == "/":
             return self._send(HTTPStatus.OK, launcher.page(), "text/html; charset=utf-8")
+        if url.path == "/ping":
+            return self._json(HTTPStatus.OK, {"ok": True})
         if url.path == "/job":
             query = parse_qs(url.query)
             job = launcher.jobs.get(query.get("id", [""])[0])
@@ -319,11 +324,11 @@ class LauncherServer(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://{HOST}:{self.server_address[1]}/"
 
-    def stop_when_idle(self, minutes: float = IDLE_MINUTES) -> None:
+    def stop_when_idle(self, minutes: float = IDLE_MINUTES, every: float = 30.0) -> None:
         """Stop once no page has asked anything for ``minutes`` and no action runs."""
         def watch():
             while True:
-                time.sleep(30)
+                time.sleep(every)
                 idle = time.monotonic() - self.launcher.last_seen
                 if idle > minutes * 60 and not self.launcher.busy():
                     self.shutdown()

@@ -808,7 +808,7 @@ def demo_documents(book: Book, out_dir: Path, progress: Callable[[str], None] | 
     from .pdf import find_soffice
 
     with_pdf = find_soffice() is not None
-    report = generate_documents(book, Path(out_dir), pdf=with_pdf,
+    report = generate_documents(book, Path(out_dir), pdf=with_pdf, by_employer=True,
                                 progress=StepProgress(progress) if progress else None)
     lines = report.summary_lines(limit=3)
     if not with_pdf:

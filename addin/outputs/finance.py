@@ -32,7 +32,7 @@ from .tables import (CHINESE_DATE, Column, PrintTable, fit_rows, merged_line, pr
                      write_sheet)
 
 DUE_SHEET, ENTRY_SHEET, SUMMARY_SHEET = "应缴名单", "缴费录入", "汇总"
-ENTRY_HEADERS = ("申报编号", "金额", "缴费日期", "缴费方式", "票据号", "经办人")
+ENTRY_HEADERS = ("申报编号", "金额（元）", "缴费日期", "缴费方式", "票据号", "经办人")
 ENTRY_KEYS = ("app_id", "amount", "paid_on", "method", "receipt", "clerk")
 LEVELS = ("高级", "中级", "初级")
 MONEY = "#,##0.00"

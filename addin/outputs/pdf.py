@@ -47,9 +47,11 @@ FONT_SUBSTITUTES: dict[tuple[str, ...], tuple[tuple[str, ...], bool]] = {
     # Latin text: Liberation Serif has Times New Roman's metrics; DejaVu Serif, the usual
     # fallback, is so wide that an 18-digit ID number no longer fits its table cell
     ("Times New Roman",): (("Liberation Serif", "Noto Serif CJK SC"), False),
+    # spreadsheets count column widths in digits of their default font, Calibri: Carlito has its metrics
+    ("Calibri",): (("Carlito",), False),
 }
 #: the names the documents use, whose substitutes the report names
-DOCUMENT_FONTS = ("仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312", "宋体", "Times New Roman")
+DOCUMENT_FONTS = ("仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312", "宋体", "Times New Roman", "Calibri")
 
 
 class PdfUnavailable(RuntimeError):

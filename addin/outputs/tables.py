@@ -116,17 +116,19 @@ def _money_text(value: object, fmt: str) -> str:
 
 
 def issued_lines(table: PrintTable) -> list[str]:
-    """The issuer and the date of a published list, right-aligned: the date four
-    characters from the right edge, the issuer centred over it (GB/T 9704 7.3.5.1);
-    trailing ideographic spaces make the offsets in every program."""
+    """The issuer and the date of a published list, right-aligned (GB/T 9704 7.3.5.1):
+    the date four characters from the right edge with the issuer centred over it; an
+    issuer longer than the date two characters from the right with the date centred
+    under it. Trailing ideographic spaces make the offsets in every program."""
     if not (table.sign_unit or table.sign_date):
         return []
     date = format_date(table.sign_date) if table.sign_date else BLANK_DATE
-    lines = []
-    if table.sign_unit:
-        shift = max(0, round((display_width(date) - display_width(table.sign_unit)) / 4))
-        lines.append(table.sign_unit + SPACE * (4 + shift))
-    return lines + [date + SPACE * 4]
+    if not table.sign_unit:
+        return [date + SPACE * 4]
+    unit_w, date_w = display_width(table.sign_unit), display_width(date)
+    if unit_w <= date_w:
+        return [table.sign_unit + SPACE * (4 + round((date_w - unit_w) / 4)), date + SPACE * 4]
+    return [table.sign_unit + SPACE * 2, date + SPACE * (2 + round((unit_w - date_w) / 4))]
 
 
 def column_needs(table: PrintTable) -> tuple[list[float], list[float]]:
@@ -140,6 +142,8 @@ def column_needs(table: PrintTable) -> tuple[list[float], list[float]]:
         head = display_width(col.header)
         head_need = head if head <= 4 else max(display_width(line) for line in header_lines(col.header))
         need = max(widest, head_need)
+        if not widest:                   # filled in by hand (votes, signatures): the hint's room
+            need = max(need, col.width)
         if col.wrap:
             need = min(need, max(2 * col.width, head_need))
             minimum = min(need, max(col.width * 0.6, head_need, 8))
@@ -306,7 +310,8 @@ def write_sheet(ws, t: PrintTable) -> tuple[int, int]:
             cell.font = Font(name=BODY_FONT, size=XL_TEXT)
             cell.border = BORDER
             numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-            cell.alignment = Alignment(horizontal="right" if numeric and c > 1 else "left" if col.wrap else "center",
+            money = numeric and "#,##0" in col.number_format
+            cell.alignment = Alignment(horizontal="right" if money else "left" if col.wrap else "center",
                                        vertical="center", wrap_text=col.wrap)
     table_end = row
     below = [(line, "left") for line in t.footer_lines]
