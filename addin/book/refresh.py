@@ -172,6 +172,7 @@ def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
     say("写入计算列、统计和日志…")
     cells, formats = computed_cells(book, ev)
     adapter.write_cells(schema.APPLICANT_SHEET, cells, formats, table="tblApplicants")
+    del cells                          # the adapter holds what it needs: keep the peak memory down
     for key, rows in (("meeting", ev.meeting), ("defence", ev.defence.rows if ev.defence else {})):
         write_sheet_cells(adapter, book, key, rows)
     adapter.replace_dashboard(f"统计（{format_date(now.date())} {now:%H:%M} 刷新，共{len(ev.rows)}份申报）",
