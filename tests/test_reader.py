@@ -186,7 +186,13 @@ def test_one_value_in_the_last_row_costs_one_row_and_is_reported_not_counted(boo
     stray = [f for f in ev.findings if f.row == 1048576]
     assert len(stray) == 1 and "空行" in stray[0].message and stray[0].location == "申报人员!A1048576"
     assert applicant_count(book) == APPLICANTS
-    # (the refresh's side of this file, never growing the table, is the in-place writer's test)
+    size = book.stat().st_size
+    report = refresh(book, now=NOW, user="测试")          # the in-place writer on the rows read
+    assert report.rows == APPLICANTS and max(report.evaluation.computed) < 100
+    tables = {n: zipfile.ZipFile(book).read(n).decode() for n in zipfile.ZipFile(book).namelist()
+              if n.startswith("xl/tables/")}
+    assert not [n for n, xml in tables.items() if "1048576" in xml]          # no table grown to the end
+    assert book.stat().st_size < 2 * size
 
 
 def _bomb(path: Path, megabytes: int) -> None:
