@@ -37,7 +37,7 @@ set "INSTALLER="
 for %%F in ("%HERE%python-3.*-amd64.exe") do set "INSTALLER=%%~fF"
 if not defined INSTALLER goto no_python
 echo 正在为当前用户安装 Python：%INSTALLER%
-"%INSTALLER%" /passive InstallAllUsers=0 Include_launcher=0 Include_test=0 PrependPath=0 Shortcuts=0
+start "" /wait "%INSTALLER%" /passive InstallAllUsers=0 Include_launcher=0 Include_test=0 PrependPath=0 Shortcuts=0
 goto find_python
 
 :make_venv

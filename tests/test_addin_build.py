@@ -695,8 +695,8 @@ def test_the_self_check_and_the_button_guard_explain_blocked_child_processes(mac
     assert (ROOT_DIR / "台账工具.bat").is_file()                                 # the launcher it points to
     # WScript.Shell creation and the Run call are both trapped, and both lead to that text
     check = re.search(r"Public Sub SelfCheck\(\).*?End Sub", code, re.S).group(0)
-    assert check.count("If Err.Number <> 0 Then GoTo blocked") == 2 and check.count("On Error Resume Next") >= 2
-    blocked_at = check.index("\r\nblocked:\r\n")
+    assert check.count("If Err.Number <> 0 Then GoTo child_refused") == 2 and check.count("On Error Resume Next") >= 2
+    blocked_at = check.index("\r\nchild_refused:\r\n")
     assert check.index("errNumber = Err.Number: errText = Err.Description", blocked_at) < \
         check.index("On Error GoTo 0", blocked_at) < check.index("BlockedText(errNumber, errText)", blocked_at)
     assert 'Set wsh = CreateObject("WScript.Shell")' in check and "wsh.Run(" in check
@@ -731,3 +731,71 @@ def xlwings_version() -> str:
     import xlwings
 
     return xlwings.__version__
+
+
+# --- a compile check of our own VBA, as far as Linux can go -------------------------------------------
+
+OUR_MODULES = ("ZhichengCheck.bas", "ZhichengRibbon.bas", "ZhichengHelp.bas", "ThisWorkbook.cls")
+_PROC = re.compile(r"^(?:(?:Public|Private) )?(Sub|Function) (\w+)\(", re.M)
+
+
+def _procedures(code: str) -> dict[str, str]:
+    """name -> body of every Sub / Function of a module."""
+    out = {}
+    for m in _PROC.finditer(code):
+        end = code.index(f"\r\nEnd {m.group(1)}\r\n", m.end())
+        out[m.group(2)] = code[m.end():end]
+    return out
+
+
+def _statements(body: str) -> list[str]:
+    """Logical lines: continuations joined, comments and string contents dropped."""
+    text = re.sub(r" _\r\n\s*", " ", body)
+    lines = []
+    for line in text.split("\r\n"):
+        line = re.sub(r'"(?:[^"]|"")*"', '""', line)
+        line = line.split("'", 1)[0].strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+def test_our_vba_blocks_labels_and_calls_are_consistent(macros):
+    code = {name: decoded(macros[name]) for name in OUR_MODULES}
+    procs = {name: _procedures(text) for name, text in code.items()}
+    all_procs = {p.lower() for ps in procs.values() for p in ps}
+    publics = {name.split(".")[0]: set(re.findall(r"^Public (?:Sub|Function|Const) (\w+)|^Public (\w+) As", text, re.M))
+               for name, text in code.items()}
+    publics = {m: {a or b for a, b in names} for m, names in publics.items()}
+    checked = 0
+    for module, bodies in procs.items():
+        for proc, body in bodies.items():
+            lines = _statements(body)
+            labels = {l[:-1] for l in lines if re.fullmatch(r"\w+:", l)}
+            targets = set(re.findall(r"\bGoTo (\w+)", " \n".join(lines))) - {"0"}
+            assert targets <= labels, (module, proc, targets - labels)
+            assert not {l.lower() for l in labels} & all_procs, (module, proc, labels)   # a label is not a call
+            opened = {"If": 0, "For": 0, "Do": 0, "#If": 0, "With": 0}
+            for l in lines:
+                if re.match(r"#If\b", l):
+                    opened["#If"] += 1
+                elif l == "#End If":
+                    opened["#If"] -= 1
+                elif re.match(r"(Else)?If\b.*\bThen$", l) and not l.startswith("ElseIf"):
+                    opened["If"] += 1
+                elif l == "End If":
+                    opened["If"] -= 1
+                elif re.match(r"For\b", l):
+                    opened["For"] += 1
+                elif re.match(r"Next\b", l):
+                    opened["For"] -= 1
+                elif re.match(r"Do\b", l):
+                    opened["Do"] += 1
+                elif re.match(r"Loop\b", l):
+                    opened["Do"] -= 1
+                assert min(opened.values()) >= 0, (module, proc, l)
+            assert not any(opened.values()), (module, proc, opened)
+            for target_module, member in re.findall(r"\b(Zhicheng\w+)\.(\w+)", " ".join(lines)):
+                assert member in publics[target_module], (module, proc, f"{target_module}.{member}")
+            checked += 1
+    assert checked >= 15

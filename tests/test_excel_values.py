@@ -126,7 +126,7 @@ def test_data_far_below_the_register_is_a_chinese_refusal(book):
     fake = book_from_file(book)
     fake.sheets[schema.APPLICANT_SHEET]._values[(1_048_000, 2)] = "x"
     message = ribbon.dispatch("refresh", book=fake)
-    assert message.critical and "“申报人员”工作表有数据直到第1,048,000行" in message.text
+    assert message.critical and "“申报人员”工作表有内容直到第1,048,000行" in message.text
     assert "超出加载项在 Excel 中能读取的范围" in message.text and "zhicheng refresh" in message.text
     assert all(not s.writes for s in fake.sheets)
 
@@ -142,3 +142,11 @@ def test_a_currency_decimal_reads_exactly_as_the_same_float(value):
         assert (as_decimal.finding and as_decimal.finding.message) == (as_float.finding and as_float.finding.message)
     if value < 0 and float(value) != 0:
         assert "不能为负数" in parse_number(value).finding.message
+
+
+def test_a_used_range_stretched_far_to_the_right_is_a_chinese_refusal_too(book):
+    fake = book_from_file(book)
+    fake.sheets[schema.APPLICANT_SHEET]._formats[(200, 16_384)] = "@"       # formatted to column XFD, row 200
+    message = ribbon.dispatch("refresh", book=fake)
+    assert message.critical and "第16,384列" in message.text and "包括只设置了格式的" in message.text
+    assert all(not s.writes for s in fake.sheets)

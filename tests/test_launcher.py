@@ -260,7 +260,7 @@ def test_the_install_script_does_the_supported_steps_in_order():
     steps = [
         'py -%%V -c "import venv"',                                      # the py launcher, 3.11 first
         r'"%LOCALAPPDATA%\Programs\Python\Python%%V\python.exe"',        # a per-user python.org install
-        'InstallAllUsers=0',                                             # a bundled installer, for this user
+        'start "" /wait "%INSTALLER%" /passive InstallAllUsers=0',       # a bundled installer, for this user
         '%BASE% -m venv "%VENV%"',                                       # a venv inside the software folder
         '--no-index --find-links "%HERE%wheelhouse" --upgrade zhicheng', # offline, from the wheelhouse
         '-m pip install --disable-pip-version-check --upgrade "%HERE%."',  # online, from the folder
@@ -342,3 +342,19 @@ def test_every_output_action_runs_to_completion_and_leaves_its_files(book, actio
     state = job.state()
     assert state["code"] in (0, 1) and state["kind"] in ("done", "findings"), state["lines"]
     assert list(Path(state["out"]).glob(produced.replace("缴费表", "*缴费表"))), state
+
+
+def test_a_refused_output_action_leaves_no_empty_folder_and_nothing_to_open(tmp_path):
+    bad = tmp_path / "不是台账.xlsx"
+    bad.write_bytes(b"not a workbook")
+    launcher = Launcher(bad, opener=lambda p: None)
+    job = launcher.start({"action": "finance-export", "book": str(bad)})
+    deadline = time.monotonic() + 60
+    while job.code is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    state = job.state()
+    assert state["code"] == 2 and state["out"] is None, state
+    assert not (tmp_path / "职称评审输出").exists() or not any((tmp_path / "职称评审输出").iterdir())
+    first = state["seconds"]
+    time.sleep(0.3)
+    assert job.state()["seconds"] == first                     # the time taken, not the time since

@@ -227,13 +227,8 @@ def other_copies(env: Mapping[str, str], target: Path) -> list[Path]:
     """Other copies of the add-in Excel may load as well (e.g. one added with 加载项 > 浏览
     into the AddIns folder): two copies give two ribbon tabs and ambiguous ZC_ names."""
     appdata = env.get("APPDATA")
-    found = []
-    if appdata:
-        for folder in (Path(appdata) / "Microsoft" / "AddIns",):
-            candidate = folder / ADDIN_FILE
-            if candidate.is_file() and candidate != target:
-                found.append(candidate)
-    return found
+    candidate = Path(appdata) / "Microsoft" / "AddIns" / ADDIN_FILE if appdata else None
+    return [candidate] if candidate and candidate.is_file() and candidate != target else []
 
 
 def install(*, xlam: Path | None = None, platform: str | None = None, env: Mapping[str, str] | None = None,

@@ -139,9 +139,9 @@ class LiveAdapter:
                 bottom.append(rows if cell.value not in (None, "") else cell.end("up").row)
             rows = max(bottom + [1])
         if rows * columns > MAX_READ_CELLS:
-            raise Refused(f"“{sheet.name}”工作表有数据直到第{rows:,}行、第{columns}列，超出加载项在 Excel 中能读取的范围"
-                          f"（{MAX_READ_CELLS:,}个单元格；没有写入任何内容）：请删除表格下方或右侧多余的内容，"
-                          "或用台账工具 / 命令行（zhicheng refresh）处理这个台账。")
+            raise Refused(f"“{sheet.name}”工作表有内容直到第{rows:,}行、第{columns:,}列，超出加载项在 Excel 中能读取的范围"
+                          f"（{MAX_READ_CELLS:,}个单元格；没有写入任何内容）：请删除表格下方或右侧多余的行和列"
+                          "（包括只设置了格式的），或用台账工具 / 命令行（zhicheng refresh）处理这个台账。")
         return rows, columns
 
     def _rows(self, sheet) -> list[list[object]]:

@@ -98,13 +98,14 @@ class Job:
     lines: list[str] = field(default_factory=list)
     progress: str = ""
     code: int | None = None
+    ended: float | None = None
 
     def state(self) -> dict:
         kind, text = OUTCOMES.get(self.code, ("error", f"退出代码 {self.code}")) if self.code is not None \
             else ("running", "正在运行")
         return {"id": self.id, "action": ACTIONS[self.action].label, "book": str(self.book),
                 "done": self.code is not None, "code": self.code, "kind": kind, "status": text,
-                "progress": self.progress, "seconds": round(time.monotonic() - self.started, 1),
+                "progress": self.progress, "seconds": round((self.ended or time.monotonic()) - self.started, 1),
                 "lines": self.lines, "out": str(self.out) if self.out and self.out.exists() else None}
 
 
@@ -204,7 +205,7 @@ class Launcher:
                                     cwd=str(job.book.parent))
         except OSError as exc:
             job.lines.append(f"无法启动 Python：{exc}")
-            job.code = 3
+            self._finish(job, 3)
             return
         assert proc.stdout is not None
         for raw in proc.stdout:
@@ -213,7 +214,14 @@ class Launcher:
                 job.progress = line.strip().lstrip("…").strip()      # the command line's progress lines
             else:
                 job.lines.append(line)
-        job.code = proc.wait()
+        self._finish(job, proc.wait())
+
+    @staticmethod
+    def _finish(job: Job, code: int) -> None:
+        if job.out is not None and job.out.is_dir() and not any(job.out.iterdir()):
+            job.out.rmdir()                                 # refused: no empty folder left behind
+        job.ended = time.monotonic()
+        job.code = code                                     # last: the page takes it as "done"
 
     def browse(self, what: str) -> str:
         """The path picked in the Open dialog ("" when cancelled)."""

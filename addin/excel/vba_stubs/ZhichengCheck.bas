@@ -199,11 +199,11 @@ Public Sub SelfCheck()
 
     On Error Resume Next
     Set wsh = CreateObject("WScript.Shell")
-    If Err.Number <> 0 Then GoTo blocked
+    If Err.Number <> 0 Then GoTo child_refused
     tmp = Environ("TEMP") & "\zhicheng-selfcheck-" & CreateGUID() & ".txt"
     code = wsh.Run("cmd.exe /C """ & Chr(34) & interp & Chr(34) & " -B -c " & Chr(34) & CHECK_COMMAND & Chr(34) & _
                      " > " & Chr(34) & tmp & Chr(34) & " 2>&1" & Chr(34), 0, True)
-    If Err.Number <> 0 Then GoTo blocked
+    If Err.Number <> 0 Then GoTo child_refused
     On Error GoTo 0
     answer = ReadText(tmp)
     On Error Resume Next
@@ -231,7 +231,7 @@ Public Sub SelfCheck()
         MsgBox r & vbCrLf & "自检发现问题（见 [X] 行）。", vbExclamation, "职称评审台账 自检"
     End If
     Exit Sub
-blocked:
+child_refused:
     ' WScript.Shell refused, or refused to start cmd.exe: keep the error before resetting it
     errNumber = Err.Number: errText = Err.Description
     On Error GoTo 0
