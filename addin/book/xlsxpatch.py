@@ -141,6 +141,8 @@ def _set_value(cell: etree._Element, value: object, ns: str, date1904: bool) -> 
         etree.SubElement(cell, f"{{{ns}}}v").text = excel_number(serial)
     else:
         text = clean_text(str(value))
+        if not text:                     # only characters a cell cannot hold: empty, like ""
+            return
         cell.set("t", "inlineStr")
         holder = etree.SubElement(cell, f"{{{ns}}}is")
         t = etree.SubElement(holder, f"{{{ns}}}t")
