@@ -198,7 +198,8 @@ def run_workbook_demo(out_dir, out: TextIO, *, progress=None) -> int:
             say("状态：" + "，".join(f"{r[0]}{r[1]}" for r in rows))
         if title == "评审费（元）":
             total = rows[-1]
-            say(f"评审费：应缴{total[1]}人{total[2]:,.0f}元，已缴{total[3]:,.0f}元，未缴{total[4]:,.0f}元")
+            say(f"评审费：应缴{total[1]}人{total[2]:,.0f}元，已缴{total[3]:,.0f}元，未缴{total[4]:,.0f}元，"
+                f"多缴{total[5]:,.0f}元")
     say(f"待办{len(ev.todos)}项；问题{len(ev.findings)}条（错误{len(ev.errors)}条），例如：")
     for f in ev.errors[:6]:
         say(f"  {f}")
@@ -217,23 +218,26 @@ def run_workbook_demo(out_dir, out: TextIO, *, progress=None) -> int:
 def _demo_outputs(report, out_dir, say) -> list:
     """Every output the product has, from the refreshed sample."""
     from .outputs.finance import dues, export_finance
-    from .outputs.meeting import build_roster, write_roster
-    from .outputs.publicity import build_publicity, write_publicity
+    from .outputs.meeting import KEPT_IN_OFFICE, TO_COMMITTEE, build_roster, write_roster
+    from .outputs.publicity import build_publicity, withheld, write_publicity
 
     book, ev = report.book, report.evaluation
     files = []
     roster = build_roster(book, ev)
     files += write_roster(roster, out_dir / "评审会")
-    say(f"评审会：{roster.header}，上会{len(roster.entries)}人（盲评编号已写入台账），未列入{len(roster.excluded)}人")
+    say(f"评审会：{roster.header}，上会{len(roster.entries)}人（盲评编号已写入台账），未列入{len(roster.excluded)}人；"
+        f"送评委的材料在“{TO_COMMITTEE}”，编号对照表在“{KEPT_IN_OFFICE}”")
     start = book.calendar.add_workdays(roster.date or DEMO_AS_OF.date(), 1)
     table, end = build_publicity(book, ev, start)
     files += write_publicity(table, out_dir / "公示")
-    say(f"结果公示：{len(table.rows)}人，{format_date(start)}至{format_date(end)}")
+    held = withheld(book, ev)
+    say(f"结果公示：{len(table.rows)}人，{format_date(start)}至{format_date(end)}" +
+        (f"（另有{len(held)}人状态为评审通过但无表决通过结果，未公示，已列为问题）" if held else ""))
     finance = out_dir / "财务" / "职称评审费缴费表.xlsx"
     finance.parent.mkdir(parents=True, exist_ok=True)
     if finance.exists():
         finance.unlink()         # the demo's own output from an earlier run
     files.append(export_finance(book, ev, finance))
-    owing = [d for d in dues(book, ev) if d.balance > 0]
+    owing = [d for d in dues(book, ev) if d.owed]
     say(f"财务：缴费表已导出（不含身份证号），未缴清{len(owing)}人")
     return files

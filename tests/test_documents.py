@@ -114,8 +114,10 @@ def _problems(report, app_id=None, kind=None):
 
 # --- which documents ----------------------------------------------------------------------
 
-def test_every_applicant_gets_attachments_1_to_3_and_only_exempt_ones_get_4(book, generated):
-    rows = book.table("applicants").rows
+def test_every_live_applicant_gets_attachments_1_to_3_and_only_exempt_ones_get_4(book, generated):
+    held = {"2024-044", "2024-045", "2024-046", "2024-047", "2024-048", "2024-051", "2024-052"}  # 三, inactive
+    rows = [r for r in book.table("applicants").rows if r.values_by_key.get("app_id") not in held]
+    assert not {d.app_id for d in generated.documents} & held
     exempt = [r for r in rows if parse_bool(r.values_by_key.get("ce_exempt")).value]
     assert exempt, "the sample has an applicant exempt from continuing education"
     for kind in (1, 2, 3):
@@ -543,11 +545,15 @@ def test_selection_by_ids_and_status(book, tmp_path):
     report = generate_documents(book, tmp_path / "a", kinds=[3], ids="2024-001, 2024-005,2099-999")
     assert sorted(d.app_id for d in report.documents) == ["2024-001", "2024-005"]
     assert any("2099-999" in p.message for p in report.problems)
-    accepted = [r for r in book.table("applicants").rows if r.values_by_key.get("status") == "已接收材料"]
+    accepted = [r for r in book.table("applicants").rows if r.values_by_key.get("status") == "已接收材料"
+                and r.values_by_key.get("app_id") not in ("2024-044", "2024-045")]     # one person, two routes (三)
     report = generate_documents(book, tmp_path / "b", kinds=[3], status="已接收材料")
     assert len(report.documents) == len(accepted) > 0
+    assert sum("2024-044" in n or "2024-045" in n for n in report.notes) == 2
+    report = generate_documents(book, tmp_path / "c", kinds=[3], status="已接收材料", include_held_back=True)
+    assert len(report.documents) == len(accepted) + 2
     with pytest.raises(ValueError, match="附件编号"):
-        generate_documents(book, tmp_path / "c", kinds=[5])
+        generate_documents(book, tmp_path / "d", kinds=[5])
 
 
 def test_an_unreadable_exemption_flag_is_reported(tmp_path):
@@ -639,8 +645,9 @@ def test_progress_goes_to_a_plain_callback_as_excel_shows_it(book, tmp_path):
     report = generate_documents(book, tmp_path, kinds=[1, 3], progress=messages.append)
     assert all(m.startswith("生成附件 ") for m in messages)
     assert 5 <= len(messages) <= 60                       # throttled: the status bar is not redrawn per file
-    assert messages[-1].endswith("完成") and f"{2 * 61 + 2}/{2 * 61 + 2}" in messages[-1]
-    assert len(report) == len(report.documents) + len(report.combined) == 2 * 61 + 2
+    live = 61 - 7            # 不予受理 3, 视为放弃 1, 填报中 1 and the two rows of one person by both routes (三)
+    assert messages[-1].endswith("完成") and f"{2 * live + 2}/{2 * live + 2}" in messages[-1]
+    assert len(report) == len(report.documents) + len(report.combined) == 2 * live + 2
 
 
 def test_the_terminal_progress_bar_draws_on_a_terminal():

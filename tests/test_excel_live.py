@@ -501,7 +501,8 @@ def test_publicity_from_the_ribbon_asks_the_start_and_equals_zhicheng_publicity(
     message = ribbon.run_action("publicity", session(sample, ui))
     assert ui.asked and ui.asked[0][1] == "2024-09-05"                   # a working day: that day
     assert main(["publicity", str(sample), "--out", str(tmp_path / "cli"), "--start", "2024-10-21",
-                 "--as-of", AS_OF]) == 0
+                 "--as-of", AS_OF]) == 1         # the sample's typed 评审通过 without a ballot is a finding
+    assert "2024-058" in message.text
     cli_line = capsys.readouterr().out.splitlines()[0]            # 公示N人，2024-10-21至<end>（5个工作日）。
     count, start, end = re.match(r"公示(\d+)人，(\S+)至(\S+)（", cli_line).groups()
     assert message.text.startswith(f"公示{count}人，{format_date(dt.date.fromisoformat(start))}"

@@ -332,7 +332,7 @@ def test_the_server_stays_while_a_page_is_open_and_stops_when_it_is_gone(book):
 
 
 @pytest.mark.parametrize("action, fields, produced", [
-    ("roster", {}, "*.xlsx"), ("publicity", {"start": "2024-10-21"}, "*.docx"), ("finance-export", {}, "缴费表.xlsx")])
+    ("roster", {}, "*/*.xlsx"), ("publicity", {"start": "2024-10-21"}, "*.docx"), ("finance-export", {}, "缴费表.xlsx")])
 def test_every_output_action_runs_to_completion_and_leaves_its_files(book, action, fields, produced):
     launcher = Launcher(book, opener=lambda p: None)
     job = launcher.start({"action": action, "book": str(book), **fields})

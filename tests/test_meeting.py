@@ -56,18 +56,6 @@ def test_ratios_come_from_the_settings(settings):
 
 # --- blind codes -----------------------------------------------------------------------------------
 
-def test_codes_are_kept_and_continue_per_specialty():
-    prefixes = {"公路": "GL", "运输": "YS"}
-    first = assign_blind_codes([(1, "公路", None, True), (2, "运输", None, True), (3, "公路", None, False),
-                                (4, "公路", None, True)], prefixes)
-    assert first == {1: "GL-001", 2: "YS-001", 4: "GL-002"}
-    # a newcomer above, the first removed, the third now due: nobody is renumbered
-    again = assign_blind_codes([(0, "公路", None, True), (2, "运输", "YS-001", True), (3, "公路", None, True),
-                                (4, "公路", "GL-002", True)], prefixes)
-    assert again[2] == "YS-001" and again[4] == "GL-002"
-    assert {again[0], again[3]} == {"GL-003", "GL-004"}
-
-
 def _codes(path: Path) -> dict[str, str]:
     return {r.values_by_key["app_id"]: r.values_by_key.get("blind_code")
             for r in read_book(path).table("applicants").rows if r.values_by_key.get("blind_code")}
@@ -115,19 +103,21 @@ def test_the_blind_roster_holds_no_name_id_or_employer(book, tmp_path):
     report = refresh(book, now=NOW, user="测试")
     roster = build_roster(report.book, report.evaluation)
     files = write_roster(roster, tmp_path / "out")
-    names = {f.name for f in files}
-    assert {"评审会名单-盲评.xlsx", "评审会名单-盲评.docx", "评审会名单-内部.xlsx", "评审会投票表.xlsx"} <= names
+    names = {f.relative_to(tmp_path / "out").as_posix() for f in files}
+    assert names == {"送评委/评审会名单-盲评.xlsx", "送评委/评审会名单-盲评.docx", "送评委/评审会投票表.xlsx",
+                     "送评委/评审会投票表.docx", "内部留存/评审会名单-内部.xlsx", "内部留存/评审会名单-内部.docx",
+                     "内部留存/编号对照表-内部.xlsx"}
     rows = [r.values_by_key for r in report.book.table("applicants").rows]
     secrets = {str(r["name"]) for r in rows} | {str(r["employer"]) for r in rows}
     secrets |= {normalise_id(r["id_number"]) for r in rows if r.get("id_number")}
     secrets |= {e.values_by_key["name"] for e in report.book.table("experts").rows}
-    blind = [f for f in files if "盲评" in f.name or "投票" in f.name]
+    blind = [f for f in files if f.parent.name == "送评委"]
     assert len(blind) == 4
     for f in blind:
         text = _all_text_xlsx(f) if f.suffix == ".xlsx" else _all_text_docx(f)
         leaked = sorted(s for s in secrets if s and s in text)
         assert not leaked, f"{f.name} leaks {leaked[:3]}"
-    internal = _all_text_docx(tmp_path / "out" / "评审会名单-内部.docx")
+    internal = _all_text_docx(tmp_path / "out" / "内部留存" / "评审会名单-内部.docx")
     assert all(e.name in internal for e in roster.entries)
 
 
@@ -300,7 +290,7 @@ def test_a_formula_in_the_register_stays_text_in_every_export(book, tmp_path):
 
 def test_commands(book, tmp_path, capsys):
     assert main(["roster", str(book), "--out", str(tmp_path / "r"), "--as-of", "2024-10-20"]) == 0
-    assert main(["publicity", str(book), "--out", str(tmp_path / "p"), "--start", "2024-10-21"]) == 0
+    assert main(["publicity", str(book), "--out", str(tmp_path / "p"), "--start", "2024-10-21"]) == 1   # 2024-058
     assert main(["finance", "export", str(book), str(tmp_path / "f.xlsx")]) == 0
     assert main(["finance", "export", str(book), str(tmp_path / "f.xlsx")]) == 2       # never overwrites
     assert main(["finance", "import", str(book), str(tmp_path / "f.xlsx")]) == 0

@@ -156,7 +156,7 @@ def test_xlsx_lists_fit_the_page_width_with_borders_numbers_units_signatures_and
         headers = [c.value for c in bordered]
         money = [h for h in headers if h and any(w in h for w in ("金额", "应缴", "已缴", "未缴")) and "人数" not in h]
         assert all("（元）" in h for h in money), (name, money)
-    vote = load_workbook(outputs["评审会/评审会投票表.xlsx"]).active
+    vote = load_workbook(outputs["评审会/送评委/评审会投票表.xlsx"]).active
     texts = [str(c.value) for r in vote.iter_rows() for c in r if c.value]
     assert texts[0].replace("\n", "") == VOTE_TITLE and "\n" in texts[0]
     assert any("监票人：" in t and "计票人：" in t and "日期：" in t for t in texts)
@@ -164,7 +164,7 @@ def test_xlsx_lists_fit_the_page_width_with_borders_numbers_units_signatures_and
     due = load_workbook(outputs["财务/缴费表.xlsx"])["应缴名单"]
     values = [str(c.value) for r in due.iter_rows() for c in r if c.value]
     assert "序号" in values and any("制表人：" in v and "审核人：" in v for v in values)
-    key = load_workbook(outputs["评审会/编号对照表-内部.xlsx"]).active
+    key = load_workbook(outputs["评审会/内部留存/编号对照表-内部.xlsx"]).active
     assert "序号" in [c.value for r in key.iter_rows(max_row=6) for c in r]
     publicity = load_workbook(outputs["公示/评审结果公示名单.xlsx"]).active
     tail = [str(c.value) for r in publicity.iter_rows() for c in r if c.value][-2:]
@@ -191,7 +191,7 @@ def test_docx_lists_have_the_attachments_official_layout(outputs):
         odd, even = section.footer.paragraphs[0], section.even_page_footer.paragraphs[0]
         assert "PAGE" in section.footer._element.xml and "PAGE" in section.even_page_footer._element.xml
         assert odd.text.startswith("— ") and odd.alignment == 2 and even.alignment == 0     # right / left
-    vote = Document(str(outputs["评审会/评审会投票表.docx"]))
+    vote = Document(str(outputs["评审会/送评委/评审会投票表.docx"]))
     assert vote.paragraphs[0].text.split("\n") == [COMMITTEE, "2024年度职称评审会投票表"]
     publicity = Document(str(outputs["公示/评审结果公示名单.docx"]))
     date = publicity.paragraphs[-1]
@@ -200,7 +200,7 @@ def test_docx_lists_have_the_attachments_official_layout(outputs):
 
 
 def test_the_longest_name_fits_its_column_on_one_line(outputs):
-    doc = Document(str(outputs["评审会/评审会名单-内部.docx"]))
+    doc = Document(str(outputs["评审会/内部留存/评审会名单-内部.docx"]))
     table = doc.tables[0]
     col = [c.text for c in table.rows[0].cells].index("姓名")
     names = [r.cells[col].text for r in table.rows[1:]]
@@ -214,12 +214,12 @@ def test_the_longest_name_fits_its_column_on_one_line(outputs):
 #: pages of each output of the sample as printed on A4 (rosters of 38, publicity of 10, finance of 54
 #: people), with the fonts .ci/run installs (Carlito gives the sheets Excel's column widths)
 EXPECTED_PAGES = {
-    "评审会/评审会名单-内部.xlsx": 4, "评审会/评审会名单-内部.docx": 4,      # 3 pages + 未列入 1
-    "评审会/评审会名单-盲评.xlsx": 2, "评审会/评审会名单-盲评.docx": 3,
-    "评审会/评审会投票表.xlsx": 2, "评审会/评审会投票表.docx": 2,
-    "评审会/编号对照表-内部.xlsx": 2,
+    "评审会/内部留存/评审会名单-内部.xlsx": 4, "评审会/内部留存/评审会名单-内部.docx": 4,   # with 未列入 (1 page)
+    "评审会/送评委/评审会名单-盲评.xlsx": 2, "评审会/送评委/评审会名单-盲评.docx": 2,     # code, series, specialty, title, defence
+    "评审会/送评委/评审会投票表.xlsx": 2, "评审会/送评委/评审会投票表.docx": 2,
+    "评审会/内部留存/编号对照表-内部.xlsx": 2,
     "公示/评审结果公示名单.xlsx": 1, "公示/评审结果公示名单.docx": 2,
-    "财务/缴费表.xlsx": 5,      # 应缴名单 3 pages, 缴费录入, 汇总
+    "财务/缴费表.xlsx": 6,      # 应缴名单 4 pages (专业 and 多缴 columns), 缴费录入, 汇总
 }
 
 

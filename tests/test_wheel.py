@@ -100,7 +100,8 @@ def test_demo_from_the_installed_package(installed):
     out = installed["work"] / "demo"
     assert (out / "职称评审台账-示例-2024.xlsx").is_file()
     assert len(list((out / "附件").rglob("*.docx"))) >= 4
-    assert list((out / "评审会").glob("*.xlsx")) and list((out / "财务").glob("*.xlsx"))
+    assert list((out / "评审会" / "送评委").glob("*.xlsx")) and list((out / "评审会" / "内部留存").glob("*.xlsx"))
+    assert list((out / "财务").glob("*.xlsx"))
 
 
 def test_install_addin_from_the_installed_package_in_a_windows_venv_layout(installed):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from openpyxl.styles import Alignment, Border, Font, Side
 
+from ..rules.catalog import order_key
 from .evaluate import Evaluation
 from .workbook import HEADER_FILL, HEADER_FONT
 from .xlsxpatch import CellStyle
@@ -27,29 +28,28 @@ SECTION_FONT = Font(name="等线", bold=True, size=12)
 
 
 def dashboard_blocks(ev: Evaluation) -> list[tuple[str, list[str], list[list[object]]]]:
-    """The dashboard as (section title, header, rows): the same content for any writer."""
+    """The dashboard as (section title, header, rows): the same content for any writer.
+
+    Specialties follow the data's order (字典 / lists.csv: 公路, 运输, 交通经济), levels
+    the settings' (高级, 中级, 初级); the fee block is :meth:`Evaluation.fee_lines`, the
+    same computation as the finance office's 汇总, with overpayments in their own 多缴
+    column (never a negative 未缴)."""
     rows = ev.rows
     by_status = Counter(r["status"] for r in rows)
     by_specialty = Counter(r["specialty"] for r in rows)
     by_level = Counter(r["level"] for r in rows)
     by_verdict = Counter(r["eligibility"] or "未判定" for r in rows)
-    due = sum(r["fee_due"] for r in rows)
-    paid = sum(r["fee_paid"] for r in rows)
-    fee_rows = []
-    for level in ("高级", "中级", "初级"):
-        sel = [r for r in rows if r["level"] == level]
-        fee_rows.append([level, sum(1 for r in sel if r["fee_due"]), sum(r["fee_due"] for r in sel),
-                         sum(r["fee_paid"] for r in sel), sum(r["fee_due"] for r in sel) - sum(r["fee_paid"] for r in sel)])
-    fee_rows.append(["合计", sum(1 for r in rows if r["fee_due"]), due, paid, due - paid])
+    specialty_key = order_key(ev.specialty_order)
+    fee_rows = [[line.level, line.count_due, line.due, line.paid, line.owed, line.over] for line in ev.fee_lines()]
     todo_rows = [[t.kind, t.app_id, t.name, t.due, t.detail] for t in
                  sorted(ev.todos, key=lambda t: (t.due or dt.date.max, t.kind, t.app_id))]
     return [
         ("按状态", ["状态", "人数"], sorted([[k, v] for k, v in by_status.items()], key=lambda r: -r[1])),
-        ("按专业", ["专业", "人数"], [[k, v] for k, v in sorted(by_specialty.items())]),
-        ("按级别", ["级别", "人数"], [[k, by_level.get(k, 0)] for k in ("高级", "中级", "初级")] +
-         ([["未知", by_level["未知"]]] if by_level.get("未知") else [])),
+        ("按专业", ["专业", "人数"], [[k, by_specialty[k]] for k in sorted(by_specialty, key=specialty_key)]),
+        ("按级别", ["级别", "人数"], [[k, by_level.get(k, 0)] for k in ev.levels] +
+         [[k, v] for k, v in by_level.items() if k not in ev.levels]),
         ("资格审查", ["结论", "人数"], [[k, v] for k, v in sorted(by_verdict.items())]),
-        ("评审费（元）", ["级别", "应缴人数", "应缴", "已缴", "未缴"], fee_rows),
+        ("评审费（元）", ["级别", "应缴人数", "应缴", "已缴", "未缴", "多缴"], fee_rows),
         ("待办", ["事项", "申报编号", "姓名", "期限", "说明"], todo_rows or [["（无）", "", "", None, ""]]),
     ]
 

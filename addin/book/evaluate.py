@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -16,15 +17,15 @@ from .. import data
 from ..rules.base import Finding, Parsed, RuleInputError, Severity, error, warning
 from ..rules.catalog import clean_word
 from ..rules.ce import ce_status
-from ..rules.dates import format_date, parse_date, parse_datetime
+from ..rules.dates import format_date, normalise_text, parse_date, parse_datetime
 from ..rules.documents import missing_documents, split_documents
 from ..rules.eligibility import Context, RouteEntry, assess, mandarin_ok, route_conflicts
-from ..rules.fees import defense, fee_due
+from ..rules.fees import FeeLine, account, defense, fee_due, fee_summary
 from ..rules.identity import check_id
 from ..rules.seniority import full_years
-from ..rules.meeting import FAILED as VOTE_FAILED, PASSED as VOTE_PASSED, VoteResult, assign_blind_codes, vote_result
+from ..rules.meeting import VoteResult, assign_blind_codes, status_against_tally, vote_result
 from ..rules.settings import campaign_span, parse_int, parse_number, validate_settings
-from ..rules.workflow import PASSED, RETURNED, Submission, SubmissionState, assess_submissions
+from ..rules.workflow import PASSED, RETURNED, Submission, SubmissionState, assess_submissions, exclusion
 from . import schema
 from .panel import DefenceTally, MeetingDay, defence_tally, meeting_day
 from .reader import Book, RowData, TableData, cell_text as _text
@@ -51,6 +52,11 @@ class Evaluation:
     todos: list[Todo] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)                        # per applicant summary for the dashboard
     meeting: dict[int, dict[str, object]] = field(default_factory=dict)   # 评审会 row -> computed values
+    #: rows meeting every condition of the meeting but held back by ``rules.workflow.exclusion``
+    #: (inactive status, route conflict), with the reasons: off the roster unless asked for
+    held_back: dict[int, list[str]] = field(default_factory=dict)
+    levels: tuple[str, ...] = ()                  # fee levels in the settings' order (高级, 中级, 初级)
+    specialty_order: list[str] = field(default_factory=list)              # 专业 in the data's order
     hand_edits: list[tuple[int, str, object]] = field(default_factory=list)  # (row, key, value found) in computed columns
     day: MeetingDay | None = None                                          # the panel seated (评委)
     defence: DefenceTally | None = None                                    # 答辩评分 rows and results
@@ -58,6 +64,11 @@ class Evaluation:
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == Severity.ERROR]
+
+    def fee_lines(self) -> list[FeeLine]:
+        """The fee summary by level and in total: the one computation that the 统计 sheet
+        and the finance office's 汇总 both print (四(六))."""
+        return fee_summary(((r["level"], account(r["fee_due"], r["fee_paid"])) for r in self.rows), self.levels)
 
 
 
@@ -182,11 +193,29 @@ def decode_fingerprint(text: object) -> dict[str, str]:
     return out
 
 
-def evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None = None) -> Evaluation:
+def route_conflict_rows(book: Book) -> dict[int, Finding]:
+    """Register rows of one person applying for the same series and level by both routes
+    in the campaign year (三), with the finding for each."""
+    s, catalog = book.settings, book.catalog
+    entries = []
+    for row in book.table("applicants").rows:
+        v = row.values_by_key
+        parsed = check_id(v.get("id_number"))
+        level = catalog.level_of(v.get("target_title")).value
+        if parsed.value and level:
+            entries.append(RouteEntry(row.number, parsed.value.number, normalise_text(_text(v.get("series"))), level,
+                                      normalise_text(_text(v.get("route"))), s.campaign_year))
+    return dict(route_conflicts(entries))
+
+
+def evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None = None,
+             rng: random.Random | None = None) -> Evaluation:
     """Every rule on every row. ``previous`` maps application ids to the fingerprint
-    written by the last refresh, to notice hand edits in computed columns."""
-    ev = Evaluation()
+    written by the last refresh, to notice hand edits in computed columns.
+    ``rng`` draws new blind codes (default: the system's secure source; only the
+    fictitious sample passes a seeded one)."""
     s, catalog, cal = book.settings, book.catalog, book.calendar
+    ev = Evaluation(levels=tuple(s.fees), specialty_order=book.order("专业"))
     ctx = Context(s, catalog)
     table = book.table("applicants")
     computed_keys = [c.key for c in schema.APPLICANT_COMPUTED]
@@ -207,13 +236,10 @@ def evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None = 
     ev.findings += found
     paid, found = _payments(book, known, accepted)
     ev.findings += found
-    route_entries = []
     for row in table.rows:
-        row_findings, values, entry = _evaluate_row(book, ctx, table, row, ids, subs, accepted, paid, now)
+        row_findings, values = _evaluate_row(book, ctx, table, row, ids, subs, accepted, paid, now)
         ev.computed[row.number] = values
         ev.findings += row_findings
-        if entry:
-            route_entries.append(entry)
         app_id = _text(row.values_by_key.get("app_id"))
         if app_id and previous and app_id in previous:
             old = decode_fingerprint(previous[app_id])
@@ -227,10 +253,19 @@ def evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None = 
                         f"按规则应为“{_shown(values.get(key))}”），刷新时按规则重新计算并覆盖"), row.number, key))
         ev.rows.append(_summary(row, values, book))
         _todos(ev, row, values, s, now)
-    for ref, finding in route_conflicts(route_entries):
+    conflicts = route_conflict_rows(book)
+    for ref, finding in conflicts.items():
         ev.findings.append(table.locate(finding, ref, "route"))
         ev.computed[ref]["problems"] = _join(ev.computed[ref]["problems"], finding.message)
-    _blind_codes(book, table, ev)
+    for row in table.rows:          # 不予受理 / 视为放弃 / 填报中 and route conflicts take no part (三)
+        why = exclusion(_text(row.values_by_key.get("status")), row.number in conflicts, s)
+        if why:
+            values = ev.computed[row.number]
+            if values["meeting_due"] == MEETING_DUE:
+                ev.held_back[row.number] = why
+            before = str(values["meeting_due"]).removeprefix(MEETING_DUE).removeprefix("不上会：")
+            values["meeting_due"] = "不上会：" + "、".join(why + ([before] if before else []))
+    _blind_codes(book, table, ev, rng)
     _meeting(book, table, ev)
     for row in table.rows:
         app_id = _text(row.values_by_key.get("app_id"))
@@ -239,11 +274,16 @@ def evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None = 
     return ev
 
 
-def _blind_codes(book: Book, table: TableData, ev: Evaluation) -> None:
-    """Codes for the applications due at the meeting, stable across refreshes (四(一)3)."""
+def _blind_codes(book: Book, table: TableData, ev: Evaluation, rng: random.Random | None) -> None:
+    """Codes for the applications due at the meeting (and those only held back, so that
+    ``zhicheng roster --all`` can list them), drawn at random and stable across
+    refreshes (四(一)3)."""
     rows = [(r.number, _text(r.values_by_key.get("specialty")), _text(r.values_by_key.get("blind_code")) or None,
-             ev.computed[r.number]["meeting_due"] == MEETING_DUE) for r in table.rows]
-    codes = assign_blind_codes(rows, book.settings.code_prefixes)
+             ev.computed[r.number]["meeting_due"] == MEETING_DUE or r.number in ev.held_back) for r in table.rows]
+    draw = assign_blind_codes(rows, book.settings.code_prefixes, book.settings.blind_code_digits, rng)
+    codes = draw.codes
+    for number, finding in draw.findings:
+        ev.findings.append(table.locate(finding, number, "blind_code"))
     seen: dict[str, int] = {}
     for number, *_ in rows:
         code = codes.get(number)
@@ -303,12 +343,11 @@ def _meeting(book: Book, table: TableData, ev: Evaluation) -> None:
             ev.findings.append(sheet.locate(error(f"盲评编号{code}有多条评审记录"), row.number, "blind_code"))
         results[code] = vote.result
     for code, number in by_code.items():
-        result = results.get(code) or None
-        ev.computed[number]["meeting_result"] = result
-        status = _text(next(r for r in table.rows if r.number == number).values_by_key.get("status"))
-        if result in (VOTE_PASSED, VOTE_FAILED) and status != result:
-            ev.findings.append(table.locate(warning(f"评审会结果为“{result}”，状态仍为“{status or '未填'}”，请更新状态"),
-                                            number, "status"))
+        ev.computed[number]["meeting_result"] = results.get(code) or None
+    for row in table.rows:          # the tally decides; a status that disagrees is a finding (一(五))
+        finding = status_against_tally(_text(row.values_by_key.get("status")), ev.computed[row.number]["meeting_result"])
+        if finding:
+            ev.findings.append(table.locate(finding, row.number, "status"))
 
 
 def _shown(value: object) -> str:
@@ -391,13 +430,14 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
     got = paid.get(app_id, 0.0)
     out["fee_due"] = due
     out["fee_paid"] = got or None
-    out["fee_balance"] = (due - got) if due is not None else (-got if got else None)
+    balance = account(due, got)
+    out["fee_balance"] = balance.owed if due is not None else None      # 欠费: never negative
     if got and not is_accepted:
-        note(warning("尚未“已接收材料”已有缴费记录", "四(六)"), "fee_paid")
-    if due is not None and got > due:
-        note(warning(f"多缴{got - due:g}元", "四(六)"), "fee_balance")
-    elif due is not None and 0 < got < due:
-        note(warning(f"只缴了{got:g}元，还差{due - got:g}元", "四(六)"), "fee_balance")
+        note(warning(f"尚未“已接收材料”已有缴费记录{got:g}元（计为多缴）", "四(六)"), "fee_paid")
+    if due is not None and balance.over:
+        note(warning(f"多缴{balance.over:g}元", "四(六)"), "fee_balance")
+    elif due is not None and got and balance.owed:
+        note(warning(f"只缴了{got:g}元，还差{balance.owed:g}元", "四(六)"), "fee_balance")
     elif due is not None and not got and now.date() > s.payment_end:
         note(warning(f"缴费时间已过仍未缴费{due}元", "一(三)"), "fee_balance")
     out["defense"] = defense(applicant.target_title, catalog, s).value or None
@@ -424,12 +464,7 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
     out["meeting_due"] = MEETING_DUE if not reasons else "不上会：" + "、".join(reasons)
     out["blind_code"] = v.get("blind_code")
     out["meeting_result"] = None
-    level = catalog.level_of(applicant.target_title).value
-    entry = None
-    if row.number and level:
-        entry = RouteEntry(row.number, parsed_id.value.number if parsed_id.value else "", applicant.series, level,
-                           applicant.route, s.campaign_year)
-    return findings, out, entry
+    return findings, out
 
 
 _EXCEL_ERRORS = ("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!")

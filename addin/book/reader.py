@@ -19,7 +19,7 @@ from .. import data
 from ..errors import Refused
 from ..rules.base import Finding, error, warning
 from ..rules.calendar import AksuCalendar, read_day_rules
-from ..rules.catalog import NO_TITLE, Catalog, build_catalog, clean_word
+from ..rules.catalog import NO_TITLE, Catalog, build_catalog, clean_word, order_key
 from ..rules.settings import Settings, show_value
 from . import schema
 from .schema import CE_HEADER, Sheet
@@ -225,10 +225,21 @@ class Book:
     ce_years: range
     sheet_names: list[str] = field(default_factory=list)
     choices: dict[str, set[str]] = field(default_factory=dict)    # drop-down lists of 字典, for membership checks
+    dictionary: dict[str, list[str]] = field(default_factory=dict)  # the lists of 字典 in the sheet's order
     fingerprints: dict[str, str] = field(default_factory=dict)    # the hidden sheet: app id -> digest of the last refresh
 
     def table(self, key: str) -> TableData:
         return self.tables[key]
+
+    def order(self, list_name: str) -> list[str]:
+        """A list's order as data gives it: the 字典 sheet's column (staff may reorder or
+        extend it), then the packaged list's other entries (e.g. 专业: 公路, 运输, 交通经济)."""
+        sheet = self.dictionary.get(list_name, [])
+        return list(dict.fromkeys(sheet + self.catalog.lists.get(list_name, [])))
+
+    def sort_key(self, list_name: str):
+        """Sort key putting values in :meth:`order`; others last, by text."""
+        return order_key(self.order(list_name))
 
 
 def _settings(table: TableData) -> tuple[Settings, list[Finding]]:
@@ -263,7 +274,8 @@ def _settings_in_lists(settings: Settings, labels: Mapping[str, str]) -> tuple[S
     allowed = {"mandarin_min_level": set(catalog.lists.get("普通话等级", [])),
                "defense_levels": {"初级", "中级", "高级"},
                "econ_exam_titles": set(catalog.titles),
-               "mandarin_employer_types": set(catalog.lists.get("单位性质", []))}
+               "mandarin_employer_types": set(catalog.lists.get("单位性质", [])),
+               "inactive_statuses": set(catalog.lists.get("状态", []))}
     findings, changes = [], {}
     for key, options in allowed.items():
         value = getattr(settings, key)
@@ -338,11 +350,12 @@ def book_from_values(sheets: Mapping[str, object]) -> Book:
     choices["职称"] = set(catalog.titles) | set(catalog.title_aliases)
     choices["现职称"] = choices["职称"] | set(NO_TITLE)
     choices["学历"] = set(catalog.education) | set(catalog.education_aliases)
-    for name, values in _dictionary(sheets.get(schema.LISTS_SHEET)).items():
+    dictionary = _dictionary(sheets.get(schema.LISTS_SHEET))
+    for name, values in dictionary.items():
         choices.setdefault(name, set()).update(values)
     return Book(settings, catalog, calendar, tables, findings, settings.ce_years,
                 [n for n in sheets if n != schema.FINGERPRINT_SHEET], choices,
-                fingerprints_from(sheets.get(schema.FINGERPRINT_SHEET)))
+                fingerprints=fingerprints_from(sheets.get(schema.FINGERPRINT_SHEET)), dictionary=dictionary)
 
 
 def _dictionary(rows) -> dict[str, list[str]]:

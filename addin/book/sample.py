@@ -317,7 +317,11 @@ def build_template():
 
 
 MEETING_DATE = dt.date(2024, 10, 18)
-#: (yes, no, abstain) for the first coded applications, in code order, with 6 experts
+#: scenarios whose status is typed by hand with no ballot at the meeting: a finding, never a publication
+NO_BALLOT = ("评审通过", "评审未通过")
+#: seed of the sample's blind codes: real registers draw them from the system's secure source
+CODE_SEED = 20241018
+#: (yes, no, abstain) for the first coded applications, in application order, with 6 experts
 #: seated (7 drawn, 2 absent, 1 reserve sat in): passes, fails, the 2/3 boundary (4 of 6
 #: passes, 3 fails) and counts exceeding the attendance (7 votes)
 VOTES = [(6, 0, 0), (5, 1, 0), (4, 2, 0), (3, 3, 0), (5, 0, 1), (6, 0, 0), (4, 1, 1), (2, 4, 0),
@@ -342,7 +346,7 @@ def build_sample():
     extra = sample_tables(settings)
     extra["settings"] = rows
     first = build_new(2024, now=FIXED_NOW, user="职称评审台账", extra=extra)
-    ev = evaluate(book_from_values(workbook_values(first)), now=dt.datetime(2024, 9, 20))
+    ev = evaluate(book_from_values(workbook_values(first)), now=dt.datetime(2024, 9, 20), rng=random.Random(CODE_SEED))
     coded = []
     for i, applicant in enumerate(extra["applicants"]):
         code = ev.computed[i + 2].get("blind_code")
@@ -373,11 +377,12 @@ def build_sample():
     extra["log"] = [{"at": draw_at, "user": "组织人事科", "action": DRAW_ACTION, "rows": len(pool),
                           "detail": log_detail(report)}]
     meeting = []
-    for applicant, (yes, no, abstain) in zip(sorted(coded, key=lambda a: a["blind_code"]), VOTES):
+    balloted = [a for a in coded if a["remarks"] not in [f"示例：{n}" for n in NO_BALLOT]]
+    for applicant, (yes, no, abstain) in zip(balloted, VOTES):
         meeting.append({"meeting_date": MEETING_DATE, "blind_code": applicant["blind_code"],
                         "yes": yes, "no": no, "abstain": abstain})
         passed = yes * 3 >= len(seated) * 2 and yes + no + abstain <= len(seated)
-        if applicant["blind_code"] != meeting[0]["blind_code"]:     # the first is left for the clerk to update
+        if applicant is not balloted[0]:     # the first is left for the clerk to update
             applicant["status"] = "评审通过" if passed else "评审未通过"
     extra["meeting"] = meeting
     extra["defence"] = _defence_rows(coded, ev, extra["applicants"], seated, sorted(absent)[0],

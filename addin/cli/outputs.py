@@ -50,14 +50,15 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     unknown = [s for s in statuses if known and s not in known]
     if unknown:
         raise Refused(f"--status：“{'、'.join(unknown)}”不是台账中的状态（可填：{'、'.join(sorted(known))}）")
-    rows, _ = select_rows(book, args.ids, args.status)
+    rows, _ = select_rows(book, args.ids, args.status, include_held_back=args.all)
     if not rows:
-        raise Refused("没有符合条件的申报人员（请检查 --ids 和 --status），未生成任何文件")
+        raise Refused("没有符合条件的申报人员（请检查 --ids 和 --status；填报中、不予受理、视为放弃和同一人两种方式申报的"
+                      "默认不生成，确需生成时加 --all），未生成任何文件")
     bar = TerminalProgress()
     try:
         report = generate_documents(book, out, kinds=kinds, ids=args.ids, status=args.status, pdf=args.pdf,
                                     progress=bar, templates=templates, duplex=args.duplex,
-                                    by_employer=args.by_employer)
+                                    by_employer=args.by_employer, include_held_back=args.all)
     finally:
         bar.close()
     for line in report.summary_lines(limit=None):
@@ -69,21 +70,28 @@ def _cmd_docs(args: argparse.Namespace) -> int:
 
 def _cmd_roster(args: argparse.Namespace) -> int:
     from ..book.refresh import refresh
-    from ..outputs.meeting import build_roster, write_roster
+    from ..outputs.meeting import KEPT_IN_OFFICE, TO_COMMITTEE, build_roster, held_back_lines, write_roster
 
     path, date = workbook(args.path), date_arg(args.date, "--date")
     # codes are assigned and stored by the refresh (stable across reruns)
     report = refresh(path, now=as_of(args.as_of), progress=progress)
-    roster = build_roster(report.book, report.evaluation, date=date)
+    roster = build_roster(report.book, report.evaluation, date=date, include_held_back=args.all)
     files = write_roster(roster, Path(args.out))
     print(f"{roster.header}：上会{len(roster.entries)}人，未列入{len(roster.excluded)}人。")
     print_files(files)
+    print(f"只把“{TO_COMMITTEE}”文件夹交给评委；“{KEPT_IN_OFFICE}”（内部名单、编号对照表）由组织人事科保管。")
+    held = held_back_lines(report.book, report.evaluation)
+    if held and not args.all:
+        print(f"\n以下{len(held)}份申报符合上会条件，但因状态或同一人两种方式申报（三）未列入"
+              "（处理后重新生成；确需列入时加 --all）：")
+        for line in held:
+            print(f"  {line}")
     return EXIT_OK
 
 
 def _cmd_publicity(args: argparse.Namespace) -> int:
     from ..book.refresh import check
-    from ..outputs.publicity import build_publicity, write_publicity
+    from ..outputs.publicity import build_publicity, withheld, write_publicity
     from ..rules.base import RuleInputError
 
     path, start = workbook(args.path), date_arg(args.start, "--start")
@@ -97,12 +105,16 @@ def _cmd_publicity(args: argparse.Namespace) -> int:
     for message in book.calendar.gaps(start, end):
         print(f"注意：公示截止日可能有误：{message}")
     print_files(files)
-    return EXIT_OK
+    held = withheld(book, ev)       # a typed 评审通过 without a passing tally: a finding, not a publication
+    if held:
+        print(f"\n以下{len(held)}人状态为“评审通过”，但评审会表决结果不支持，未列入公示：")
+        print_findings(held, as_json=False)
+    return EXIT_FINDINGS if held else EXIT_OK
 
 
 def _cmd_finance_export(args: argparse.Namespace) -> int:
     from ..book.refresh import check
-    from ..outputs.finance import dues, export_finance
+    from ..outputs.finance import dues, export_finance, export_summary
 
     path = workbook(args.path)
     book, ev = check(path, now=as_of(args.as_of))
@@ -110,9 +122,7 @@ def _cmd_finance_export(args: argparse.Namespace) -> int:
     if out.exists():
         raise Refused(f"“{out}”已存在，请换一个文件名（不覆盖已有文件）")
     export_finance(book, ev, out)
-    items = dues(book, ev)
-    owing = [d for d in items if d.balance > 0]
-    print(f"已生成财务表 {out}：应缴{len(items)}人，未缴清{len(owing)}人，未缴合计{sum(d.balance for d in owing):,.0f}元。")
+    print(f"已生成财务表 {out}：{export_summary(ev, dues(book, ev))}。")
     return EXIT_OK
 
 
@@ -149,6 +159,8 @@ def register(sub) -> None:
     docs.add_argument("--by-employer", dest="by_employer", action="store_true",
                       help="另按用人单位分文件夹（“按单位”）：本单位人员的附件1—3、一份合并打印文件和报送清单"
                            "（报送对象、截止日期取自参数）")
+    docs.add_argument("--all", action="store_true",
+                      help="同时为填报中、不予受理、视为放弃和同一人两种方式申报（三）尚未处理的人员生成（默认不生成）")
     docs.set_defaults(handler=_cmd_docs)
 
     ros = sub.add_parser("roster", help="生成评审会名单（内部、盲评）、投票表和编号对照表",
@@ -158,6 +170,8 @@ def register(sub) -> None:
     ros.add_argument("--out", required=True, metavar="文件夹", help="输出文件夹")
     ros.add_argument("--date", metavar="日期", help="评审会日期（默认取“评审会”表中的会议日期）")
     as_of_option(ros)
+    ros.add_argument("--all", action="store_true",
+                     help="同时列入符合上会条件、但状态为填报中/不予受理/视为放弃或同一人两种方式申报（三）尚未处理的申报")
     ros.set_defaults(handler=_cmd_roster, writes=True)
 
     pub = sub.add_parser("publicity", help="生成评审结果公示名单",

@@ -60,6 +60,16 @@ def setting_labels() -> dict[str, str]:
 
 
 @lru_cache(maxsize=None)
+def conversion() -> dict[str, int]:
+    """Limits of the LibreOffice conversion (``conversion.csv``): batch size, retries,
+    time allowed per call and per file."""
+    try:
+        return {r["key"]: int(r["value"]) for r in rows("conversion")}
+    except (KeyError, ValueError) as exc:
+        raise PackagedDataError(f"conversion.csv: {exc}") from exc
+
+
+@lru_cache(maxsize=None)
 def default_catalog() -> Catalog:
     catalog, findings = build_catalog(rows("titles"), rows("education"), rows("lists"), rows("eligibility"))
     if findings:

@@ -27,7 +27,7 @@ from ..book.reader import Book, book_from_values
 from ..book.refresh import current_user, run_refresh
 from ..outputs import documents, finance, meeting
 from ..outputs.files import OUTPUT_FOLDER
-from ..outputs.publicity import build_publicity, write_publicity
+from ..outputs.publicity import build_publicity, withheld, write_publicity
 from ..rules.base import Finding, Severity
 
 TITLE = "职称评审台账"
@@ -241,8 +241,12 @@ def roster(s: Session) -> Message:
     result = meeting.build_roster(report.book, report.evaluation)
     out = s.output_dir("评审会名单")
     files = meeting.write_roster(result, out)
+    held = meeting.held_back_lines(report.book, report.evaluation)
+    note = ("\n\n符合上会条件但因状态或同一人两种方式申报（三）未列入的：\n" + "\n".join(held)) if held else ""
     return Message(f"{result.header}：上会{len(result.entries)}人，未列入{len(result.excluded)}人（台账已先刷新）。\n"
-                   f"已生成{len(files)}个文件，保存在：\n{out}")
+                   f"已生成{len(files)}个文件，保存在：\n{out}\n"
+                   f"只把“{meeting.TO_COMMITTEE}”文件夹交给评委；“{meeting.KEPT_IN_OFFICE}”（内部名单、编号对照表）"
+                   f"由组织人事科保管。{note}")
 
 
 def draw(s: Session) -> Message:
@@ -302,9 +306,11 @@ def publicity(s: Session) -> Message:
     ev = _evaluate(s, book)
     table, end = build_publicity(book, ev, start)
     files = write_publicity(table, s.output_dir("公示名单"))
+    held = withheld(book, ev)
+    note = ("\n\n状态为“评审通过”但表决结果不支持、未列入公示的：\n" + "\n".join(str(f) for f in held)) if held else ""
     return Message(f"公示{len(table.rows)}人，{format_date(start)}至{format_date(end)}"
                    f"（{book.settings.result_publicity_workdays}个工作日）。\n"
-                   f"已生成{len(files)}个文件，保存在：\n{Path(files[0]).parent if files else ''}")
+                   f"已生成{len(files)}个文件，保存在：\n{Path(files[0]).parent if files else ''}{note}")
 
 
 def finance_export(s: Session) -> Message:
@@ -315,10 +321,7 @@ def finance_export(s: Session) -> Message:
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / f"财务缴费表-{s.now:%Y%m%d-%H%M}.xlsx"
     finance.export_finance(book, ev, out)
-    items = finance.dues(book, ev)
-    owing = [d for d in items if d.balance > 0]
-    return Message(f"已生成财务表：应缴{len(items)}人，未缴清{len(owing)}人，"
-                   f"未缴合计{sum(d.balance for d in owing):,.0f}元。\n{out}")
+    return Message(f"已生成财务表：{finance.export_summary(ev, finance.dues(book, ev))}。\n{out}")
 
 
 def finance_import(s: Session) -> Message:

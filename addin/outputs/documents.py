@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from ..book import schema
+from ..book.evaluate import route_conflict_rows
 from ..book.reader import Book, RowData
 from ..rules.base import Finding, RuleInputError, Severity, cites
 from ..rules.catalog import clean_word
@@ -38,6 +39,7 @@ from ..rules.identity import check_id, mask_id
 from ..rules.recommendation import (current_title_phrase, objection_contact, publicising_unit,
                                     publicity_start_warning, recommending_unit)
 from ..rules.settings import parse_bool
+from ..rules.workflow import ROUTE_CONFLICT, exclusion
 from .files import safe_filename, unique_path, write_bytes_atomic
 from .layout import unbreakable_phones
 from .mailmerge import CompiledTemplate, Properties, Rendered, TemplateError
@@ -506,9 +508,25 @@ def value_list(values: Iterable[object] | str | None) -> list[str] | None:
     return [clean_word(v) for v in values if clean_word(v)]
 
 
-def select_rows(book: Book, ids=None, status=None) -> tuple[list[RowData], list[Problem]]:
-    """The register rows to generate for: all, or those with the given application ids
-    and/or statuses."""
+def held_back(book: Book, rows: Iterable[RowData], conflicts: Mapping[int, Finding] | None = None
+              ) -> dict[int, list[str]]:
+    """Rows that get no documents by default, with why (``rules.workflow.exclusion``):
+    an inactive status (填报中, 不予受理, 视为放弃) or the same person applying by both
+    routes (三) until one is withdrawn (``conflicts``: :func:`route_conflict_rows`)."""
+    conflicts = route_conflict_rows(book) if conflicts is None else conflicts
+    out = {}
+    for row in rows:
+        why = exclusion(clean_word(row.values_by_key.get("status")), row.number in conflicts, book.settings)
+        if why:
+            out[row.number] = why
+    return out
+
+
+def select_rows(book: Book, ids=None, status=None, *, include_held_back: bool = False
+                ) -> tuple[list[RowData], list[Problem]]:
+    """The register rows to generate for: all live applications, or those with the given
+    application ids and/or statuses. Applications :func:`held_back` are left out unless
+    ``include_held_back`` (``zhicheng docs --all``); :func:`held_back_notes` says which."""
     rows = book.table("applicants").rows
     problems = []
     wanted_ids = value_list(ids)
@@ -521,7 +539,31 @@ def select_rows(book: Book, ids=None, status=None) -> tuple[list[RowData], list[
         rows = [r for r in rows if clean_word(r.values_by_key.get("app_id")) in set(wanted_ids)]
     if statuses:
         rows = [r for r in rows if clean_word(r.values_by_key.get("status")) in statuses]
-    return rows, problems
+    if include_held_back:
+        return rows, problems
+    held = held_back(book, rows)
+    return [r for r in rows if r.number not in held], problems
+
+
+def held_back_notes(book: Book, ids=None, status=None) -> list[str]:
+    """What the selection left out (:func:`held_back`), for the report: the count per
+    inactive status, and each route conflict with the rows concerned."""
+    rows, _ = select_rows(book, ids, status, include_held_back=True)
+    conflicts = route_conflict_rows(book)
+    counts: dict[str, int] = defaultdict(int)
+    out = []
+    for row in rows:
+        for reason in held_back(book, [row], conflicts).get(row.number, []):
+            if reason == ROUTE_CONFLICT:
+                who = f"{clean_word(row.values_by_key.get('app_id'))} {normalise_name(row.values_by_key.get('name'))}"
+                out.append(f"未生成附件：{who}（申报人员第{row.number}行）{conflicts[row.number].message}，"
+                           "请撤回其中一种申报（确需生成时加 --all）")
+            else:
+                counts[reason.removeprefix("状态为")] += 1
+    if counts:
+        out.insert(0, "未生成附件（不再参加评审）：" + "、".join(f"{k}{n}人" for k, n in counts.items()) +
+                   "；确需生成时加 --all")
+    return out
 
 
 def _applies(kind: int, row: RowData) -> tuple[bool, str | None]:
@@ -557,7 +599,8 @@ def _reporter(progress: Progress | None) -> Callable[[float, int, str], None]:
 def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 2, 3, 4), ids=None, status=None,
                        pdf: bool = False, progress: Progress | None = None, templates: Path | None = None,
                        combined: bool = True, write_report: bool = True, duplex: bool = False,
-                       by_employer: bool = False, now: dt.datetime | None = None) -> DocsReport:
+                       by_employer: bool = False, now: dt.datetime | None = None,
+                       include_held_back: bool = False) -> DocsReport:
     """Attachments ``kinds`` for the selected applicants into ``out_dir``.
 
     Layout: ``<out_dir>/附件1-推荐单位公示/<申报编号>-<姓名>-推荐单位公示.docx`` for each
@@ -565,8 +608,9 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
     them with ``pdf=True``, and ``<out_dir>/生成情况.txt`` (the report). ``templates`` is
     a folder of edited templates (see :func:`templates_folder_for`); missing templates
     come from the package. ``progress`` (see :data:`Progress`) hears how far the work
-    is. ``ids`` and ``status`` select applicants (lists or comma-separated text). The
-    report's ``len()`` is the number of files written.
+    is. ``ids`` and ``status`` select applicants (lists or comma-separated text); only
+    live applications get documents unless ``include_held_back`` (see :func:`select_rows`).
+    The report's ``len()`` is the number of files written.
 
     ``duplex``: in the combined files each applicant starts on an odd page (a blank back
     page where needed). ``by_employer``: also one folder per unit with its applicants'
@@ -583,9 +627,11 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
     report = DocsReport(out_dir, kinds, pdf_requested=pdf, duplex=duplex)
     compiled, report.templates, problems, report.notes = load_templates(kinds, templates)
     report.problems += problems
-    rows, problems = select_rows(book, ids, status)
+    rows, problems = select_rows(book, ids, status, include_held_back=include_held_back)
     report.problems += problems
     report.selected = len(rows)
+    if not include_held_back:
+        report.notes += held_back_notes(book, ids, status)
     plan = _plan(book, rows, [k for k in kinds if k in compiled], report)
     kinds_planned = sorted({k for k, _ in plan})
     steps = len(plan) + (len(kinds_planned) if combined else 0)
@@ -722,8 +768,8 @@ def _pdfs(report: DocsReport, progress: Callable[[float, int, str], None]) -> No
     for i, doc in enumerate(report.documents):
         doc.pdf = results.get(doc.docx)
         if doc.pdf is None:
-            report.problems.append(Problem("未能转换为PDF（LibreOffice 未生成文件）", Severity.ERROR, doc.kind,
-                                           doc.app_id, doc.name, row=doc.row))
+            report.problems.append(Problem(f"“{doc.docx.name}”未能转换为PDF（LibreOffice 未生成文件）", Severity.ERROR,
+                                           doc.kind, doc.app_id, doc.name, row=doc.row))
             continue
         if checking:
             progress(0.8 + 0.2 * i / max(len(report.documents), 1), 1, f"核对PDF {doc.app_id}")

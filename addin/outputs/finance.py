@@ -26,6 +26,7 @@ from ..book.evaluate import Evaluation
 from ..book.reader import Book, book_from_values
 from ..book.refresh import current_user, log_row
 from ..rules.base import Finding, Severity, error, warning
+from ..rules.fees import Account, account
 from ..rules.dates import format_date, parse_date
 from ..rules.settings import parse_number
 from .tables import (CHINESE_DATE, Column, PrintTable, fit_rows, merged_line, print_setup, workbook_properties,
@@ -34,7 +35,6 @@ from .tables import (CHINESE_DATE, Column, PrintTable, fit_rows, merged_line, pr
 DUE_SHEET, ENTRY_SHEET, SUMMARY_SHEET = "应缴名单", "缴费录入", "汇总"
 ENTRY_HEADERS = ("申报编号", "金额（元）", "缴费日期", "缴费方式", "票据号", "经办人")
 ENTRY_KEYS = ("app_id", "amount", "paid_on", "method", "receipt", "clerk")
-LEVELS = ("高级", "中级", "初级")
 MONEY = "#,##0.00"
 #: who signs a finance list
 SIGNERS = ("制表人", "审核人")
@@ -51,52 +51,73 @@ class Due:
     app_id: str
     name: str
     employer: str
+    specialty: str
     level: str
     due: float
     paid: float
 
     @property
-    def balance(self) -> float:
-        return self.due - self.paid
+    def account(self) -> Account:
+        return account(self.due, self.paid)
+
+    @property
+    def owed(self) -> float:
+        """Still to pay (never negative; an overpayment is :attr:`over`)."""
+        return self.account.owed
+
+    @property
+    def over(self) -> float:
+        return self.account.over
 
 
 def dues(book: Book, ev: Evaluation) -> list[Due]:
-    """Applications with a fee due (材料已接收), with what is paid."""
+    """Applications with a fee due (材料已接收), with what is paid, by specialty in the
+    data's order (公路, 运输, 交通经济), then application number."""
     out = []
     for row in book.table("applicants").rows:
         v, c = row.values_by_key, ev.computed[row.number]
         if not c.get("fee_due"):
             continue
         level = book.catalog.level_of(v.get("target_title")).value or ""
-        out.append(Due(_text(v.get("app_id")), _text(v.get("name")), _text(v.get("employer")), level,
-                       float(c["fee_due"]), float(c.get("fee_paid") or 0)))
-    return out
+        out.append(Due(_text(v.get("app_id")), _text(v.get("name")), _text(v.get("employer")),
+                       _text(v.get("specialty")), level, float(c["fee_due"]), float(c.get("fee_paid") or 0)))
+    specialty = book.sort_key("专业")
+    return sorted(out, key=lambda d: (specialty(d.specialty), d.app_id))
 
 
-def summary_table(book: Book, items: list[Due]) -> PrintTable:
-    """Count and amount by level, collected vs due, and who still owes."""
-    rows = []
-    for level in LEVELS:
-        sel = [d for d in items if d.level == level]
-        rows.append([level, len(sel), sum(d.due for d in sel), sum(d.paid for d in sel),
-                     sum(d.balance for d in sel if d.balance > 0), sum(1 for d in sel if d.balance > 0)])
-    rows.append(["合计", len(items), sum(d.due for d in items), sum(d.paid for d in items),
-                 sum(d.balance for d in items if d.balance > 0), sum(1 for d in items if d.balance > 0)])
+def export_summary(ev: Evaluation, items: list[Due]) -> str:
+    """The one-line report after an export (command line and ribbon): the totals of
+    :meth:`Evaluation.fee_lines`, the same figures as 统计 and the file's 汇总."""
+    total = ev.fee_lines()[-1]
+    return (f"应缴{len(items)}人，未缴清{total.count_owing}人，未缴合计{total.owed:,.0f}元，"
+            f"多缴合计{total.over:,.0f}元")
+
+
+def summary_table(book: Book, ev: Evaluation) -> PrintTable:
+    """Count and amount by level, collected vs due, and who still owes: the figures of
+    :meth:`Evaluation.fee_lines`, the same as the 统计 sheet's (an overpayment is 多缴,
+    never a negative 未缴, and never offsets another's arrears)."""
+    rows = [[line.level, line.count_due, line.due, line.paid, line.owed, line.over, line.count_owing]
+            for line in ev.fee_lines()]
     cols = [Column("级别", 8), Column("应缴人数", 10, "0"), Column("应缴金额（元）", 12, MONEY),
-            Column("已缴金额（元）", 12, MONEY), Column("未缴金额（元）", 12, MONEY), Column("未缴清人数", 10, "0")]
+            Column("已缴金额（元）", 12, MONEY), Column("未缴金额（元）", 12, MONEY), Column("多缴金额（元）", 12, MONEY),
+            Column("未缴清人数", 10, "0")]
     s = book.settings
     return PrintTable(f"{s.campaign_year}年度职称评审费汇总", cols, rows,
                       notes=[f"缴费时间：{format_date(s.payment_start)}至{format_date(s.payment_end)}；"
-                             f"标准：高级{s.fee_senior}元、中级{s.fee_intermediate}元、初级{s.fee_junior}元（四(六)）。"],
+                             f"标准：高级{s.fee_senior}元、中级{s.fee_intermediate}元、初级{s.fee_junior}元（四(六)）。"
+                             "多缴单列，不抵他人未缴。"],
                       landscape=False, signatures=SIGNERS, properties_title="职称评审费汇总")
 
 
 def due_table(book: Book, items: list[Due]) -> PrintTable:
-    """Who owes what, for the finance office (no ID numbers)."""
+    """Who owes what, for the finance office (no ID numbers), by specialty in the data's order."""
     s = book.settings
     cols = [Column("序号", 6), Column("申报编号", 12), Column("姓名", 14), Column("工作单位", 30, wrap=True),
-            Column("级别", 8), Column("应缴（元）", 10, MONEY), Column("已缴（元）", 10, MONEY), Column("未缴（元）", 10, MONEY)]
-    rows = [[i, d.app_id, d.name, d.employer, d.level, d.due, d.paid, d.balance] for i, d in enumerate(items, start=1)]
+            Column("专业", 9), Column("级别", 8), Column("应缴（元）", 10, MONEY), Column("已缴（元）", 10, MONEY),
+            Column("未缴（元）", 10, MONEY), Column("多缴（元）", 10, MONEY)]
+    rows = [[i, d.app_id, d.name, d.employer, d.specialty, d.level, d.due, d.paid, d.owed, d.over]
+            for i, d in enumerate(items, start=1)]
     return PrintTable(f"{s.campaign_year}年度职称评审费应缴名单", cols, rows,
                       notes=[f"缴费时间：{format_date(s.payment_start)}至{format_date(s.payment_end)}"],
                       landscape=False, signatures=SIGNERS)
@@ -104,9 +125,11 @@ def due_table(book: Book, items: list[Due]) -> PrintTable:
 
 def outstanding_table(items: list[Due]) -> PrintTable:
     cols = [Column("序号", 6), Column("申报编号", 12), Column("姓名", 14), Column("工作单位", 30, wrap=True),
-            Column("级别", 8), Column("应缴（元）", 10, MONEY), Column("已缴（元）", 10, MONEY), Column("未缴（元）", 10, MONEY)]
-    owing = [d for d in items if d.balance > 0]
-    rows = [[i, d.app_id, d.name, d.employer, d.level, d.due, d.paid, d.balance] for i, d in enumerate(owing, start=1)]
+            Column("专业", 9), Column("级别", 8), Column("应缴（元）", 10, MONEY), Column("已缴（元）", 10, MONEY),
+            Column("未缴（元）", 10, MONEY)]
+    owing = [d for d in items if d.owed]
+    rows = [[i, d.app_id, d.name, d.employer, d.specialty, d.level, d.due, d.paid, d.owed]
+            for i, d in enumerate(owing, start=1)]
     return PrintTable("未缴清名单", cols, rows, signatures=SIGNERS)
 
 
@@ -131,7 +154,7 @@ def export_finance(book: Book, ev: Evaluation, path: Path) -> Path:
         entry.column_dimensions[letter].width = width
         entry.column_dimensions[letter].number_format = fmt
     summary = wb.create_sheet(SUMMARY_SHEET)
-    write_sheet(summary, summary_table(book, items))
+    write_sheet(summary, summary_table(book, ev))
     lists = wb.create_sheet("选项")
     lists.append(["缴费方式"])
     for method in book.catalog.lists.get("缴费方式", ["扫码", "银行"]):
@@ -200,12 +223,12 @@ def plan_import(book: Book, ev: Evaluation, entries: list[tuple[int, dict]]) -> 
     """
     s = book.settings
     out = FinanceImport()
-    balance: dict[str, float] = {}
+    accounts: dict[str, Account] = {}
     accepted_at: dict[str, dt.date] = {}
     for row in book.table("applicants").rows:
         app_id, c = _text(row.values_by_key.get("app_id")), ev.computed[row.number]
         if app_id and c.get("fee_due"):
-            balance[app_id] = float(c["fee_due"]) - float(c.get("fee_paid") or 0)
+            accounts[app_id] = account(c["fee_due"], c.get("fee_paid"))
     for row in book.table("reviews").rows:
         v = row.values_by_key
         if _text(v.get("result")) == "通过":
@@ -245,17 +268,18 @@ def plan_import(book: Book, ev: Evaluation, entries: list[tuple[int, dict]]) -> 
             continue
         if method and method not in book.catalog.lists.get("缴费方式", []):
             note(warning(f"缴费方式“{method}”应为扫码或银行"), number, "method")
-        if app_id not in balance:
+        if app_id not in accounts:
             note(warning("该申报尚无应缴费用（未“已接收材料”）", "四(六)"), number, "app_id")
-        elif abs(amount.value - balance[app_id]) > 0.005:
-            note(warning(f"金额{amount.value:g}元与欠费{balance[app_id]:g}元不符", "四(六)"), number, "amount")
+        elif abs(amount.value - accounts[app_id].owed) > 0.005:
+            note(warning(f"金额{amount.value:g}元与欠费{accounts[app_id].owed:g}元不符", "四(六)"), number, "amount")
         if not s.payment_start <= day.value <= s.payment_end:
             note(warning(f"缴费日期{day.value}不在缴费时间内", "一(三)"), number, "paid_on")
         if app_id in accepted_at and day.value < accepted_at[app_id]:
             note(warning(f"缴费日期早于“已接收材料”（{accepted_at[app_id]}）", "四(六)"), number, "paid_on")
         seen_receipts.add(receipt)
         existing.add((app_id, amount.value, day.value))
-        balance[app_id] = balance.get(app_id, 0) - amount.value
+        if app_id in accounts:
+            accounts[app_id] = account(accounts[app_id].due, accounts[app_id].paid + amount.value)
         out.merged.append({"app_id": app_id, "amount": amount.value, "paid_on": day.value, "method": method,
                            "receipt": receipt, "clerk": _text(e["clerk"])})
     return out

@@ -1,6 +1,19 @@
-"""The review meeting's papers (notice 一(五), 四(一)3, 四(五)): the internal roster, the
-blind roster for the experts, the code key kept by the personnel section, and the vote
-sheet. Built from a refreshed register, so the blind codes are the register's own.
+"""The review meeting's papers (notice 一(五), 四(一)3, 四(五)).
+
+Two folders, so that what goes to the experts cannot carry the key with it:
+
+- ``送评委/`` (to the committee): the blind roster and the vote sheet. They carry only
+  what the committee votes on — blind code, series, specialty, target title and the
+  defence marker (四(一)3: no name, photo, employer, nor any detail that only one
+  applicant on the roster has, such as an education, a year count or an exemption).
+- ``内部留存/`` (kept in the office): the internal roster (names, employers, recusals,
+  who is not on the roster and why) and the code key, marked 内部资料 注意保密 on every
+  printed page and on every sheet.
+
+Built from a refreshed register, so the blind codes are the register's own
+(:func:`addin.rules.meeting.assign_blind_codes`). Who is on the roster is decided by
+:func:`build_roster` (every condition of the meeting, see ``上会情况``; applications held
+back by ``rules.workflow.exclusion`` only with ``include_held_back``).
 """
 
 from __future__ import annotations
@@ -11,14 +24,13 @@ from pathlib import Path
 
 from ..book.evaluate import MEETING_DUE, Evaluation
 from ..book.reader import Book, cell_text as _text
-from ..rules.catalog import clean_word
 from ..rules.dates import format_date, parse_date
 from ..rules.meeting import recusals
 from .tables import Column, PrintTable, write_docx, write_xlsx
 
-SERIES_ORDER = ("工程系列", "经济系列")
-
 INTERNAL, BLIND, VOTES, KEY = "评审会名单-内部", "评审会名单-盲评", "评审会投票表", "编号对照表-内部"
+TO_COMMITTEE, KEPT_IN_OFFICE = "送评委", "内部留存"
+CONFIDENTIAL = "内部资料　注意保密"
 
 
 @dataclass
@@ -47,6 +59,7 @@ class Roster:
     date: dt.date | None
     entries: list[Entry]
     excluded: list[tuple[str, str, str]]       # (application id, name, reason)
+    specialty_order: list[str] = field(default_factory=list)
     keep: tuple[str, ...] = ()                 # names a title line break must not split
 
     @property
@@ -64,42 +77,70 @@ def meeting_date(book: Book) -> dt.date | None:
     return None
 
 
-def build_roster(book: Book, ev: Evaluation, *, date: dt.date | None = None) -> Roster:
-    """Who is due at the meeting (accepted, paid in full, eligible), grouped by series,
-    specialty and target title, with defence marks and order (四(五)) and recusals."""
+def build_roster(book: Book, ev: Evaluation, *, date: dt.date | None = None,
+                 include_held_back: bool = False) -> Roster:
+    """Who is on the meeting's roster: the applications due (``上会情况`` = 上会:
+    accepted, paid in full, eligible, live, no route conflict), grouped by series,
+    specialty (both in the data's order: 公路, 运输, 交通经济) and target title, with
+    defence marks and order (四(五)) and recusals. ``include_held_back`` adds those
+    held back only by an inactive status or a route conflict (三) — an explicit
+    request (``zhicheng roster --all``). An application whose series or specialty is
+    not one of the lists' is left off with a reason: blind material prints list words
+    only, never free text that could single someone out."""
     s, catalog = book.settings, book.catalog
     experts = [(_text(r.values_by_key.get("code")) + " " + _text(r.values_by_key.get("name")),
                 _text(r.values_by_key.get("employer"))) for r in book.table("experts").rows]
+    series_order, specialty_order = book.order("系列"), book.order("专业")
     entries, excluded = [], []
     for row in book.table("applicants").rows:
         v, c = row.values_by_key, ev.computed[row.number]
         app_id, name = _text(v.get("app_id")), _text(v.get("name"))
-        if c.get("meeting_due") != MEETING_DUE or not c.get("blind_code"):
+        due = c.get("meeting_due") == MEETING_DUE or (include_held_back and row.number in ev.held_back)
+        if not due or not c.get("blind_code"):
             excluded.append((app_id, name, _text(c.get("meeting_due")).removeprefix("不上会：") or "未编号"))
             continue
         title = catalog.title(v.get("target_title")).value
+        series = _text(v.get("series")) or (title.series if title else "")
+        specialty = _text(v.get("specialty"))
+        wrong = [f"{label}“{word}”不在字典中" for label, word, order in
+                 (("系列", series, series_order), ("专业", specialty, specialty_order)) if word not in order]
+        if wrong or title is None:
+            excluded.append((app_id, name, "、".join(wrong or ["拟申报职称无法识别"]) + "，请更正后再生成"))
+            continue
         entries.append(Entry(
             code=c["blind_code"], app_id=app_id, name=name, employer=_text(v.get("employer")),
-            series=_text(v.get("series")) or (title.series if title else ""), specialty=_text(v.get("specialty")),
-            title=title.name if title else _text(v.get("target_title")), level=title.level if title else "",
+            series=series, specialty=specialty, title=title.name, level=title.level,
             defense=_text(c.get("defense")), education=_text(v.get("education")),
             years_in_title=c.get("years_in_title"), years_of_work=c.get("years_of_work"),
             ce=_text(c.get("ce_status")), eligibility=_text(c.get("eligibility")),
             recuse=recusals(_text(v.get("employer")), experts)))
     rank = {t: catalog.titles[t].rank for t in catalog.titles}
-
-    def order(e: Entry):
-        series = SERIES_ORDER.index(e.series) if e.series in SERIES_ORDER else len(SERIES_ORDER)
-        return (series, e.specialty, -rank.get(e.title, 0), e.code)
-
-    entries.sort(key=order)
+    series_key, specialty_key = book.sort_key("系列"), book.sort_key("专业")
+    entries.sort(key=lambda e: (series_key(e.series), specialty_key(e.specialty), -rank.get(e.title, 0), e.code))
     n = 0
     for e in entries:
         if e.defense == "需答辩":
             n += 1
             e.defense_order = n
     name = f"{s.committee_name}{s.campaign_year}年度职称评审会"
-    return Roster(name, date or meeting_date(book), entries, excluded, keep=(s.committee_name, s.issuer))
+    return Roster(name, date or meeting_date(book), entries, excluded, specialty_order,
+                  keep=(s.committee_name, s.issuer))
+
+
+def held_back_lines(book: Book, ev: Evaluation) -> list[str]:
+    """One line per application that meets every condition of the meeting but is held
+    back (inactive status, or the same person by both routes: 三), with the register's
+    finding for a route conflict (which names the other row)."""
+    table = book.table("applicants")
+    conflicts = {f.row: f.message for f in ev.findings if f.sheet == table.sheet and f.clause == "三"}
+    out = []
+    for row in table.rows:
+        if row.number in ev.held_back:
+            v = row.values_by_key
+            why = "、".join(ev.held_back[row.number])
+            detail = f"：{conflicts[row.number]}" if row.number in conflicts else ""
+            out.append(f"{_text(v.get('app_id'))} {_text(v.get('name'))}（{table.sheet}第{row.number}行）{why}{detail}")
+    return out
 
 
 def _groups(entries: list[Entry]) -> str:
@@ -118,23 +159,26 @@ def internal_table(r: Roster) -> PrintTable:
              "、".join(e.recuse)] for i, e in enumerate(r.entries, start=1)]
     return PrintTable(f"{r.name}申报人员名单（内部）", cols, rows, subtitle=f"共{len(r.entries)}人：{_groups(r.entries)}",
                       notes=["本名单含姓名和工作单位，仅供评审委员会办公室内部使用，不得提供给评审专家。"],
-                      header_text=r.header, properties_title="评审会名单（内部）", keep=r.keep)
+                      header_text=r.header, properties_title="评审会名单（内部）", keep=r.keep,
+                      confidential=CONFIDENTIAL)
 
 
 def excluded_table(r: Roster) -> PrintTable:
     return PrintTable("未列入评审会的申报", [Column("申报编号", 12), Column("姓名", 14), Column("原因", 40, wrap=True)],
-                      [list(x) for x in r.excluded], header_text=r.header, keep=r.keep)
+                      [list(x) for x in r.excluded], header_text=r.header, keep=r.keep, confidential=CONFIDENTIAL)
 
 
 def blind_table(r: Roster) -> PrintTable:
-    """For the experts: codes and qualifications only (四(一)3: no name, photo, employer, ID)."""
+    """For the experts (四(一)3): only what the committee votes on — code, series,
+    specialty, target title, defence marker and order. Nothing else about a person
+    (education, years, continuing education, eligibility...) is printed: such a value
+    held by one applicant alone would identify them."""
     cols = [Column("序号", 6), Column("盲评编号", 10), Column("系列", 10), Column("专业", 9), Column("拟申报职称", 13),
-            Column("学历", 12), Column("任现职年限", 8), Column("工作年限", 8), Column("继续教育", 22, wrap=True),
-            Column("资格审查", 10, wrap=True), Column("答辩", 8), Column("答辩顺序", 8)]
-    rows = [[i, e.code, e.series, e.specialty, e.title, e.education, e.years_in_title, e.years_of_work, e.ce,
-             e.eligibility, e.defense, e.defense_order or ""] for i, e in enumerate(r.entries, start=1)]
+            Column("答辩", 8), Column("答辩顺序", 8)]
+    rows = [[i, e.code, e.series, e.specialty, e.title, e.defense, e.defense_order or ""]
+            for i, e in enumerate(r.entries, start=1)]
     return PrintTable(f"{r.name}评审名单（盲评）", cols, rows, subtitle=f"共{len(r.entries)}份：{_groups(r.entries)}",
-                      header_text=r.header, properties_title="评审会名单（盲评）", keep=r.keep)
+                      header_text=r.header, properties_title="评审会名单（盲评）", landscape=False, keep=r.keep)
 
 
 def vote_table(r: Roster) -> PrintTable:
@@ -149,24 +193,31 @@ def vote_table(r: Roster) -> PrintTable:
 
 
 def key_table(r: Roster) -> PrintTable:
-    cols = [Column("序号", 6), Column("盲评编号", 10), Column("申报编号", 12), Column("姓名", 14),
+    """The only link between codes and people: by specialty in the data's order, then code."""
+    cols = [Column("序号", 6), Column("盲评编号", 10), Column("申报编号", 12), Column("姓名", 14), Column("专业", 9),
             Column("工作单位", 30, wrap=True)]
-    rows = [[i, e.code, e.app_id, e.name, e.employer]
-            for i, e in enumerate(sorted(r.entries, key=lambda e: e.code), start=1)]
+    specialty = {v: i for i, v in enumerate(r.specialty_order)}
+    ordered = sorted(r.entries, key=lambda e: (specialty.get(e.specialty, len(specialty)), e.code))
+    rows = [[i, e.code, e.app_id, e.name, e.specialty, e.employer] for i, e in enumerate(ordered, start=1)]
     return PrintTable("盲评编号对照表（组织人事科留存）", cols, rows,
-                      notes=["本表为盲评编号与申报人的对照，由组织人事科保管，评审结束前不得外传。"],
-                      landscape=False, header_text=r.header, properties_title="编号对照表（内部）", keep=r.keep)
+                      notes=[f"{CONFIDENTIAL}：本表为盲评编号与申报人的唯一对照，由组织人事科保管，不得随评审材料送评委，"
+                             "评审结束前不得外传。"],
+                      landscape=False, header_text=r.header, properties_title="编号对照表（内部）", keep=r.keep,
+                      confidential=CONFIDENTIAL)
 
 
 def write_roster(r: Roster, out_dir: Path) -> list[Path]:
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """The papers in two folders: ``送评委`` (blind roster, vote sheet) and ``内部留存``
+    (internal roster with those not listed, code key)."""
+    committee, office = Path(out_dir) / TO_COMMITTEE, Path(out_dir) / KEPT_IN_OFFICE
+    committee.mkdir(parents=True, exist_ok=True)
+    office.mkdir(parents=True, exist_ok=True)
     written = []
-    internal = internal_table(r)
-    written.append(write_xlsx(internal, out_dir / f"{INTERNAL}.xlsx", extra=[excluded_table(r)]))
-    written.append(write_docx(internal, out_dir / f"{INTERNAL}.docx"))
     for table, stem in ((blind_table(r), BLIND), (vote_table(r), VOTES)):
-        written.append(write_xlsx(table, out_dir / f"{stem}.xlsx"))
-        written.append(write_docx(table, out_dir / f"{stem}.docx"))
-    written.append(write_xlsx(key_table(r), out_dir / f"{KEY}.xlsx"))
+        written.append(write_xlsx(table, committee / f"{stem}.xlsx"))
+        written.append(write_docx(table, committee / f"{stem}.docx"))
+    internal = internal_table(r)
+    written.append(write_xlsx(internal, office / f"{INTERNAL}.xlsx", extra=[excluded_table(r)]))
+    written.append(write_docx(internal, office / f"{INTERNAL}.docx"))
+    written.append(write_xlsx(key_table(r), office / f"{KEY}.xlsx"))
     return written

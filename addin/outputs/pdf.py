@@ -1,10 +1,13 @@
-"""Office files to PDF with LibreOffice headless, in ONE batched call.
+"""Office files to PDF with LibreOffice headless, in bounded batches.
 
 One ``soffice --convert-to pdf a.docx b.docx ...`` converts 50 files in about 4.5 s,
-while one process per file costs about 0.8 s each (reference/libreoffice.md), so every
-output converts in a single call. soffice exits 0 even when a file fails to convert,
-so success is judged by the PDFs that appear, and callers check their text
-(:func:`pdf_text`).
+while one process per file costs about 0.8 s each (reference/libreoffice.md), so files
+convert in batches. But one call given 300 files converted 243 and still exited 0, and
+soffice exits 0 even when a file fails to convert: so a batch is bounded (its size is
+packaged data, ``addin/data/conversion.csv``), every PDF is counted against its source
+after each batch, the missing ones are converted again in a batch of their own, and
+what is still missing comes back as ``None`` for the caller to report (callers also
+check the PDFs' text, :func:`pdf_text`).
 
 Each run uses a private LibreOffice profile (``-env:UserInstallation``) in a temporary
 folder: no clash with a LibreOffice the user has open, nor between concurrent runs.
@@ -32,8 +35,6 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-#: files per soffice call: only a very large batch is split (command-line length)
-BATCH_LIMIT = 1500
 
 #: official-document font names -> (free fonts to use instead, best first; bold?)
 FONT_SUBSTITUTES: dict[tuple[str, ...], tuple[tuple[str, ...], bool]] = {
@@ -141,17 +142,25 @@ def _targets(paths: Sequence[Path], out_dir: Path | None) -> dict[Path, Path]:
 
 
 def convert_to_pdf(paths: Sequence[Path], out_dir: Path | None = None, *, soffice: str | None = None,
-                   timeout: float | None = None, progress: Callable[[int, int], None] | None = None,
+                   timeout: float | None = None, batch_size: int | None = None,
+                   progress: Callable[[int, int], None] | None = None,
                    keep_blank_pages: bool = False) -> dict[Path, Path | None]:
-    """Convert office files to PDF with one soffice call.
+    """Convert office files to PDF, ``batch_size`` files per soffice call (default:
+    ``conversion.csv``).
 
     Each PDF is written to ``out_dir`` (default: beside its source) with the source's
     stem. Returns ``{source: pdf path}`` with ``None`` for each file that did not
-    convert (a stale PDF of the same name is removed first, so None is never hidden by
-    an old file). ``progress(done, total)`` is called while soffice works. Raises
-    :class:`PdfUnavailable` when LibreOffice is missing. ``keep_blank_pages``: keep the
-    blank pages that odd-page section starts insert (files combined for duplex printing).
+    convert, after the configured retries (a stale PDF of the same name is removed
+    first, so None is never hidden by an old file). ``timeout`` bounds one soffice call
+    (default: from ``conversion.csv``, by the batch's size). ``progress(done, total)``
+    is called while soffice works. Raises :class:`PdfUnavailable` when LibreOffice is
+    missing. ``keep_blank_pages``: keep the blank pages that odd-page section starts
+    insert (files combined for duplex printing).
     """
+    from .. import data
+
+    limits = data.conversion()
+    size = max(1, batch_size or limits["pdf_batch_size"])
     paths = [Path(p) for p in paths]
     if not paths:
         return {}
@@ -165,21 +174,29 @@ def convert_to_pdf(paths: Sequence[Path], out_dir: Path | None = None, *, soffic
         if target.exists():
             target.unlink()
     results: dict[Path, Path | None] = {p: None for p in paths}
-    for start in range(0, len(paths), BATCH_LIMIT):
-        chunk = paths[start:start + BATCH_LIMIT]
-        report = (lambda n, _before=start: progress(_before + n, len(paths))) if progress else None
-        work = Path(tempfile.mkdtemp(prefix="zhicheng-pdf-"))
-        try:
-            converted = _run_batch(soffice, chunk, work, timeout or 120 + 3 * len(chunk), report,
-                                   _target_format(chunk) if keep_blank_pages else "pdf")
-            for source, produced in converted.items():
-                if produced is not None:
-                    shutil.move(str(produced), str(targets[source]))
-                    results[source] = targets[source]
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+    pending = list(paths)
+    for _attempt in range(1 + max(0, limits["pdf_retries"])):
+        for start in range(0, len(pending), size):
+            chunk = pending[start:start + size]
+            done_before = sum(1 for v in results.values() if v)
+            report = (lambda n, _before=done_before: progress(min(_before + n, len(paths)), len(paths))) \
+                if progress else None
+            allowed = timeout or limits["pdf_batch_seconds"] + limits["pdf_seconds_per_file"] * len(chunk)
+            work = Path(tempfile.mkdtemp(prefix="zhicheng-pdf-"))
+            try:
+                converted = _run_batch(soffice, chunk, work, allowed, report,
+                                       _target_format(chunk) if keep_blank_pages else "pdf")
+                for source, produced in converted.items():
+                    if produced is not None:
+                        shutil.move(str(produced), str(targets[source]))
+                        results[source] = targets[source]
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+        pending = [p for p in paths if results[p] is None]      # counted against the sources
+        if not pending:
+            break
     if progress:
-        progress(len(paths), len(paths))
+        progress(sum(1 for v in results.values() if v), len(paths))
     return results
 
 

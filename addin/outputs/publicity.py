@@ -10,29 +10,46 @@ from ..book.evaluate import Evaluation
 from ..book.reader import Book, cell_text as _text
 from ..rules.dates import format_date
 from ..rules.identity import mask_id, normalise_id
-from ..rules.meeting import PASSED
+from ..rules.base import Finding
+from ..rules.meeting import PASSED, published, status_against_tally
 from .tables import Column, PrintTable, write_docx, write_xlsx
 
 STEM = "评审结果公示名单"
-LEVEL_ORDER = ("高级", "中级", "初级")
 
 
+def withheld(book: Book, ev: Evaluation) -> list[Finding]:
+    """Applications whose 状态 says 评审通过 while the tally does not: kept off the list,
+    each a finding located at its 状态 cell (一(五))."""
+    table = book.table("applicants")
+    out = []
+    for row in table.rows:
+        status, tally = _text(row.values_by_key.get("status")), ev.computed[row.number].get("meeting_result")
+        if status == PASSED and not published(tally):
+            finding = status_against_tally(status, tally)
+            who = f"{_text(row.values_by_key.get('app_id'))} {_text(row.values_by_key.get('name'))}".strip()
+            out.append(table.locate(Finding(f"{who}：{finding.message}", finding.severity, finding.clause),
+                                    row.number, "status"))
+    return out
 
 
 def build_publicity(book: Book, ev: Evaluation, start: dt.date) -> tuple[PrintTable, dt.date]:
-    """The list and the last day of the publicity (start + the settings' working days)."""
+    """The list and the last day of the publicity (start + the settings' working days).
+    Only those the meeting's tally passed are listed (:func:`rules.meeting.published`);
+    see :func:`withheld` for typed statuses that disagree. By specialty in the data's
+    order (公路, 运输, 交通经济), then level in the settings' order."""
     s, catalog = book.settings, book.catalog
     end = book.calendar.publicity_end(start, s.result_publicity_workdays)
+    specialty_key, levels = book.sort_key("专业"), list(s.fees)
     passed = []
     for row in book.table("applicants").rows:
         v, c = row.values_by_key, ev.computed[row.number]
-        if c.get("meeting_result") != PASSED and _text(v.get("status")) != PASSED:
+        if not published(c.get("meeting_result")):
             continue
         title = catalog.title(v.get("target_title")).value
         level = title.level if title else ""
         number = v.get("id_number")
         shown = mask_id(number) if s.mask_public_ids else normalise_id(number)
-        passed.append((_text(v.get("specialty")), LEVEL_ORDER.index(level) if level in LEVEL_ORDER else 9,
+        passed.append((specialty_key(_text(v.get("specialty"))), levels.index(level) if level in levels else len(levels),
                        [_text(v.get("name")), _text(v.get("sex")), _text(v.get("employer")), _text(v.get("series")),
                         _text(v.get("specialty")), title.name if title else _text(v.get("target_title")), level, shown]))
     passed.sort(key=lambda p: (p[0], p[1]))

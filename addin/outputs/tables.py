@@ -81,6 +81,7 @@ class PrintTable:
     landscape: bool = True
     header_text: str = ""          # page header (e.g. the meeting's name and date)
     properties_title: str = ""
+    confidential: str = ""         # a mark printed in the header of every page and sheet (e.g. 内部资料 注意保密)
     signatures: Sequence[str] = ()  # who signs, e.g. ("制表人", "审核人"): blanks and a blank date
     sign_unit: str = ""            # issuer of a published list, centred over sign_date
     sign_date: dt.date | None = None
@@ -324,6 +325,8 @@ def write_sheet(ws, t: PrintTable) -> tuple[int, int]:
         merged_line(ws, row, last, line, size=XL_SIGN, horizontal=horizontal)
     fit_rows(ws, 1, row)
     print_setup(ws, landscape=t.landscape, title_rows=f"{header_row}:{header_row}", header_text=t.header_text)
+    if t.confidential:
+        _mark_confidential(ws, t.confidential)
     ws.freeze_panes = f"A{header_row + 1}"
     return header_row, table_end
 
@@ -350,6 +353,21 @@ def workbook_properties(wb, title: str, subject: str = "", now: dt.datetime | No
     props.subject = subject or title
     props.created = props.modified = now
     props.description = props.category = props.keywords = None
+
+
+def _mark_confidential(ws, mark: str) -> None:
+    """The mark at the left of the page header on every printed page (first, odd and
+    even pages alike), the header's own text moved to the right so that the two never
+    overlap on a portrait page, and a red sheet tab."""
+    text, size = ws.oddHeader.center.text, ws.oddHeader.center.size
+    for header in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
+        header.left.text = mark.replace("&", "&&")
+        header.left.color = "C00000"
+        header.left.font = f"{HEAD_FONT},Regular"
+        if text:
+            header.center.text = None
+            header.right.text, header.right.size = text, size
+    ws.sheet_properties.tabColor = "C00000"
 
 
 # --- docx ------------------------------------------------------------------------------------
@@ -410,6 +428,15 @@ def write_docx(table: PrintTable, path: Path, *, now: dt.datetime | None = None)
         p = head.paragraphs[0]
         p.style = doc.styles["表格文字"]
         p.add_run(table.header_text)
+    if table.confidential:          # every page: the odd (default) and the even pages' headers
+        for head in (section.header, section.even_page_header):
+            head.is_linked_to_previous = False
+            first = head.paragraphs[0]
+            mark = first.insert_paragraph_before() if first.text else first
+            mark.style = doc.styles["表格文字"]
+            mark.alignment = WD_ALIGN_PARAGRAPH.LEFT
+            run = mark.add_run(table.confidential)
+            run.bold = True
     usable = _usable_pt(section)
     title = doc.add_paragraph(style="公文标题")
     for i, line in enumerate(title_lines(table.title, usable, table.keep)):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Sequence
 
 from .base import Finding, Parsed, cites, error
 from .dates import normalise_text
@@ -165,8 +165,20 @@ class Catalog:
     def order(self, list_name: str, value: str) -> int:
         return self.lists[list_name].index(value)
 
+    def sort_key(self, list_name: str, order: Sequence[str] | None = None) -> Callable[[str], tuple[int, str]]:
+        """A sort key that puts values in the list's own order (e.g. 专业: 公路, 运输,
+        交通经济 as the notice lists them), values outside it after, by text."""
+        return order_key(self.lists.get(list_name, []) if order is None else order)
+
     def is_qualified(self, list_name: str, value: str) -> bool:
         return value in self.qualified.get(list_name, set())
+
+
+def order_key(order: Sequence[str]) -> Callable[[str], tuple[int, str]]:
+    """Sort by position in ``order`` (data: a list of 字典 or lists.csv); values not in
+    it come last, by text, so nothing is dropped and the order never depends on code."""
+    position = {v: i for i, v in enumerate(order)}
+    return lambda value: (position.get(value, len(position)), value or "")
 
 
 def build_catalog(titles: Iterable[Mapping], education: Iterable[Mapping], lists: Iterable[Mapping],

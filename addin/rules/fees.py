@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
 from .base import Parsed, cites
 from .catalog import Catalog
 from .settings import Settings
@@ -23,3 +26,64 @@ def defense(title_or_level: object, catalog: Catalog, settings: Settings) -> Par
     if level.value is None:
         return Parsed(finding=level.finding)
     return Parsed("需答辩" if level.value in settings.defense_levels else "免答辩")
+
+
+# --- balances: one computation for the register, 统计 and the finance office ---------------
+
+@dataclass(frozen=True)
+class Account:
+    """What one application owes: the fee due (0 before 已接收材料) against what was paid.
+    An overpayment is its own figure (``over``), never a negative ``owed``."""
+
+    due: float
+    paid: float
+
+    @property
+    def owed(self) -> float:
+        return max(self.due - self.paid, 0.0)
+
+    @property
+    def over(self) -> float:
+        return max(self.paid - self.due, 0.0)
+
+
+@cites("四(六)")
+def account(due: float | None, paid: float | None) -> Account:
+    """评审费在“已接收材料”后缴纳: the balance of one application; no fee is due before the
+    material is accepted, so anything paid then counts as overpaid."""
+    return Account(float(due or 0), float(paid or 0))
+
+
+@dataclass(frozen=True)
+class FeeLine:
+    """One line of the fee summary: a level, or 合计."""
+
+    level: str
+    count_due: int           # applications with a fee due
+    due: float
+    paid: float
+    owed: float              # sum of what each still owes (never offset by others' overpayments)
+    over: float              # sum of what each paid too much
+    count_owing: int         # applications that have not paid in full
+
+
+TOTAL = "合计"
+
+
+@cites("四(六)")
+def fee_summary(items: Iterable[tuple[str, Account]], levels: Sequence[str]) -> list[FeeLine]:
+    """The fee summary by level (the settings' levels, in their order) and the total: the
+    one computation behind the 统计 sheet and the finance office's 汇总, so both show the
+    same figures. One applicant's overpayment never reduces another's arrears."""
+    items = list(items)
+
+    def line(name: str, accounts: list[Account]) -> FeeLine:
+        return FeeLine(name, sum(1 for a in accounts if a.due), sum(a.due for a in accounts),
+                       sum(a.paid for a in accounts), sum(a.owed for a in accounts), sum(a.over for a in accounts),
+                       sum(1 for a in accounts if a.owed))
+
+    lines = [line(level, [a for lv, a in items if lv == level]) for level in levels]
+    others = [a for lv, a in items if lv not in levels]
+    if any(a.due or a.paid for a in others):
+        lines.append(line("未知", others))
+    return lines + [line(TOTAL, [a for _, a in items])]

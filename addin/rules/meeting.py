@@ -3,7 +3,9 @@ interim provisions on title evaluation, 2019)."""
 
 from __future__ import annotations
 
+import random
 import re
+import secrets
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable, Mapping, Sequence
@@ -57,6 +59,30 @@ def vote_result(members: int | None, attending: int | None, yes: int | None, no:
     return VoteResult(FAILED)
 
 
+@cites("一(五)", "评审会规则")
+def published(tally: str | None) -> bool:
+    """评审结束后，对评审通过人员进行公示: only the tallied vote (quorum met and yes votes
+    reaching the pass ratio of those attending, :func:`vote_result`) puts a person on
+    the result publicity list; the hand-typed 状态 never does."""
+    return tally == PASSED
+
+
+@cites("一(五)", "评审会规则")
+def status_against_tally(status: str, tally: str | None) -> Finding | None:
+    """A 状态 of 评审通过 / 评审未通过 that the meeting's tally does not bear out: a
+    finding for the clerk, never a publication. A typed 评审通过 without a passing
+    tally is an error (it would publish a person the committee did not pass)."""
+    if status == PASSED and tally != PASSED:
+        why = f"评审会表决结果为“{tally}”" if tally else "评审会没有该申报的有效表决结果"
+        return error(f"状态为“评审通过”，但{why}：不列入评审结果公示，请核对状态或录入表决票数", "一(五)")
+    if tally in (PASSED, FAILED) and status != tally:
+        return warning(f"评审会结果为“{tally}”，状态仍为“{status or '未填'}”，请更新状态", "一(五)")
+    if status == FAILED and tally != FAILED:
+        why = f"评审会表决结果为“{tally}”" if tally else "评审会没有该申报的有效表决结果"
+        return warning(f"状态为“评审未通过”，但{why}，请核对", "一(五)")
+    return None
+
+
 # --- blind codes (四(一)3) ---------------------------------------------------------------
 
 _CODE = re.compile(r"^([A-Z]+)-(\d+)$")
@@ -66,27 +92,48 @@ def code_prefix(specialty: str, prefixes: Mapping[str, str]) -> str:
     return prefixes.get(specialty, "ZC")
 
 
+@dataclass(frozen=True)
+class CodeDraw:
+    codes: dict[object, str]                 # ref -> code, kept and new
+    findings: tuple[tuple[object, Finding], ...] = ()   # (ref, finding) for rows left without a code
+
+
 @cites("四(一)3")
-def assign_blind_codes(rows: Sequence[tuple[object, str, str | None, bool]],
-                       prefixes: Mapping[str, str]) -> dict[object, str]:
+def assign_blind_codes(rows: Sequence[tuple[object, str, str | None, bool]], prefixes: Mapping[str, str],
+                       digits: int, rng: random.Random | None = None) -> CodeDraw:
     """地区工程系列公路、运输专业职称评审均采用“盲评”模式: a code for every application due
-    at the meeting. ``rows`` are (ref, specialty, existing code, due) in register order.
-    A code once given is kept (reruns and new applicants never renumber anyone);
-    new codes continue each specialty's sequence (公路 GL-001, GL-002, ...)."""
-    used: dict[str, int] = {}
+    at the meeting. ``rows`` are (ref, specialty, existing code, due).
+
+    A code once given is kept (reruns, new and withdrawn applications never renumber
+    anyone). A new code is the specialty's prefix and a number drawn at random from
+    the unused numbers of ``digits`` digits (公路 GL-374), by a cryptographically secure
+    source (``secrets.SystemRandom``) unless ``rng`` is given (only the fictitious
+    sample passes a seeded one, to be reproducible). So a code says nothing about the
+    register's order, content or when the application became due; the code key is the
+    only link to the person. When a specialty's numbers run out, the rows left over get
+    no code and a finding (the settings' number of digits must grow)."""
+    rng = rng or secrets.SystemRandom()
+    used: dict[str, set[int]] = {}
     out: dict[object, str] = {}
     for ref, _, code, _ in rows:
         match = _CODE.match(code or "")
         if match:
-            used[match[1]] = max(used.get(match[1], 0), int(match[2]))
+            used.setdefault(match[1], set()).add(int(match[2]))
             out[ref] = code
+    wanted: dict[str, list[object]] = {}
     for ref, specialty, code, due in rows:
-        if ref in out or not due:
-            continue
-        prefix = code_prefix(specialty, prefixes)
-        used[prefix] = used.get(prefix, 0) + 1
-        out[ref] = f"{prefix}-{used[prefix]:03d}"
-    return out
+        if ref not in out and due:
+            wanted.setdefault(code_prefix(specialty, prefixes), []).append(ref)
+    problems = []
+    for prefix, refs in wanted.items():
+        free = sorted(set(range(1, 10 ** digits)) - used.get(prefix, set()))
+        drawn = rng.sample(free, min(len(refs), len(free)))
+        for ref, number in zip(refs, drawn):
+            out[ref] = f"{prefix}-{number:0{digits}d}"
+        for ref in refs[len(drawn):]:
+            problems.append((ref, error(f"{prefix}的{digits}位盲评编号已用完，未能编号：请增加参数“盲评编号位数”",
+                                        "四(一)3")))
+    return CodeDraw(out, tuple(problems))
 
 
 def normalise_employer(name: str) -> str:

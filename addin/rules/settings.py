@@ -55,6 +55,7 @@ class Settings:
     resubmit_days: int
     resubmit_day_basis: str
     max_submissions: int
+    inactive_statuses: tuple[str, ...]
     appraisal_years: int
     skill_years_advanced_worker: int
     skill_years_technician: int
@@ -66,6 +67,7 @@ class Settings:
     private_stationed_min_years: int
     committee_name: str
     blind_code_prefixes: tuple[str, ...]
+    blind_code_digits: int
     quorum_ratio: Fraction
     pass_ratio: Fraction
     contact_office: str
@@ -350,6 +352,8 @@ def validate_settings(s: Settings) -> list[Finding]:
             out.append(error("公示期应至少为1个工作日", "四(二)").at(column=key))
     if s.resubmit_day_basis not in ("自然日", "工作日"):
         out.append(error("补正天数口径应为“自然日”或“工作日”", "四(一)1").at(column="resubmit_day_basis"))
+    if not 2 <= s.blind_code_digits <= 6:
+        out.append(error(f"盲评编号位数应为2—6，实为{s.blind_code_digits}", "四(一)3").at(column="blind_code_digits"))
     if s.max_submissions < 1 or s.resubmit_days < 1:
         out.append(error("补正天数和审核次数上限应至少为1", "四(一)1").at(column="max_submissions"))
     return out

@@ -108,3 +108,21 @@ def assess_submissions(submissions: Sequence[Submission], settings: Settings, *,
 def _when(moment: dt.datetime) -> str:
     text = format_date(moment.date())
     return text + (f"{moment:%H:%M}" if (moment.hour, moment.minute) != (0, 0) else "")
+
+
+ROUTE_CONFLICT = "同一人两种方式申报待处理（三）"
+
+
+@cites("四(一)1", "一(一)", "三")
+def exclusion(status: str, route_conflict: bool, settings: Settings) -> list[str]:
+    """Why an application takes no part in the documents and the meeting (empty: it
+    does). 不予受理 (四(一)1), 视为放弃 (一(一)) and 填报中 — the settings' inactive
+    statuses — are out; so is the same person applying by both routes in one year
+    (三: 只能选择一种方式申报) until the clerk withdraws one of the two. Callers may
+    include them on explicit request (``zhicheng docs --all``)."""
+    reasons = []
+    if status in settings.inactive_statuses:
+        reasons.append(f"状态为{status}")
+    if route_conflict:
+        reasons.append(ROUTE_CONFLICT)
+    return reasons
