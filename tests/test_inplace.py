@@ -465,6 +465,23 @@ def test_a_value_far_below_never_stretches_the_table(book):
     assert book.stat().st_size < 2 * SAMPLE.stat().st_size
 
 
+def test_the_log_row_goes_under_its_headers_below_a_title_row(book):
+    wb = load_workbook(book)
+    ws = wb[schema.LOG_SHEET]
+    ws.insert_rows(1)
+    ws["A1"] = "操作日志（请勿删除）"
+    ws.merge_cells("A1:E1")
+    table = ws.tables["tblLog"]
+    before = ws.max_row
+    table.ref = table.autoFilter.ref = f"A2:E{before}"
+    wb.save(book)
+    refresh(book, now=NOW, user="测试")
+    ws = load_workbook(book)[schema.LOG_SHEET]
+    last = [c.value for c in ws[ws.max_row]]
+    assert last[:4] == [NOW, "测试", "刷新计算", 61] and ws.max_row == before + 1
+    assert ws["A1"].value == "操作日志（请勿删除）" and ws.tables["tblLog"].ref == f"A2:E{before + 1}"
+
+
 def test_hand_edits_in_computed_columns_are_named_with_their_old_value(book, capsys):
     refresh(book, now=NOW, user="测试")
     _set_inputs(book, {(2, "eligibility"): "符合（科长特批）"})
@@ -499,6 +516,17 @@ def test_a_full_disk_during_fsync_is_refused_too(book, monkeypatch):
     with pytest.raises(WriteRefused, match="磁盘空间不足"):
         refresh(book, now=NOW, user="测试")
     assert book.read_bytes() == original and list(book.parent.glob(TEMP_PREFIX + "*")) == []
+
+
+def test_a_full_disk_while_backing_up_is_refused_in_chinese(book, monkeypatch):
+    original = book.read_bytes()
+    monkeypatch.setattr(safe_write.shutil, "copy2",
+                        lambda *a, **k: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))
+    with pytest.raises(WriteRefused) as err:
+        refresh(book, now=NOW, user="测试")
+    assert "磁盘空间不足" in str(err.value) and "No space" not in str(err.value)
+    assert book.read_bytes() == original
+    assert list(book.parent.glob(TEMP_PREFIX + "*")) == list((book.parent / "备份").glob(TEMP_PREFIX + "*")) == []
 
 
 def test_stale_temporary_files_of_a_killed_run_are_removed_next_time(book):
@@ -536,8 +564,9 @@ def test_windows_marks_the_temporary_file_hidden_and_unhides_it_before_the_repla
                                                                       real_replace(tmp, target)))
     refresh(book, now=NOW, user="测试")
     names = {name for name, _ in calls if name != "replace"}
-    assert len(names) == 1 and next(iter(names)).startswith(TEMP_PREFIX)
-    assert [c[1] if c[0] != "replace" else "replace" for c in calls] == [True, False, "replace"]
+    assert len(names) == 2 and all(n.startswith(TEMP_PREFIX) for n in names)
+    order = [c[1] if c[0] != "replace" else "replace" for c in calls]
+    assert order == [True, False, True, False, "replace"]        # the backup's temporary copy, then the new file
 
 
 def test_a_libreoffice_lock_is_named_as_libreoffice(book, capsys):
@@ -620,6 +649,18 @@ def _tiny(path: Path, sheet_xml: bytes) -> Path:
     }
     _write_parts(path, parts)
     return path
+
+
+def test_streaming_in_tiny_chunks_writes_the_same_bytes(book, tmp_path, monkeypatch):
+    """The sheet is read in chunks: rows cut at any byte give the same result."""
+    twin = tmp_path / "twin.xlsx"
+    shutil.copyfile(book, twin)
+    refresh(book, now=NOW, user="测试")
+    monkeypatch.setattr(xlsxpatch, "_CHUNK", 97)
+    refresh(twin, now=NOW, user="测试")
+    a, b = _parts(book), _parts(twin)
+    assert a.keys() == b.keys()
+    assert all(a[n] == b[n] for n in a if n.startswith("xl/worksheets/sheet"))
 
 
 def test_rows_and_cells_without_references_and_a_prefixed_namespace(tmp_path):

@@ -62,10 +62,10 @@ TITLE = CellStyle(font=TITLE_FONT, alignment=Alignment(vertical="center"))
 SECTION = CellStyle(font=SECTION_FONT, alignment=Alignment(vertical="bottom"))
 HEADER = CellStyle(number_format="@", font=HEADER_FONT, fill=HEADER_FILL, border=GRID,
                    alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
-TEXT = CellStyle(number_format="@", border=GRID, alignment=Alignment(vertical="top", wrap_text=True))
-FIGURE = CellStyle(number_format="0", border=GRID, alignment=Alignment(horizontal="center", vertical="top"))
-MONEY = CellStyle(number_format="#,##0", border=GRID, alignment=Alignment(horizontal="center", vertical="top"))
-DATE = CellStyle(number_format=CHINESE_DATE, border=GRID, alignment=Alignment(horizontal="center", vertical="top"))
+TEXT = CellStyle(number_format="@", border=GRID, alignment=Alignment(vertical="center", wrap_text=True))
+FIGURE = CellStyle(number_format="0", border=GRID, alignment=Alignment(horizontal="center", vertical="center"))
+MONEY = CellStyle(number_format="#,##0", border=GRID, alignment=Alignment(horizontal="center", vertical="center"))
+DATE = CellStyle(number_format=CHINESE_DATE, border=GRID, alignment=Alignment(horizontal="center", vertical="center"))
 
 # the page: A4 landscape (points), the margins the sheet sets, Excel's default row height
 PAGE_WIDTH, PAGE_HEIGHT = 842.0, 595.0

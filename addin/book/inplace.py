@@ -25,12 +25,12 @@ from .adapter import Blocks, columns_by_header
 from .dashboard import DashboardLayout, dashboard_layout
 from .reader import fingerprints_from
 from .safe_write import WriteRefused, check_writable, safe_save, snapshot
+from .reader import OWN_SHEETS
 from .stream import SheetValues, read_values as stream_values
 from .workbook import COMPUTED_FILL
 from .xlsxpatch import (CHART_CT, DOC_REL_NS, DRAWING_CT, REL_TYPE, CellStyle, Package, cell_xml, escape_attr,
                         sheet_xml, styled)
 
-OWN_SHEETS = (schema.DASHBOARD_SHEET, schema.LOG_SHEET, schema.FINGERPRINT_SHEET)
 DRAWING_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
@@ -62,7 +62,8 @@ class PackageAdapter:
         """A formula whose result the file does not hold would read as empty: refuse
         rather than compute from blanks (this writer never drops a cached result, but a
         file saved by another program may lack them)."""
-        gaps = self.pkg.uncached_formulas(skip=OWN_SHEETS)
+        gaps = [f"{name}!{ref}" for name, sheet in self._values.items() if name not in OWN_SHEETS
+                for ref in sheet.uncached]
         if gaps:
             self.pkg.close()
             raise WriteRefused("台账中有公式没有保存计算结果（" + "、".join(gaps[:5]) + ("等" if len(gaps) > 5 else "") +
@@ -109,8 +110,7 @@ class PackageAdapter:
     def append_row(self, sheet, table, values, formats) -> int:
         if sheet not in self._values:
             raise WriteRefused(f"工作簿缺少“{sheet}”工作表，未写入")
-        rows = self._values[sheet]
-        columns = columns_by_header(sheet, rows.first_row(), values)
+        columns = columns_by_header(sheet, _header_row(self._values[sheet], values), values)
         edit = self.pkg.sheet(sheet)
         row = max([edit.last_row(), 1, *edit.writes]) + 1
         for header, index in columns.items():
@@ -159,6 +159,17 @@ class PackageAdapter:
             finally:
                 self.pkg.close()         # Windows cannot replace a file that is still open
         return safe_save(self.path, save, unchanged_since=self._state)
+
+
+def _header_row(sheet: SheetValues, headers: Mapping[str, object]) -> tuple:
+    """The first row holding every header of ``headers`` (a title row may sit above the
+    headers); row 1 when none does (columns_by_header then names what is missing)."""
+    wanted = set(headers)
+    for _number, cells in sheet.rows:
+        found = {str(v).strip() for v in cells.values() if v is not None}
+        if wanted <= found:
+            return tuple(cells.get(i) for i in range(max(cells) + 1))
+    return sheet.first_row()
 
 
 # ---------------------------------------------------------------------------------------

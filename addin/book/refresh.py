@@ -68,7 +68,7 @@ def check(path: Path, *, now: dt.datetime | None = None) -> tuple[Book, Evaluati
     stranger = schema.not_a_register(book.sheet_names, Path(path).name)
     if stranger:
         raise Refused(stranger)
-    ev = evaluate(book, now=now or dt.datetime.now(), previous=book.fingerprints)
+    ev = evaluate(book, now=now or dt.datetime.now(), previous=book.fingerprints, fingerprints=False)
     ev.findings += [warning(f"刷新会被拒绝：{m}") for m in foreign_parts(Path(path))]
     return book, ev
 
@@ -172,6 +172,7 @@ def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
     say("写入计算列、统计和日志…")
     cells, formats = computed_cells(book, ev)
     adapter.write_cells(schema.APPLICANT_SHEET, cells, formats, table="tblApplicants")
+    del cells                          # the adapter holds what it needs: keep the peak memory down
     for key, rows in (("meeting", ev.meeting), ("defence", ev.defence.rows if ev.defence else {})):
         write_sheet_cells(adapter, book, key, rows)
     adapter.replace_dashboard(f"统计（{format_date(now.date())} {now:%H:%M} 刷新，共{len(ev.rows)}份申报）",

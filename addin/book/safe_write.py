@@ -184,12 +184,14 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _rels_path(part: str) -> str:
+def rels_path(part: str) -> str:
+    """The relationships part of a package part (``xl/_rels/workbook.xml.rels``)."""
     folder, name = posixpath.split(part)
     return posixpath.join(folder, "_rels", name + ".rels")
 
 
-def _resolve(source_part: str, target: str) -> str:
+def resolve(source_part: str, target: str) -> str:
+    """A relationship's target as a part name, from the part that holds it."""
     if target.startswith("/"):
         return target.lstrip("/")
     return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
@@ -210,7 +212,7 @@ class _Package:
 
     def rels(self, part: str) -> list[tuple[str, str, str]]:
         """(id, type's last segment, resolved target) of a part's internal relationships."""
-        root = self.xml(_rels_path(part))
+        root = self.xml(rels_path(part))
         out = []
         if root is None:
             return out
@@ -218,7 +220,7 @@ class _Package:
             if _local(rel.tag) != "Relationship" or rel.get("TargetMode") == "External":
                 continue
             rtype = (rel.get("Type") or "").rstrip("/").rsplit("/", 1)[-1]
-            out.append((rel.get("Id") or "", rtype, _resolve(part, rel.get("Target") or "")))
+            out.append((rel.get("Id") or "", rtype, resolve(part, rel.get("Target") or "")))
         return out
 
 
@@ -513,7 +515,9 @@ def _make_backup(path: Path, backup_dir: Path) -> Path:
         fd, name = tempfile.mkstemp(dir=backup_dir, prefix=TEMP_PREFIX, suffix=path.suffix)
         os.close(fd)
         tmp = Path(name)
+        _set_hidden(tmp, True)
         shutil.copy2(path, tmp)
+        _set_hidden(tmp, False)
         _fsync_file(tmp)
         os.replace(tmp, backup)
         tmp = None

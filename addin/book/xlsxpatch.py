@@ -27,6 +27,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import functools
 import math
 import posixpath
 import re
@@ -38,12 +39,12 @@ from typing import Iterable, Mapping
 from xml.etree import ElementTree as ET
 
 from lxml import etree
-from openpyxl.styles.numbers import BUILTIN_FORMATS
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, to_excel
 
-from .safe_write import WriteRefused
+from .safe_write import WriteRefused, rels_path, resolve
 
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -76,17 +77,6 @@ def looks_like_formula(value: object) -> bool:
 
 def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def rels_path(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", name + ".rels")
-
-
-def resolve(source_part: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
 
 
 def relative(source_part: str, target_part: str) -> str:
@@ -127,30 +117,6 @@ def clean_text(text: str) -> str:
     return text
 
 
-def _set_value(cell: etree._Element, value: object, ns: str, date1904: bool) -> None:
-    """Put ``value`` into an emptied ``<c>`` element, typed."""
-    if value is None or value == "":
-        return
-    if isinstance(value, bool):
-        cell.set("t", "b")
-        etree.SubElement(cell, f"{{{ns}}}v").text = "1" if value else "0"
-    elif isinstance(value, (int, float)) and not (isinstance(value, float) and not math.isfinite(value)):
-        etree.SubElement(cell, f"{{{ns}}}v").text = excel_number(value)
-    elif isinstance(value, (dt.datetime, dt.date)):
-        serial = to_excel(value, CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900)
-        etree.SubElement(cell, f"{{{ns}}}v").text = excel_number(serial)
-    else:
-        text = clean_text(str(value))
-        if not text:                     # only characters a cell cannot hold: empty, like ""
-            return
-        cell.set("t", "inlineStr")
-        holder = etree.SubElement(cell, f"{{{ns}}}is")
-        t = etree.SubElement(holder, f"{{{ns}}}t")
-        t.text = text
-        if text != text.strip() or "\n" in text:
-            t.set(XML_SPACE, "preserve")
-
-
 # ---------------------------------------------------------------------------------------
 # styles
 
@@ -176,8 +142,6 @@ DATE_FORMAT, DATETIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
 def styled(style: CellStyle, value: object) -> CellStyle:
     """The format a value needs on top of ``style``: the quote prefix for text that looks
     like a formula, a date format for a date written where the format shows no date."""
-    from openpyxl.styles.numbers import is_date_format
-
     changes = {}
     if looks_like_formula(value) and not style.quote_prefix:
         changes["quote_prefix"] = True
@@ -208,6 +172,7 @@ class Styles:
         self.ns = etree.QName(self.root).namespace or MAIN_NS
         self.changed = False
         self._memo: dict[tuple[int, CellStyle], int] = {}
+        self._by_id: dict[tuple[int, int], tuple[int, CellStyle]] = {}
         self._codes: dict[str, int] = {code: i for i, code in BUILTIN_FORMATS.items()}
         for el in self._list("numFmts"):
             if el.get("formatCode") is not None and el.get("numFmtId", "").isdigit():
@@ -253,8 +218,12 @@ class Styles:
     def xf(self, base: int, style: CellStyle) -> int:
         """The index of the cell format ``base`` changed as ``style`` asks (``base`` itself
         when it already is so)."""
+        fast = (base, id(style))
+        if fast in self._by_id:
+            return self._by_id[fast][0]
         key = (base, style)
         if key in self._memo:
+            self._by_id[fast] = (self._memo[key], style)      # the style is kept alive with its id
             return self._memo[key]
         xfs = self._list("cellXfs", create=True)
         if len(xfs) == 0:
@@ -292,6 +261,7 @@ class Styles:
                 self.changed = True
                 index = len(xfs) - 1
         self._memo[key] = index
+        self._by_id[fast] = (index, style)
         return index
 
     def flush(self) -> None:
@@ -303,14 +273,15 @@ class Styles:
 # worksheets
 
 
+_CHUNK = 1 << 20                 # bytes read at a time when streaming a sheet
+_HEAD_LIMIT = 64 << 20           # the part before <sheetData> (columns, views) is never this big
 _ROW_NUMBER = re.compile(rb'\sr\s*=\s*["\'](\d+)["\']')
-_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _CELL_REF = re.compile(rb'\br\s*=\s*"([A-Za-z]+\d+)"')
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b")
-_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>[^<]")
+_STYLE = re.compile(rb'\ss\s*=\s*"(\d+)"')
 
 
-@dataclass
+@dataclass(slots=True)
 class _CellWrite:
     value: object
     style: CellStyle
@@ -343,56 +314,86 @@ class SheetEdit:
 
     # -- writing ----------------------------------------------------------------------
 
-    def render(self, styles: Styles, date1904: bool) -> bytes:
-        data = self.pkg.read(self.part)
-        prefix = _prefix(data)
-        root_tag = re.search(rb"<" + re.escape(prefix) + rb"worksheet\b[^>]*>", data)
-        if root_tag is None:
-            raise PatchRefused(f"“{self.name}”工作表的 XML 结构无法识别，无法安全写入")
-        root_start = root_tag.group(0)
+    def render(self, styles: Styles, date1904: bool, write) -> None:
+        """Stream the new part to ``write`` (a callable taking bytes): the old part is
+        read in chunks and copied through, rows that receive values are patched on the
+        way, so memory stays bounded by the largest row, not the sheet."""
+        source = self.pkg.open_part(self.part)
+        try:
+            self._render(source, styles, date1904, write)
+        finally:
+            source.close()
+
+    def _render(self, source, styles: Styles, date1904: bool, write) -> None:
+        buf = b""
+        pos = 0
+
+        def more() -> bool:
+            nonlocal buf, pos
+            chunk = source.read(_CHUNK)
+            if not chunk:
+                return False
+            buf, pos = buf[pos:] + chunk, 0
+            return True
+
+        prefix = None
+        while prefix is None:
+            match = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet\b[^>]*>", buf)
+            if match:
+                prefix = match.group(1) or b""
+            elif not more() or len(buf) > _HEAD_LIMIT:
+                raise PatchRefused(f"“{self.name}”工作表的 XML 结构无法识别，无法安全写入")
+        root_start = match.group(0)
         root_end = b"</" + prefix + b"worksheet>"
         ns = _root_namespace(root_start, prefix, self.name)
-        col_styles = _column_styles(data, root_start, root_end, prefix)
         open_tag = re.compile(rb"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>")
-        head = open_tag.search(data)
-        if head is None:
-            raise PatchRefused(f"“{self.name}”工作表没有数据区（sheetData），无法安全写入")
-        if head.group(1):
-            body_start = body_end = head.end()
-            opening = head.group(0)[:-2] + b">"
-            tail = b"</" + prefix + b"sheetData>" + data[head.end():]
-        else:
-            body_start = head.end()
-            body_end = data.find(b"</" + prefix + b"sheetData>", body_start)
-            if body_end < 0:
-                raise PatchRefused(f"“{self.name}”工作表的数据区不完整，无法安全写入")
-            opening = head.group(0)
-            tail = data[body_end:]
-        body = data[body_start:body_end]
-        pending = sorted(self.writes)
-        out: list[bytes] = [data[:head.start()], opening]
-        pos = 0
+        while (head := open_tag.search(buf)) is None:
+            if not more():
+                raise PatchRefused(f"“{self.name}”工作表没有数据区（sheetData），无法安全写入")
+        col_styles = _column_styles(buf[:head.start()], root_start, root_end, prefix)
+        write(_extend_dimension(buf[:head.start()], prefix, self._bounds()))
         ctx = (root_start, root_end, ns, styles, col_styles, date1904, prefix)
-        for number, start, end, explicit in _row_spans(body, prefix):
-            out.append(body[pos:start])
-            chunk = body[start:end]
-            while pending and pending[0] < number:
-                out.append(self._patch_row(_empty_row(prefix, pending[0]), pending[0], ctx))
-                pending.pop(0)
-            if pending and pending[0] == number:
-                out.append(self._patch_row(chunk, number, ctx))
-                pending.pop(0)
-            elif not explicit:
-                out.append(_with_row_number(chunk, prefix, number))
-            else:
-                out.append(chunk)
-            pos = end
-        out.append(body[pos:])
-        for number in pending:
-            out.append(self._patch_row(_empty_row(prefix, number), number, ctx))
-        out.append(tail)
-        result = b"".join(out)
-        return _extend_dimension(result, prefix, self._bounds())
+        pending = sorted(self.writes)
+        close_tag = b"</" + prefix + b"sheetData>"
+        if head.group(1):                       # <sheetData/>: rows only from us
+            write(head.group(0)[:-2] + b">")
+            for number in pending:
+                write(self._patch_row(_empty_row(prefix, number), number, ctx))
+            write(close_tag)
+            pos = head.end()
+        else:
+            write(head.group(0))
+            pos = head.end()
+            pattern = _row_pattern(prefix)
+            number = 0
+            while True:
+                match = pattern.search(buf, pos)
+                end = buf.find(close_tag, pos, match.start() if match is not None else len(buf))
+                if match is not None and end < 0:
+                    write(buf[pos:match.start()])
+                    chunk = buf[match.start():match.end()]
+                    found = _ROW_NUMBER.search(chunk, 0, chunk.index(b">") + 1)
+                    number = int(found.group(1)) if found else number + 1
+                    while pending and pending[0] < number:
+                        write(self._patch_row(_empty_row(prefix, pending[0]), pending[0], ctx))
+                        pending.pop(0)
+                    if pending and pending[0] == number:
+                        write(self._patch_row(chunk, number, ctx))
+                        pending.pop(0)
+                    else:
+                        write(chunk if found else _with_row_number(chunk, prefix, number))
+                    pos = match.end()
+                elif end >= 0:
+                    write(buf[pos:end])
+                    for number in pending:
+                        write(self._patch_row(_empty_row(prefix, number), number, ctx))
+                    pos = end
+                    break
+                elif not more():
+                    raise PatchRefused(f"“{self.name}”工作表的数据区不完整，无法安全写入")
+        write(buf[pos:])
+        while chunk := source.read(_CHUNK):
+            write(chunk)
 
     def _bounds(self) -> tuple[int, int, int, int] | None:
         if not self.writes:
@@ -405,30 +406,24 @@ class SheetEdit:
         """The row with the written cells replaced or inserted, byte for byte the same
         elsewhere (other cells, the row's own attributes unless its hints must change)."""
         root_start, root_end, ns, styles, col_styles, date1904, prefix = ctx
-        p = re.escape(prefix)
         tag_end = chunk.index(b">") + 1
         start_tag = chunk[:tag_end]
-        closed = start_tag.endswith(b"/>")
-        if closed:
+        if start_tag.endswith(b"/>"):
             start_tag, inner, end_tag = start_tag[:-2].rstrip() + b">", b"", b"</" + prefix + b"row>"
         else:
             close = chunk.rindex(b"</")
             inner, end_tag = chunk[tag_end:close], chunk[close:]
-        row_attrs = parse_xml(root_start + start_tag + end_tag + root_end, self.part)[0]
-        if row_attrs.get("r") is None:
+        if _ROW_NUMBER.search(start_tag) is None:
             start_tag = _with_row_number(start_tag, prefix, number)
-        # the cells already there: (column, start, end) in ``inner``
-        spans: list[list] = []
-        col = 0
-        for match in re.finditer(rb"<" + p + rb"c\b[^>]*?(?:/>|>.*?</" + p + rb"c\s*>)", inner, re.S):
-            ref = _CELL_REF.search(inner[match.start(): inner.index(b">", match.start()) + 1])
-            col = _column_of(ref.group(1).decode()) if ref else col + 1
-            spans.append([col, match.start(), match.end(), ref is not None])
         writes = self.writes[number]
+        spans = _find_cells(inner, prefix, number, writes) or _all_cells(inner, prefix)
         if any(not explicit for *_x, explicit in spans) and any(c not in {s[0] for s in spans} for c in writes):
             spans = self._name_cells(inner, spans, number, prefix)      # inserting would shift them
-            inner = b"".join(piece for piece in spans.pop())
-        row_style = int(row_attrs.get("s", "0")) if row_attrs.get("customFormat") in ("1", "true") else None
+            inner = b"".join(spans.pop())
+        row_style = None
+        if re.search(rb'\bcustomFormat\s*=\s*"(?:1|true)"', start_tag):
+            found = re.search(rb'\ss\s*=\s*"(\d+)"', start_tag)
+            row_style = int(found.group(1)) if found else 0
         by_col = {c: (start, end) for c, start, end, _e in spans}
         replaced: dict[int, bytes] = {}
         inserted: list[tuple[int, bytes]] = []
@@ -436,9 +431,11 @@ class SheetEdit:
             ref = f"{get_column_letter(col)}{number}"
             if col in by_col:
                 start, end = by_col[col]
-                old = parse_xml(root_start + inner[start:end] + root_end, self.part)[0]
-                self._check_formula(old, number, col)
-                base = int(old.get("s", "0") or 0)
+                old = inner[start:end]
+                if _FORMULA.search(old):
+                    self._check_formula(parse_xml(root_start + old + root_end, self.part)[0], number, col)
+                found = _STYLE.search(old[:old.index(b">")])
+                base = int(found.group(1)) if found else 0
             else:
                 base = row_style if row_style is not None else col_styles.get(col, 0)
             cell = _cell_bytes(ns, prefix, ref, write.value, styles.xf(base, write.style), date1904)
@@ -446,6 +443,13 @@ class SheetEdit:
                 replaced[col] = cell
             else:
                 inserted.append((col, cell))
+        if not inserted:                              # the common case: splice in place
+            out, pos = [], 0
+            for col, (start, end) in sorted(((c, by_col[c]) for c in replaced), key=lambda x: x[1][0]):
+                out += [inner[pos:start], replaced[col]]
+                pos = end
+            out.append(inner[pos:])
+            return start_tag + b"".join(out) + end_tag
         out, pos = [], 0
         pending = list(inserted)
         for col, start, end, _explicit in spans:
@@ -456,8 +460,7 @@ class SheetEdit:
             pos = end
         out.append(inner[pos:])
         out.extend(cell for _c, cell in pending)
-        if inserted:
-            start_tag = _fix_spans(start_tag, [c for c, _ in inserted])
+        start_tag = _fix_spans(start_tag, [c for c, _ in inserted])
         return start_tag + b"".join(out) + end_tag
 
     @staticmethod
@@ -515,22 +518,26 @@ def _rows(data: bytes, prefix: bytes) -> Iterable[tuple[int, bytes]]:
     if head is None or head.group(1):
         return
     end = data.find(b"</" + prefix + b"sheetData>", head.end())
-    body = data[head.end(): end if end >= 0 else len(data)]
-    for number, start, stop, _explicit in _row_spans(body, prefix):
-        yield number, body[start:stop]
+    for number, start, stop, _explicit in _row_spans(data, prefix, head.end(), end if end >= 0 else None):
+        yield number, data[start:stop]
 
 
-def _row_spans(body: bytes, prefix: bytes) -> Iterable[tuple[int, int, int, bool]]:
-    """(row number, start, end, has r=) of each ``<row>`` element in a sheetData body."""
-    p = re.escape(prefix)
-    pattern = re.compile(rb"<" + p + rb"row\b[^>]*?(?:/>|>.*?</" + p + rb"row\s*>)", re.S)
+def _row_spans(data: bytes, prefix: bytes, start: int = 0, end: int | None = None
+               ) -> Iterable[tuple[int, int, int, bool]]:
+    """(row number, start, end, has r=) of each ``<row>`` element in ``data[start:end]``."""
+    pattern = _row_pattern(prefix)
     number = 0
-    for match in pattern.finditer(body):
-        start_tag = body[match.start(): body.index(b">", match.start()) + 1]
-        found = _ROW_NUMBER.search(start_tag)
+    for match in pattern.finditer(data, start, len(data) if end is None else end):
+        found = _ROW_NUMBER.search(data, match.start(), data.index(b">", match.start()) + 1)
         explicit = found is not None
         number = int(found.group(1)) if explicit else number + 1
         yield number, match.start(), match.end(), explicit
+
+
+@functools.lru_cache(maxsize=None)
+def _row_pattern(prefix: bytes) -> re.Pattern[bytes]:
+    p = re.escape(prefix)
+    return re.compile(rb"<" + p + rb"row\b[^>]*?(?:/>|>.*?</" + p + rb"row\s*>)", re.S)
 
 
 def _empty_row(prefix: bytes, number: int) -> bytes:
@@ -542,9 +549,62 @@ def _with_row_number(chunk: bytes, prefix: bytes, number: int) -> bytes:
     return chunk.replace(tag, tag + b' r="' + str(number).encode() + b'"', 1)
 
 
-def _column_of(ref: str) -> int:
-    letters = "".join(ch for ch in ref if ch.isalpha())
-    return column_index_from_string(letters.upper())
+_COLUMNS: dict[bytes, int] = {}
+
+
+def _column_of(ref: str | bytes) -> int:
+    letters = re.match(rb"[A-Za-z]+", ref if isinstance(ref, bytes) else ref.encode()).group(0)
+    if letters not in _COLUMNS:
+        _COLUMNS[letters] = column_index_from_string(letters.decode().upper())
+    return _COLUMNS[letters]
+
+
+def _all_cells(inner: bytes, prefix: bytes) -> list[list]:
+    """(column, start, end, has r=) of every ``<c>`` of a row's content."""
+    p = re.escape(prefix)
+    spans, col = [], 0
+    for match in re.finditer(rb"<" + p + rb"c\b[^>]*?(?:/>|>.*?</" + p + rb"c\s*>)", inner, re.S):
+        ref = _CELL_REF.search(inner, match.start(), inner.index(b">", match.start()) + 1)
+        col = _column_of(ref.group(1)) if ref else col + 1
+        spans.append([col, match.start(), match.end(), ref is not None])
+    return spans
+
+
+@functools.lru_cache(maxsize=None)
+def _cell_end(prefix: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"</" + re.escape(prefix) + rb"c\s*>")
+
+
+def _find_cells(inner: bytes, prefix: bytes, number: int, columns) -> list[list] | None:
+    """The spans of the cells to write when each is found by its reference (the usual
+    case: computed cells already exist); None to fall back to reading the whole row."""
+    out = []
+    open_tag = b"<" + prefix + b"c"
+    hint = 0
+    row = str(number).encode()
+    for col in sorted(columns):
+        key = b' r="' + get_column_letter(col).encode() + row + b'"'
+        at = inner.find(key, hint)
+        if at < 0:
+            at = inner.find(key, 0, hint)        # cells out of order: still found
+        if at < 0:
+            return None
+        start = inner.rfind(b"<", 0, at)
+        head = inner[start:at]
+        rest = head[len(open_tag):]
+        if not head.startswith(open_tag) or b">" in head or (rest and rest[:1] not in b" \t\r\n"):
+            return None                                   # not a cell's start tag: read the row instead
+        tag_close = inner.index(b">", at)
+        if inner[tag_close - 1:tag_close] == b"/":
+            end = tag_close + 1
+        else:
+            match = _cell_end(prefix).search(inner, tag_close)
+            if match is None:
+                return None
+            end = match.end()
+        out.append([col, start, end, True])
+        hint = end
+    return sorted(out, key=lambda item: item[1])
 
 
 def _fix_spans(start_tag: bytes, columns: list[int]) -> bytes:
@@ -820,22 +880,6 @@ class Package:
             self._styles = Styles(self, part)
         return self._styles
 
-    def uncached_formulas(self, skip: Iterable[str] = ()) -> list[str]:
-        """``sheet!A1`` of every formula cell without a cached result (outside ``skip``)."""
-        out = []
-        for info in self.sheets():
-            if info.name in skip or not self.exists(info.part):
-                continue
-            data = self.read(info.part)
-            if b"<f" not in data and b":f" not in data:
-                continue
-            for match in _CELL.finditer(data):
-                inner = match.group(2) or b""
-                if _FORMULA.search(inner) and not _VALUE.search(inner):
-                    ref = _CELL_REF.search(match.group(1))
-                    out.append(f"{info.name}!{ref.group(1).decode() if ref else '?'}")
-        return out
-
     # -- tables -----------------------------------------------------------------------
 
     def table_part(self, sheet: str, table: str) -> str | None:
@@ -883,43 +927,73 @@ class Package:
                 self.remove_rels_to(self.workbook_part, target)
                 self.set_override(target, None)
 
-    def apply(self) -> None:
-        """Render the pending cell edits into the parts (all or nothing: a refusal here
-        leaves the file untouched, since nothing is on disk yet)."""
-        styles = self.styles if self._edits else None
-        rendered = {part: edit.render(styles, self.date1904) for part, edit in self._edits.items()}
-        for part, data in rendered.items():
-            self.write(part, data)
-        if any(edit.had_formula for edit in self._edits.values()):
-            self._drop_calc_chain()
-        self._edits.clear()
-        if self._styles is not None:
-            self._styles.flush()
-        if self._workbook_changed:
-            self.write(self.workbook_part, serialize(self.workbook))
-            self._workbook_changed = False
+    def open_part(self, part: str):
+        """A readable binary stream of a part's current content."""
+        if part in self._changed:
+            import io
+            return io.BytesIO(self._changed[part])
+        if part in self._removed or part not in self.infos:
+            raise PatchRefused(f"工作簿中缺少“{part}”部件，无法安全写入")
+        return self.zf.open(part)
 
     def save(self, target: Path) -> None:
-        """Write the edited package to ``target``: changed parts recompressed with their
-        original method, every other member copied raw."""
-        self.apply()
+        """Write the edited package to ``target``: edited sheets streamed through, other
+        changed parts recompressed with their original method, every other member copied
+        raw. The parts that depend on what the sheets' rendering finds (styles, the
+        workbook and its relationships, content types, the calculation chain) are
+        written last."""
+        styles = self.styles if self._edits else None
+        deferred = {self.workbook_part, rels_path(self.workbook_part), "[Content_Types].xml"}
+        if styles is not None:
+            deferred.add(styles.part)
+        deferred |= {t for _i, rtype, t in self.rels(self.workbook_part) if rtype.endswith("/calcChain")}
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
+            later = []
             for info in self.zf.infolist():
                 name = info.filename
                 if name in self._removed:
                     continue
-                if name in self._changed:
-                    clone = zipfile.ZipInfo(name, date_time=info.date_time)
-                    clone.compress_type = info.compress_type
-                    clone.external_attr = info.external_attr
-                    clone.create_system = info.create_system
-                    out.writestr(clone, self._changed[name])
+                if name in deferred:
+                    later.append(info)
+                elif name in self._edits:
+                    edit = self._edits[name]
+                    with out.open(_clone(info), "w", force_zip64=True) as fh:
+                        edit.render(styles, self.date1904, fh.write)
+                elif name in self._changed:
+                    _write_member(out, _clone(info), self._changed[name])
+                else:
+                    _copy_raw(self.zf, info, out)
+            if any(edit.had_formula for edit in self._edits.values()):
+                self._drop_calc_chain()
+            if styles is not None:
+                styles.flush()
+            if self._workbook_changed:
+                self.write(self.workbook_part, serialize(self.workbook))
+            for info in later:
+                if info.filename in self._removed:
+                    continue
+                if info.filename in self._changed:
+                    _write_member(out, _clone(info), self._changed[info.filename])
                 else:
                     _copy_raw(self.zf, info, out)
             for name, data in self._changed.items():
-                if name not in self.infos:
-                    out.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data,
-                                 compress_type=zipfile.ZIP_DEFLATED)
+                if name not in self.infos and name not in self._removed:
+                    member = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                    member.compress_type = zipfile.ZIP_DEFLATED
+                    _write_member(out, member, data)
+
+
+def _clone(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """A new member like ``info`` (name, date, compression method, attributes)."""
+    clone = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    clone.compress_type = info.compress_type
+    clone.external_attr = info.external_attr
+    clone.create_system = info.create_system
+    return clone
+
+
+def _write_member(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
+    out.writestr(info, data)
 
 
 def _copy_raw(source: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
@@ -967,15 +1041,29 @@ def sheet_xml(ns: str, body: Iterable[bytes]) -> bytes:
             b'" xmlns:r="' + DOC_REL_NS.encode() + b'">' + b"".join(body) + b"</worksheet>")
 
 
+def _escape(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;"))
+
+
 def _cell_bytes(ns: str, prefix: bytes, ref: str, value: object, style: int, date1904: bool) -> bytes:
-    name = prefix[:-1].decode() if prefix else None
-    el = etree.Element(f"{{{ns}}}c", nsmap={name: ns})
-    el.set("r", ref)
-    if style:
-        el.set("s", str(style))
-    _set_value(el, value, ns, date1904)
-    declaration = f' xmlns{":" + name if name else ""}="{ns}"'.encode()
-    return etree.tostring(el).replace(declaration, b"", 1)
+    """One ``<c>`` element as bytes (the namespace declared by the sheet's root)."""
+    p = prefix.decode()
+    s = f' s="{style}"' if style else ""
+    if value is None or value == "":
+        return f'<{p}c r="{ref}"{s}/>'.encode()
+    if isinstance(value, bool):
+        return f'<{p}c r="{ref}"{s} t="b"><{p}v>{1 if value else 0}</{p}v></{p}c>'.encode()
+    if isinstance(value, (int, float)) and not (isinstance(value, float) and not math.isfinite(value)):
+        return f'<{p}c r="{ref}"{s}><{p}v>{excel_number(value)}</{p}v></{p}c>'.encode()
+    if isinstance(value, (dt.datetime, dt.date)):
+        serial = to_excel(value, CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900)
+        return f'<{p}c r="{ref}"{s}><{p}v>{excel_number(serial)}</{p}v></{p}c>'.encode()
+    text = clean_text(str(value))
+    if not text:
+        return f'<{p}c r="{ref}"{s}/>'.encode()
+    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t{space}>{_escape(text)}</{p}t></{p}is></{p}c>'
+            .encode("utf-8"))
 
 
 def cell_xml(ns: str, ref: str, value: object, style: int, date1904: bool) -> bytes:
