@@ -224,7 +224,7 @@ def test_a_zip_bomb_is_refused_before_inflating_with_a_chinese_message(book, cap
 
 # --- item 6 (read side): a formula without its cached result is never a silent blank ---------------
 
-def test_a_formula_without_a_cached_result_is_named_by_check(book):
+def test_a_formula_without_a_cached_result_is_named_by_check_and_the_outputs(book, tmp_path, capsys):
     table = read_book(book).table("applicants")
     row, letter = table.rows[5].number, table.letter("current_title_date")
     wb = load_workbook(book)
@@ -234,6 +234,12 @@ def test_a_formula_without_a_cached_result_is_named_by_check(book):
     named = [f for f in ev.findings if "没有保存计算结果" in f.message]
     assert len(named) == 1 and f"{letter}{row}" in named[0].message and named[0].severity.value == "error"
     assert named[0].location == f"申报人员!{letter}{row}"
+    # the outputs made from the register say so too, before they are made
+    for args in (["publicity", str(book), "--out", str(tmp_path / "公示"), "--start", "2024-10-21"],
+                 ["finance", "export", str(book), str(tmp_path / "财务.xlsx")],
+                 ["docs", str(book), "--out", str(tmp_path / "附件"), "--kind", "3", "--ids", "2024-001"]):
+        main(args)
+        assert f"申报人员!{letter}{row}" in capsys.readouterr().err, args
 
 
 # --- item 10 (check side): hand edits in computed columns ------------------------------------------
