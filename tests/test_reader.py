@@ -361,3 +361,92 @@ def test_live_excel_rows_and_file_rows_make_the_same_book(book):
         assert [r.number for r in table.rows] == [r.number for r in other.rows], key
         assert [r.values_by_key for r in table.rows] == [r.values_by_key for r in other.rows], key
     assert get_column_letter(1) == "A"
+
+
+# --- the two paths of the reader give the same values ------------------------------------------
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _hand_built(path: Path, sheet_data: str) -> None:
+    """A minimal package as Excel writes it: shared strings (plain, rich, with phonetic
+    runs), a date format and a time format in cellXfs."""
+    parts = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+        '</Types>',
+        "_rels/.rels": f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
+        '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{REL}/styles" Target="styles.xml"/>'
+        f'<Relationship Id="rId3" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+        "xl/styles.xml": f'<styleSheet xmlns="{MAIN}"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+        '</numFmts><fonts count="1"><font/></fonts><fills count="1"><fill/></fills><borders count="1"><border/></borders>'
+        '<cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="4"><xf numFmtId="0"/><xf numFmtId="164"/>'
+        '<xf numFmtId="22"/><xf numFmtId="20"/></cellXfs></styleSheet>',
+        "xl/sharedStrings.xml": f'<sst xmlns="{MAIN}" count="4" uniqueCount="4"><si><t>工程系列</t></si>'
+        '<si><r><t>高级</t></r><r><rPr><b/></rPr><t>工程师</t></r></si>'
+        '<si><t>阿克苏</t><rPh sb="0" eb="3"><t>aks</t></rPh></si><si><t xml:space="preserve">0123</t></si></sst>',
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{MAIN}"><dimension ref="A1:B2"/><sheetData>{sheet_data}'
+        '</sheetData></worksheet>',
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in parts.items():
+            z.writestr(name, text)
+
+
+def test_calamine_and_the_streaming_parser_give_the_same_values(tmp_path):
+    from addin.book.stream import Package, _calamine_sheet, plain_sheet
+    from python_calamine import CalamineWorkbook
+
+    cells = ('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c>'
+             '<c r="D1" t="s"><v>3</v></c></row>'
+             '<row r="2"><c r="A2" s="1"><v>45547</v></c><c r="B2" s="2"><v>45547.4375</v></c>'
+             '<c r="C2" s="3"><v>0.4375</v></c><c r="D2" t="b"><v>1</v></c><c r="E2"><v>12.5</v></c>'
+             '<c r="F2"><v>7</v></c><c r="G2" t="inlineStr"><is><t>内联</t></is></c></row>'
+             '<row r="4"><c r="C4" t="s"><v>0</v></c></row>'          # a blank row 3, data from column C
+             '<row r="40"><c r="B40" s="1"/></row>'                    # a styled, empty cell: no data
+             '<row r="60"><c r="A60" t="b"><v>0</v></c></row>')
+    path = tmp_path / "两条路.xlsx"
+    _hand_built(path, cells)
+    assert plain_sheet(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml"))
+    package = Package.open(path)
+    try:
+        streamed = package.read_sheet("S", "xl/worksheets/sheet1.xml", False)
+    finally:
+        package.close()
+    workbook = CalamineWorkbook.from_path(str(path))
+    fast = _calamine_sheet(workbook, "S", False)
+    workbook.close()
+    assert streamed.rows == fast.rows
+    assert [n for n, _ in streamed.rows] == [1, 2, 4, 60]
+    assert streamed.rows[0][1] == {0: "工程系列", 1: "高级工程师", 2: "阿克苏", 3: "0123"}
+    assert streamed.rows[1][1] == {0: dt.datetime(2024, 9, 12), 1: dt.datetime(2024, 9, 12, 10, 30),
+                                   2: dt.time(10, 30), 3: True, 4: 12.5, 5: 7, 6: "内联"}
+    assert streamed.rows[3][1] == {0: False}
+
+
+@pytest.mark.parametrize("cells", [
+    '<row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row>',                    # a formula
+    '<row r="1"><c r="A1" t="e"><v>#N/A</v></c></row>',                      # an error value
+    '<row r="1"><c r="XFD1"><v>1</v></c></row>',                             # a column far right
+    '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="A1048576"><v>1</v></c></row>',
+    '<row r="1"><c s="0" r="A1"><v>1</v></c></row>',                         # reference not first
+    '<row><c r="A1"><v>1</v></c></row>',                                     # a row without its number
+])
+def test_what_calamine_cannot_read_goes_through_the_streaming_parser(tmp_path, cells):
+    from addin.book.stream import plain_sheet
+
+    path = tmp_path / "x.xlsx"
+    _hand_built(path, cells)
+    assert not plain_sheet(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml"))
+    assert read_values(path)["S"].rows                      # and the streaming parser reads it

@@ -30,6 +30,8 @@ def cell_text(value: object) -> str:
     """A cell as text for comparison and display: None is "", 2024.0 is "2024"."""
     if value is None:
         return ""
+    if type(value) is str:
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()

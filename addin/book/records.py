@@ -8,6 +8,7 @@ there, so one bad cell never hides the others.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 from .. import data
@@ -33,8 +34,14 @@ def _text(raw: object) -> Parsed[str]:
             return Parsed()
         if raw.is_integer():
             raw = int(raw)
-    text = normalise_text(str(raw))
+    text = _normalised(raw) if isinstance(raw, str) else normalise_text(str(raw))
     return Parsed(text) if text else Parsed()
+
+
+@lru_cache(maxsize=65536)
+def _normalised(text: str) -> str:
+    """normalise_text, remembered: a register repeats its words (employers, titles) on every row."""
+    return normalise_text(text)
 
 
 def _column_for(header: object) -> Column | None:
@@ -47,6 +54,19 @@ def row_mapping(headers: Sequence[object], values: Sequence[object]) -> dict[str
     return {str(h): v for h, v in zip(headers, values) if h not in (None, "")}
 
 
+@lru_cache(maxsize=4096)
+def _plan(header: str) -> tuple[str, object, object] | None:
+    """How a header's cell is read, worked out once per header: ("ce", year, kind) for
+    an hours column, (kind, key, reader) for a register input, None for other columns."""
+    ce = CE_HEADER.match(clean_word(header))
+    if ce:
+        return "ce", int(ce["year"]), "public" if ce["kind"] == "公需课" else "professional"
+    column = _column_for(header)
+    if column is None:
+        return None
+    return column.kind, column.key, _READERS.get(column.kind, _text)
+
+
 def applicant_from_row(row: Mapping[str, object], *, sheet: str = APPLICANT_SHEET,
                        row_number: int | None = None) -> tuple[Applicant, list[Finding]]:
     """A typed :class:`Applicant` and the findings for cells that could not be read."""
@@ -55,24 +75,26 @@ def applicant_from_row(row: Mapping[str, object], *, sheet: str = APPLICANT_SHEE
     hours: dict[int, dict[str, float | None]] = {}
     hours_max = data.limit("ce_hours_max")
     for header, raw in row.items():
-        ce = CE_HEADER.match(clean_word(header))
-        if ce:
+        plan = _plan(header)
+        if plan is None:
+            continue
+        kind, key, reader = plan
+        if kind == "ce":
             parsed = parse_number(raw)
             if parsed.value is not None and parsed.value > hours_max:
                 parsed = Parsed(finding=error(f"学时{parsed.value:g}不合理（一年超过{hours_max:g}学时），请核对"))
-            kind = "public" if ce["kind"] == "公需课" else "professional"
-            hours.setdefault(int(ce["year"]), {})[kind] = parsed.value
+            hours.setdefault(key, {})[reader] = parsed.value
+        elif raw is None:
+            fields[key] = None
+            continue
         else:
-            column = _column_for(header)
-            if column is None:
-                continue
-            if isinstance(raw, bool) and column.kind in ("text", "id"):
+            if isinstance(raw, bool) and kind in ("text", "id"):
                 # TRUE typed into a text column (Excel turns the word into a logical value)
                 parsed = Parsed(finding=error(f"应填文字，实为逻辑值{str(raw).upper()}"))
             else:
                 # id numbers stay as typed: the identity rule explains them
-                parsed = Parsed(raw) if column.kind == "id" else _READERS.get(column.kind, _text)(raw)
-            fields[column.key] = parsed.value
+                parsed = Parsed(raw) if kind == "id" else reader(raw)
+            fields[key] = parsed.value
         if parsed.finding:
             findings.append(parsed.finding.at(sheet=sheet, row=row_number, column=str(header)))
     appraisals = tuple(str(fields.get(k) or "") for k in ("appraisal_1", "appraisal_2", "appraisal_3"))

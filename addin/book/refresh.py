@@ -68,7 +68,7 @@ def check(path: Path, *, now: dt.datetime | None = None) -> tuple[Book, Evaluati
     stranger = schema.not_a_register(book.sheet_names, Path(path).name)
     if stranger:
         raise Refused(stranger)
-    ev = evaluate(book, now=now or dt.datetime.now(), previous=book.fingerprints)
+    ev = evaluate(book, now=now or dt.datetime.now(), previous=book.fingerprints, fingerprints=False)
     ev.findings += [warning(f"刷新会被拒绝：{m}") for m in foreign_parts(Path(path))]
     return book, ev
 

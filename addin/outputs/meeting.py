@@ -35,6 +35,9 @@ CONFIDENTIAL = "内部资料　注意保密"
 
 @dataclass
 class Entry:
+    """One application on the roster: what the papers print, nothing more (no education,
+    years or verdicts, which could single someone out in blind material)."""
+
     code: str
     app_id: str
     name: str
@@ -44,11 +47,6 @@ class Entry:
     title: str
     level: str
     defense: str
-    education: str
-    years_in_title: object
-    years_of_work: object
-    ce: str
-    eligibility: str
     recuse: list[str] = field(default_factory=list)
     defense_order: int | None = None
 
@@ -110,10 +108,7 @@ def build_roster(book: Book, ev: Evaluation, *, date: dt.date | None = None,
         entries.append(Entry(
             code=c["blind_code"], app_id=app_id, name=name, employer=_text(v.get("employer")),
             series=series, specialty=specialty, title=title.name, level=title.level,
-            defense=_text(c.get("defense")), education=_text(v.get("education")),
-            years_in_title=c.get("years_in_title"), years_of_work=c.get("years_of_work"),
-            ce=_text(c.get("ce_status")), eligibility=_text(c.get("eligibility")),
-            recuse=recusals(_text(v.get("employer")), experts)))
+            defense=_text(c.get("defense")), recuse=recusals(_text(v.get("employer")), experts)))
     rank = {t: catalog.titles[t].rank for t in catalog.titles}
     series_key, specialty_key = book.sort_key("系列"), book.sort_key("专业")
     entries.sort(key=lambda e: (series_key(e.series), specialty_key(e.specialty), -rank.get(e.title, 0), e.code))

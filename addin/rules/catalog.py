@@ -79,10 +79,15 @@ class Catalog:
         self._sets = {name: frozenset(values) for name, values in self.lists.items()}
         self._by_target: dict[str, list[EligibilityRule]] | None = None
         self._memo: dict[str, dict[str, Parsed]] = {}
+        # flat memos of the hot lookups, read first with one subscript (a hit is the rule)
+        self._title_memo = self._memo.setdefault("title", {})
+        self._level_memo = self._memo.setdefault("level", {})
+        self._education_memo = self._memo.setdefault("education", {})
 
     def _remember(self, kind: str, value: object, compute, *args) -> Parsed:
-        """Lookups are pure: remember them by the word as typed (registers repeat a few words)."""
-        if not isinstance(value, str):
+        """Lookups are pure: remember them by the word as typed (registers repeat a few words)
+        and for a blank (None); other values are not remembered (1 == 1.0 == True)."""
+        if value is not None and not isinstance(value, str):
             return compute(*args, value)
         memo = self._memo.get(kind)
         if memo is None:
@@ -102,7 +107,10 @@ class Catalog:
 
     # -- titles --------------------------------------------------------------------
     def title(self, value: object) -> Parsed[Title]:
-        return self._remember("title", value, self._title)
+        try:
+            return self._title_memo[value]
+        except (KeyError, TypeError):
+            return self._remember("title", value, self._title)
 
     def _title(self, value: object) -> Parsed[Title]:
         word = clean_word(value)
@@ -116,7 +124,10 @@ class Catalog:
     @cites("四(六)", "四(五)")
     def level_of(self, value: object) -> Parsed[str]:
         """初级 / 中级 / 高级 from a title or from a level word (副高级, 正高 → 高级)."""
-        return self._remember("level", value, self._level_of)
+        try:
+            return self._level_memo[value]
+        except (KeyError, TypeError):
+            return self._remember("level", value, self._level_of)
 
     def _level_of(self, value: object) -> Parsed[str]:
         word = clean_word(value)
@@ -133,7 +144,10 @@ class Catalog:
 
     # -- education -----------------------------------------------------------------
     def education_of(self, value: object) -> Parsed[Education]:
-        return self._remember("education", value, self._education_of)
+        try:
+            return self._education_memo[value]
+        except (KeyError, TypeError):
+            return self._remember("education", value, self._education_of)
 
     def _education_of(self, value: object) -> Parsed[Education]:
         word = clean_word(value).replace("（", "(").replace("）", ")")
@@ -151,7 +165,10 @@ class Catalog:
 
     # -- ordered lists -------------------------------------------------------------
     def pick(self, list_name: str, value: object) -> Parsed[str]:
-        return self._remember(list_name, value, self._pick, list_name)
+        try:
+            return self._memo[list_name][value]
+        except (KeyError, TypeError):
+            return self._remember(list_name, value, self._pick, list_name)
 
     def _pick(self, list_name: str, value: object) -> Parsed[str]:
         word = clean_word(value)

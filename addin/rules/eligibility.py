@@ -11,7 +11,7 @@ from typing import Iterable, Mapping
 
 from .base import Finding, cites, error
 from .catalog import GRADES, Catalog, EligibilityRule, Title
-from .ce import NOT_MET, UNKNOWN, YearHours, ce_status
+from .ce import NOT_MET, UNKNOWN, CeVerdict, YearHours, ce_status
 from .seniority import full_years
 from .settings import Settings
 
@@ -64,6 +64,7 @@ class Verdict:
     failures: tuple[Reason, ...] = ()
     missing: tuple[Reason, ...] = ()
     path: str = ""            # which route to eligibility held: 评审条件 / 技能人才贯通
+    ce: CeVerdict | None = field(default=None, compare=False)   # the continuing-education verdict it used
 
     @property
     def status(self) -> str:
@@ -87,6 +88,7 @@ class Context:
 class _Tally:
     failures: list[Reason] = field(default_factory=list)
     missing: list[Reason] = field(default_factory=list)
+    ce: CeVerdict | None = None
 
     def fail(self, text: str, clause: str) -> None:
         self.failures.append(Reason(text, clause))
@@ -310,7 +312,7 @@ def check_private_basis(ctx: Context, a: Applicant, t: _Tally) -> None:
 
 
 def check_ce(ctx: Context, a: Applicant, t: _Tally) -> None:
-    verdict = ce_status(a.ce_hours, ctx.settings, exempt=a.ce_exempt, private_first_time=a.private_first_time)
+    verdict = t.ce = ce_status(a.ce_hours, ctx.settings, exempt=a.ce_exempt, private_first_time=a.private_first_time)
     if verdict.status == NOT_MET:
         t.fail("继续教育不达标（" + "；".join(verdict.shortfalls) + "）", "四(一)6")
     elif verdict.status == UNKNOWN:
@@ -350,7 +352,7 @@ def assess(ctx: Context, a: Applicant) -> Verdict:
     check_mandarin(ctx, a, t)
     check_private_basis(ctx, a, t)
     check_ce(ctx, a, t)
-    return Verdict(tuple(t.failures), tuple(t.missing), path)
+    return Verdict(tuple(t.failures), tuple(t.missing), path, t.ce)
 
 
 # --- across applications ---------------------------------------------------------------
