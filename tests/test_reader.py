@@ -186,7 +186,13 @@ def test_one_value_in_the_last_row_costs_one_row_and_is_reported_not_counted(boo
     stray = [f for f in ev.findings if f.row == 1048576]
     assert len(stray) == 1 and "空行" in stray[0].message and stray[0].location == "申报人员!A1048576"
     assert applicant_count(book) == APPLICANTS
-    # (the refresh's side of this file, never growing the table, is the in-place writer's test)
+    size = book.stat().st_size
+    report = refresh(book, now=NOW, user="测试")          # the in-place writer on the rows read
+    assert report.rows == APPLICANTS and max(report.evaluation.computed) < 100
+    tables = {n: zipfile.ZipFile(book).read(n).decode() for n in zipfile.ZipFile(book).namelist()
+              if n.startswith("xl/tables/")}
+    assert not [n for n, xml in tables.items() if "1048576" in xml]          # no table grown to the end
+    assert book.stat().st_size < 2 * size
 
 
 def _bomb(path: Path, megabytes: int) -> None:
@@ -224,7 +230,7 @@ def test_a_zip_bomb_is_refused_before_inflating_with_a_chinese_message(book, cap
 
 # --- item 6 (read side): a formula without its cached result is never a silent blank ---------------
 
-def test_a_formula_without_a_cached_result_is_named_by_check(book):
+def test_a_formula_without_a_cached_result_is_named_by_check_and_the_outputs(book, tmp_path, capsys):
     table = read_book(book).table("applicants")
     row, letter = table.rows[5].number, table.letter("current_title_date")
     wb = load_workbook(book)
@@ -234,6 +240,12 @@ def test_a_formula_without_a_cached_result_is_named_by_check(book):
     named = [f for f in ev.findings if "没有保存计算结果" in f.message]
     assert len(named) == 1 and f"{letter}{row}" in named[0].message and named[0].severity.value == "error"
     assert named[0].location == f"申报人员!{letter}{row}"
+    # the outputs made from the register say so too, before they are made
+    for args in (["publicity", str(book), "--out", str(tmp_path / "公示"), "--start", "2024-10-21"],
+                 ["finance", "export", str(book), str(tmp_path / "财务.xlsx")],
+                 ["docs", str(book), "--out", str(tmp_path / "附件"), "--kind", "3", "--ids", "2024-001"]):
+        main(args)
+        assert f"申报人员!{letter}{row}" in capsys.readouterr().err, args
 
 
 # --- item 10 (check side): hand edits in computed columns ------------------------------------------

@@ -176,3 +176,17 @@ def test_the_docs_command_takes_duplex_and_per_employer_options(tmp_path, capsys
     assert len(folders) == 3 and any("人事代理" in f for f in folders)
     xml = zipfile.ZipFile(next(tmp_path.glob("附件3-*合并打印.docx"))).read("word/document.xml").decode()
     assert xml.count('w:val="oddPage"') == 3
+
+
+@pytest.mark.libreoffice
+def test_with_pdf_each_units_print_file_and_cover_list_are_pdfs_too(tmp_path):
+    if not find_soffice() or not shutil.which("pdftotext"):
+        pytest.skip("LibreOffice or pdftotext is not installed here; .ci/run installs them for CI")
+    report = generate_documents(read_book(SAMPLE), tmp_path, kinds=(1, 2, 3), ids=["2024-001", "2024-040"],
+                                by_employer=True, pdf=True, now=NOW)
+    (package,) = report.packages                              # both work at 阿瓦提县公路管理站
+    assert set(package.pdfs) == set(package.printed) and all(package.pdfs.values())
+    text = "".join(pdf_text(package.pdfs[package.cover]).split())
+    assert all(name in text for _, name in package.people)
+    assert report.pdf_count == len(report.documents) + len(report.combined) + len(package.printed)
+    assert not [p for p in report.problems if "PDF" in p.message]

@@ -55,6 +55,7 @@ class TableData:
     duplicates: list[str] = field(default_factory=list)       # schema headers found more than once
     header_row: int | None = None                             # sheet row of the headers; None: not found
     missing_headers: list[str] = field(default_factory=list)  # when not found: the headers looked for
+    unread: list[Finding] = field(default_factory=list)       # what was not read as data (also in findings)
 
     def letter(self, key_or_header: str) -> str | None:
         return self.letters.get(key_or_header)
@@ -146,9 +147,10 @@ def read_table(sheet: Sheet, rows) -> TableData:
         wanted = [c.header for c in sheet.columns if not c.computed]
         table.missing_headers = wanted
         search = int(data.limit("header_search_rows"))
-        table.findings.append(error(f"在前{search}行中找不到“{sheet.name}”的表头（应有" +
-                                    "、".join(f"“{h}”" for h in wanted[:6]) + ("等列" if len(wanted) > 6 else "列") +
-                                    "），未读取该表的数据；请检查表头是否被改名或删除").at(sheet=sheet.name))
+        table.unread.append(error(f"在前{search}行中找不到“{sheet.name}”的表头（应有" +
+                                  "、".join(f"“{h}”" for h in wanted[:6]) + ("等列" if len(wanted) > 6 else "列") +
+                                  "），未读取该表的数据；请检查表头是否被改名或删除").at(sheet=sheet.name))
+        table.findings += table.unread
         return table
     header_number, header_cells = found
     table.header_row = header_number
@@ -208,10 +210,11 @@ def read_table(sheet: Sheet, rows) -> TableData:
     if stray:
         (number, before), more = stray[0], len(stray) - 1
         first = next(i for i, _ in iter_cells(dict(numbered)[number]))
-        table.findings.append(error(f"第{number}行与上方的数据（第{before}行）之间隔了{number - before - 1:,}个空行，"
+        table.unread.append(error(f"第{number}行与上方的数据（第{before}行）之间隔了{number - before - 1:,}个空行，"
                                     f"不作为数据读取" + (f"（其后另有{more}行同样处理）" if more else "") +
                                     "；如是误输入，请删除这些单元格的内容").at(
             sheet=sheet.name, row=number, column=get_column_letter(first + 1)))
+        table.findings.append(table.unread[-1])
     return table
 
 
@@ -229,6 +232,8 @@ class Book:
     choices: dict[str, set[str]] = field(default_factory=dict)    # drop-down lists of 字典, for membership checks
     dictionary: dict[str, list[str]] = field(default_factory=dict)  # the lists of 字典 in the sheet's order
     fingerprints: dict[str, str] = field(default_factory=dict)    # the hidden sheet: app id -> digest of the last refresh
+    unread: list[Finding] = field(default_factory=list)   # cells or rows not read as they stand (also in findings):
+                                                          # outputs made from this book must say so
 
     def table(self, key: str) -> TableData:
         return self.tables[key]
@@ -355,9 +360,11 @@ def book_from_values(sheets: Mapping[str, object]) -> Book:
     dictionary = _dictionary(sheets.get(schema.LISTS_SHEET))
     for name, values in dictionary.items():
         choices.setdefault(name, set()).update(values)
+    unread = _uncached(sheets) + [f for t in tables.values() for f in t.unread]
     return Book(settings, catalog, calendar, tables, findings, settings.ce_years,
                 [n for n in sheets if n != schema.FINGERPRINT_SHEET], choices,
-                fingerprints=fingerprints_from(sheets.get(schema.FINGERPRINT_SHEET)), dictionary=dictionary)
+                fingerprints=fingerprints_from(sheets.get(schema.FINGERPRINT_SHEET)), dictionary=dictionary,
+                unread=unread)
 
 
 def _dictionary(rows) -> dict[str, list[str]]:

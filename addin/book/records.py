@@ -27,6 +27,8 @@ _READERS = {"date": parse_date, "bool": parse_bool, "year": parse_year, "number"
 
 
 def _text(raw: object) -> Parsed[str]:
+    if type(raw) is str:
+        return _text_of(raw)
     if raw is None:
         return Parsed()
     if isinstance(raw, float):
@@ -34,14 +36,16 @@ def _text(raw: object) -> Parsed[str]:
             return Parsed()
         if raw.is_integer():
             raw = int(raw)
-    text = _normalised(raw) if isinstance(raw, str) else normalise_text(str(raw))
+    text = normalise_text(str(raw))
     return Parsed(text) if text else Parsed()
 
 
 @lru_cache(maxsize=65536)
-def _normalised(text: str) -> str:
-    """normalise_text, remembered: a register repeats its words (employers, titles) on every row."""
-    return normalise_text(text)
+def _text_of(text: str) -> Parsed[str]:
+    """A text cell read, remembered: a register repeats its words (employers, titles) on
+    every row. The result is shared: never change a Parsed in place."""
+    text = normalise_text(text)
+    return Parsed(text) if text else Parsed()
 
 
 def _column_for(header: object) -> Column | None:

@@ -289,6 +289,14 @@ def print_findings(findings, *, as_json: bool) -> None:
         print(f"[{f.severity.label}] {f}")
 
 
+def warn_unread(book) -> None:
+    """Say, before an output is made from the book, what of the workbook could not be read
+    as it stands (formulas without a cached result read as blank, a table without its
+    headers, stray rows far below the data): never a silent gap in the output."""
+    for finding in getattr(book, "unread", ()):
+        err(f"注意：{finding}（生成的内容可能因此不完整）")
+
+
 def print_files(files) -> None:
     for f in files:
         print(f"  已生成 {f}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import Refused
 from .base import (EXIT_FINDINGS, EXIT_OK, as_of, as_of_option, date_arg, print_files, print_findings, progress,
-                   register_argument, workbook)
+                   register_argument, warn_unread, workbook)
 
 
 def parse_kinds(text: str) -> list[int]:
@@ -45,6 +45,7 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     else:
         templates = templates_folder_for(path)
     book = read_book(path)
+    warn_unread(book)
     statuses = value_list(args.status) or []
     known = book.choices.get("状态", set())
     unknown = [s for s in statuses if known and s not in known]
@@ -96,6 +97,7 @@ def _cmd_publicity(args: argparse.Namespace) -> int:
 
     path, start = workbook(args.path), date_arg(args.start, "--start")
     book, ev = check(path, now=as_of(args.as_of))
+    warn_unread(book)
     try:
         table, end = build_publicity(book, ev, start)
     except RuleInputError as exc:
@@ -118,6 +120,7 @@ def _cmd_finance_export(args: argparse.Namespace) -> int:
 
     path = workbook(args.path)
     book, ev = check(path, now=as_of(args.as_of))
+    warn_unread(book)
     out = Path(args.file)
     if out.exists():
         raise Refused(f"“{out}”已存在，请换一个文件名（不覆盖已有文件）")

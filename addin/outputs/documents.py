@@ -151,7 +151,8 @@ class DocsReport:
 
     @property
     def pdf_count(self) -> int:
-        return sum(1 for d in self.documents if d.pdf) + sum(1 for p in self.combined_pdf.values() if p)
+        return (sum(1 for d in self.documents if d.pdf) + sum(1 for p in self.combined_pdf.values() if p)
+                + sum(1 for package in self.packages for p in package.pdfs.values() if p))
 
     def summary_lines(self, *, limit: int | None = None) -> list[str]:
         """The report in Chinese; ``limit`` caps the applicants listed per problem."""
@@ -168,7 +169,7 @@ class DocsReport:
                 line += f"；模板：{self.templates[kind]}"
             out.append(line)
         if self.pdf_requested:
-            total = len(self.documents) + len(self.combined)
+            total = len(self.documents) + len(self.combined) + sum(len(p.printed) for p in self.packages)
             out.append(f"  PDF：{self.pdf_count}/{total}份")
         for note in self.notes:
             out.append(f"  说明：{note}")
@@ -746,7 +747,8 @@ def _plan(book: Book, rows: list[RowData], kinds: list[int], report: DocsReport)
 
 def _pdfs(report: DocsReport, progress: Callable[[float, int, str], None]) -> None:
     """Every .docx to PDF in one LibreOffice call, then check each PDF's text."""
-    sources = [d.docx for d in report.documents] + list(report.combined.values())
+    packaged = [(package, path) for package in report.packages for path in package.printed]
+    sources = [d.docx for d in report.documents] + list(report.combined.values()) + [path for _, path in packaged]
     if not sources:
         return
     try:
@@ -785,6 +787,14 @@ def _pdfs(report: DocsReport, progress: Callable[[float, int, str], None]) -> No
             message = _check_pdf(pdf_path, [ATTACHMENTS[kind].title] + names)
             if message:
                 report.problems.append(Problem(f"“{pdf_path.name}”{message}", Severity.ERROR, kind))
+    for package, path in packaged:           # the per-employer print files and cover lists
+        pdf_path = package.pdfs[path] = results.get(path)
+        if pdf_path is None:
+            report.problems.append(Problem(f"“{package.unit}”的“{path.name}”未能转换为PDF", Severity.ERROR))
+        elif checking:
+            message = _check_pdf(pdf_path, [name for _, name in package.people if name])
+            if message:
+                report.problems.append(Problem(f"“{package.unit}”的“{pdf_path.name}”{message}", Severity.ERROR))
 
 
 def _check_pdf(path: Path, expected: list[str]) -> str | None:

@@ -4,7 +4,9 @@ signs, seals and returns its applicants' attachments, so each gets one folder:
 ``<out>/按单位/<单位>/`` with its applicants' attachments 1-3 (copies of the generated
 files), ``<单位>-附件1-3-合并打印.docx`` (every applicant's attachments in order, each
 document on a new page, on an odd page when printing double-sided) and
-``<单位>-报送清单.docx``: who, what to return to whom and by when, from the settings.
+``<单位>-报送清单.docx``: who, what to return to whom and by when, from the settings;
+with ``--pdf`` the print file and the cover list as PDFs too (the attachments' own PDFs
+stay beside the originals).
 """
 
 from __future__ import annotations
@@ -41,6 +43,12 @@ class Package:
     files: list[Path] = field(default_factory=list)                   # the copied attachments
     combined: list[Path] = field(default_factory=list)                # print file(s)
     cover: Path | None = None
+    pdfs: dict[Path, Path | None] = field(default_factory=dict)       # print file or cover -> its PDF
+
+    @property
+    def printed(self) -> list[Path]:
+        """The files made for printing: the combined file(s) and the cover list."""
+        return self.combined + ([self.cover] if self.cover else [])
 
 
 def _copy(source: Path, target: Path) -> None:
