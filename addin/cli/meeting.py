@@ -79,7 +79,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
     record = build_meeting_record(report.book, report.evaluation)
     files = write_meeting_records(record, office, committee, now=now)
     print(f"{record.name}：抽取评委{record.members}人，出席{len(record.seated)}人；表决{len(record.votes)}份，"
-          f"同意票须达{record.needed}票。")
+          f"赞成票须达{record.needed}票。")
     for problem in record.problems:
         print(f"  待核 {problem}")
     print_files(files)
