@@ -215,6 +215,21 @@ def run_workbook_demo(out_dir, out: TextIO, *, progress=None) -> int:
     return 0
 
 
+def _demo_meeting_day(book, ev, out_dir, say) -> list:
+    """The sample's meeting day: its draw (already in the register), the score forms and
+    the sealed record, named and blind."""
+    from .outputs.meeting import KEPT_IN_OFFICE, TO_COMMITTEE
+    from .outputs.meeting_record import build_meeting_record, write_meeting_records
+    from .outputs.scoring import score_forms
+
+    forms = score_forms(book, ev, out_dir / TO_COMMITTEE, now=DEMO_AS_OF)
+    record = build_meeting_record(book, ev)
+    files = forms + write_meeting_records(record, out_dir / KEPT_IN_OFFICE, out_dir / TO_COMMITTEE, now=DEMO_AS_OF)
+    say(f"评审会当天：抽取评委{record.members}人，出席{len(record.seated)}人（含递补），答辩评分表{len(forms)}份，"
+        f"会议记录（内部版、评委会版）已生成")
+    return files
+
+
 def _demo_outputs(report, out_dir, say) -> list:
     """Every output the product has, from the refreshed sample."""
     from .outputs.finance import dues, export_finance
@@ -227,6 +242,7 @@ def _demo_outputs(report, out_dir, say) -> list:
     files += write_roster(roster, out_dir / "评审会")
     say(f"评审会：{roster.header}，上会{len(roster.entries)}人（盲评编号已写入台账），未列入{len(roster.excluded)}人；"
         f"送评委的材料在“{TO_COMMITTEE}”，编号对照表在“{KEPT_IN_OFFICE}”")
+    files += _demo_meeting_day(book, ev, out_dir / "评审会", say)
     start = book.calendar.add_workdays(roster.date or DEMO_AS_OF.date(), 1)
     table, end = build_publicity(book, ev, start)
     files += write_publicity(table, out_dir / "公示")

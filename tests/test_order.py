@@ -39,18 +39,24 @@ def _column(path: Path, header: str, sheet: str | None = None) -> list[str]:
 
 
 def _pass_one_of_each_specialty(book: Path) -> None:
-    """Ballots that pass one coded application of each specialty (the sample passes 公路 and 运输 only)."""
+    """Ballots that pass one coded application of each specialty the sample passes none of
+    (it ballots every code on its roster; those held back have none)."""
+    from addin.book.refresh import check
+
     register = read_book(book)
+    _, ev = check(book, now=dt.datetime(2024, 10, 20))
     wb = load_workbook(book)
     ws = wb[schema.MEETING_SHEET]
     header = [c.value for c in ws[1]]
     balloted = {r.values_by_key.get("blind_code") for r in register.table("meeting").rows}
+    passed = {r.values_by_key.get("specialty") for r in register.table("applicants").rows
+              if ev.computed[r.number].get("meeting_result") == "评审通过"}
     wanted = {}
     for r in register.table("applicants").rows:
         code, specialty = r.values_by_key.get("blind_code"), r.values_by_key.get("specialty")
-        if code and code not in balloted and specialty not in wanted and r.values_by_key.get("app_id") != "2024-058":
+        if code and code not in balloted and specialty not in set(wanted) | passed and r.values_by_key.get("app_id") != "2024-058":
             wanted[specialty] = code
-    assert set(wanted) == set(NOTICE)
+    assert set(wanted) | passed == set(NOTICE)
     for code in wanted.values():
         ws.append([{"会议日期": dt.datetime(2024, 10, 18), "盲评编号": code, "赞成": 6, "反对": 0, "弃权": 0}.get(h)
                    for h in header])           # all six seated members of the sample's panel vote yes

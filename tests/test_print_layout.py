@@ -211,14 +211,14 @@ def test_the_longest_name_fits_its_column_on_one_line(outputs):
 
 # --- rendered -----------------------------------------------------------------------------------
 
-#: pages of each output of the sample as printed on A4 (rosters of 38, publicity of 10, finance of 54
+#: pages of each output of the sample as printed on A4 (rosters of 36, publicity of 29, finance of 54
 #: people), with the fonts .ci/run installs (Carlito gives the sheets Excel's column widths)
 EXPECTED_PAGES = {
-    "评审会/内部留存/评审会名单-内部.xlsx": 4, "评审会/内部留存/评审会名单-内部.docx": 4,   # with 未列入 (1 page)
+    "评审会/内部留存/评审会名单-内部.xlsx": 4, "评审会/内部留存/评审会名单-内部.docx": 5,   # with 未列入 (1 page), 答辩成绩
     "评审会/送评委/评审会名单-盲评.xlsx": 2, "评审会/送评委/评审会名单-盲评.docx": 2,     # code, series, specialty, title, defence
     "评审会/送评委/评审会投票表.xlsx": 2, "评审会/送评委/评审会投票表.docx": 2,
     "评审会/内部留存/编号对照表-内部.xlsx": 2,
-    "公示/评审结果公示名单.xlsx": 1, "公示/评审结果公示名单.docx": 2,
+    "公示/评审结果公示名单.xlsx": 2, "公示/评审结果公示名单.docx": 3,   # every live code on the roster balloted
     "财务/缴费表.xlsx": 6,      # 应缴名单 4 pages (专业 and 多缴 columns), 缴费录入, 汇总
 }
 

@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..rules.settings import Settings
 from ..rules.panel import ALL_SPECIALTIES, Candidate, Draw, DrawRefused, Expert, draw_panel, pool_problems
 from . import schema
 from .adapter import WorkbookAdapter
@@ -34,11 +35,12 @@ def secure_random() -> random.Random:
 
 
 def candidates(book: Book, ev: Evaluation) -> list[Candidate]:
-    """The applicants due at the meeting (上会情况 = 上会), whom the panel must be free of
-    any interest in."""
+    """The applicants due at the meeting (上会情况 = 上会), and those only held back (who
+    may still be put on the roster with ``--all``): the panel must be free of any
+    interest in any of them."""
     out = []
     for row in book.table("applicants").rows:
-        if ev.computed[row.number].get("meeting_due") == MEETING_DUE:
+        if ev.computed[row.number].get("meeting_due") == MEETING_DUE or row.number in ev.held_back:
             v = row.values_by_key
             out.append(Candidate(_text(v.get("app_id")), _text(v.get("name")), _text(v.get("employer")),
                                  _text(ev.computed[row.number].get("blind_code"))))
@@ -53,7 +55,7 @@ class DrawReport:
     at: dt.datetime
     user: str
     roster: list[Candidate]
-    settings: object
+    settings: Settings
     committee: str
     backup: Path | None = None
 

@@ -24,10 +24,11 @@ from ..rules.eligibility import Context, RouteEntry, assess, mandarin_ok, route_
 from ..rules.fees import FeeLine, account, defense, fee_due, fee_summary
 from ..rules.identity import check_id
 from ..rules.seniority import full_years
-from ..rules.meeting import VoteResult, assign_blind_codes, status_against_tally, vote_result
+from ..rules.meeting import PASSED as VOTE_PASSED, VoteResult, assign_blind_codes, status_against_tally, vote_result
 from ..rules.settings import campaign_span, parse_int, parse_number, validate_settings
 from ..rules.workflow import PASSED, RETURNED, Submission, SubmissionState, assess_submissions, exclusion
 from . import schema
+from ..rules.defence import FAILED as DEFENCE_FAILED
 from .panel import DefenceTally, MeetingDay, defence_tally, meeting_day
 from .reader import Book, RowData, TableData, cell_text as _text
 from .records import applicant_from_row
@@ -330,7 +331,8 @@ def _meeting(book: Book, table: TableData, ev: Evaluation) -> None:
 
     ev.day = day = meeting_day(book, candidates(book, ev))
     ev.findings += day.findings
-    senior = {code for code, n in by_code.items() if ev.computed[n].get("defense") == "需答辩"}
+    senior = {code for code, n in by_code.items()       # on the roster and defending (四(五))
+              if ev.computed[n].get("defense") == "需答辩" and ev.computed[n].get("meeting_due") == MEETING_DUE}
     ev.defence = tally = defence_tally(book, senior, day.seated)
     ev.findings += tally.findings
     results: dict[str, str] = {}
@@ -362,6 +364,10 @@ def _meeting(book: Book, table: TableData, ev: Evaluation) -> None:
                            book.settings) if not bad else VoteResult("")
         ev.findings += [sheet.locate(f, row.number, "yes") for f in vote.findings]
         defence = tally.results.get(code)
+        if defence and defence.result == DEFENCE_FAILED and vote.result == VOTE_PASSED:
+            ev.findings.append(sheet.locate(warning(f"{code}答辩成绩{defence.score:.2f}分，未达合格分数线"
+                                                    f"{book.settings.defence_pass_score}分，表决结果却为评审通过，请核对",
+                                                    "四(五)"), row.number, "defence_score"))
         ev.meeting[row.number] = {"result": vote.result or "票数有误",
                                   "defence_score": defence.score if defence else None,
                                   "defence_result": defence.result if defence else ("免答辩" if code in by_code else None)}

@@ -326,6 +326,8 @@ CODE_SEED = 20241018
 #: passes, 3 fails) and counts exceeding the attendance (7 votes)
 VOTES = [(6, 0, 0), (5, 1, 0), (4, 2, 0), (3, 3, 0), (5, 0, 1), (6, 0, 0), (4, 1, 1), (2, 4, 0),
          (5, 1, 0), (6, 1, 0), (6, 0, 0), (5, 0, 0)]
+#: the rest of the roster, in turn (every code on the roster has its ballot)
+MORE_VOTES = [(6, 0, 0), (5, 1, 0), (5, 0, 1), (4, 1, 1), (6, 0, 0), (3, 2, 1)]
 
 
 #: seed of the sample's own draw (the product draws from the system's secure source)
@@ -377,8 +379,10 @@ def build_sample():
     extra["log"] = [{"at": draw_at, "user": "组织人事科", "action": DRAW_ACTION, "rows": len(pool),
                           "detail": log_detail(report)}]
     meeting = []
-    balloted = [a for a in coded if a["remarks"] not in [f"示例：{n}" for n in NO_BALLOT]]
-    for applicant, (yes, no, abstain) in zip(balloted, VOTES):
+    on_roster = {a["app_id"] for a in due}
+    balloted = [a for a in coded if a["remarks"] not in [f"示例：{n}" for n in NO_BALLOT] and a["app_id"] in on_roster]
+    votes = VOTES + [MORE_VOTES[i % len(MORE_VOTES)] for i in range(max(0, len(balloted) - len(VOTES)))]
+    for applicant, (yes, no, abstain) in zip(balloted, votes):
         meeting.append({"meeting_date": MEETING_DATE, "blind_code": applicant["blind_code"],
                         "yes": yes, "no": no, "abstain": abstain})
         passed = yes * 3 >= len(seated) * 2 and yes + no + abstain <= len(seated)
@@ -394,9 +398,11 @@ def _defence_rows(coded, ev, applicants, seated, absent_code, items, rng) -> lis
     """Score sheets of the seated members for every senior applicant on the roster: one
     applicant scores below the pass mark, one sheet comes from an absent member (not
     counted) and one gives an item more than its points (not counted)."""
+    from .evaluate import MEETING_DUE
+
     index = {a["app_id"]: i for i, a in enumerate(applicants)}
-    seniors = [a for a in sorted(coded, key=lambda a: a["blind_code"])
-               if ev.computed[index[a["app_id"]] + 2].get("defense") == "需答辩"]
+    seniors = [a for a in coded if ev.computed[index[a["app_id"]] + 2].get("defense") == "需答辩"
+               and ev.computed[index[a["app_id"]] + 2].get("meeting_due") == MEETING_DUE]
     rows = []
     for n, applicant in enumerate(seniors):
         low = n == 1

@@ -295,7 +295,6 @@ class SheetEdit:
     part: str
     name: str
     writes: dict[int, dict[int, _CellWrite]] = field(default_factory=dict)   # row -> column -> write
-    had_formula: bool = False
 
     def set(self, row: int, column: str | int, value: object, style: CellStyle = CellStyle()) -> None:
         col = column if isinstance(column, int) else column_index_from_string(column)
@@ -483,8 +482,7 @@ class SheetEdit:
         return new_spans
 
     def _check_formula(self, el: etree._Element, number: int, col: int) -> None:
-        """Refuse to overwrite a formula other cells depend on; note plain formulas (the
-        calculation chain must then go)."""
+        """Refuse to overwrite a formula other cells depend on (a plain one is replaced)."""
         where = f"“{self.name}”工作表{get_column_letter(col)}{number}单元格"
         for child in el:
             if _local(child.tag) != "f":
@@ -498,7 +496,6 @@ class SheetEdit:
                 raise PatchRefused(f"{where}属于数组公式（{ref}），无法单独覆盖；请先清除该数组公式")
             if kind == "dataTable":
                 raise PatchRefused(f"{where}属于模拟运算表，无法覆盖；请先删除它")
-            self.had_formula = True
 
 def _prefix(data: bytes) -> bytes:
     match = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet\b", data)
@@ -919,8 +916,8 @@ class Package:
     # -- saving -----------------------------------------------------------------------
 
     def _drop_calc_chain(self) -> None:
-        """Excel's list of formula cells names the cells this writer emptied: without it
-        Excel rebuilds the list on load; with a stale one it would report damage."""
+        """Excel's list of formula cells may name a cell this writer overwrote: without
+        it Excel rebuilds the list on load; with a stale one it would report damage."""
         for _rid, rtype, target in self.rels(self.workbook_part):
             if rtype.endswith("/calcChain"):
                 self.remove(target)
@@ -939,14 +936,16 @@ class Package:
     def save(self, target: Path) -> None:
         """Write the edited package to ``target``: edited sheets streamed through, other
         changed parts recompressed with their original method, every other member copied
-        raw. The parts that depend on what the sheets' rendering finds (styles, the
-        workbook and its relationships, content types, the calculation chain) are
-        written last."""
+        raw, in their order; styles.xml, which the rendering may extend, comes last.
+        Excel's calculation chain is dropped when cells are written (it may name a
+        formula cell just overwritten; Excel rebuilds it on load)."""
         styles = self.styles if self._edits else None
-        deferred = {self.workbook_part, rels_path(self.workbook_part), "[Content_Types].xml"}
-        if styles is not None:
-            deferred.add(styles.part)
-        deferred |= {t for _i, rtype, t in self.rels(self.workbook_part) if rtype.endswith("/calcChain")}
+        if self._edits:
+            self._drop_calc_chain()
+        if self._workbook_changed:
+            self.write(self.workbook_part, serialize(self.workbook))
+            self._workbook_changed = False
+        deferred = {styles.part} if styles is not None else set()
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
             later = []
             for info in self.zf.infolist():
@@ -963,12 +962,8 @@ class Package:
                     _write_member(out, _clone(info), self._changed[name])
                 else:
                     _copy_raw(self.zf, info, out)
-            if any(edit.had_formula for edit in self._edits.values()):
-                self._drop_calc_chain()
             if styles is not None:
                 styles.flush()
-            if self._workbook_changed:
-                self.write(self.workbook_part, serialize(self.workbook))
             for info in later:
                 if info.filename in self._removed:
                     continue

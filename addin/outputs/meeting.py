@@ -49,6 +49,7 @@ class Entry:
     defense: str
     recuse: list[str] = field(default_factory=list)
     defense_order: int | None = None
+    defence_score: str = ""                  # e.g. 83.50, from 答辩评分 (四(五))
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Roster:
     excluded: list[tuple[str, str, str]]       # (application id, name, reason)
     specialty_order: list[str] = field(default_factory=list)
     keep: tuple[str, ...] = ()                 # names a title line break must not split
+    defence_note: str = ""                     # how the defence scores were reached, once there are any
 
     @property
     def header(self) -> str:
@@ -112,14 +114,23 @@ def build_roster(book: Book, ev: Evaluation, *, date: dt.date | None = None,
     rank = {t: catalog.titles[t].rank for t in catalog.titles}
     series_key, specialty_key = book.sort_key("系列"), book.sort_key("专业")
     entries.sort(key=lambda e: (series_key(e.series), specialty_key(e.specialty), -rank.get(e.title, 0), e.code))
+    results = ev.defence.results if ev.defence else {}
+    for e in entries:
+        d = results.get(e.code)
+        if d is not None and d.score is not None:
+            e.defence_score = f"{d.score:.2f}"
     n = 0
     for e in entries:
         if e.defense == "需答辩":
             n += 1
             e.defense_order = n
     name = f"{s.committee_name}{s.campaign_year}年度职称评审会"
+    note = ""
+    if any(e.defence_score for e in entries):
+        drop = "去掉一个最高分和一个最低分后" if s.defence_drop_extremes else ""
+        note = f"答辩成绩为出席评委有效评分{drop}的平均分，{s.defence_pass_score}分及以上为答辩合格（四(五)）。"
     return Roster(name, date or meeting_date(book), entries, excluded, specialty_order,
-                  keep=(s.committee_name, s.issuer))
+                  keep=(s.committee_name, s.issuer), defence_note=note)
 
 
 def held_back_lines(book: Book, ev: Evaluation) -> list[str]:
@@ -149,11 +160,12 @@ def _groups(entries: list[Entry]) -> str:
 def internal_table(r: Roster) -> PrintTable:
     cols = [Column("序号", 6), Column("盲评编号", 10), Column("姓名", 14), Column("工作单位", 28, wrap=True), Column("系列", 10),
             Column("专业", 9), Column("拟申报职称", 13), Column("答辩", 8), Column("答辩顺序", 8),
-            Column("应回避评委", 18, wrap=True)]
+            Column("答辩成绩", 10), Column("应回避评委", 18, wrap=True)]
     rows = [[i, e.code, e.name, e.employer, e.series, e.specialty, e.title, e.defense, e.defense_order or "",
-             "、".join(e.recuse)] for i, e in enumerate(r.entries, start=1)]
+             e.defence_score, "、".join(e.recuse)] for i, e in enumerate(r.entries, start=1)]
     return PrintTable(f"{r.name}申报人员名单（内部）", cols, rows, subtitle=f"共{len(r.entries)}人：{_groups(r.entries)}",
-                      notes=["本名单含姓名和工作单位，仅供评审委员会办公室内部使用，不得提供给评审专家。"],
+                      notes=["本名单含姓名和工作单位，仅供评审委员会办公室内部使用，不得提供给评审专家。"]
+                      + ([r.defence_note] if r.defence_note else []),
                       header_text=r.header, properties_title="评审会名单（内部）", keep=r.keep,
                       confidential=CONFIDENTIAL)
 

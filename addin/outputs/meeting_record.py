@@ -21,15 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from docx import Document
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.enum.text import WD_BREAK
+from docx.shared import Pt
 
 from ..rules.dates import format_date
 from . import templates as T
+from .tables import Column, docx_grid
 
 TEXT_MM = T.PAGE_MM[0] - T.MARGINS_MM["left"] - T.MARGINS_MM["right"]      # 156 mm
 SPACE = T.SPACE
@@ -39,19 +36,8 @@ SPACE = T.SPACE
 
 def official_document(title: str, subject: str, *, now: dt.datetime):
     """An empty document in the attachments' layout, its properties its own."""
-    doc = Document()
-    T._styles(doc)
-    T._page_setup(doc)
-    body = doc.element.body
-    for p in list(body.findall(qn("w:p"))):
-        body.remove(p)
-    core = doc.core_properties
-    core.title, core.subject = title, subject
-    core.author = core.last_modified_by = "职称评审台账"
-    core.comments, core.category, core.keywords = "", "", "职称评审"
-    core.language = "zh-CN"
-    core.revision = 1
-    core.created = core.modified = now.replace(microsecond=0)
+    doc = T.official_document()
+    T.set_properties(doc, title, subject, now)
     return doc
 
 
@@ -74,39 +60,16 @@ def heading(doc, text: str):
     return T._para(doc, "小标题", text)
 
 
-def table(doc, headers: Sequence[str], rows: Sequence[Sequence[object]], widths_mm: Sequence[float],
-          *, left: Sequence[int] = ()):
-    """A ruled table, 小四 仿宋, header row repeated on every page, fixed column widths
-    scaled to the text width; the columns in ``left`` (running text) aligned left."""
-    scale = TEXT_MM / sum(widths_mm)
-    widths = [w * scale for w in widths_mm]
-    grid = doc.add_table(rows=1, cols=len(headers))
-    grid.style = doc.styles["Table Grid"]
-    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
-    grid.autofit = False
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    grid._tbl.tblPr.append(layout)
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    grid.rows[0]._tr.get_or_add_trPr().append(repeat)
-    for cell, text in zip(grid.rows[0].cells, headers):
-        T._cell(cell, text)
-    for values in rows:
-        cells = grid.add_row().cells
-        for i, (cell, value) in enumerate(zip(cells, values)):
-            T._cell(cell, _text(value), style="表格正文" if i in left else "表格文字")
-    for i, width in enumerate(widths):
-        grid.columns[i].width = Mm(width)
-        for row in grid.rows:
-            row.cells[i].width = Mm(width)
-    for row in grid.rows:
-        T._row_height(row, 8)
-        tr_pr = row._tr.get_or_add_trPr()
-        cant = OxmlElement("w:cantSplit")
-        tr_pr.append(cant)
-    doc.add_paragraph(style="表注")        # a little air below the table
+def table(doc, columns: Sequence[Column], rows: Sequence[Sequence[object]]):
+    """A ruled table in the lists' layout (see :func:`addin.outputs.tables.docx_grid`),
+    with a little air below."""
+    grid = docx_grid(doc, columns, [[_text(v) for v in row] for row in rows], TEXT_MM * 72 / 25.4)
+    doc.add_paragraph(style="表注")
     return grid
+
+
+def C(header: str, hint: float = 12, wrap: bool = False) -> Column:
+    return Column(header, hint, wrap=wrap)
 
 
 def signatures(doc, roles: Sequence[str]) -> None:
@@ -141,6 +104,7 @@ def _text(value: object) -> str:
 def save(doc, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    T.finish_document(doc)
     buffer = io.BytesIO()
     doc.save(buffer)
     path.write_bytes(buffer.getvalue())
@@ -181,11 +145,11 @@ def draw_record(report, *, now: dt.datetime | None = None):
             rows.append([len(rows) + 1, group_label(g.quota.specialty), "评委", e.code, e.name, e.employer, e.title])
         for i, e in enumerate(g.reserves, start=1):
             rows.append([len(rows) + 1, group_label(g.quota.specialty), f"候补{i}", e.code, e.name, e.employer, e.title])
-    table(doc, ["序号", "专业", "身份", "编号", "姓名", "工作单位", "职称"], rows, (12, 22, 16, 14, 26, 38, 30))
+    table(doc, [C("序号"), C("专业"), C("身份"), C("编号"), C("姓名"), C("工作单位", 16, True), C("职称")], rows)
     heading(doc, "二、未参加抽取的专家")
     if d.exclusions:
-        table(doc, ["编号", "姓名", "工作单位", "原因"],
-              [[e.code, e.name, e.employer, why] for e, why in d.exclusions], (14, 24, 40, 78), left=(3,))
+        table(doc, [C("编号"), C("姓名"), C("工作单位", 10, True), C("原因", 30, True)],
+              [[e.code, e.name, e.employer, why] for e, why in d.exclusions])
     else:
         body(doc, "无。")
     body(doc, "本记录一式两份，一份存档，一份随评审会议记录封存。抽取结果在评审会召开前保密。")
@@ -195,3 +159,175 @@ def draw_record(report, *, now: dt.datetime | None = None):
 
 def draw_record_name(number: int) -> str:
     return f"{DRAW_RECORD}-第{number}次.docx"
+
+
+# --- the sealed record of the meeting --------------------------------------------------------
+
+MEETING_RECORD = "评审会议记录"
+
+
+@dataclass
+class VoteLine:
+    code: str
+    name: str
+    specialty: str
+    title: str
+    yes: int | None
+    no: int | None
+    abstain: int | None
+    result: str
+    defence: object = None             # DefenceResult for senior applicants
+
+
+@dataclass
+class MeetingRecord:
+    name: str                          # e.g. 2024年度职称评审会
+    committee: str
+    date: dt.date | None
+    members: int
+    seated: list                       # Expert, in the order seated
+    absent: list
+    panel: list                        # every drawn expert (members, reserves) with attendance
+    recused: list                      # (Expert, reason)
+    pass_ratio: object
+    quorum_ratio: object
+    pass_mark: int                     # defence pass mark (settings)
+    votes: list[VoteLine] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def needed(self) -> int:
+        """Yes votes needed: the pass ratio of those attending, rounded up."""
+        return math.ceil(self.pass_ratio * len(self.seated))
+
+
+def build_meeting_record(book, ev) -> MeetingRecord:
+    """The record of a meeting held: refused without a drawn panel or below the quorum."""
+    from ..errors import Refused
+    from ..rules.meeting import PASSED, quorum_met
+    from ..rules.panel import EXCLUDED, PANEL, reserve_place
+    from .meeting import build_roster, meeting_date
+
+    day = ev.day
+    if day is None or day.seating is None:
+        raise Refused("“评委”表中没有抽取结果：会议记录按抽取的评委和出席情况编制，请先抽取评委（zhicheng draw）；未生成")
+    seat, s = day.seating, book.settings
+    if not quorum_met(seat.members, len(seat.seated), s):
+        raise Refused(f"抽取评委{seat.members}人，出席（含递补）{len(seat.seated)}人，不足{s.quorum_ratio}，"
+                      "表决无效、不能形成评审结果；请核对“评委”表的出席情况。未生成会议记录")
+    by_code = {e.code: e for e in day.experts}
+    roster = build_roster(book, ev)
+    rows = {str(r.values_by_key.get("blind_code") or "").strip(): r for r in book.table("meeting").rows}
+    record = MeetingRecord(
+        name=f"{s.campaign_year}年度职称评审会", committee=s.committee_name, date=meeting_date(book),
+        members=seat.members, seated=[by_code[c] for c in seat.seated], absent=[by_code[c] for c in seat.absent],
+        panel=[e for e in day.experts if e.role == PANEL or reserve_place(e.role)],
+        recused=[(e, _note(book, e)) for e in day.experts if e.role == EXCLUDED and _note(book, e).startswith("回避")],
+        pass_ratio=s.pass_ratio, quorum_ratio=s.quorum_ratio, pass_mark=s.defence_pass_score)
+    results = {}
+    for row in book.table("meeting").rows:
+        results[str(row.values_by_key.get("blind_code") or "").strip()] = ev.meeting.get(row.number, {})
+    for entry in roster.entries:
+        row = rows.get(entry.code)
+        v = row.values_by_key if row else {}
+        result = results.get(entry.code, {}).get("result") or "未表决"
+        record.votes.append(VoteLine(entry.code, entry.name, entry.specialty, entry.title, _int(v.get("yes")),
+                                     _int(v.get("no")), _int(v.get("abstain")), result,
+                                     ev.defence.results.get(entry.code) if ev.defence else None))
+        if result not in (PASSED, "评审未通过"):
+            record.problems.append(f"{entry.code}：{result}")
+        if entry.defense == "需答辩" and (record.votes[-1].defence is None or record.votes[-1].defence.score is None):
+            record.problems.append(f"{entry.code}：答辩成绩待录入")
+    return record
+
+
+def _note(book, expert) -> str:
+    row = next((r for r in book.table("experts").rows if r.number == expert.ref), None)
+    return str(row.values_by_key.get("draw_note") or "") if row else ""
+
+
+def _int(value) -> int | None:
+    from ..rules.settings import parse_int
+    return parse_int(value).value
+
+
+def meeting_record_doc(record: MeetingRecord, *, blind: bool, now: dt.datetime):
+    """The sealed record; ``blind``: for the committee, codes only (no applicant's or
+    expert's name or employer)."""
+    from ..rules.panel import reserve_place
+    what = "（评委会存档）" if blind else "（内部存档）"
+    doc = official_document(f"{record.name}{MEETING_RECORD}{what}", record.committee, now=now)
+    title(doc, record.name, MEETING_RECORD)
+    seated, members = len(record.seated), record.members
+    substitutes = [e for e in record.seated if e.role != "评委"]
+    body(doc, f"评审委员会：{record.committee}", indent=False)
+    body(doc, f"会议日期：{format_date(record.date) if record.date else '（未填）'}", indent=False)
+    body(doc, f"抽取评委{members}人，出席{seated}人（其中候补递补{len(substitutes)}人），出席人数占"
+              f"{seated}/{members}，不少于{record.quorum_ratio}，达到法定人数。表决采取无记名投票，赞成票数达到出席评委"
+              f"人数的{record.pass_ratio}（{seated}×{record.pass_ratio}，即{record.needed}票）及以上为通过；"
+              "未出席的评委不得委托他人投票或补充投票。")
+    heading(doc, "一、评委出席情况")
+    rows = []
+    for e in record.panel:
+        reserve = reserve_place(e.role)
+        role = f"候补{reserve[1]}" if reserve else "评委"
+        if not reserve:
+            attended = "出席" if e in record.seated else "缺席"
+        else:
+            attended = "递补出席" if e in record.seated else ("出席未递补" if e.attended else "未出席")
+        line = [len(rows) + 1, e.code, e.specialty, role, attended]
+        rows.append(line if blind else line[:2] + [e.name, e.employer] + line[2:])
+    if blind:
+        table(doc, [C("序号"), C("评委编号"), C("专业"), C("抽取身份"), C("出席情况")], rows)
+    else:
+        table(doc, [C("序号"), C("编号"), C("姓名"), C("工作单位", 16, True), C("专业"), C("身份"), C("出席情况")], rows)
+    heading(doc, "二、回避情况")
+    if not record.recused:
+        body(doc, "无。")
+    elif blind:
+        body(doc, "与上会申报人有利害关系、依规回避未参加抽取的专家：" + "、".join(e.code for e, _ in record.recused)
+             + f"（共{len(record.recused)}人）。")
+    else:
+        table(doc, [C("编号"), C("姓名"), C("工作单位", 10, True), C("回避原因", 30, True)],
+              [[e.code, e.name, e.employer, why.removeprefix("回避：")] for e, why in record.recused])
+    heading(doc, "三、表决结果")
+    vote_rows = []
+    for v in record.votes:
+        share = f"{v.yes}/{seated}" if v.yes is not None else ""
+        shown = v.result.removeprefix("评审") if v.result in ("评审通过", "评审未通过") else "待核"   # named below
+        line = [v.code, f"{v.specialty}{v.title}", v.yes, v.no, v.abstain, share, shown]
+        vote_rows.append(line if blind else line[:1] + [v.name, v.title] + line[2:])
+    if blind:
+        table(doc, [C("盲评编号"), C("专业及拟申报职称"), C("赞成"), C("反对"), C("弃权"), C("赞成/出席"), C("结果")],
+              vote_rows)
+    else:
+        table(doc, [C("盲评编号"), C("姓名"), C("拟申报职称"), C("赞成"), C("反对"), C("弃权"), C("赞成/出席"),
+                    C("结果")], vote_rows)
+    passed = sum(1 for v in record.votes if v.result == "评审通过")
+    body(doc, f"共表决{len(record.votes)}份，通过{passed}份，未通过{sum(1 for v in record.votes if v.result == '评审未通过')}份"
+              + (f"，另有{len(record.problems)}处待核（{'；'.join(record.problems)}）" if record.problems else "") + "。")
+    heading(doc, "四、答辩成绩（高级职称）")
+    seniors = [v for v in record.votes if v.defence is not None]
+    if seniors:
+        rows = []
+        for v in seniors:
+            d = v.defence
+            dropped = "、".join(f"{x:g}" for x in d.dropped) or "—"
+            rows.append([v.code, len(d.totals), dropped, f"{d.score:.2f}" if d.score is not None else "待录入",
+                         d.result.removeprefix("答辩") if d.score is not None else ""])
+        table(doc, [C("盲评编号"), C("有效评分（份）"), C("去掉的最高分、最低分"), C("答辩成绩"), C("结论")], rows)
+        body(doc, f"答辩成绩为出席评委有效评分的平均分"
+                  + ("（去掉一个最高分和一个最低分）" if any(v.defence.dropped for v in seniors) else "")
+                  + f"，保留两位小数，合格分数线为{record.pass_mark}分。中级及以下免于答辩，不列入本表。")
+    else:
+        body(doc, "本次无需答辩的申报。")
+    body(doc, "本记录经计票人、监票人核对签字后，与投票表、答辩评分表一并密封存档。")
+    signatures(doc, ["计票人", "监票人", "主任委员"])
+    return doc
+
+
+def write_meeting_records(record: MeetingRecord, office_dir: Path, committee_dir: Path, *,
+                          now: dt.datetime) -> list[Path]:
+    """The named record for the office, the blind one for the committee."""
+    return [save(meeting_record_doc(record, blind=False, now=now), Path(office_dir) / f"{MEETING_RECORD}-内部.docx"),
+            save(meeting_record_doc(record, blind=True, now=now), Path(committee_dir) / f"{MEETING_RECORD}.docx")]

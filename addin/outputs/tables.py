@@ -417,34 +417,10 @@ def _fixed_layout(table, widths_twips: list[int]) -> None:
             cell.width = Twips(width)
 
 
-def write_docx(table: PrintTable, path: Path, *, now: dt.datetime | None = None) -> Path:
-    doc = official_document(landscape=table.landscape)
-    section = doc.sections[0]
-    if table.landscape:
-        section.orientation = WD_ORIENT.LANDSCAPE
-    if table.header_text:
-        head = section.header
-        head.is_linked_to_previous = False
-        p = head.paragraphs[0]
-        p.style = doc.styles["表格文字"]
-        p.add_run(table.header_text)
-    if table.confidential:          # every page: the odd (default) and the even pages' headers
-        for head in (section.header, section.even_page_header):
-            head.is_linked_to_previous = False
-            first = head.paragraphs[0]
-            mark = first.insert_paragraph_before() if first.text else first
-            mark.style = doc.styles["表格文字"]
-            mark.alignment = WD_ALIGN_PARAGRAPH.LEFT
-            run = mark.add_run(table.confidential)
-            run.bold = True
-    usable = _usable_pt(section)
-    title = doc.add_paragraph(style="公文标题")
-    for i, line in enumerate(title_lines(table.title, usable, table.keep)):
-        if i:
-            title.add_run().add_break()
-        title.add_run(line)
-    for line in ([table.subtitle] if table.subtitle else []) + table.notes:
-        doc.add_paragraph(unbreakable_phones(line), style="公文正文")
+def docx_grid(doc, columns: Sequence[Column], rows: Sequence[Sequence[object]], usable: float):
+    """A ruled table of ``columns`` (header row repeated on every page, rows never split,
+    黑体 headers, 小四 text) whose column widths share ``usable`` points by content."""
+    table = PrintTable("", list(columns), list(rows))
     grid = doc.add_table(rows=1, cols=len(table.columns))
     grid.style = doc.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -479,6 +455,38 @@ def write_docx(table: PrintTable, path: Path, *, now: dt.datetime | None = None)
             for line in lines[1:]:
                 p.add_run(style="黑体标注").add_break()
                 p.add_run(line, style="黑体标注")
+    return grid
+
+
+def write_docx(table: PrintTable, path: Path, *, now: dt.datetime | None = None) -> Path:
+    doc = official_document(landscape=table.landscape)
+    section = doc.sections[0]
+    if table.landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
+    if table.header_text:
+        head = section.header
+        head.is_linked_to_previous = False
+        p = head.paragraphs[0]
+        p.style = doc.styles["表格文字"]
+        p.add_run(table.header_text)
+    if table.confidential:          # every page: the odd (default) and the even pages' headers
+        for head in (section.header, section.even_page_header):
+            head.is_linked_to_previous = False
+            first = head.paragraphs[0]
+            mark = first.insert_paragraph_before() if first.text else first
+            mark.style = doc.styles["表格文字"]
+            mark.alignment = WD_ALIGN_PARAGRAPH.LEFT
+            run = mark.add_run(table.confidential)
+            run.bold = True
+    usable = _usable_pt(section)
+    title = doc.add_paragraph(style="公文标题")
+    for i, line in enumerate(title_lines(table.title, usable, table.keep)):
+        if i:
+            title.add_run().add_break()
+        title.add_run(line)
+    for line in ([table.subtitle] if table.subtitle else []) + table.notes:
+        doc.add_paragraph(unbreakable_phones(line), style="公文正文")
+    docx_grid(doc, table.columns, table.rows, usable)
     for line in table.footer_lines:
         doc.add_paragraph(line, style="落款")
     chars_per_line = 2 * usable / SIZE_3

@@ -227,7 +227,10 @@ def draw_panel(experts: Sequence[Expert], roster: Sequence[Candidate], settings:
     exclusions, eligible = [], []
     for e in experts:
         reason = exclusion_reason(e, roster)
-        (exclusions.append((e, reason)) if reason else eligible.append(e))
+        if reason:
+            exclusions.append((e, reason))
+        else:
+            eligible.append(e)
     eligible.sort(key=lambda e: e.code)
     groups, short = [], []
     for q in quotas.value:
