@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from addin.book import schema
+from addin.rules.dates import normalise_text
 from addin.book.evaluate import evaluate
 from addin.book.reader import book_from_values, read_book, workbook_values
 from addin.book.refresh import refresh
@@ -47,7 +48,9 @@ def test_garbage_in_input_cells_never_crashes_and_is_located(edits):
         if final is not value:
             continue       # a later edit of the same cell won
         letter = get_column_letter(HEADERS.index(column.header) + 1)
+        # "-", "—", "/" and "无" in a date column mean "none" on purpose (addin/rules/dates.py)
         must_flag = (column.kind in ("date", "year") and isinstance(value, str) and value.strip()
+                     and normalise_text(value) not in ("-", "—", "/", "无")
                      and not any(ch.isdigit() for ch in value)) or \
                     (column in TYPED and isinstance(value, str) and value in ("#N/A", "#VALUE!", "#REF!", "去年", "是的吧"))
         if must_flag:
