@@ -18,7 +18,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import example, given, settings as hsettings, strategies as st
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -85,6 +85,8 @@ def test_the_vote_sheet_title_breaks_between_words_in_balanced_lines():
 @given(st.lists(st.sampled_from(["阿克苏地区", "交通运输局", "职称", "评审", "委员会", "2024年度", "公示", "名单", "（内部）",
                                  "投票表", "申报人员"]), min_size=1, max_size=12),
        st.integers(min_value=14, max_value=60))
+# more lines than the width alone asks for: every word fills a line of its own
+@example(words=["阿克苏地区"] * 6 + ["2024年度"] * 2 + ["（内部）"], width=14)
 def test_balanced_lines_keep_the_text_and_fit_the_width(words, width):
     text = "".join(words)
     lines = balanced_lines(text, width)

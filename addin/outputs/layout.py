@@ -115,7 +115,7 @@ def _balanced(text: str, capacity: float, points: list[int]) -> list[str] | None
     widths = [display_width(text[:p]) for p in points]
     n = len(points)
     minimum = math.ceil(widths[-1] / capacity)
-    for count in range(minimum, min(minimum + 2, n - 1) + 1):
+    for count in range(minimum, n):   # as few lines as the break points allow
         target = widths[-1] / count
         # table[i][k]: the best (cost, breaks) laying text[points[i]:] in exactly k lines
         table: list[dict[int, tuple[float, list[int]]]] = [dict() for _ in range(n)]
