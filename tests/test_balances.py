@@ -75,6 +75,12 @@ def test_the_command_line_reports_the_same_totals(book, tmp_path, capsys):
     assert "未缴合计550元，多缴合计200元" in capsys.readouterr().out
 
 
+def test_finance_export_into_a_folder_not_yet_made(book, tmp_path):
+    out = tmp_path / "财务" / "2024" / "缴费表.xlsx"
+    assert main(["finance", "export", str(book), str(out), "--as-of", "2024-09-12"]) == 0
+    assert load_workbook(out)[DUE_SHEET].max_row > 2
+
+
 def test_one_overpayment_never_offsets_another_arrear():
     lines = fee_summary([("初级", account(200, 400)), ("初级", account(200, 0)), ("高级", account(550, 400)),
                          ("中级", account(None, 100))], ("高级", "中级", "初级"))

@@ -173,6 +173,7 @@ def export_finance(book: Book, ev: Evaluation, path: Path) -> Path:
     fit_rows(entry, 1, 3)
     print_setup(entry, landscape=False, title_rows="2:2")
     workbook_properties(wb, "职称评审费缴费表", f"{s.campaign_year}年度职称评审费应缴名单、缴费录入与汇总")
+    path.parent.mkdir(parents=True, exist_ok=True)      # like every other output: the folder is made
     wb.save(path)
     return path
 
