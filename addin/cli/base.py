@@ -101,12 +101,15 @@ def wrap(text: str, columns: int) -> list[str]:
             carry: list[str] = []
             strip(parts)
             if token[0] in _NO_LINE_START:           # the unit before the mark goes along with it
+                kept = list(parts)
                 while parts and parts[-1][0] in _NO_LINE_START:
                     carry.insert(0, parts.pop())
                     strip(parts)
                 if parts:
                     carry.insert(0, parts.pop())
                     strip(parts)
+                if width("".join(carry)) + width(token) > columns:   # a unit wider than a line:
+                    parts, carry = kept, []                          # the width wins over the rule
             while parts and parts[-1] in _NO_LINE_END:
                 carry.insert(0, parts.pop())
                 strip(parts)
