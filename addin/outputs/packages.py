@@ -30,7 +30,7 @@ from .templates import ATTACHMENTS
 FOLDER = "按单位"
 KINDS = (1, 2, 3)
 #: what the unit does with each attachment before returning it
-TODO = {1: "在本单位内部公示，单位负责人签字并加盖公章",
+RETURN_STEPS = {1: "在本单位内部公示，单位负责人签字并加盖公章",
         2: "单位负责人签字并加盖推荐单位公章",
         3: "申报人本人手写签名"}
 
@@ -73,7 +73,7 @@ def cover_table(book: Book, unit: str, docs: list, kinds: list[int]) -> PrintTab
         rows.append([i, app_id, items[0].name, str(rendered.get("拟申报职称", "")),
                      "、".join(ATTACHMENTS[d.kind].label for d in sorted(items, key=lambda d: d.kind))])
     notes = [f"本单位{len(people)}人申报{s.campaign_year}年度职称评审，所附材料已按台账预填，请逐份核对后办理："]
-    notes += [f"{ATTACHMENTS[k].label} {ATTACHMENTS[k].title}：{TODO[k]}"
+    notes += [f"{ATTACHMENTS[k].label} {ATTACHMENTS[k].title}：{RETURN_STEPS[k]}"
               + (f"（公示期不少于{s.unit_publicity_workdays}个工作日）" if k == 1 else "") + "；" for k in kinds]
     notes.append(f"请于{format_date(s.material_end)}前将以上材料原件连同《专业技术职务任职资格评审表》（一式两份）、"
                  f"公示结果报送{s.contact_office}（联系电话：{s.contact_phone}；地址：{s.address}）。")
