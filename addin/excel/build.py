@@ -89,8 +89,8 @@ class BuildReport:
 
 
 def stubs_dir() -> Path:
-    """The add-in's VBA and ribbon sources, shipped as package data (``addin/excel/vba_stubs``)."""
-    return Path(str(resources.files(__package__).joinpath("vba_stubs")))
+    """The add-in's VBA and ribbon sources, shipped as package data (the top-level ``vba_stubs`` package)."""
+    return Path(str(resources.files("vba_stubs")))
 
 
 # --- VBA modules ------------------------------------------------------------------------
