@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import PatternFill
 
 from addin.book import safe_write, schema, xlsxpatch
+from addin.data import limit
 from addin.book.inplace import PackageAdapter
 from addin.book.reader import read_book
 from addin.book.refresh import check, refresh
@@ -336,6 +338,27 @@ def test_refresh_keeps_every_part_it_does_not_own_byte_for_byte(rich):
             if name.startswith("xl/worksheets/sheet") and (name not in old or b.read(name) != a.read(name)):
                 assert_valid_sheet(b.read(name), name)
     assert_consistent_package(path)
+
+
+def test_parts_written_anew_are_deflated_at_the_level_limits_csv_names(book):
+    """limits.csv's deflate_level (a trade of save time against file size) is the level
+    of every part the refresh writes; the parts it copies keep their compressed bytes."""
+    level = int(limit("deflate_level"))
+    assert 0 <= level <= 9
+    original = book.with_name("原.xlsx")
+    shutil.copyfile(book, original)
+    refresh(book, now=NOW, user="测试")
+    with zipfile.ZipFile(original) as a, zipfile.ZipFile(book) as b:
+        old = {i.filename: i for i in a.infolist()}
+        written = [i for i in b.infolist() if i.filename not in old or i.CRC != old[i.filename].CRC]
+        assert _part_of(book, schema.APPLICANT_SHEET) in {i.filename for i in written}
+        for info in written:
+            deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
+            data = b.read(info.filename)
+            assert info.compress_size == len(deflate.compress(data) + deflate.flush()), info.filename
+        for info in b.infolist():
+            if info not in written:
+                assert info.compress_size == old[info.filename].compress_size, info.filename
 
 
 def _cells(xml: bytes) -> dict[str, bytes]:

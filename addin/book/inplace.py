@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.xml.functions import tostring
 
 from . import schema
+from ..data import limit
 from .adapter import Blocks, columns_by_header
 from .dashboard import DashboardLayout, dashboard_layout
 from .reader import fingerprints_from
@@ -153,9 +154,12 @@ class PackageAdapter:
             pkg.replace_sheet(schema.FINGERPRINT_SHEET, xml)
 
     def commit(self) -> Path | None:
+        # the parts written anew are deflated at limits.csv's level: speed against file size
+        level = int(limit("deflate_level"))
+
         def save(tmp: Path) -> None:
             try:
-                self.pkg.save(tmp)
+                self.pkg.save(tmp, level=level)
             finally:
                 self.pkg.close()         # Windows cannot replace a file that is still open
         return safe_save(self.path, save, unchanged_since=self._state)

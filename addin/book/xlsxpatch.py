@@ -933,12 +933,15 @@ class Package:
             raise PatchRefused(f"工作簿中缺少“{part}”部件，无法安全写入")
         return self.zf.open(part)
 
-    def save(self, target: Path) -> None:
+    def save(self, target: Path, *, level: int | None = None) -> None:
         """Write the edited package to ``target``: edited sheets streamed through, other
         changed parts recompressed with their original method, every other member copied
         raw, in their order; styles.xml, which the rendering may extend, comes last.
         Excel's calculation chain is dropped when cells are written (it may name a
-        formula cell just overwritten; Excel rebuilds it on load)."""
+        formula cell just overwritten; Excel rebuilds it on load).
+
+        ``level`` is the deflate level (0-9) of the parts written anew (None: zlib's
+        default, 6); the members copied raw keep their compressed bytes whatever it is."""
         styles = self.styles if self._edits else None
         if self._edits:
             self._drop_calc_chain()
@@ -956,10 +959,10 @@ class Package:
                     later.append(info)
                 elif name in self._edits:
                     edit = self._edits[name]
-                    with out.open(_clone(info), "w", force_zip64=True) as fh:
+                    with out.open(_clone(info, level), "w", force_zip64=True) as fh:
                         edit.render(styles, self.date1904, fh.write)
                 elif name in self._changed:
-                    _write_member(out, _clone(info), self._changed[name])
+                    _write_member(out, _clone(info, level), self._changed[name])
                 else:
                     _copy_raw(self.zf, info, out)
             if styles is not None:
@@ -968,23 +971,32 @@ class Package:
                 if info.filename in self._removed:
                     continue
                 if info.filename in self._changed:
-                    _write_member(out, _clone(info), self._changed[info.filename])
+                    _write_member(out, _clone(info, level), self._changed[info.filename])
                 else:
                     _copy_raw(self.zf, info, out)
             for name, data in self._changed.items():
                 if name not in self.infos and name not in self._removed:
                     member = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                     member.compress_type = zipfile.ZIP_DEFLATED
+                    _set_level(member, level)
                     _write_member(out, member, data)
 
 
-def _clone(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    """A new member like ``info`` (name, date, compression method, attributes)."""
+def _clone(info: zipfile.ZipInfo, level: int | None = None) -> zipfile.ZipInfo:
+    """A new member like ``info`` (name, date, compression method, attributes), deflated
+    at ``level`` (None: zlib's default)."""
     clone = zipfile.ZipInfo(info.filename, date_time=info.date_time)
     clone.compress_type = info.compress_type
     clone.external_attr = info.external_attr
     clone.create_system = info.create_system
+    _set_level(clone, level)
     return clone
+
+
+def _set_level(info: zipfile.ZipInfo, level: int | None) -> None:
+    """The compression level zipfile uses for a member it writes (``compress_level``
+    since Python 3.13, ``_compresslevel`` before; the old name remains an alias)."""
+    setattr(info, "compress_level" if hasattr(info, "compress_level") else "_compresslevel", level)
 
 
 def _write_member(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
