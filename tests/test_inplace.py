@@ -519,7 +519,7 @@ def test_hand_edits_in_computed_columns_are_named_with_their_old_value(book, cap
 def test_a_full_disk_is_a_chinese_refusal_with_nothing_left_behind(book, monkeypatch, capsys):
     original = book.read_bytes()
 
-    def no_space(self, target):
+    def no_space(self, target, **options):
         with open(target, "wb") as fh:
             fh.write(b"PK partial")
         raise OSError(errno.ENOSPC, "No space left on device")
