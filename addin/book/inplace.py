@@ -22,7 +22,7 @@ from openpyxl.xml.functions import tostring
 
 from . import schema
 from ..data import limit
-from .adapter import Blocks, columns_by_header
+from .adapter import Blocks, CellsByRow, columns_by_header
 from .dashboard import DashboardLayout, dashboard_layout
 from .reader import fingerprints_from
 from .safe_write import WriteRefused, check_writable, safe_save, snapshot
@@ -88,11 +88,11 @@ class PackageAdapter:
                table: str | None, fill) -> None:
         edit = self.pkg.sheet(sheet)
         styles = {letter: CellStyle(number_format=fmt, fill=fill) for letter, fmt in formats.items()}
-        plain = CellStyle(number_format="General", fill=fill)
-        for (row, letter), value in cells.items():
-            edit.set(row, letter, value, styles.get(letter, plain))
-        if table and cells:
-            self._grow(sheet, table, {row for row, _ in cells})
+        rows = (cells.by_row() if isinstance(cells, CellsByRow)
+                else ((row, ((letter, value),)) for (row, letter), value in cells.items()))
+        written = edit.set_rows(rows, styles, CellStyle(number_format="General", fill=fill))
+        if table and written:
+            self._grow(sheet, table, written)
 
     def _grow(self, sheet: str, table: str, rows: set[int]) -> None:
         """Extend a table over the written rows that follow it without a gap (a value far

@@ -139,15 +139,31 @@ class CellStyle:
 DATE_FORMAT, DATETIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
 
 
+def value_kind(value: object) -> str | None:
+    """What in a value asks for a format of its own: ``"formula"`` (text a spreadsheet
+    would run), ``"datetime"`` (a time of day), ``"date"``; None for every other value."""
+    if isinstance(value, str):
+        return "formula" if value.startswith(FORMULA_PREFIXES) else None
+    if isinstance(value, dt.datetime):
+        return "datetime" if value.time() != dt.time(0) else "date"
+    if isinstance(value, dt.date):
+        return "date"
+    return None
+
+
 def styled(style: CellStyle, value: object) -> CellStyle:
     """The format a value needs on top of ``style``: the quote prefix for text that looks
     like a formula, a date format for a date written where the format shows no date."""
+    return styled_for(style, value_kind(value))
+
+
+def styled_for(style: CellStyle, kind: str | None) -> CellStyle:
+    """:func:`styled` for a value of the given :func:`value_kind`."""
     changes = {}
-    if looks_like_formula(value) and not style.quote_prefix:
+    if kind == "formula" and not style.quote_prefix:
         changes["quote_prefix"] = True
-    if isinstance(value, (dt.date, dt.datetime)) and not (style.number_format and is_date_format(style.number_format)):
-        timed = isinstance(value, dt.datetime) and value.time() != dt.time(0)
-        changes["number_format"] = DATETIME_FORMAT if timed else DATE_FORMAT
+    if kind in ("date", "datetime") and not (style.number_format and is_date_format(style.number_format)):
+        changes["number_format"] = DATETIME_FORMAT if kind == "datetime" else DATE_FORMAT
     return dataclasses.replace(style, **changes) if changes else style
 
 
@@ -281,10 +297,50 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f\b")
 _STYLE = re.compile(rb'\ss\s*=\s*"(\d+)"')
 
 
-@dataclass(slots=True)
-class _CellWrite:
-    value: object
-    style: CellStyle
+class _Output:
+    """The pieces of a part being written, handed on about ``_CHUNK`` bytes at a time:
+    a sheet is written in tens of thousands of pieces, and each call into the zip stream
+    costs a CRC and a deflate call of its own."""
+
+    __slots__ = ("write", "pieces", "size")
+
+    def __init__(self, write):
+        self.write, self.pieces, self.size = write, [], 0
+
+    def add(self, piece: bytes) -> None:
+        self.pieces.append(piece)
+        self.size += len(piece)
+        if self.size >= _CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pieces:
+            self.write(b"".join(self.pieces))
+            self.pieces, self.size = [], 0
+
+
+@dataclass
+class _RenderContext:
+    """What patching a row needs to know about its sheet, and the ``s`` attributes
+    already worked out (a refresh writes 100,000 cells in a few formats)."""
+
+    root_start: bytes
+    root_end: bytes
+    ns: str
+    styles: Styles
+    col_styles: dict[int, int]
+    date1904: bool
+    prefix: bytes
+    style_attrs: dict[tuple[int, int], bytes] = field(default_factory=dict)   # (base, id(style)) -> b' s="7"'
+
+    def cell(self, ref: bytes, value: object, base: int, style: CellStyle) -> bytes:
+        """The ``<c>`` element for ``value`` in a cell whose format was ``base``."""
+        key = (base, id(style))          # the style objects live in the edit's writes meanwhile
+        attr = self.style_attrs.get(key)
+        if attr is None:
+            index = self.styles.xf(base, style)
+            attr = self.style_attrs[key] = b' s="%d"' % index if index else b""
+        return _cell(self.prefix, ref, attr, value, self.date1904)
 
 
 @dataclass
@@ -294,11 +350,47 @@ class SheetEdit:
     pkg: "Package"
     part: str
     name: str
-    writes: dict[int, dict[int, _CellWrite]] = field(default_factory=dict)   # row -> column -> write
+    # row -> column -> (value, the format it needs): plain tuples, as a refresh queues 100,000
+    writes: dict[int, dict[int, tuple[object, CellStyle]]] = field(default_factory=dict)
+    # (id(style), value kind) -> (style, the style that kind of value needs on top of it)
+    _derived: dict[tuple[int, str], tuple[CellStyle, CellStyle]] = field(default_factory=dict, repr=False)
 
     def set(self, row: int, column: str | int, value: object, style: CellStyle = CellStyle()) -> None:
         col = column if isinstance(column, int) else column_index_from_string(column)
-        self.writes.setdefault(row, {})[col] = _CellWrite(value, styled(style, value))
+        self.writes.setdefault(row, {})[col] = (value, self._styled(style, value))
+
+    def set_rows(self, rows: Iterable[tuple[int, Iterable[tuple[str | int, object]]]],
+                 styles: Mapping[str | int, CellStyle], default: CellStyle = CellStyle()) -> set[int]:
+        """:meth:`set` for many cells, given as (row, [(column, value), ...]), each in the
+        format ``styles`` gives its column (``default`` for a column not there); returns
+        the rows written to."""
+        columns: dict[str | int, tuple[int, CellStyle]] = {}      # column -> (index, style), resolved once
+        writes = self.writes
+        written = set()
+        for row, cells in rows:
+            row_writes = writes.get(row)
+            if row_writes is None:
+                row_writes = writes[row] = {}
+            for column, value in cells:
+                found = columns.get(column)
+                if found is None:
+                    col = column if isinstance(column, int) else column_index_from_string(column)
+                    found = columns[column] = (col, styles.get(column, default))
+                row_writes[found[0]] = (value, self._styled(found[1], value))
+            written.add(row)
+        return written
+
+    def _styled(self, style: CellStyle, value: object) -> CellStyle:
+        """:func:`styled`, derived once per style and kind of value: the cells of a column
+        then share one derived format, which :class:`Styles` finds by its id."""
+        kind = value_kind(value)
+        if kind is None:
+            return style
+        key = (id(style), kind)
+        found = self._derived.get(key)
+        if found is None:
+            found = self._derived[key] = (style, styled_for(style, kind))   # keeps ``style`` (its id) alive
+        return found[1]
 
     # -- reading what is there (for appending below the last row) ----------------------
 
@@ -318,12 +410,14 @@ class SheetEdit:
         read in chunks and copied through, rows that receive values are patched on the
         way, so memory stays bounded by the largest row, not the sheet."""
         source = self.pkg.open_part(self.part)
+        out = _Output(write)
         try:
-            self._render(source, styles, date1904, write)
+            self._render(source, styles, date1904, out)
+            out.flush()
         finally:
             source.close()
 
-    def _render(self, source, styles: Styles, date1904: bool, write) -> None:
+    def _render(self, source, styles: Styles, date1904: bool, out: _Output) -> None:
         buf = b""
         pos = 0
 
@@ -350,49 +444,55 @@ class SheetEdit:
             if not more():
                 raise PatchRefused(f"“{self.name}”工作表没有数据区（sheetData），无法安全写入")
         col_styles = _column_styles(buf[:head.start()], root_start, root_end, prefix)
-        write(_extend_dimension(buf[:head.start()], prefix, self._bounds()))
-        ctx = (root_start, root_end, ns, styles, col_styles, date1904, prefix)
-        pending = sorted(self.writes)
+        out.add(_extend_dimension(buf[:head.start()], prefix, self._bounds()))
+        ctx = _RenderContext(root_start, root_end, ns, styles, col_styles, date1904, prefix)
+        pending = sorted(self.writes, reverse=True)        # the next row to write is pending[-1]
         close_tag = b"</" + prefix + b"sheetData>"
         if head.group(1):                       # <sheetData/>: rows only from us
-            write(head.group(0)[:-2] + b">")
-            for number in pending:
-                write(self._patch_row(_empty_row(prefix, number), number, ctx))
-            write(close_tag)
+            out.add(head.group(0)[:-2] + b">")
+            while pending:
+                number = pending.pop()
+                out.add(self._patch_row(_empty_row(prefix, number), number, ctx))
+            out.add(close_tag)
             pos = head.end()
         else:
-            write(head.group(0))
-            pos = head.end()
-            pattern = _row_pattern(prefix)
+            out.add(head.group(0))
+            pos = copied = head.end()           # buf[copied:pos]: rows passed on unchanged, not added yet
+            row_open, row_close = b"<" + prefix + b"row", b"</" + prefix + b"row"
             number = 0
             while True:
-                match = pattern.search(buf, pos)
-                end = buf.find(close_tag, pos, match.start() if match is not None else len(buf))
-                if match is not None and end < 0:
-                    write(buf[pos:match.start()])
-                    chunk = buf[match.start():match.end()]
-                    found = _ROW_NUMBER.search(chunk, 0, chunk.index(b">") + 1)
+                start, end = _find_row(buf, pos, row_open, row_close)
+                stop = buf.find(close_tag, pos, start if end >= 0 else len(buf))
+                if end >= 0 and stop < 0:
+                    found = _ROW_NUMBER.search(buf, start, buf.index(b">", start) + 1)
                     number = int(found.group(1)) if found else number + 1
-                    while pending and pending[0] < number:
-                        write(self._patch_row(_empty_row(prefix, pending[0]), pending[0], ctx))
-                        pending.pop(0)
-                    if pending and pending[0] == number:
-                        write(self._patch_row(chunk, number, ctx))
-                        pending.pop(0)
-                    else:
-                        write(chunk if found else _with_row_number(chunk, prefix, number))
-                    pos = match.end()
-                elif end >= 0:
-                    write(buf[pos:end])
-                    for number in pending:
-                        write(self._patch_row(_empty_row(prefix, number), number, ctx))
+                    if pending and pending[-1] <= number or not found:
+                        out.add(buf[copied:start])
+                        while pending and pending[-1] < number:
+                            out.add(self._patch_row(_empty_row(prefix, pending[-1]), pending.pop(), ctx))
+                        if pending and pending[-1] == number:
+                            out.add(self._patch_row(buf[start:end], pending.pop(), ctx))
+                        elif found:
+                            out.add(buf[start:end])
+                        else:
+                            out.add(_with_row_number(buf[start:end], prefix, number))
+                        copied = end
                     pos = end
+                elif stop >= 0:
+                    out.add(buf[copied:stop])
+                    while pending:
+                        number = pending.pop()
+                        out.add(self._patch_row(_empty_row(prefix, number), number, ctx))
+                    pos = stop
                     break
-                elif not more():
-                    raise PatchRefused(f"“{self.name}”工作表的数据区不完整，无法安全写入")
-        write(buf[pos:])
+                else:
+                    out.add(buf[copied:pos])
+                    if not more():
+                        raise PatchRefused(f"“{self.name}”工作表的数据区不完整，无法安全写入")
+                    copied = pos          # more() moved what is left to the start of buf
+        out.add(buf[pos:])
         while chunk := source.read(_CHUNK):
-            write(chunk)
+            out.add(chunk)
 
     def _bounds(self) -> tuple[int, int, int, int] | None:
         if not self.writes:
@@ -401,10 +501,10 @@ class SheetEdit:
         cols = [c for cells in self.writes.values() for c in cells]
         return min(rows), min(cols), max(rows), max(cols)
 
-    def _patch_row(self, chunk: bytes, number: int, ctx) -> bytes:
+    def _patch_row(self, chunk: bytes, number: int, ctx: _RenderContext) -> bytes:
         """The row with the written cells replaced or inserted, byte for byte the same
         elsewhere (other cells, the row's own attributes unless its hints must change)."""
-        root_start, root_end, ns, styles, col_styles, date1904, prefix = ctx
+        prefix = ctx.prefix
         tag_end = chunk.index(b">") + 1
         start_tag = chunk[:tag_end]
         if start_tag.endswith(b"/>"):
@@ -415,51 +515,54 @@ class SheetEdit:
         if _ROW_NUMBER.search(start_tag) is None:
             start_tag = _with_row_number(start_tag, prefix, number)
         writes = self.writes[number]
-        spans = _find_cells(inner, prefix, number, writes) or _all_cells(inner, prefix)
-        if any(not explicit for *_x, explicit in spans) and any(c not in {s[0] for s in spans} for c in writes):
-            spans = self._name_cells(inner, spans, number, prefix)      # inserting would shift them
-            inner = b"".join(spans.pop())
+        columns = sorted(writes)
+        row = b"%d" % number
+        spans = _find_cells(inner, prefix, row, columns)
+        if spans is None:
+            spans = _all_cells(inner, prefix)
+            if any(not explicit for *_x, explicit in spans) and any(c not in {s[0] for s in spans} for c in writes):
+                spans = self._name_cells(inner, spans, number, prefix)      # inserting would shift them
+                inner = b"".join(spans.pop())
         row_style = None
-        if re.search(rb'\bcustomFormat\s*=\s*"(?:1|true)"', start_tag):
+        if b"customFormat" in start_tag and re.search(rb'\bcustomFormat\s*=\s*"(?:1|true)"', start_tag):
             found = re.search(rb'\ss\s*=\s*"(\d+)"', start_tag)
             row_style = int(found.group(1)) if found else 0
         by_col = {c: (start, end) for c, start, end, _e in spans}
         replaced: dict[int, bytes] = {}
         inserted: list[tuple[int, bytes]] = []
-        for col, write in sorted(writes.items()):
-            ref = f"{get_column_letter(col)}{number}"
-            if col in by_col:
-                start, end = by_col[col]
-                old = inner[start:end]
-                if _FORMULA.search(old):
-                    self._check_formula(parse_xml(root_start + old + root_end, self.part)[0], number, col)
-                found = _STYLE.search(old[:old.index(b">")])
+        for col in columns:
+            value, style = writes[col]
+            span = by_col.get(col)
+            if span is not None:
+                old = inner[span[0]:span[1]]
+                if b"f" in old and _FORMULA.search(old):      # (most cells hold no "f" at all)
+                    self._check_formula(parse_xml(ctx.root_start + old + ctx.root_end, self.part)[0], number, col)
+                found = _STYLE.search(old, 0, old.index(b">"))
                 base = int(found.group(1)) if found else 0
             else:
-                base = row_style if row_style is not None else col_styles.get(col, 0)
-            cell = _cell_bytes(ns, prefix, ref, write.value, styles.xf(base, write.style), date1904)
-            if col in by_col:
-                replaced[col] = cell
-            else:
+                base = row_style if row_style is not None else ctx.col_styles.get(col, 0)
+            cell = ctx.cell(_letters(col) + row, value, base, style)
+            if span is None:
                 inserted.append((col, cell))
+            elif cell != old:                     # a cell already as it should be is left alone
+                replaced[col] = cell
         if not inserted:                              # the common case: splice in place
-            out, pos = [], 0
+            out, pos = [start_tag], 0
             for col, (start, end) in sorted(((c, by_col[c]) for c in replaced), key=lambda x: x[1][0]):
                 out += [inner[pos:start], replaced[col]]
                 pos = end
-            out.append(inner[pos:])
-            return start_tag + b"".join(out) + end_tag
+            out += [inner[pos:], end_tag]
+            return b"".join(out)
         out, pos = [], 0
-        pending = list(inserted)
         for col, start, end, _explicit in spans:
-            while pending and pending[0][0] < col:
-                out.append(pending.pop(0)[1])
+            while inserted and inserted[0][0] < col:
+                out.append(inserted.pop(0)[1])
             out.append(inner[pos:start])
             out.append(replaced.get(col, inner[start:end]))
             pos = end
         out.append(inner[pos:])
-        out.extend(cell for _c, cell in pending)
-        start_tag = _fix_spans(start_tag, [c for c, _ in inserted])
+        out.extend(cell for _c, cell in inserted)
+        start_tag = _fix_spans(start_tag, [c for c in writes if c not in by_col])
         return start_tag + b"".join(out) + end_tag
 
     @staticmethod
@@ -537,6 +640,45 @@ def _row_pattern(prefix: bytes) -> re.Pattern[bytes]:
     return re.compile(rb"<" + p + rb"row\b[^>]*?(?:/>|>.*?</" + p + rb"row\s*>)", re.S)
 
 
+_WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_SPACE = frozenset(b" \t\n\r\f\v")
+
+
+def _find_row(buf: bytes, pos: int, open_tag: bytes, close_tag: bytes) -> tuple[int, int]:
+    """(start, end) of the first ``<row>`` element in ``buf[pos:]``, found as
+    :func:`_row_pattern` finds it (``open_tag`` is ``<row`` and ``close_tag`` ``</row``
+    with the sheet's prefix) but with plain searches, which are many times faster on a
+    row of a few kilobytes; (start, -1) when that row does not end in ``buf`` yet, and
+    (-1, -1) when no row starts there."""
+    size = len(buf)
+    start = buf.find(open_tag, pos)
+    while start >= 0:
+        after = start + len(open_tag)
+        if after >= size:
+            return start, -1
+        if buf[after] not in _WORD:                      # <row ...>, not <rowBreaks>
+            break
+        start = buf.find(open_tag, after)
+    if start < 0:
+        return -1, -1
+    tag_end = buf.find(b">", after)
+    if tag_end < 0:
+        return start, -1
+    if buf[tag_end - 1] == 0x2F:                         # <row .../>
+        return start, tag_end + 1
+    at = tag_end + 1
+    while (at := buf.find(close_tag, at)) >= 0:
+        end = at + len(close_tag)
+        while end < size and buf[end] in _SPACE:
+            end += 1
+        if end >= size:
+            return start, -1
+        if buf[end] == 0x3E:                             # </row>
+            return start, end + 1
+        at += 1
+    return start, -1
+
+
 def _empty_row(prefix: bytes, number: int) -> bytes:
     return b"<" + prefix + b'row r="' + str(number).encode() + b'"/>'
 
@@ -547,6 +689,15 @@ def _with_row_number(chunk: bytes, prefix: bytes, number: int) -> bytes:
 
 
 _COLUMNS: dict[bytes, int] = {}
+_LETTERS: dict[int, bytes] = {}
+
+
+def _letters(col: int) -> bytes:
+    """A column's letters as bytes (28 -> b"AB"), worked out once per column."""
+    letters = _LETTERS.get(col)
+    if letters is None:
+        letters = _LETTERS[col] = get_column_letter(col).encode()
+    return letters
 
 
 def _column_of(ref: str | bytes) -> int:
@@ -572,36 +723,39 @@ def _cell_end(prefix: bytes) -> re.Pattern[bytes]:
     return re.compile(rb"</" + re.escape(prefix) + rb"c\s*>")
 
 
-def _find_cells(inner: bytes, prefix: bytes, number: int, columns) -> list[list] | None:
-    """The spans of the cells to write when each is found by its reference (the usual
-    case: computed cells already exist); None to fall back to reading the whole row."""
+def _find_cells(inner: bytes, prefix: bytes, row: bytes, columns: list[int]) -> list[list] | None:
+    """The spans of the cells to write (``columns`` ascending, ``row`` the row number as
+    bytes) when each is found by its reference (the usual case: computed cells already
+    exist); None to fall back to reading the whole row."""
     out = []
     open_tag = b"<" + prefix + b"c"
+    cell_end = _cell_end(prefix)
     hint = 0
-    row = str(number).encode()
-    for col in sorted(columns):
-        key = b' r="' + get_column_letter(col).encode() + row + b'"'
+    ordered = True
+    for col in columns:
+        key = b' r="' + _letters(col) + row + b'"'
         at = inner.find(key, hint)
         if at < 0:
             at = inner.find(key, 0, hint)        # cells out of order: still found
-        if at < 0:
-            return None
+            ordered = False
+            if at < 0:
+                return None
         start = inner.rfind(b"<", 0, at)
         head = inner[start:at]
         rest = head[len(open_tag):]
         if not head.startswith(open_tag) or b">" in head or (rest and rest[:1] not in b" \t\r\n"):
             return None                                   # not a cell's start tag: read the row instead
         tag_close = inner.index(b">", at)
-        if inner[tag_close - 1:tag_close] == b"/":
+        if inner[tag_close - 1] == 0x2F:                  # <c .../>
             end = tag_close + 1
         else:
-            match = _cell_end(prefix).search(inner, tag_close)
+            match = cell_end.search(inner, tag_close)
             if match is None:
                 return None
             end = match.end()
         out.append([col, start, end, True])
         hint = end
-    return sorted(out, key=lambda item: item[1])
+    return out if ordered else sorted(out, key=lambda item: item[1])
 
 
 def _fix_spans(start_tag: bytes, columns: list[int]) -> bytes:
@@ -1054,23 +1208,31 @@ def _escape(text: str) -> str:
 
 def _cell_bytes(ns: str, prefix: bytes, ref: str, value: object, style: int, date1904: bool) -> bytes:
     """One ``<c>`` element as bytes (the namespace declared by the sheet's root)."""
-    p = prefix.decode()
-    s = f' s="{style}"' if style else ""
+    return _cell(prefix, ref.encode(), b' s="%d"' % style if style else b"", value, date1904)
+
+
+def _cell(p: bytes, ref: bytes, style_attr: bytes, value: object, date1904: bool) -> bytes:
+    """One ``<c>`` element: ``p`` the sheet's namespace prefix (b"" or b"x:"), ``ref`` the
+    cell's reference, ``style_attr`` its `` s="7"`` (empty for format 0). Built as bytes
+    directly: a refresh writes 100,000 of them."""
+    head = b"<" + p + b'c r="' + ref + b'"' + style_attr
     if value is None or value == "":
-        return f'<{p}c r="{ref}"{s}/>'.encode()
+        return head + b"/>"
     if isinstance(value, bool):
-        return f'<{p}c r="{ref}"{s} t="b"><{p}v>{1 if value else 0}</{p}v></{p}c>'.encode()
-    if isinstance(value, (int, float)) and not (isinstance(value, float) and not math.isfinite(value)):
-        return f'<{p}c r="{ref}"{s}><{p}v>{excel_number(value)}</{p}v></{p}c>'.encode()
-    if isinstance(value, (dt.datetime, dt.date)):
+        kind, number = b' t="b"', (b"1" if value else b"0")
+    elif isinstance(value, (int, float)) and not (isinstance(value, float) and not math.isfinite(value)):
+        kind, number = b"", excel_number(value).encode()
+    elif isinstance(value, (dt.datetime, dt.date)):
         serial = to_excel(value, CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900)
-        return f'<{p}c r="{ref}"{s}><{p}v>{excel_number(serial)}</{p}v></{p}c>'.encode()
-    text = clean_text(str(value))
-    if not text:
-        return f'<{p}c r="{ref}"{s}/>'.encode()
-    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-    return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t{space}>{_escape(text)}</{p}t></{p}is></{p}c>'
-            .encode("utf-8"))
+        kind, number = b"", excel_number(serial).encode()
+    else:
+        text = clean_text(str(value))
+        if not text:
+            return head + b"/>"
+        space = b' xml:space="preserve"' if text != text.strip() or "\n" in text else b""
+        return b"".join((head, b' t="inlineStr"><', p, b"is><", p, b"t", space, b">", _escape(text).encode("utf-8"),
+                         b"</", p, b"t></", p, b"is></", p, b"c>"))
+    return b"".join((head, kind, b"><", p, b"v>", number, b"</", p, b"v></", p, b"c>"))
 
 
 def cell_xml(ns: str, ref: str, value: object, style: int, date1904: bool) -> bytes:
