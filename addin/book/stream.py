@@ -25,7 +25,9 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
+import threading
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -268,20 +270,48 @@ class Package:
 
     def read_all(self) -> dict[str, SheetValues]:
         """Every sheet; a plain one (see :func:`plain_sheet`) through calamine, the others
-        through :meth:`read_sheet`."""
-        out = {}
-        fast = None
-        for name, part, hidden in self.sheets:
-            if self.epoch is CALENDAR_WINDOWS_1900 and self.zf.getinfo(part).file_size <= _FAST_MAX_BYTES \
-                    and plain_sheet(self.zf.read(part)):
-                if fast is None:
-                    fast = CalamineWorkbook.from_path(str(self.path))
-                out[name] = _calamine_sheet(fast, name, hidden)
-            else:
-                out[name] = self.read_sheet(name, part, hidden)
-        if fast is not None:
-            fast.close()
-        return out
+        through :meth:`read_sheet`.
+
+        calamine parses in Rust without holding the GIL, so it runs on worker threads
+        while this thread goes on: as soon as a sheet is known to be safe for calamine
+        (:func:`_bounded`: its grid cannot explode) a worker starts on it, and this thread
+        finishes the scan (:func:`_faithful`) and goes on to the next sheets; a sheet that
+        turns out not to be plain is streamed here and the worker's reading of it dropped.
+        Each worker has its own calamine workbook; a failure there is raised here."""
+        pending: dict[str, SheetValues | Future] = {}
+        opened: list = []
+        local = threading.local()
+
+        def parse(name: str, hidden: bool) -> SheetValues:
+            workbook = getattr(local, "workbook", None)
+            if workbook is None:
+                workbook = local.workbook = CalamineWorkbook.from_path(str(self.path))
+                opened.append(workbook)
+            return _calamine_sheet(workbook, name, hidden)
+
+        with ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="calamine") as workers:
+            try:
+                for name, part, hidden in self.sheets:
+                    body = None
+                    if self.epoch is CALENDAR_WINDOWS_1900 and self.zf.getinfo(part).file_size <= _FAST_MAX_BYTES:
+                        body = _sheet_data(self.zf.read(part))
+                    if body is not None and _bounded(body):
+                        future = workers.submit(parse, name, hidden)
+                        if _faithful(body):
+                            pending[name] = future
+                            continue
+                        future.cancel()
+                    del body
+                    pending[name] = self.read_sheet(name, part, hidden)
+                return {name: (value.result() if isinstance(value, Future) else value)
+                        for name, value in pending.items()}
+            finally:
+                for value in pending.values():
+                    if isinstance(value, Future):
+                        value.cancel()
+                workers.shutdown(wait=True)
+                for workbook in opened:
+                    workbook.close()
 
 
 # --- the fast path ----------------------------------------------------------------------------
@@ -291,37 +321,64 @@ class Package:
 # dates. It cannot say which formula has no cached result, it gives error cells as "", and it
 # builds a dense grid from the first to the last cell (one value in row 1,048,576 costs
 # gigabytes; one in XFD1048576 aborts the process). So it reads only a sheet shown plain by a
-# scan of its bytes: no formula, no error or ISO-date cell, every row and cell with its
-# reference first, rows without a gap wider than max_blank_gap, no column beyond ZZ; every
-# other sheet goes through read_sheet above.
+# scan of its bytes, in two parts. Bounded (what keeps calamine safe): every row with its
+# reference first, ascending, without a gap wider than max_blank_gap, no column beyond ZZ, a
+# grid of at most calamine_max_cells. Faithful (what calamine would get wrong): no formula, no
+# error or ISO-date cell, every cell with its reference first. Every other sheet goes through
+# read_sheet above.
 
 _FAST_MAX_BYTES = 256 * 2**20              # larger sheet XML is streamed, never held whole
-# what calamine would get wrong, each found in one pass over the bytes (a regex with a
-# literal start runs at memory speed; one alternation of them all would not): a formula,
-# an error or ISO-date cell, a column beyond ZZ, a cell whose reference is not its first
-# attribute; and the rows (each with its reference first)
-_NOT_PLAIN = tuple(re.compile(p) for p in (rb'<f[ >/]', rb't="[ed]"', rb'<c r="[A-Z]{3}', rb'<c(?:>|\s(?!r="))'))
+_WORKERS = 2                               # calamine threads (this thread mostly waits for them)
+# each found in one pass over the bytes (a regex with a literal start runs at memory speed; one
+# alternation of them all would not)
+_FAR_COLUMN = re.compile(rb'<c r="[A-Z]{3}')
+_WIDE = re.compile(rb'<c r="([A-Z]{2})\d')
+_NOT_FAITHFUL = tuple(re.compile(p) for p in (rb'<f[ >/]', rb't="[ed]"', rb'<c(?:>|\s(?!r="))'))
 _ROWS = re.compile(rb'<row(?:\s+r="(\d+)")?')
 
 
-def plain_sheet(xml: bytes) -> bool:
-    """Whether calamine may read this sheet XML (see above): a conservative scan."""
+def _sheet_data(xml: bytes) -> bytes | None:
+    """The ``<sheetData>`` of a sheet's XML; b"" when there are no cells; None when the
+    cells cannot be found without a namespace prefix (not for the fast path)."""
     start, end = xml.find(b"<sheetData"), xml.rfind(b"</sheetData>")
     if start < 0:
-        return b":sheetData" not in xml          # no cells at all, unless written with a prefix
-    body = xml[start:end if end > start else len(xml)]
-    if any(pattern.search(body) for pattern in _NOT_PLAIN):
+        return None if b":sheetData" in xml else b""
+    return xml[start:end if end > start else len(xml)]
+
+
+def _bounded(body: bytes) -> bool:
+    """Whether calamine's dense grid of this ``<sheetData>`` stays small (see above)."""
+    if _FAR_COLUMN.search(body):
         return False
     gap = data.limit("max_blank_gap")
-    previous = 0
+    previous = first = 0
     for found in _ROWS.findall(body):
         if not found:
             return False                           # a row without its reference first
         number = int(found)
         if number <= previous or number - previous - 1 > gap:
             return False
-        previous = number
-    return True
+        first, previous = first or number, number
+    if not previous:
+        return True
+    most, height = data.limit("calamine_max_cells"), previous - first + 1
+    if height * 702 <= most:                       # even as wide as ZZ (702 columns)
+        return True
+    width = 26
+    if _WIDE.search(body):                         # two-letter columns: the widest one counts
+        width = max(column_index(c.decode()) + 1 for c in set(_WIDE.findall(body)))
+    return height * width <= most
+
+
+def _faithful(body: bytes) -> bool:
+    """Whether calamine gives what the streaming parser would for this ``<sheetData>``."""
+    return not any(pattern.search(body) for pattern in _NOT_FAITHFUL)
+
+
+def plain_sheet(xml: bytes) -> bool:
+    """Whether calamine may read this sheet XML (see above): a conservative scan."""
+    body = _sheet_data(xml)
+    return body is not None and _bounded(body) and _faithful(body)
 
 
 def _calamine_sheet(workbook, name: str, hidden: bool) -> SheetValues:
