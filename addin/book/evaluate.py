@@ -501,9 +501,10 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
 _EXCEL_ERRORS = ("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!")
 
 
-def _choice_plan(book: Book) -> list[tuple[str, str, set[str] | None, dict[str, bool]]]:
+def _choice_plan(book: Book) -> list[tuple[str, str, set[str] | None, dict[tuple, Finding | None]]]:
     """The register's input columns that hold words, once per book: (key, header, the
-    options of its drop-down list or None, a memo of the words already looked up)."""
+    options of its drop-down list or None, a memo of what was found of each value, by
+    its type and value)."""
     plan = getattr(book, "_choice_plan", None)
     if plan is None:
         plan = []
@@ -524,19 +525,28 @@ def _check_choices(book: Book, table: TableData, row: RowData) -> list[Finding]:
         raw = values.get(key)
         if raw is None:
             continue
-        text = _text(raw)
-        if not text:
-            continue
-        if text.upper() in _EXCEL_ERRORS:
-            out.append(table.locate(error(f"{header}：单元格显示错误值{text}"), row.number, key))
-        elif options:
-            listed = known.get(text)
-            if listed is None:
-                listed = known[text] = clean_word(text) in options
-            if not listed:
-                shown = text if len(text) <= 20 else text[:20] + "…"
-                out.append(table.locate(warning(f"{header}“{shown}”不在下拉列表中"), row.number, key))
+        try:                    # a register repeats its words: each is judged once per column
+            finding = known[type(raw), raw]
+        except KeyError:
+            finding = known[type(raw), raw] = _choice_finding(header, options, raw)
+        except TypeError:       # a value that cannot be hashed
+            finding = _choice_finding(header, options, raw)
+        if finding is not None:
+            out.append(table.locate(finding, row.number, key))
     return out
+
+
+def _choice_finding(header: str, options: set[str] | None, raw: object) -> Finding | None:
+    """What :func:`_check_choices` says of one value of a column (None: nothing)."""
+    text = _text(raw)
+    if not text:
+        return None
+    if text.upper() in _EXCEL_ERRORS:
+        return error(f"{header}：单元格显示错误值{text}")
+    if options and clean_word(text) not in options:
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        return warning(f"{header}“{shown}”不在下拉列表中")
+    return None
 
 
 def _mandarin(a, s, catalog) -> str:

@@ -23,7 +23,26 @@ from .schema import APPLICANT_INPUTS, APPLICANT_INPUTS_2, APPLICANT_SHEET, CE_HE
 _INPUTS = APPLICANT_INPUTS + APPLICANT_INPUTS_2
 _BY_HEADER = {clean_word(c.header): c for c in _INPUTS}
 _BY_KEY = {c.key: c for c in _INPUTS}
-_READERS = {"date": parse_date, "bool": parse_bool, "year": parse_year, "number": parse_number}
+_MEMO = 65536            # readings remembered per reader (a register repeats its dates and hours)
+
+
+def _remembered(reader):
+    """``reader`` with its results remembered by the raw value and its type (1, 1.0 and
+    True read differently). The readers are pure, and a :class:`Parsed` is never changed
+    in place, so a result may be shared; a value that cannot be hashed is read afresh."""
+    cached = lru_cache(maxsize=_MEMO, typed=True)(reader)
+
+    def read(raw: object) -> Parsed:
+        try:
+            return cached(raw)
+        except TypeError:
+            return reader(raw)
+    return read
+
+
+_READERS = {"date": _remembered(parse_date), "bool": _remembered(parse_bool), "year": _remembered(parse_year),
+            "number": _remembered(parse_number)}
+_HOURS = _READERS["number"]
 
 
 def _text(raw: object) -> Parsed[str]:
@@ -71,6 +90,13 @@ def _plan(header: str) -> tuple[str, object, object] | None:
     return column.kind, column.key, _READERS.get(column.kind, _text)
 
 
+@lru_cache(maxsize=64)
+def _row_plan(headers: tuple) -> tuple:
+    """:func:`_plan` of each header of a row, in the row's order: the rows of one table
+    share their headers, so the plan is worked out once per table, not once per cell."""
+    return tuple(_plan(h) for h in headers)
+
+
 def applicant_from_row(row: Mapping[str, object], *, sheet: str = APPLICANT_SHEET,
                        row_number: int | None = None) -> tuple[Applicant, list[Finding]]:
     """A typed :class:`Applicant` and the findings for cells that could not be read."""
@@ -78,19 +104,20 @@ def applicant_from_row(row: Mapping[str, object], *, sheet: str = APPLICANT_SHEE
     findings: list[Finding] = []
     hours: dict[int, dict[str, float | None]] = {}
     hours_max = data.limit("ce_hours_max")
-    for header, raw in row.items():
-        plan = _plan(header)
+    plans = _row_plan(tuple(row))         # dict keys: always hashable
+    for (header, raw), plan in zip(row.items(), plans):
         if plan is None:
             continue
         kind, key, reader = plan
+        if raw is None:                    # blank: nothing to read (fields.get gives None)
+            if kind == "ce":
+                hours.setdefault(key, {})[reader] = None
+            continue
         if kind == "ce":
-            parsed = parse_number(raw)
+            parsed = _HOURS(raw)
             if parsed.value is not None and parsed.value > hours_max:
                 parsed = Parsed(finding=error(f"学时{parsed.value:g}不合理（一年超过{hours_max:g}学时），请核对"))
             hours.setdefault(key, {})[reader] = parsed.value
-        elif raw is None:
-            fields[key] = None
-            continue
         else:
             if isinstance(raw, bool) and kind in ("text", "id"):
                 # TRUE typed into a text column (Excel turns the word into a logical value)
