@@ -8,6 +8,7 @@ or live Excel) put them in place. One bad row never stops the others.
 from __future__ import annotations
 
 import contextlib
+import functools
 import datetime as dt
 import gc
 import hashlib
@@ -22,7 +23,7 @@ from ..rules.dates import format_date, normalise_text, parse_date, parse_datetim
 from ..rules.documents import missing_documents, split_documents
 from ..rules.eligibility import Context, RouteEntry, assess, mandarin_ok, route_conflicts
 from ..rules.fees import FeeLine, account, defense, fee_due, fee_summary
-from ..rules.identity import check_id
+from ..rules.identity import check_id as _check_id
 from ..rules.seniority import full_years
 from ..rules.meeting import PASSED as VOTE_PASSED, VoteResult, assign_blind_codes, status_against_tally, vote_result
 from ..rules.settings import campaign_span, parse_int, parse_number, validate_settings
@@ -31,7 +32,7 @@ from . import schema
 from ..rules.defence import FAILED as DEFENCE_FAILED
 from .panel import DefenceTally, MeetingDay, defence_tally, meeting_day
 from .reader import Book, RowData, TableData, cell_text as _text
-from .records import applicant_from_row
+from .records import applicant_from_row, forget
 
 ACCEPTED_STATUSES = ("已接收材料", "评审通过", "评审未通过")   # notice 四(四), 四(六)
 MEETING_DUE = "上会"
@@ -196,6 +197,13 @@ def decode_fingerprint(text: object) -> dict[str, str]:
     return out
 
 
+# An identity number is checked twice per row (the row, and the route conflicts across rows);
+# the check is pure and its result never changed in place, so it is remembered (bounded).
+check_id = functools.lru_cache(maxsize=65536, typed=True)(_check_id)
+# A register repeats its list of documents handed in: each list is read once.
+_documents = functools.lru_cache(maxsize=4096)(lambda text: frozenset(split_documents(text)))
+
+
 def route_conflict_rows(book: Book) -> dict[int, Finding]:
     """Register rows of one person applying for the same series and level by both routes
     in the campaign year (三), with the finding for each."""
@@ -217,12 +225,16 @@ def batch():
     that all stay alive until it ends (the verdicts of every row): otherwise the
     collector walks the growing heap again and again (measured: 1.85x on 100,000
     verdicts, tests/benchmarks/bench_verdicts.py). Nothing of the batch forms cycles
-    that would need collecting meanwhile; the collector is restored as it was."""
+    that would need collecting meanwhile; the collector is restored as it was. What
+    the batch remembered of repeated values is dropped at its end."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        check_id.cache_clear()
+        _documents.cache_clear()
+        forget()
         if was_enabled:
             gc.enable()
 
@@ -483,7 +495,7 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
         else:
             for message in cal.gaps(start, out["unit_publicity_end"]):
                 note(warning(f"单位公示截止日可能有误：{message}", "四(二)"), "unit_publicity_start")
-    out["missing_documents"] = "、".join(missing_documents(applicant, split_documents(v.get("documents")), s, catalog)) or None
+    out["missing_documents"] = "、".join(missing_documents(applicant, _provided(v.get("documents")), s, catalog)) or None
     out["problems"] = "；".join(dict.fromkeys(f.message for f in findings if f.severity != Severity.INFO)) or None
     reasons = []
     if not is_accepted:
@@ -515,6 +527,14 @@ def _choice_plan(book: Book) -> list[tuple[str, str, set[str] | None, dict[tuple
             plan.append((column.key, column.header, options or None, {}))
         book._choice_plan = plan
     return plan
+
+
+def _provided(raw: object) -> frozenset[str]:
+    """The documents listed in a row's 已交材料 cell (:func:`split_documents`), remembered."""
+    try:
+        return _documents(raw)
+    except TypeError:
+        return frozenset(split_documents(raw))
 
 
 def _check_choices(book: Book, table: TableData, row: RowData) -> list[Finding]:

@@ -37,6 +37,7 @@ def _remembered(reader):
             return cached(raw)
         except TypeError:
             return reader(raw)
+    read.cache_clear = cached.cache_clear
     return read
 
 
@@ -65,6 +66,14 @@ def _text_of(text: str) -> Parsed[str]:
     every row. The result is shared: never change a Parsed in place."""
     text = normalise_text(text)
     return Parsed(text) if text else Parsed()
+
+
+def forget() -> None:
+    """Drop the remembered readings (the end of a batch: memory back, the next batch
+    starts afresh)."""
+    for reader in _READERS.values():
+        reader.cache_clear()
+    _text_of.cache_clear()
 
 
 def _column_for(header: object) -> Column | None:

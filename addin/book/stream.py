@@ -337,16 +337,17 @@ _NOT_FAITHFUL = tuple(re.compile(p) for p in (rb'<f[ >/]', rb't="[ed]"', rb'<c(?
 _ROWS = re.compile(rb'<row(?:\s+r="(\d+)")?')
 
 
-def _sheet_data(xml: bytes) -> bytes | None:
-    """The ``<sheetData>`` of a sheet's XML; b"" when there are no cells; None when the
-    cells cannot be found without a namespace prefix (not for the fast path)."""
+def _sheet_data(xml: bytes) -> memoryview | None:
+    """The ``<sheetData>`` of a sheet's XML (a view, not a copy); empty when there are no
+    cells; None when the cells cannot be found without a namespace prefix (not for the
+    fast path)."""
     start, end = xml.find(b"<sheetData"), xml.rfind(b"</sheetData>")
     if start < 0:
-        return None if b":sheetData" in xml else b""
-    return xml[start:end if end > start else len(xml)]
+        return None if b":sheetData" in xml else memoryview(b"")
+    return memoryview(xml)[start:end if end > start else len(xml)]
 
 
-def _bounded(body: bytes) -> bool:
+def _bounded(body: memoryview) -> bool:
     """Whether calamine's dense grid of this ``<sheetData>`` stays small (see above)."""
     if _FAR_COLUMN.search(body):
         return False
@@ -370,7 +371,7 @@ def _bounded(body: bytes) -> bool:
     return height * width <= most
 
 
-def _faithful(body: bytes) -> bool:
+def _faithful(body: memoryview) -> bool:
     """Whether calamine gives what the streaming parser would for this ``<sheetData>``."""
     return not any(pattern.search(body) for pattern in _NOT_FAITHFUL)
 
