@@ -168,7 +168,20 @@ def _payments(book: Book, known: set[str], accepted: dict[str, dt.datetime]) -> 
 
 
 def _digest(values: dict[str, object]) -> dict[str, str]:
-    return {k: hashlib.sha1(repr(_cell_repr(v)).encode()).hexdigest()[:8] for k, v in values.items()}
+    out = {}
+    for key, value in values.items():
+        try:
+            out[key] = _cell_digest(value)
+        except TypeError:              # a value that cannot be hashed (not from a cell)
+            out[key] = _cell_digest.__wrapped__(value)
+    return out
+
+
+@functools.lru_cache(maxsize=65536, typed=True)
+def _cell_digest(value: object) -> str:
+    """The digest of one cell's value; a register repeats its computed values (正确, 达标,
+    550), so each is hashed once per batch."""
+    return hashlib.sha1(repr(_cell_repr(value)).encode()).hexdigest()[:8]
 
 
 def _cell_repr(value: object) -> object:
@@ -234,6 +247,7 @@ def batch():
     finally:
         check_id.cache_clear()
         _documents.cache_clear()
+        _cell_digest.cache_clear()
         forget()
         if was_enabled:
             gc.enable()
