@@ -482,14 +482,14 @@ def test_a_sheet_whose_grid_would_be_too_big_for_calamine_is_streamed(tmp_path, 
     monkeypatch.setattr(data, "limit", lambda key: 41 * 68 - 1 if key == "calamine_max_cells" else limit(key))
     assert not stream.plain_sheet(xml)
     used: list[str] = []
-    monkeypatch.setattr(stream, "_calamine_sheet", lambda *a: used.append("calamine"))
+    monkeypatch.setattr(stream, "_calamine_parse", lambda *a: used.append("calamine"))
     assert read_values(path)["S"].rows == before
     assert not used
     monkeypatch.setattr(data, "limit", lambda key: 41 * 68 if key == "calamine_max_cells" else limit(key))
     assert stream.plain_sheet(xml)
 
 
-def test_a_failure_on_the_calamine_thread_is_raised_to_the_reader(tmp_path, monkeypatch):
+def test_a_failure_inside_calamine_is_a_refusal_naming_the_damage(tmp_path, monkeypatch):
     from addin.book import stream
 
     path = tmp_path / "坏.xlsx"
@@ -497,19 +497,24 @@ def test_a_failure_on_the_calamine_thread_is_raised_to_the_reader(tmp_path, monk
 
     def broken(*_args):
         raise zipfile.BadZipFile("第3个部件的校验和不符")
-    monkeypatch.setattr(stream, "_calamine_sheet", broken)
+    monkeypatch.setattr(stream, "_calamine_parse", broken)
     with pytest.raises(PackageRefused, match="已损坏.*校验和不符"):
         read_values(path)
 
 
-def test_a_sheet_that_is_safe_but_not_faithful_is_read_by_the_streaming_parser_only(tmp_path, monkeypatch):
+def test_a_sheet_that_is_bounded_but_not_faithful_is_read_by_the_streaming_parser(tmp_path, monkeypatch):
+    from addin.book import stream
+
+    used: list[str] = []
+    monkeypatch.setattr(stream, "_calamine_parse", lambda *a: used.append("calamine"))
     """A formula makes a sheet unfit for calamine (it cannot tell a missing cached result),
-    though its grid is small: the worker may have started on it; its result is dropped."""
+    though its grid is small."""
     path = tmp_path / "公式.xlsx"
     _hand_built(path, '<row r="1"><c r="A1"><f>1+1</f></c><c r="B1"><v>3</v></c></row>')
     sheet = read_values(path)["S"]
     assert sheet.uncached == ["A1"]
     assert sheet.rows == [(1, {1: 3})]
+    assert not used
 
 
 @pytest.mark.parametrize("first, second", [(True, 1), (1, True), (1.0, True)])
