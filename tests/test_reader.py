@@ -483,7 +483,7 @@ def test_a_sheet_whose_grid_would_be_too_big_for_calamine_is_streamed(tmp_path, 
     assert not stream.plain_sheet(xml)
     used: list[str] = []
     monkeypatch.setattr(stream, "_calamine_parse", lambda *a: used.append("calamine"))
-    assert read_values(path)["S"].rows == before
+    assert read_values(path)["S"].rows == before              # not even parsed: its grid is too big
     assert not used
     monkeypatch.setattr(data, "limit", lambda key: 41 * 68 if key == "calamine_max_cells" else limit(key))
     assert stream.plain_sheet(xml)
@@ -508,7 +508,8 @@ def test_a_sheet_that_is_bounded_but_not_faithful_is_read_by_the_streaming_parse
     used: list[str] = []
     monkeypatch.setattr(stream, "_calamine_parse", lambda *a: used.append("calamine"))
     """A formula makes a sheet unfit for calamine (it cannot tell a missing cached result),
-    though its grid is small."""
+    though its grid is small: calamine may already have parsed it (it was safe to), but
+    what it read is not used."""
     path = tmp_path / "公式.xlsx"
     _hand_built(path, '<row r="1"><c r="A1"><f>1+1</f></c><c r="B1"><v>3</v></c></row>')
     sheet = read_values(path)["S"]
