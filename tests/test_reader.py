@@ -503,13 +503,13 @@ def test_a_failure_inside_calamine_is_a_refusal_naming_the_damage(tmp_path, monk
 
 
 def test_a_sheet_that_is_bounded_but_not_faithful_is_read_by_the_streaming_parser(tmp_path, monkeypatch):
-    from addin.book import stream
-
-    used: list[str] = []
-    monkeypatch.setattr(stream, "_calamine_parse", lambda *a: used.append("calamine"))
     """A formula makes a sheet unfit for calamine (it cannot tell a missing cached result),
     though its grid is small: calamine may already have parsed it (it was safe to), but
     what it read is not used."""
+    from addin.book import stream
+
+    used: list[str] = []
+    monkeypatch.setattr(stream, "_sheet_values", lambda *a: used.append("calamine"))
     path = tmp_path / "公式.xlsx"
     _hand_built(path, '<row r="1"><c r="A1"><f>1+1</f></c><c r="B1"><v>3</v></c></row>')
     sheet = read_values(path)["S"]
