@@ -32,7 +32,7 @@ from . import schema
 from ..rules.defence import FAILED as DEFENCE_FAILED
 from .panel import DefenceTally, MeetingDay, defence_tally, meeting_day
 from .reader import Book, RowData, TableData, cell_text as _text
-from .records import applicant_from_row, forget
+from .records import applicant_from_keys, forget
 
 ACCEPTED_STATUSES = ("已接收材料", "评审通过", "评审未通过")   # notice 四(四), 四(六)
 MEETING_DUE = "上会"
@@ -425,7 +425,7 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
     s, catalog, cal = book.settings, book.catalog, book.calendar
     findings: list[Finding] = []
     v = row.values_by_key
-    applicant, parse_findings = applicant_from_row(row.values, sheet=table.sheet, row_number=row.number)
+    applicant, parse_findings = applicant_from_keys(v, table.header_of, sheet=table.sheet, row_number=row.number)
     for f in parse_findings:
         header = f.column or ""
         findings.append(Finding(f"{header}：{f.message}", f.severity, f.clause, table.sheet, row.number,

@@ -8,6 +8,7 @@ there, so one bad cell never hides the others.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Mapping, Sequence
 
@@ -106,15 +107,41 @@ def _row_plan(headers: tuple) -> tuple:
     return tuple(_plan(h) for h in headers)
 
 
+@lru_cache(maxsize=4096)
+def _key_plan(key: str) -> tuple[str, object, object] | None:
+    """:func:`_plan` of a column named by its schema key (``ce_public_2024`` for hours)."""
+    ce = _CE_KEY.fullmatch(key)
+    if ce:
+        return "ce", int(ce["year"]), ce["kind"]
+    column = _BY_KEY.get(key)
+    return (column.kind, column.key, _READERS.get(column.kind, _text)) if column else None
+
+
+_CE_KEY = re.compile(r"ce_(?P<kind>public|professional)_(?P<year>\d{4})")
+
+
 def applicant_from_row(row: Mapping[str, object], *, sheet: str = APPLICANT_SHEET,
                        row_number: int | None = None) -> tuple[Applicant, list[Finding]]:
-    """A typed :class:`Applicant` and the findings for cells that could not be read."""
+    """A typed :class:`Applicant` and the findings for cells that could not be read,
+    from a row by header (as a UDF or an import gives it)."""
+    plans = _row_plan(tuple(row))         # dict keys: always hashable
+    return _applicant(zip(row, plans, row.values()), sheet, row_number)
+
+
+def applicant_from_keys(values: Mapping[str, object], headers: Mapping[str, str], *, sheet: str = APPLICANT_SHEET,
+                        row_number: int | None = None) -> tuple[Applicant, list[Finding]]:
+    """The same from a row by schema key (as the register's reader gives it); ``headers``
+    names each key's column in the findings (the key itself when it has none)."""
+    return _applicant(((headers.get(k, k), _key_plan(k), raw) for k, raw in values.items()), sheet, row_number)
+
+
+def _applicant(cells, sheet: str, row_number: int | None) -> tuple[Applicant, list[Finding]]:
+    """The applicant of (header, plan, raw value) triples."""
     fields: dict[str, object] = {}
     findings: list[Finding] = []
     hours: dict[int, dict[str, float | None]] = {}
     hours_max = data.limit("ce_hours_max")
-    plans = _row_plan(tuple(row))         # dict keys: always hashable
-    for (header, raw), plan in zip(row.items(), plans):
+    for header, plan, raw in cells:
         if plan is None:
             continue
         kind, key, reader = plan
