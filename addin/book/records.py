@@ -8,6 +8,7 @@ there, so one bad cell never hides the others.
 
 from __future__ import annotations
 
+import operator
 import re
 from functools import lru_cache
 from typing import Mapping, Sequence
@@ -120,28 +121,42 @@ def _key_plan(key: str) -> tuple[str, object, object] | None:
 _CE_KEY = re.compile(r"ce_(?P<kind>public|professional)_(?P<year>\d{4})")
 
 
+@lru_cache(maxsize=64)
+def _keys_plan(keys: tuple) -> tuple[tuple, tuple, object]:
+    """For rows by key with these keys (one table's rows share them): the keys that are
+    read, their plans, and a getter of their values (one C call per row)."""
+    chosen = [(k, plan) for k in keys if (plan := _key_plan(k)) is not None]
+    names = tuple(k for k, _ in chosen)
+    getter = (operator.itemgetter(*names) if len(names) > 1 else
+              (lambda d, k=names[0]: (d[k],)) if names else (lambda d: ()))
+    return names, tuple(plan for _, plan in chosen), getter
+
+
 def applicant_from_row(row: Mapping[str, object], *, sheet: str = APPLICANT_SHEET,
                        row_number: int | None = None) -> tuple[Applicant, list[Finding]]:
     """A typed :class:`Applicant` and the findings for cells that could not be read,
     from a row by header (as a UDF or an import gives it)."""
     plans = _row_plan(tuple(row))         # dict keys: always hashable
-    return _applicant(zip(row, plans, row.values()), sheet, row_number)
+    return _applicant(row, plans, row.values(), None, sheet, row_number)
 
 
 def applicant_from_keys(values: Mapping[str, object], headers: Mapping[str, str], *, sheet: str = APPLICANT_SHEET,
                         row_number: int | None = None) -> tuple[Applicant, list[Finding]]:
     """The same from a row by schema key (as the register's reader gives it); ``headers``
     names each key's column in the findings (the key itself when it has none)."""
-    return _applicant(((headers.get(k, k), _key_plan(k), raw) for k, raw in values.items()), sheet, row_number)
+    keys, plans, getter = _keys_plan(tuple(values))
+    return _applicant(keys, plans, getter(values), headers, sheet, row_number)
 
 
-def _applicant(cells, sheet: str, row_number: int | None) -> tuple[Applicant, list[Finding]]:
-    """The applicant of (header, plan, raw value) triples."""
+def _applicant(names, plans, raws, labels: Mapping[str, str] | None, sheet: str,
+               row_number: int | None) -> tuple[Applicant, list[Finding]]:
+    """The applicant of aligned column names, plans and raw values; a finding names its
+    column by ``labels`` (when given) or by its name."""
     fields: dict[str, object] = {}
     findings: list[Finding] = []
     hours: dict[int, dict[str, float | None]] = {}
     hours_max = data.limit("ce_hours_max")
-    for header, plan, raw in cells:
+    for header, plan, raw in zip(names, plans, raws):
         if plan is None:
             continue
         kind, key, reader = plan
@@ -163,7 +178,8 @@ def _applicant(cells, sheet: str, row_number: int | None) -> tuple[Applicant, li
                 parsed = Parsed(raw) if kind == "id" else reader(raw)
             fields[key] = parsed.value
         if parsed.finding:
-            findings.append(parsed.finding.at(sheet=sheet, row=row_number, column=str(header)))
+            column = labels.get(header, header) if labels is not None else header
+            findings.append(parsed.finding.at(sheet=sheet, row=row_number, column=str(column)))
     appraisals = tuple(str(fields.get(k) or "") for k in ("appraisal_1", "appraisal_2", "appraisal_3"))
     applicant = Applicant(
         app_id=str(fields.get("app_id") or ""),
