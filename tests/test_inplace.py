@@ -800,3 +800,23 @@ def test_rows_are_found_as_the_row_pattern_finds_them_even_cut_short(rows, data)
     assert found == expected
     assert start < 0 or start >= (expected[-1][1] if expected else 0)      # what is left starts after them
 
+
+def test_the_adapter_hands_its_sheets_over_and_still_finds_the_headers(tmp_path):
+    """values() hands the sheets to the caller (a refresh holds the register once); asked
+    again, the adapter reads the file again; append_row still finds the log's headers."""
+    from addin.book.inplace import PackageAdapter
+
+    path = tmp_path / "台账.xlsx"
+    shutil.copyfile(SAMPLE, path)
+    adapter = PackageAdapter(path)
+    first = adapter.values()
+    again = adapter.values()
+    assert first is not again
+    assert [s.rows for s in first.values()] == [s.rows for s in again.values()]
+    assert len(first[schema.APPLICANT_SHEET].rows) > 60
+    row = adapter.append_row(schema.LOG_SHEET, "tblLog", {"操作": "测试", "说明": "交接之后"}, {})
+    adapter.commit()
+    log = load_workbook(path)[schema.LOG_SHEET]
+    headers = [c.value for c in log[1]]
+    assert log.cell(row, headers.index("操作") + 1).value == "测试"
+    assert log.cell(row, headers.index("说明") + 1).value == "交接之后"

@@ -462,3 +462,75 @@ def test_what_calamine_cannot_read_goes_through_the_streaming_parser(tmp_path, c
     _hand_built(path, cells)
     assert not plain_sheet(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml"))
     assert read_values(path)["S"].rows                      # and the streaming parser reads it
+
+
+def test_a_sheet_whose_grid_would_be_too_big_for_calamine_is_streamed(tmp_path, monkeypatch):
+    """calamine allocates the whole rectangle from the first to the last cell: a sheet whose
+    rectangle exceeds limits.csv calamine_max_cells goes through the streaming parser,
+    and reads the same (here the bound is lowered so that a small sheet crosses it)."""
+    from addin import data
+    from addin.book import stream
+
+    cells = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(1, 41))
+    cells += '<row r="41"><c r="A41"><v>41</v></c><c r="BP41"><v>7</v></c></row>'     # 41 rows x 68 columns
+    path = tmp_path / "宽.xlsx"
+    _hand_built(path, cells)
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    assert stream.plain_sheet(xml)
+    before = read_values(path)["S"].rows
+    limit = data.limit
+    monkeypatch.setattr(data, "limit", lambda key: 41 * 68 - 1 if key == "calamine_max_cells" else limit(key))
+    assert not stream.plain_sheet(xml)
+    used: list[str] = []
+    monkeypatch.setattr(stream, "_calamine_parse", lambda *a: used.append("calamine"))
+    assert read_values(path)["S"].rows == before              # not even parsed: its grid is too big
+    assert not used
+    monkeypatch.setattr(data, "limit", lambda key: 41 * 68 if key == "calamine_max_cells" else limit(key))
+    assert stream.plain_sheet(xml)
+
+
+def test_a_failure_inside_calamine_is_a_refusal_naming_the_damage(tmp_path, monkeypatch):
+    from addin.book import stream
+
+    path = tmp_path / "坏.xlsx"
+    _hand_built(path, '<row r="1"><c r="A1"><v>1</v></c></row>')
+
+    def broken(*_args):
+        raise zipfile.BadZipFile("第3个部件的校验和不符")
+    monkeypatch.setattr(stream, "_calamine_parse", broken)
+    with pytest.raises(PackageRefused, match="已损坏.*校验和不符"):
+        read_values(path)
+
+
+def test_a_sheet_that_is_bounded_but_not_faithful_is_read_by_the_streaming_parser(tmp_path, monkeypatch):
+    """A formula makes a sheet unfit for calamine (it cannot tell a missing cached result),
+    though its grid is small: calamine may already have parsed it (it was safe to), but
+    what it read is not used."""
+    from addin.book import stream
+
+    used: list[str] = []
+    monkeypatch.setattr(stream, "_sheet_values", lambda *a: used.append("calamine"))
+    path = tmp_path / "公式.xlsx"
+    _hand_built(path, '<row r="1"><c r="A1"><f>1+1</f></c><c r="B1"><v>3</v></c></row>')
+    sheet = read_values(path)["S"]
+    assert sheet.uncached == ["A1"]
+    assert sheet.rows == [(1, {1: 3})]
+    assert not used
+
+
+@pytest.mark.parametrize("first, second", [(True, 1), (1, True), (1.0, True)])
+def test_remembered_readings_tell_true_from_one(first, second):
+    """The readers remember what they read by value and type: TRUE typed into an hours
+    column is a finding even right after a 1 was read there (True == 1 in Python)."""
+    from addin.book.records import applicant_from_row
+
+    def hours(raw):
+        applicant, findings = applicant_from_row({"申报编号": "2024-001", "2024年公需课学时": raw})
+        return applicant.ce_hours[2024].public, [f.message for f in findings]
+
+    for raw in (first, second):
+        value, messages = hours(raw)
+        if raw is True:
+            assert value is None and messages and "应为数字" in messages[0]
+        else:
+            assert value == 1.0 and not messages

@@ -8,6 +8,7 @@ or live Excel) put them in place. One bad row never stops the others.
 from __future__ import annotations
 
 import contextlib
+import functools
 import datetime as dt
 import gc
 import hashlib
@@ -22,7 +23,7 @@ from ..rules.dates import format_date, normalise_text, parse_date, parse_datetim
 from ..rules.documents import missing_documents, split_documents
 from ..rules.eligibility import Context, RouteEntry, assess, mandarin_ok, route_conflicts
 from ..rules.fees import FeeLine, account, defense, fee_due, fee_summary
-from ..rules.identity import check_id
+from ..rules.identity import check_id as _check_id
 from ..rules.seniority import full_years
 from ..rules.meeting import PASSED as VOTE_PASSED, VoteResult, assign_blind_codes, status_against_tally, vote_result
 from ..rules.settings import campaign_span, parse_int, parse_number, validate_settings
@@ -31,7 +32,7 @@ from . import schema
 from ..rules.defence import FAILED as DEFENCE_FAILED
 from .panel import DefenceTally, MeetingDay, defence_tally, meeting_day
 from .reader import Book, RowData, TableData, cell_text as _text
-from .records import applicant_from_row
+from .records import applicant_from_keys, forget
 
 ACCEPTED_STATUSES = ("已接收材料", "评审通过", "评审未通过")   # notice 四(四), 四(六)
 MEETING_DUE = "上会"
@@ -167,7 +168,20 @@ def _payments(book: Book, known: set[str], accepted: dict[str, dt.datetime]) -> 
 
 
 def _digest(values: dict[str, object]) -> dict[str, str]:
-    return {k: hashlib.sha1(repr(_cell_repr(v)).encode()).hexdigest()[:8] for k, v in values.items()}
+    out = {}
+    for key, value in values.items():
+        try:
+            out[key] = _cell_digest(value)
+        except TypeError:              # a value that cannot be hashed (not from a cell)
+            out[key] = _cell_digest.__wrapped__(value)
+    return out
+
+
+@functools.lru_cache(maxsize=65536, typed=True)
+def _cell_digest(value: object) -> str:
+    """The digest of one cell's value; a register repeats its computed values (正确, 达标,
+    550), so each is hashed once per batch."""
+    return hashlib.sha1(repr(_cell_repr(value)).encode()).hexdigest()[:8]
 
 
 def _cell_repr(value: object) -> object:
@@ -196,6 +210,13 @@ def decode_fingerprint(text: object) -> dict[str, str]:
     return out
 
 
+# An identity number is checked twice per row (the row, and the route conflicts across rows);
+# the check is pure and its result never changed in place, so it is remembered (bounded).
+check_id = functools.lru_cache(maxsize=65536, typed=True)(_check_id)
+# A register repeats its list of documents handed in: each list is read once.
+_documents = functools.lru_cache(maxsize=4096)(lambda text: frozenset(split_documents(text)))
+
+
 def route_conflict_rows(book: Book) -> dict[int, Finding]:
     """Register rows of one person applying for the same series and level by both routes
     in the campaign year (三), with the finding for each."""
@@ -217,12 +238,17 @@ def batch():
     that all stay alive until it ends (the verdicts of every row): otherwise the
     collector walks the growing heap again and again (measured: 1.85x on 100,000
     verdicts, tests/benchmarks/bench_verdicts.py). Nothing of the batch forms cycles
-    that would need collecting meanwhile; the collector is restored as it was."""
+    that would need collecting meanwhile; the collector is restored as it was. What
+    the batch remembered of repeated values is dropped at its end."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        check_id.cache_clear()
+        _documents.cache_clear()
+        _cell_digest.cache_clear()
+        forget()
         if was_enabled:
             gc.enable()
 
@@ -399,7 +425,7 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
     s, catalog, cal = book.settings, book.catalog, book.calendar
     findings: list[Finding] = []
     v = row.values_by_key
-    applicant, parse_findings = applicant_from_row(row.values, sheet=table.sheet, row_number=row.number)
+    applicant, parse_findings = applicant_from_keys(v, table.header_of, sheet=table.sheet, row_number=row.number)
     for f in parse_findings:
         header = f.column or ""
         findings.append(Finding(f"{header}：{f.message}", f.severity, f.clause, table.sheet, row.number,
@@ -483,7 +509,7 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
         else:
             for message in cal.gaps(start, out["unit_publicity_end"]):
                 note(warning(f"单位公示截止日可能有误：{message}", "四(二)"), "unit_publicity_start")
-    out["missing_documents"] = "、".join(missing_documents(applicant, split_documents(v.get("documents")), s, catalog)) or None
+    out["missing_documents"] = "、".join(missing_documents(applicant, _provided(v.get("documents")), s, catalog)) or None
     out["problems"] = "；".join(dict.fromkeys(f.message for f in findings if f.severity != Severity.INFO)) or None
     reasons = []
     if not is_accepted:
@@ -501,9 +527,10 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
 _EXCEL_ERRORS = ("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!")
 
 
-def _choice_plan(book: Book) -> list[tuple[str, str, set[str] | None, dict[str, bool]]]:
+def _choice_plan(book: Book) -> list[tuple[str, str, set[str] | None, dict[tuple, Finding | None]]]:
     """The register's input columns that hold words, once per book: (key, header, the
-    options of its drop-down list or None, a memo of the words already looked up)."""
+    options of its drop-down list or None, a memo of what was found of each value, by
+    its type and value)."""
     plan = getattr(book, "_choice_plan", None)
     if plan is None:
         plan = []
@@ -516,6 +543,14 @@ def _choice_plan(book: Book) -> list[tuple[str, str, set[str] | None, dict[str, 
     return plan
 
 
+def _provided(raw: object) -> frozenset[str]:
+    """The documents listed in a row's 已交材料 cell (:func:`split_documents`), remembered."""
+    try:
+        return _documents(raw)
+    except TypeError:
+        return frozenset(split_documents(raw))
+
+
 def _check_choices(book: Book, table: TableData, row: RowData) -> list[Finding]:
     """Input cells holding an Excel error value, or a word that is not in its drop-down list."""
     out = []
@@ -524,19 +559,28 @@ def _check_choices(book: Book, table: TableData, row: RowData) -> list[Finding]:
         raw = values.get(key)
         if raw is None:
             continue
-        text = _text(raw)
-        if not text:
-            continue
-        if text.upper() in _EXCEL_ERRORS:
-            out.append(table.locate(error(f"{header}：单元格显示错误值{text}"), row.number, key))
-        elif options:
-            listed = known.get(text)
-            if listed is None:
-                listed = known[text] = clean_word(text) in options
-            if not listed:
-                shown = text if len(text) <= 20 else text[:20] + "…"
-                out.append(table.locate(warning(f"{header}“{shown}”不在下拉列表中"), row.number, key))
+        try:                    # a register repeats its words: each is judged once per column
+            finding = known[type(raw), raw]
+        except KeyError:
+            finding = known[type(raw), raw] = _choice_finding(header, options, raw)
+        except TypeError:       # a value that cannot be hashed
+            finding = _choice_finding(header, options, raw)
+        if finding is not None:
+            out.append(table.locate(finding, row.number, key))
     return out
+
+
+def _choice_finding(header: str, options: set[str] | None, raw: object) -> Finding | None:
+    """What :func:`_check_choices` says of one value of a column (None: nothing)."""
+    text = _text(raw)
+    if not text:
+        return None
+    if text.upper() in _EXCEL_ERRORS:
+        return error(f"{header}：单元格显示错误值{text}")
+    if options and clean_word(text) not in options:
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        return warning(f"{header}“{shown}”不在下拉列表中")
+    return None
 
 
 def _mandarin(a, s, catalog) -> str:

@@ -20,6 +20,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.xml.functions import tostring
 
+from .. import data
 from . import schema
 from ..data import limit
 from .adapter import Blocks, CellsByRow, columns_by_header
@@ -54,6 +55,8 @@ class PackageAdapter:
             check_writable(self.path)
         self._state = snapshot(self.path)
         self._values, self._fingerprints = read_values(self.path)
+        search = int(data.limit("header_search_rows"))
+        self._heads = {name: SheetValues(name, sheet.rows[:search]) for name, sheet in self._values.items()}
         self.pkg = Package(self.path) if write else None
         self._table_rows: dict[tuple[str, str], set[int]] = {}
         if write:
@@ -71,7 +74,13 @@ class PackageAdapter:
                                "），读取时会被当作空白。请先在 Excel 或 WPS 中打开台账并保存一次，再刷新；未写入。")
 
     def values(self) -> dict[str, list[Sequence[object]]]:
-        return self._values
+        """Every worksheet as read (:func:`read_values`). The sheets are handed over: the
+        adapter keeps only the first rows of each (where :meth:`append_row` finds the
+        headers), so that a refresh does not hold the register twice; asked again, it
+        reads the file again."""
+        values = self._values if self._values is not None else read_values(self.path)[0]
+        self._values = None
+        return values
 
     def fingerprints(self) -> dict[str, str]:
         return dict(self._fingerprints)
@@ -109,9 +118,9 @@ class PackageAdapter:
             self.pkg.set_table_ref(sheet, table, last)
 
     def append_row(self, sheet, table, values, formats) -> int:
-        if sheet not in self._values:
+        if sheet not in self._heads:
             raise WriteRefused(f"工作簿缺少“{sheet}”工作表，未写入")
-        columns = columns_by_header(sheet, _header_row(self._values[sheet], values), values)
+        columns = columns_by_header(sheet, _header_row(self._heads[sheet], values), values)
         edit = self.pkg.sheet(sheet)
         row = max([edit.last_row(), 1, *edit.writes]) + 1
         for header, index in columns.items():

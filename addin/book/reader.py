@@ -37,11 +37,39 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-@dataclass
 class RowData:
-    number: int                                   # row number in the sheet
-    values: dict[str, object]                     # by header (the schema's header for known columns)
-    values_by_key: dict[str, object]              # by schema key (known columns only)
+    """One data row: ``values_by_key`` by schema key (known columns only, every one present),
+    ``values`` by header (the schema's header for known columns, the sheet's for the
+    others). Most readers want keys, so the reader keeps those and the few cells of other
+    columns; ``values`` is put together when first asked for."""
+
+    __slots__ = ("number", "values_by_key", "_values", "_layout", "_extra")
+
+    def __init__(self, number: int, values: dict[str, object] | None = None,
+                 values_by_key: dict[str, object] | None = None, *,
+                 layout: tuple[tuple[str, str | None], ...] = (), extra: dict[str, object] | None = None):
+        self.number = number                          # row number in the sheet
+        self.values_by_key = values_by_key if values_by_key is not None else {}
+        self._values = values
+        self._layout = layout                         # (name, key or None) of each column, shared by the table
+        self._extra = extra                           # name -> value of the columns without a key
+
+    @property
+    def values(self) -> dict[str, object]:
+        if self._values is None:
+            by_key, extra, out = self.values_by_key, self._extra or {}, {}
+            for name, key in self._layout:
+                if name:
+                    out[name] = by_key.get(key) if key else extra.get(name)
+            self._values = out
+        return self._values
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RowData) and (self.number, self.values, self.values_by_key) == \
+            (other.number, other.values, other.values_by_key)
+
+    def __repr__(self) -> str:
+        return f"RowData({self.number}, {self.values_by_key!r})"
 
 
 @dataclass
@@ -56,6 +84,7 @@ class TableData:
     header_row: int | None = None                             # sheet row of the headers; None: not found
     missing_headers: list[str] = field(default_factory=list)  # when not found: the headers looked for
     unread: list[Finding] = field(default_factory=list)       # what was not read as data (also in findings)
+    header_of: dict[str, str] = field(default_factory=dict)    # key -> the name its column goes under
 
     def letter(self, key_or_header: str) -> str | None:
         return self.letters.get(key_or_header)
@@ -185,8 +214,9 @@ def read_table(sheet: Sheet, rows) -> TableData:
             table.findings.append(severity(f"缺少列“{column.header}”").at(sheet=sheet.name, row=header_number))
     gap, longest = int(data.limit("max_blank_gap")), int(data.limit("cell_max_chars"))
     previous, stray = header_number, []
-    blank_values = {name: None for name in names if name}            # every column present, as a dense row has
-    blank_keys = {key: None for key in keys if key}
+    blank_keys = {key: None for key in keys if key}              # every column present, as a dense row has
+    layout = tuple(zip(names, keys))
+    table.header_of = {key: name for name, key in layout if key}
     for number, raw_row in numbered:
         if number <= header_number:
             continue
@@ -194,8 +224,8 @@ def read_table(sheet: Sheet, rows) -> TableData:
             stray.append((number, previous))
             continue
         previous = number
-        values: dict[str, object] = dict(blank_values)
         by_key_values: dict[str, object] = dict(blank_keys)
+        extra: dict[str, object] | None = None
         for i, value in iter_cells(raw_row):
             if i >= width or not names[i]:
                 continue
@@ -203,10 +233,13 @@ def read_table(sheet: Sheet, rows) -> TableData:
                 table.findings.append(error(f"{names[i]}：单元格有{len(value):,}个字符，超过 Excel 单元格的上限"
                                             f"{longest:,}个字符（Excel 和各输出文件会截断），请缩短").at(
                     sheet=sheet.name, row=number, column=get_column_letter(i + 1)))
-            values[names[i]] = value
             if keys[i]:
                 by_key_values[keys[i]] = value
-        table.rows.append(RowData(number, values, by_key_values))
+            else:
+                if extra is None:
+                    extra = {}
+                extra[names[i]] = value
+        table.rows.append(RowData(number, None, by_key_values, layout=layout, extra=extra))
     if stray:
         (number, before), more = stray[0], len(stray) - 1
         first = next(i for i, _ in iter_cells(dict(numbered)[number]))

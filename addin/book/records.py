@@ -8,6 +8,8 @@ there, so one bad cell never hides the others.
 
 from __future__ import annotations
 
+import operator
+import re
 from functools import lru_cache
 from typing import Mapping, Sequence
 
@@ -23,7 +25,27 @@ from .schema import APPLICANT_INPUTS, APPLICANT_INPUTS_2, APPLICANT_SHEET, CE_HE
 _INPUTS = APPLICANT_INPUTS + APPLICANT_INPUTS_2
 _BY_HEADER = {clean_word(c.header): c for c in _INPUTS}
 _BY_KEY = {c.key: c for c in _INPUTS}
-_READERS = {"date": parse_date, "bool": parse_bool, "year": parse_year, "number": parse_number}
+_MEMO = 65536            # readings remembered per reader (a register repeats its dates and hours)
+
+
+def _remembered(reader):
+    """``reader`` with its results remembered by the raw value and its type (1, 1.0 and
+    True read differently). The readers are pure, and a :class:`Parsed` is never changed
+    in place, so a result may be shared; a value that cannot be hashed is read afresh."""
+    cached = lru_cache(maxsize=_MEMO, typed=True)(reader)
+
+    def read(raw: object) -> Parsed:
+        try:
+            return cached(raw)
+        except TypeError:
+            return reader(raw)
+    read.cache_clear = cached.cache_clear
+    return read
+
+
+_READERS = {"date": _remembered(parse_date), "bool": _remembered(parse_bool), "year": _remembered(parse_year),
+            "number": _remembered(parse_number)}
+_HOURS = _READERS["number"]
 
 
 def _text(raw: object) -> Parsed[str]:
@@ -46,6 +68,14 @@ def _text_of(text: str) -> Parsed[str]:
     every row. The result is shared: never change a Parsed in place."""
     text = normalise_text(text)
     return Parsed(text) if text else Parsed()
+
+
+def forget() -> None:
+    """Drop the remembered readings (the end of a batch: memory back, the next batch
+    starts afresh)."""
+    for reader in _READERS.values():
+        reader.cache_clear()
+    _text_of.cache_clear()
 
 
 def _column_for(header: object) -> Column | None:
@@ -71,26 +101,74 @@ def _plan(header: str) -> tuple[str, object, object] | None:
     return column.kind, column.key, _READERS.get(column.kind, _text)
 
 
+@lru_cache(maxsize=64)
+def _row_plan(headers: tuple) -> tuple:
+    """:func:`_plan` of each header of a row, in the row's order: the rows of one table
+    share their headers, so the plan is worked out once per table, not once per cell."""
+    return tuple(_plan(h) for h in headers)
+
+
+@lru_cache(maxsize=4096)
+def _key_plan(key: str) -> tuple[str, object, object] | None:
+    """:func:`_plan` of a column named by its schema key (``ce_public_2024`` for hours)."""
+    ce = _CE_KEY.fullmatch(key)
+    if ce:
+        return "ce", int(ce["year"]), ce["kind"]
+    column = _BY_KEY.get(key)
+    return (column.kind, column.key, _READERS.get(column.kind, _text)) if column else None
+
+
+_CE_KEY = re.compile(r"ce_(?P<kind>public|professional)_(?P<year>\d{4})")
+
+
+@lru_cache(maxsize=64)
+def _keys_plan(keys: tuple) -> tuple[tuple, tuple, object]:
+    """For rows by key with these keys (one table's rows share them): the keys that are
+    read, their plans, and a getter of their values (one C call per row)."""
+    chosen = [(k, plan) for k in keys if (plan := _key_plan(k)) is not None]
+    names = tuple(k for k, _ in chosen)
+    getter = (operator.itemgetter(*names) if len(names) > 1 else
+              (lambda d, k=names[0]: (d[k],)) if names else (lambda d: ()))
+    return names, tuple(plan for _, plan in chosen), getter
+
+
 def applicant_from_row(row: Mapping[str, object], *, sheet: str = APPLICANT_SHEET,
                        row_number: int | None = None) -> tuple[Applicant, list[Finding]]:
-    """A typed :class:`Applicant` and the findings for cells that could not be read."""
+    """A typed :class:`Applicant` and the findings for cells that could not be read,
+    from a row by header (as a UDF or an import gives it)."""
+    plans = _row_plan(tuple(row))         # dict keys: always hashable
+    return _applicant(row, plans, row.values(), None, sheet, row_number)
+
+
+def applicant_from_keys(values: Mapping[str, object], headers: Mapping[str, str], *, sheet: str = APPLICANT_SHEET,
+                        row_number: int | None = None) -> tuple[Applicant, list[Finding]]:
+    """The same from a row by schema key (as the register's reader gives it); ``headers``
+    names each key's column in the findings (the key itself when it has none)."""
+    keys, plans, getter = _keys_plan(tuple(values))
+    return _applicant(keys, plans, getter(values), headers, sheet, row_number)
+
+
+def _applicant(names, plans, raws, labels: Mapping[str, str] | None, sheet: str,
+               row_number: int | None) -> tuple[Applicant, list[Finding]]:
+    """The applicant of aligned column names, plans and raw values; a finding names its
+    column by ``labels`` (when given) or by its name."""
     fields: dict[str, object] = {}
     findings: list[Finding] = []
     hours: dict[int, dict[str, float | None]] = {}
     hours_max = data.limit("ce_hours_max")
-    for header, raw in row.items():
-        plan = _plan(header)
+    for header, plan, raw in zip(names, plans, raws):
         if plan is None:
             continue
         kind, key, reader = plan
+        if raw is None:                    # blank: nothing to read (fields.get gives None)
+            if kind == "ce":
+                hours.setdefault(key, {})[reader] = None
+            continue
         if kind == "ce":
-            parsed = parse_number(raw)
+            parsed = _HOURS(raw)
             if parsed.value is not None and parsed.value > hours_max:
                 parsed = Parsed(finding=error(f"学时{parsed.value:g}不合理（一年超过{hours_max:g}学时），请核对"))
             hours.setdefault(key, {})[reader] = parsed.value
-        elif raw is None:
-            fields[key] = None
-            continue
         else:
             if isinstance(raw, bool) and kind in ("text", "id"):
                 # TRUE typed into a text column (Excel turns the word into a logical value)
@@ -100,7 +178,8 @@ def applicant_from_row(row: Mapping[str, object], *, sheet: str = APPLICANT_SHEE
                 parsed = Parsed(raw) if kind == "id" else reader(raw)
             fields[key] = parsed.value
         if parsed.finding:
-            findings.append(parsed.finding.at(sheet=sheet, row=row_number, column=str(header)))
+            column = labels.get(header, header) if labels is not None else header
+            findings.append(parsed.finding.at(sheet=sheet, row=row_number, column=str(column)))
     appraisals = tuple(str(fields.get(k) or "") for k in ("appraisal_1", "appraisal_2", "appraisal_3"))
     applicant = Applicant(
         app_id=str(fields.get("app_id") or ""),

@@ -161,6 +161,7 @@ def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
         raise WriteRefused("工作簿缺少" + "、".join(f"“{m}”" for m in missing) +
                            "工作表，不像本软件的台账（可用 zhicheng new 新建），未写入")
     book = book_from_values(values)
+    del values                         # the book holds what it needs: keep the peak memory down
     refuse_unreadable_tables(book, *READ_TABLES)
     refuse_ambiguous_columns(book, "applicants", "meeting", "defence")
     say(f"计算{len(book.table('applicants').rows)}份申报…")

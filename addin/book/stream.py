@@ -25,7 +25,9 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
+import threading
 import zipfile
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -268,20 +270,53 @@ class Package:
 
     def read_all(self) -> dict[str, SheetValues]:
         """Every sheet; a plain one (see :func:`plain_sheet`) through calamine, the others
-        through :meth:`read_sheet`."""
+        through :meth:`read_sheet`.
+
+        The scans run ahead on a worker thread, sheet after sheet: as soon as a sheet is
+        known to be safe for calamine (:func:`_bounded`: its grid cannot explode) calamine
+        parses it here — in Rust, without the GIL — while the worker checks that calamine
+        reads it right (:func:`_faithful`) and scans the next sheets; a sheet found not to
+        be plain is streamed instead. calamine runs on this thread, not the worker: glibc
+        gives each thread its own heap, and what calamine frees on a worker is never
+        reused here (measured: +25 MB at the end of a 5,000-row refresh)."""
+        scans = [(Future(), Future()) for _ in self.sheets]
+
+        def scan_all() -> None:
+            for (_name, part, _hidden), (bounded, faithful) in zip(self.sheets, scans):
+                try:
+                    body = None
+                    if self.epoch is CALENDAR_WINDOWS_1900 and self.zf.getinfo(part).file_size <= _FAST_MAX_BYTES:
+                        body = _sheet_data(self.zf.read(part))
+                    safe = body is not None and _bounded(body)
+                    bounded.set_result(safe)
+                    faithful.set_result(safe and _faithful(body))
+                    del body
+                except BaseException as exc:  # noqa: BLE001 - raised on the reading thread
+                    for future in (bounded, faithful):
+                        if not future.done():
+                            future.set_exception(exc)
+                    return
+
         out = {}
         fast = None
-        for name, part, hidden in self.sheets:
-            if self.epoch is CALENDAR_WINDOWS_1900 and self.zf.getinfo(part).file_size <= _FAST_MAX_BYTES \
-                    and plain_sheet(self.zf.read(part)):
-                if fast is None:
-                    fast = CalamineWorkbook.from_path(str(self.path))
-                out[name] = _calamine_sheet(fast, name, hidden)
-            else:
+        scanner = threading.Thread(target=scan_all, name="scan", daemon=True)
+        scanner.start()
+        try:
+            for (name, part, hidden), (bounded, faithful) in zip(self.sheets, scans):
+                if bounded.result():
+                    if fast is None:
+                        fast = CalamineWorkbook.from_path(str(self.path))
+                    parsed = _calamine_parse(fast, name)
+                    if faithful.result():
+                        out[name] = _sheet_values(parsed, name, hidden)
+                        continue
+                    del parsed
                 out[name] = self.read_sheet(name, part, hidden)
-        if fast is not None:
-            fast.close()
-        return out
+            return out
+        finally:
+            scanner.join()
+            if fast is not None:
+                fast.close()
 
 
 # --- the fast path ----------------------------------------------------------------------------
@@ -291,43 +326,79 @@ class Package:
 # dates. It cannot say which formula has no cached result, it gives error cells as "", and it
 # builds a dense grid from the first to the last cell (one value in row 1,048,576 costs
 # gigabytes; one in XFD1048576 aborts the process). So it reads only a sheet shown plain by a
-# scan of its bytes: no formula, no error or ISO-date cell, every row and cell with its
-# reference first, rows without a gap wider than max_blank_gap, no column beyond ZZ; every
-# other sheet goes through read_sheet above.
+# scan of its bytes, in two parts. Bounded (what keeps calamine safe): every row with its
+# reference first, ascending, without a gap wider than max_blank_gap, no column beyond ZZ, a
+# grid of at most calamine_max_cells. Faithful (what calamine would get wrong): no formula, no
+# error or ISO-date cell, every cell with its reference first. Every other sheet goes through
+# read_sheet above.
 
 _FAST_MAX_BYTES = 256 * 2**20              # larger sheet XML is streamed, never held whole
-# what calamine would get wrong, each found in one pass over the bytes (a regex with a
-# literal start runs at memory speed; one alternation of them all would not): a formula,
-# an error or ISO-date cell, a column beyond ZZ, a cell whose reference is not its first
-# attribute; and the rows (each with its reference first)
-_NOT_PLAIN = tuple(re.compile(p) for p in (rb'<f[ >/]', rb't="[ed]"', rb'<c r="[A-Z]{3}', rb'<c(?:>|\s(?!r="))'))
+# each found in one pass over the bytes (a regex with a literal start runs at memory speed; one
+# alternation of them all would not)
+_FAR_COLUMN = re.compile(rb'<c r="[A-Z]{3}')
+_WIDE = re.compile(rb'<c r="([A-Z]{2})\d')
+_NOT_FAITHFUL = tuple(re.compile(p) for p in (rb'<f[ >/]', rb't="[ed]"', rb'<c(?:>|\s(?!r="))'))
 _ROWS = re.compile(rb'<row(?:\s+r="(\d+)")?')
 
 
-def plain_sheet(xml: bytes) -> bool:
-    """Whether calamine may read this sheet XML (see above): a conservative scan."""
+def _sheet_data(xml: bytes) -> memoryview | None:
+    """The ``<sheetData>`` of a sheet's XML (a view, not a copy); empty when there are no
+    cells; None when the cells cannot be found without a namespace prefix (not for the
+    fast path)."""
     start, end = xml.find(b"<sheetData"), xml.rfind(b"</sheetData>")
     if start < 0:
-        return b":sheetData" not in xml          # no cells at all, unless written with a prefix
-    body = xml[start:end if end > start else len(xml)]
-    if any(pattern.search(body) for pattern in _NOT_PLAIN):
+        return None if b":sheetData" in xml else memoryview(b"")
+    return memoryview(xml)[start:end if end > start else len(xml)]
+
+
+def _bounded(body: memoryview) -> bool:
+    """Whether calamine's dense grid of this ``<sheetData>`` stays small (see above)."""
+    if _FAR_COLUMN.search(body):
         return False
     gap = data.limit("max_blank_gap")
-    previous = 0
+    previous = first = 0
     for found in _ROWS.findall(body):
         if not found:
             return False                           # a row without its reference first
         number = int(found)
         if number <= previous or number - previous - 1 > gap:
             return False
-        previous = number
-    return True
+        first, previous = first or number, number
+    if not previous:
+        return True
+    most, height = data.limit("calamine_max_cells"), previous - first + 1
+    if height * 702 <= most:                       # even as wide as ZZ (702 columns)
+        return True
+    width = 26
+    if _WIDE.search(body):                         # two-letter columns: the widest one counts
+        width = max(column_index(c.decode()) + 1 for c in set(_WIDE.findall(body)))
+    return height * width <= most
+
+
+def _faithful(body: memoryview) -> bool:
+    """Whether calamine gives what the streaming parser would for this ``<sheetData>``."""
+    return not any(pattern.search(body) for pattern in _NOT_FAITHFUL)
+
+
+def plain_sheet(xml: bytes) -> bool:
+    """Whether calamine may read this sheet XML (see above): a conservative scan."""
+    body = _sheet_data(xml)
+    return body is not None and _bounded(body) and _faithful(body)
+
+
+def _calamine_parse(workbook, name: str):
+    """calamine's parse of one sheet (Rust, without the GIL)."""
+    return workbook.get_sheet_by_name(name)
 
 
 def _calamine_sheet(workbook, name: str, hidden: bool) -> SheetValues:
-    """A plain sheet through calamine, in the conventions of read_sheet: only cells with a
-    value, dates as datetimes (numbers stay floats, as Excel itself gives them)."""
-    sheet = workbook.get_sheet_by_name(name)
+    """A plain sheet through calamine, in the conventions of read_sheet."""
+    return _sheet_values(_calamine_parse(workbook, name), name, hidden)
+
+
+def _sheet_values(sheet, name: str, hidden: bool) -> SheetValues:
+    """calamine's parse as :class:`SheetValues`: only cells with a value, dates as
+    datetimes (numbers stay floats, as Excel itself gives them)."""
     out = SheetValues(name, hidden=hidden)
     if not sheet.height:
         return out
