@@ -22,7 +22,6 @@ from openpyxl.xml.functions import tostring
 
 from .. import data
 from . import schema
-from ..data import limit
 from .adapter import Blocks, CellsByRow, columns_by_header
 from .dashboard import DashboardLayout, dashboard_layout
 from .reader import fingerprints_from
@@ -164,7 +163,7 @@ class PackageAdapter:
 
     def commit(self) -> Path | None:
         # the parts written anew are deflated at limits.csv's level: speed against file size
-        level = int(limit("deflate_level"))
+        level = int(data.limit("deflate_level"))
 
         def save(tmp: Path) -> None:
             try:
