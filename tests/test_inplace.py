@@ -726,6 +726,28 @@ def test_rows_and_cells_without_references_and_a_prefixed_namespace(tmp_path):
     assert ws["B4"].number_format == "yyyy-mm-dd"
 
 
+def test_equal_values_of_different_types_keep_their_own_type(tmp_path):
+    """Cells are built from a memo of values: True, 1 and 1.0 are equal in Python, yet
+    each is written as what it is (and a date stays a date, a time of day a time)."""
+    sheet = f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1"><v>0</v></c></row></sheetData></worksheet>'
+    path = _tiny(tmp_path / "m.xlsx", sheet.encode())
+    values = [True, 1, 1.0, 1.5, False, 0, 0.0, dt.date(2024, 9, 5), dt.datetime(2024, 9, 5), dt.datetime(2024, 9, 5, 8)]
+    pkg = Package(path)
+    edit = pkg.sheet("表")
+    for row in (1, 2):                                   # the second row is built from the memo
+        for i, value in enumerate(values, start=2):
+            edit.set(row, i, value)
+    pkg.save(tmp_path / "m-out.xlsx")
+    pkg.close()
+    ws = load_workbook(tmp_path / "m-out.xlsx")["表"]
+    for row in ws.iter_rows(min_row=1, max_row=2, min_col=2):
+        got = [c.value for c in row]
+        assert [type(v) for v in got] == [bool, int, int, float, bool, int, int, dt.datetime, dt.datetime, dt.datetime]
+        assert got[:7] == [True, 1, 1, 1.5, False, 0, 0]
+        assert [c.number_format for c in row[7:]] == ["yyyy-mm-dd", "yyyy-mm-dd", "yyyy-mm-dd hh:mm"]
+        assert got[9] == dt.datetime(2024, 9, 5, 8)
+
+
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 VALUES = st.one_of(TEXT, st.integers(-10**12, 10**12), st.booleans(), st.none(),
                    st.floats(allow_nan=False, allow_infinity=False, width=32),

@@ -534,23 +534,25 @@ class SheetEdit:
             value, style = writes[col]
             span = by_col.get(col)
             if span is not None:
-                old = inner[span[0]:span[1]]
-                if b"f" in old and _FORMULA.search(old):      # (most cells hold no "f" at all)
+                start, end = span
+                if inner.find(b"f", start, end) >= 0 and _FORMULA.search(inner, start, end):   # (few cells hold an f)
+                    old = inner[start:end]
                     self._check_formula(parse_xml(ctx.root_start + old + ctx.root_end, self.part)[0], number, col)
-                found = _STYLE.search(old, 0, old.index(b">"))
+                found = _STYLE.search(inner, start, inner.index(b">", start))
                 base = int(found.group(1)) if found else 0
             else:
                 base = row_style if row_style is not None else ctx.col_styles.get(col, 0)
             cell = ctx.cell(_letters(col) + row, value, base, style)
             if span is None:
                 inserted.append((col, cell))
-            elif cell != old:                     # a cell already as it should be is left alone
-                replaced[col] = cell
+            elif end - start != len(cell) or not inner.startswith(cell, start):
+                replaced[col] = cell              # (a cell already as it should be is left alone)
         if not inserted:                              # the common case: splice in place
             out, pos = [start_tag], 0
-            for col, (start, end) in sorted(((c, by_col[c]) for c in replaced), key=lambda x: x[1][0]):
-                out += [inner[pos:start], replaced[col]]
-                pos = end
+            for col, start, end, _explicit in spans:      # (in the order of the row)
+                if col in replaced:
+                    out += [inner[pos:start], replaced[col]]
+                    pos = end
             out += [inner[pos:], end_tag]
             return b"".join(out)
         out, pos = [], 0
@@ -729,33 +731,52 @@ def _find_cells(inner: bytes, prefix: bytes, row: bytes, columns: list[int]) -> 
     exist); None to fall back to reading the whole row."""
     out = []
     open_tag = b"<" + prefix + b"c"
+    end_tag = b"</" + prefix + b"c"
     cell_end = _cell_end(prefix)
+    suffix = row + b'"'
     hint = 0
     ordered = True
     for col in columns:
-        key = b' r="' + _letters(col) + row + b'"'
+        key = _ref_key(col) + suffix                # ' r="AX12"'
         at = inner.find(key, hint)
         if at < 0:
             at = inner.find(key, 0, hint)        # cells out of order: still found
             ordered = False
             if at < 0:
                 return None
-        start = inner.rfind(b"<", 0, at)
-        head = inner[start:at]
-        rest = head[len(open_tag):]
-        if not head.startswith(open_tag) or b">" in head or (rest and rest[:1] not in b" \t\r\n"):
-            return None                                   # not a cell's start tag: read the row instead
+        start = at - len(open_tag)
+        if start < 0 or not inner.startswith(open_tag, start):   # r is not the cell's first attribute
+            start = inner.rfind(b"<", 0, at)
+            head = inner[start:at]
+            rest = head[len(open_tag):]
+            if not head.startswith(open_tag) or b">" in head or (rest and rest[:1] not in b" \t\r\n"):
+                return None                               # not a cell's start tag: read the row instead
         tag_close = inner.index(b">", at)
         if inner[tag_close - 1] == 0x2F:                  # <c .../>
             end = tag_close + 1
         else:
-            match = cell_end.search(inner, tag_close)
-            if match is None:
-                return None
-            end = match.end()
+            end = inner.find(end_tag, tag_close)
+            if end >= 0 and inner[end + len(end_tag):end + len(end_tag) + 1] == b">":
+                end += len(end_tag) + 1                   # </c>
+            else:
+                match = cell_end.search(inner, tag_close)     # </c > or none
+                if match is None:
+                    return None
+                end = match.end()
         out.append([col, start, end, True])
         hint = end
     return out if ordered else sorted(out, key=lambda item: item[1])
+
+
+_REF_KEYS: dict[int, bytes] = {}
+
+
+def _ref_key(col: int) -> bytes:
+    """b' r="AX': how a cell's reference in column ``col`` starts (before its row)."""
+    key = _REF_KEYS.get(col)
+    if key is None:
+        key = _REF_KEYS[col] = b' r="' + _letters(col)
+    return key
 
 
 def _fix_spans(start_tag: bytes, columns: list[int]) -> bytes:
@@ -1213,11 +1234,27 @@ def _cell_bytes(ns: str, prefix: bytes, ref: str, value: object, style: int, dat
 
 def _cell(p: bytes, ref: bytes, style_attr: bytes, value: object, date1904: bool) -> bytes:
     """One ``<c>`` element: ``p`` the sheet's namespace prefix (b"" or b"x:"), ``ref`` the
-    cell's reference, ``style_attr`` its `` s="7"`` (empty for format 0). Built as bytes
-    directly: a refresh writes 100,000 of them."""
+    cell's reference, ``style_attr`` its `` s="7"`` (empty for format 0). Built as bytes,
+    the part after the reference remembered per value: a refresh writes 100,000 cells,
+    most of them one of a few verdicts, numbers or blanks."""
     head = b"<" + p + b'c r="' + ref + b'"' + style_attr
-    if value is None or value == "":
+    if value is None:
         return head + b"/>"
+    kind = value.__class__                # with the value, the key of the memo: 1, 1.0 and True differ
+    if kind in _SAME_WHEN_EQUAL or kind is dt.datetime and value.tzinfo is None:
+        return head + _cell_rest(p, kind, value, date1904)
+    return head + _cell_rest.__wrapped__(p, kind, value, date1904)
+
+
+#: the classes whose equal values are written alike (so their cells can share a memo)
+_SAME_WHEN_EQUAL = (str, int, float, dt.date)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cell_rest(p: bytes, _kind: type, value: object, date1904: bool) -> bytes:
+    """A ``<c>`` element after its reference and style: its type and value."""
+    if value == "":
+        return b"/>"
     if isinstance(value, bool):
         kind, number = b' t="b"', (b"1" if value else b"0")
     elif isinstance(value, (int, float)) and not (isinstance(value, float) and not math.isfinite(value)):
@@ -1228,11 +1265,11 @@ def _cell(p: bytes, ref: bytes, style_attr: bytes, value: object, date1904: bool
     else:
         text = clean_text(str(value))
         if not text:
-            return head + b"/>"
+            return b"/>"
         space = b' xml:space="preserve"' if text != text.strip() or "\n" in text else b""
-        return b"".join((head, b' t="inlineStr"><', p, b"is><", p, b"t", space, b">", _escape(text).encode("utf-8"),
+        return b"".join((b' t="inlineStr"><', p, b"is><", p, b"t", space, b">", _escape(text).encode("utf-8"),
                          b"</", p, b"t></", p, b"is></", p, b"c>"))
-    return b"".join((head, kind, b"><", p, b"v>", number, b"</", p, b"v></", p, b"c>"))
+    return b"".join((kind, b"><", p, b"v>", number, b"</", p, b"v></", p, b"c>"))
 
 
 def cell_xml(ns: str, ref: str, value: object, style: int, date1904: bool) -> bytes:
