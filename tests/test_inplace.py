@@ -748,6 +748,28 @@ def test_equal_values_of_different_types_keep_their_own_type(tmp_path):
         assert got[9] == dt.datetime(2024, 9, 5, 8)
 
 
+def test_each_cell_keeps_the_format_it_was_last_written_in(tmp_path):
+    """The queue keeps one format per column and notes the cells written in another:
+    every cell still comes out in the format of its last write."""
+    sheet = f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1"><v>0</v></c></row></sheetData></worksheet>'
+    path = _tiny(tmp_path / "f.xlsx", sheet.encode())
+    money, share, text = (CellStyle(number_format="0.00"), CellStyle(number_format="0%"),
+                          CellStyle(number_format="@"))
+    pkg = Package(path)
+    edit = pkg.sheet("表")
+    edit.set_rows([(1, [("B", 1.5)]), (2, [("B", 2.5)]), (3, [("B", 3.5)])], {"B": money})
+    edit.set(2, "B", 0.25, share)                         # another format than its column's
+    edit.set_rows([(3, [("B", 0.5)]), (4, [("B", 0.75)])], {"B": share})
+    edit.set(3, "B", 3.5, money)                          # back to the column's format
+    edit.set(4, "C", "甲", text)
+    pkg.save(tmp_path / "f-out.xlsx")
+    pkg.close()
+    ws = load_workbook(tmp_path / "f-out.xlsx")["表"]
+    assert [(ws[f"B{r}"].value, ws[f"B{r}"].number_format) for r in range(1, 5)] == [
+        (1.5, "0.00"), (0.25, "0%"), (3.5, "0.00"), (0.75, "0%")]
+    assert (ws["C4"].value, ws["C4"].number_format) == ("甲", "@")
+
+
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 VALUES = st.one_of(TEXT, st.integers(-10**12, 10**12), st.booleans(), st.none(),
                    st.floats(allow_nan=False, allow_infinity=False, width=32),

@@ -29,8 +29,8 @@ from .safe_write import WriteRefused, check_writable, safe_save, snapshot
 from .reader import OWN_SHEETS
 from .stream import SheetValues, read_values as stream_values
 from .workbook import COMPUTED_FILL
-from .xlsxpatch import (CHART_CT, DOC_REL_NS, DRAWING_CT, REL_TYPE, CellStyle, Package, cell_xml, escape_attr,
-                        sheet_xml, styled)
+from .xlsxpatch import (CHART_CT, DOC_REL_NS, DRAWING_CT, REL_TYPE, CellStyle, CellWriter, Package, cell_xml,
+                        escape_attr, sheet_xml, styled)
 
 DRAWING_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -150,10 +150,11 @@ class PackageAdapter:
         rows = [("申报编号", "计算值摘要（由系统维护）"), *fingerprints.items()]
         body = [b"<sheetData>"]
         text = CellStyle(number_format="@")
+        cells = CellWriter(pkg.styles, pkg.date1904)
         for r, (app_id, digest) in enumerate(rows, start=1):
-            body.append(f'<row r="{r}">'.encode() +
-                        b"".join(cell_xml(ns, f"{col}{r}", value, pkg.styles.xf(0, styled(text, value)), pkg.date1904)
-                                 for col, value in (("A", app_id), ("B", digest))) + b"</row>")
+            row = b"%d" % r
+            body.append(b'<row r="' + row + b'">' + cells.cell(b"A" + row, app_id, text) +
+                        cells.cell(b"B" + row, digest, text) + b"</row>")
         body.append(b"</sheetData>")
         xml = sheet_xml(ns, body)
         if pkg.sheet_info(schema.FINGERPRINT_SHEET) is None:

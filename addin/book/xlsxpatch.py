@@ -111,7 +111,8 @@ def excel_number(value: float | int) -> str:
 def clean_text(text: str) -> str:
     """Text as a cell can hold it: no XML-illegal control characters, at most Excel's
     32,767 characters."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if not text.isprintable():           # (text without any control character needs no search)
+        text = ILLEGAL_CHARACTERS_RE.sub("", text)
     if len(text) > CELL_TEXT_LIMIT:
         text = text[: CELL_TEXT_LIMIT - 1] + "…"
     return text
@@ -142,6 +143,8 @@ DATE_FORMAT, DATETIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
 def value_kind(value: object) -> str | None:
     """What in a value asks for a format of its own: ``"formula"`` (text a spreadsheet
     would run), ``"datetime"`` (a time of day), ``"date"``; None for every other value."""
+    if value.__class__ in _KINDLESS:                     # (the most common values, found at once)
+        return None
     if isinstance(value, str):
         return "formula" if value.startswith(FORMULA_PREFIXES) else None
     if isinstance(value, dt.datetime):
@@ -149,6 +152,9 @@ def value_kind(value: object) -> str | None:
     if isinstance(value, dt.date):
         return "date"
     return None
+
+
+_KINDLESS = frozenset({type(None), int, float, bool})
 
 
 def styled(style: CellStyle, value: object) -> CellStyle:
@@ -289,7 +295,7 @@ class Styles:
 # worksheets
 
 
-_CHUNK = 1 << 20                 # bytes read at a time when streaming a sheet
+_CHUNK = 1 << 18                 # bytes read (and handed on) at a time when streaming a sheet
 _HEAD_LIMIT = 64 << 20           # the part before <sheetData> (columns, views) is never this big
 _ROW_NUMBER = re.compile(rb'\sr\s*=\s*["\'](\d+)["\']')
 _CELL_REF = re.compile(rb'\br\s*=\s*"([A-Za-z]+\d+)"')
@@ -319,28 +325,37 @@ class _Output:
             self.pieces, self.size = [], 0
 
 
+class CellWriter:
+    """``<c>`` elements as bytes for the sheets of one package, each format worked out
+    once per (format the cell had, style asked for, kind of value): a refresh writes
+    100,000 cells in a few formats."""
+
+    def __init__(self, styles: Styles, date1904: bool, prefix: bytes = b""):
+        self.styles, self.date1904, self.prefix = styles, date1904, prefix
+        # (base, id(style), value kind) -> (b' s="7"', the style, kept alive so its id stays its own)
+        self._attrs: dict[tuple[int, int, str | None], tuple[bytes, CellStyle]] = {}
+
+    def cell(self, ref: bytes, value: object, style: CellStyle = CellStyle(), base: int = 0) -> bytes:
+        """The ``<c>`` element for ``value`` at ``ref``: format ``base`` changed as
+        ``style`` asks and as the value needs (:func:`styled`), the value of its own type."""
+        kind = value_kind(value)
+        key = (base, id(style), kind)
+        found = self._attrs.get(key)
+        if found is None:
+            index = self.styles.xf(base, styled_for(style, kind))
+            found = self._attrs[key] = (b' s="%d"' % index if index else b"", style)
+        return _cell(self.prefix, ref, found[0], value, self.date1904)
+
+
 @dataclass
 class _RenderContext:
-    """What patching a row needs to know about its sheet, and the ``s`` attributes
-    already worked out (a refresh writes 100,000 cells in a few formats)."""
+    """What patching a row needs to know about its sheet."""
 
     root_start: bytes
     root_end: bytes
-    ns: str
-    styles: Styles
     col_styles: dict[int, int]
-    date1904: bool
     prefix: bytes
-    style_attrs: dict[tuple[int, int], bytes] = field(default_factory=dict)   # (base, id(style)) -> b' s="7"'
-
-    def cell(self, ref: bytes, value: object, base: int, style: CellStyle) -> bytes:
-        """The ``<c>`` element for ``value`` in a cell whose format was ``base``."""
-        key = (base, id(style))          # the style objects live in the edit's writes meanwhile
-        attr = self.style_attrs.get(key)
-        if attr is None:
-            index = self.styles.xf(base, style)
-            attr = self.style_attrs[key] = b' s="%d"' % index if index else b""
-        return _cell(self.prefix, ref, attr, value, self.date1904)
+    cells: CellWriter
 
 
 @dataclass
@@ -350,21 +365,23 @@ class SheetEdit:
     pkg: "Package"
     part: str
     name: str
-    # row -> column -> (value, the format it needs): plain tuples, as a refresh queues 100,000
-    writes: dict[int, dict[int, tuple[object, CellStyle]]] = field(default_factory=dict)
-    # (id(style), value kind) -> (style, the style that kind of value needs on top of it)
-    _derived: dict[tuple[int, str], tuple[CellStyle, CellStyle]] = field(default_factory=dict, repr=False)
+    # row -> column -> value; the style of a cell is its column's (a refresh queues 100,000
+    # cells in a few dozen columns), unless it was written in another one (``_odd``)
+    writes: dict[int, dict[int, object]] = field(default_factory=dict)
+    _styles: dict[int, CellStyle] = field(default_factory=dict, repr=False)       # column -> style
+    _odd: dict[tuple[int, int], CellStyle] = field(default_factory=dict, repr=False)   # (row, column) -> style
 
     def set(self, row: int, column: str | int, value: object, style: CellStyle = CellStyle()) -> None:
         col = column if isinstance(column, int) else column_index_from_string(column)
-        self.writes.setdefault(row, {})[col] = (value, self._styled(style, value))
+        self._set_style(row, col, style, self._column_style(col, style))
+        self.writes.setdefault(row, {})[col] = value
 
     def set_rows(self, rows: Iterable[tuple[int, Iterable[tuple[str | int, object]]]],
                  styles: Mapping[str | int, CellStyle], default: CellStyle = CellStyle()) -> set[int]:
         """:meth:`set` for many cells, given as (row, [(column, value), ...]), each in the
         format ``styles`` gives its column (``default`` for a column not there); returns
         the rows written to."""
-        columns: dict[str | int, tuple[int, CellStyle]] = {}      # column -> (index, style), resolved once
+        columns: dict[str | int, tuple[int, CellStyle, bool]] = {}    # column -> (index, style, odd), resolved once
         writes = self.writes
         written = set()
         for row, cells in rows:
@@ -375,22 +392,31 @@ class SheetEdit:
                 found = columns.get(column)
                 if found is None:
                     col = column if isinstance(column, int) else column_index_from_string(column)
-                    found = columns[column] = (col, styles.get(column, default))
-                row_writes[found[0]] = (value, self._styled(found[1], value))
+                    style = styles.get(column, default)
+                    found = columns[column] = (col, style, self._column_style(col, style))
+                col, style, odd = found
+                if odd or self._odd:
+                    self._set_style(row, col, style, odd)
+                row_writes[col] = value
             written.add(row)
         return written
 
-    def _styled(self, style: CellStyle, value: object) -> CellStyle:
-        """:func:`styled`, derived once per style and kind of value: the cells of a column
-        then share one derived format, which :class:`Styles` finds by its id."""
-        kind = value_kind(value)
-        if kind is None:
-            return style
-        key = (id(style), kind)
-        found = self._derived.get(key)
-        if found is None:
-            found = self._derived[key] = (style, styled_for(style, kind))   # keeps ``style`` (its id) alive
-        return found[1]
+    def _column_style(self, col: int, style: CellStyle) -> bool:
+        """Make ``style`` the column's if it has none yet; True when the column has another."""
+        known = self._styles.setdefault(col, style)
+        return known is not style and known != style
+
+    def _set_style(self, row: int, col: int, style: CellStyle, odd: bool) -> None:
+        if odd:
+            self._odd[(row, col)] = style
+        elif self._odd:
+            self._odd.pop((row, col), None)
+
+    def style(self, row: int, col: int) -> CellStyle:
+        """The style a queued cell is written in."""
+        if self._odd:
+            return self._odd.get((row, col)) or self._styles[col]
+        return self._styles[col]
 
     # -- reading what is there (for appending below the last row) ----------------------
 
@@ -438,14 +464,14 @@ class SheetEdit:
                 raise PatchRefused(f"“{self.name}”工作表的 XML 结构无法识别，无法安全写入")
         root_start = match.group(0)
         root_end = b"</" + prefix + b"worksheet>"
-        ns = _root_namespace(root_start, prefix, self.name)
+        _root_namespace(root_start, prefix, self.name)          # refuses a root without its namespace
         open_tag = re.compile(rb"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>")
         while (head := open_tag.search(buf)) is None:
             if not more():
                 raise PatchRefused(f"“{self.name}”工作表没有数据区（sheetData），无法安全写入")
         col_styles = _column_styles(buf[:head.start()], root_start, root_end, prefix)
         out.add(_extend_dimension(buf[:head.start()], prefix, self._bounds()))
-        ctx = _RenderContext(root_start, root_end, ns, styles, col_styles, date1904, prefix)
+        ctx = _RenderContext(root_start, root_end, col_styles, prefix, CellWriter(styles, date1904, prefix))
         pending = sorted(self.writes, reverse=True)        # the next row to write is pending[-1]
         close_tag = b"</" + prefix + b"sheetData>"
         if head.group(1):                       # <sheetData/>: rows only from us
@@ -531,7 +557,7 @@ class SheetEdit:
         replaced: dict[int, bytes] = {}
         inserted: list[tuple[int, bytes]] = []
         for col in columns:
-            value, style = writes[col]
+            value, style = writes[col], self.style(number, col)
             span = by_col.get(col)
             if span is not None:
                 start, end = span
@@ -542,7 +568,7 @@ class SheetEdit:
                 base = int(found.group(1)) if found else 0
             else:
                 base = row_style if row_style is not None else ctx.col_styles.get(col, 0)
-            cell = ctx.cell(_letters(col) + row, value, base, style)
+            cell = ctx.cells.cell(_letters(col) + row, value, style, base)
             if span is None:
                 inserted.append((col, cell))
             elif end - start != len(cell) or not inner.startswith(cell, start):
@@ -1219,8 +1245,9 @@ def _without_zip64(extra: bytes) -> bytes:
 
 def sheet_xml(ns: str, body: Iterable[bytes]) -> bytes:
     """A worksheet part from already serialised child elements."""
-    return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="' + ns.encode() +
-            b'" xmlns:r="' + DOC_REL_NS.encode() + b'">' + b"".join(body) + b"</worksheet>")
+    head = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="' + ns.encode() +
+            b'" xmlns:r="' + DOC_REL_NS.encode() + b'">')
+    return b"".join([head, *body, b"</worksheet>"])          # one copy of the body, not three
 
 
 def _escape(text: str) -> str:
@@ -1241,13 +1268,16 @@ def _cell(p: bytes, ref: bytes, style_attr: bytes, value: object, date1904: bool
     if value is None:
         return head + b"/>"
     kind = value.__class__                # with the value, the key of the memo: 1, 1.0 and True differ
-    if kind in _SAME_WHEN_EQUAL or kind is dt.datetime and value.tzinfo is None:
+    if kind in _SAME_WHEN_EQUAL and (kind is not str or len(value) <= _MEMO_TEXT) or \
+            kind is dt.datetime and value.tzinfo is None:
         return head + _cell_rest(p, kind, value, date1904)
     return head + _cell_rest.__wrapped__(p, kind, value, date1904)
 
 
 #: the classes whose equal values are written alike (so their cells can share a memo)
 _SAME_WHEN_EQUAL = (str, int, float, dt.date)
+#: longer texts (remarks, digests) seldom repeat: they are not kept in the memo
+_MEMO_TEXT = 64
 
 
 @functools.lru_cache(maxsize=4096)
