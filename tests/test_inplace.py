@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 import zipfile
 import zlib
@@ -559,6 +560,46 @@ def test_a_full_disk_during_fsync_is_refused_too(book, monkeypatch):
     with pytest.raises(WriteRefused, match="磁盘空间不足"):
         refresh(book, now=NOW, user="测试")
     assert book.read_bytes() == original and list(book.parent.glob(TEMP_PREFIX + "*")) == []
+
+
+def test_a_full_disk_while_the_register_sheet_streams_out_is_refused_too(book, monkeypatch):
+    """The register sheet is deflated on a thread of its own: a full disk there still
+    reaches the caller as the Chinese refusal, with nothing left behind."""
+    original = book.read_bytes()
+    real = zipfile._ZipWriteFile.write
+    written, failed_in = [], []
+
+    def fill_up(self, data):
+        written.append(len(data))
+        if sum(written) > 100_000:
+            failed_in.append(threading.current_thread().name)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(xlsxpatch, "_BATCH", 4096)          # many pieces, so that some follow the error
+    monkeypatch.setattr(zipfile._ZipWriteFile, "write", fill_up)
+    with pytest.raises(WriteRefused, match="磁盘空间不足"):
+        refresh(book, now=NOW, user="测试")
+    assert book.read_bytes() == original and list(book.parent.glob(TEMP_PREFIX + "*")) == []
+    assert failed_in == ["xlsxpatch-write"]
+
+
+def test_the_background_writer_hands_its_error_over_and_never_blocks():
+    calls = []
+
+    def failing(data):
+        calls.append(data)
+        raise OSError(errno.EIO, "I/O error")
+
+    with pytest.raises(OSError, match="I/O error"):
+        with xlsxpatch._Background(failing, depth=1) as write:
+            for i in range(200):          # the queue holds one piece: a writer that stopped would block this
+                write(b"%d" % i)
+    assert calls == [b"0"]
+    with xlsxpatch._Background(calls.append) as write:
+        for piece in (b"a", b"", b"b"):
+            write(piece)
+    assert calls == [b"0", b"a", b"", b"b"]
 
 
 def test_a_full_disk_while_backing_up_is_refused_in_chinese(book, monkeypatch):

@@ -30,8 +30,10 @@ import datetime as dt
 import functools
 import math
 import posixpath
+import queue
 import re
 import struct
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -295,7 +297,8 @@ class Styles:
 # worksheets
 
 
-_CHUNK = 1 << 18                 # bytes read (and handed on) at a time when streaming a sheet
+_CHUNK = 1 << 18                 # bytes read at a time when streaming a sheet
+_BATCH = 1 << 20                 # bytes handed on at a time to be deflated (see _Output, _Background)
 _HEAD_LIMIT = 64 << 20           # the part before <sheetData> (columns, views) is never this big
 _ROW_NUMBER = re.compile(rb'\sr\s*=\s*["\'](\d+)["\']')
 _CELL_REF = re.compile(rb'\br\s*=\s*"([A-Za-z]+\d+)"')
@@ -304,9 +307,9 @@ _STYLE = re.compile(rb'\ss\s*=\s*"(\d+)"')
 
 
 class _Output:
-    """The pieces of a part being written, handed on about ``_CHUNK`` bytes at a time:
+    """The pieces of a part being written, handed on about ``_BATCH`` bytes at a time:
     a sheet is written in tens of thousands of pieces, and each call into the zip stream
-    costs a CRC and a deflate call of its own."""
+    costs a CRC and a deflate call of its own (and a hand-over between threads)."""
 
     __slots__ = ("write", "pieces", "size")
 
@@ -316,7 +319,7 @@ class _Output:
     def add(self, piece: bytes) -> None:
         self.pieces.append(piece)
         self.size += len(piece)
-        if self.size >= _CHUNK:
+        if self.size >= _BATCH:
             self.flush()
 
     def flush(self) -> None:
@@ -345,6 +348,42 @@ class CellWriter:
             index = self.styles.xf(base, styled_for(style, kind))
             found = self._attrs[key] = (b' s="%d"' % index if index else b"", style)
         return _cell(self.prefix, ref, found[0], value, self.date1904)
+
+
+class _Background:
+    """``write`` called on a thread of its own, so that deflating a part (zlib lets go of
+    the interpreter while it works) overlaps the patching of the rows that follow; at
+    most ``depth`` pieces wait. An error of ``write`` is raised in the caller, at its
+    next write or at the end of the ``with`` block."""
+
+    def __init__(self, write, depth: int = 2):
+        self._write = write
+        self._queue: queue.Queue = queue.Queue(depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="xlsxpatch-write", daemon=True)
+
+    def __enter__(self) -> "_Background":
+        self._thread.start()
+        return self
+
+    def __call__(self, data: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(data)
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not None:
+            if self._error is None:               # after an error the rest is only drained
+                try:
+                    self._write(data)
+                except BaseException as exc:      # handed to the caller
+                    self._error = exc
+
+    def __exit__(self, kind, _exc, _tb) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and kind is None:
+            raise self._error
 
 
 @dataclass
@@ -1160,8 +1199,8 @@ class Package:
                     later.append(info)
                 elif name in self._edits:
                     edit = self._edits[name]
-                    with out.open(_clone(info, level), "w", force_zip64=True) as fh:
-                        edit.render(styles, self.date1904, fh.write)
+                    with out.open(_clone(info, level), "w", force_zip64=True) as fh, _Background(fh.write) as write:
+                        edit.render(styles, self.date1904, write)
                 elif name in self._changed:
                     _write_member(out, _clone(info, level), self._changed[name])
                 else:
