@@ -407,8 +407,8 @@ class SheetEdit:
     # row -> column -> value; the style of a cell is its column's (a refresh queues 100,000
     # cells in a few dozen columns), unless it was written in another one (``_odd``)
     writes: dict[int, dict[int, object]] = field(default_factory=dict)
-    _styles: dict[int, CellStyle] = field(default_factory=dict, repr=False)       # column -> style
-    _odd: dict[tuple[int, int], CellStyle] = field(default_factory=dict, repr=False)   # (row, column) -> style
+    _styles: dict[int, CellStyle] = field(default_factory=dict, init=False, repr=False)        # column -> style
+    _odd: dict[tuple[int, int], CellStyle] = field(default_factory=dict, init=False, repr=False)  # (row, col) -> style
 
     def set(self, row: int, column: str | int, value: object, style: CellStyle = CellStyle()) -> None:
         col = column if isinstance(column, int) else column_index_from_string(column)
