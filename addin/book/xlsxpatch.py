@@ -421,7 +421,7 @@ class SheetEdit:
         format ``styles`` gives its column (``default`` for a column not there); returns
         the rows written to."""
         columns: dict[str | int, tuple[int, CellStyle, bool]] = {}    # column -> (index, style, odd), resolved once
-        writes = self.writes
+        writes, odd_cells = self.writes, self._odd
         written = set()
         for row, cells in rows:
             row_writes = writes.get(row)
@@ -434,7 +434,7 @@ class SheetEdit:
                     style = styles.get(column, default)
                     found = columns[column] = (col, style, self._column_style(col, style))
                 col, style, odd = found
-                if odd or self._odd:
+                if odd or odd_cells:
                     self._set_style(row, col, style, odd)
                 row_writes[col] = value
             written.add(row)
