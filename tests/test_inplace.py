@@ -15,8 +15,10 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,8 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import PatternFill
 
 from addin.book import safe_write, schema, xlsxpatch
+from addin.data import limit
+from addin.book.adapter import CellsByRow
 from addin.book.inplace import PackageAdapter
 from addin.book.reader import read_book
 from addin.book.refresh import check, refresh
@@ -338,6 +342,46 @@ def test_refresh_keeps_every_part_it_does_not_own_byte_for_byte(rich):
     assert_consistent_package(path)
 
 
+def test_parts_written_anew_are_deflated_at_the_level_limits_csv_names(book):
+    """limits.csv's deflate_level (a trade of save time against file size) is the level
+    of every part the refresh writes; the parts it copies keep their compressed bytes."""
+    level = int(limit("deflate_level"))
+    assert 0 <= level <= 9
+    original = book.with_name("原.xlsx")
+    shutil.copyfile(book, original)
+    refresh(book, now=NOW, user="测试")
+    with zipfile.ZipFile(original) as a, zipfile.ZipFile(book) as b:
+        old = {i.filename: i for i in a.infolist()}
+        written = [i for i in b.infolist() if i.filename not in old or i.CRC != old[i.filename].CRC]
+        assert _part_of(book, schema.APPLICANT_SHEET) in {i.filename for i in written}
+        for info in written:
+            deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
+            data = b.read(info.filename)
+            assert info.compress_size == len(deflate.compress(data) + deflate.flush()), info.filename
+        for info in b.infolist():
+            if info not in written:
+                assert info.compress_size == old[info.filename].compress_size, info.filename
+
+
+def test_a_second_refresh_leaves_every_cell_of_the_register_as_it_was(book):
+    """Cells already holding what the refresh computes are left as they are: a refresh
+    with nothing new to compute gives the register sheet back byte for byte."""
+    refresh(book, now=NOW, user="测试")
+    part = _part_of(book, schema.APPLICANT_SHEET)
+    first = _parts(book)[part]
+    refresh(book, now=NOW, user="测试")
+    assert _parts(book)[part] == first
+
+
+def test_cells_by_row_read_as_the_flat_mapping_they_stand_for():
+    cells = CellsByRow({2: {"verdict": "符合", "fee": None, "note": "无列"}, 3: {"verdict": "=1+1"}},
+                       {"verdict": "AX", "fee": "AY"})
+    flat = {(2, "AX"): "符合", (2, "AY"): None, (3, "AX"): "=1+1"}
+    assert cells == flat and dict(cells.items()) == flat and len(cells) == 3
+    assert cells[(2, "AY")] is None and (3, "AY") not in cells and (2, "AZ") not in cells
+    assert list(cells.by_row()) == [(2, [("AX", "符合"), ("AY", None)]), (3, [("AX", "=1+1")])]
+
+
 def _cells(xml: bytes) -> dict[str, bytes]:
     return {m.group(1).decode(): m.group(0) for m in
             re.finditer(rb'<c r="([A-Z]+\d+)"[^>]*?(?:/>|>.*?</c>)', xml, re.S)}
@@ -496,7 +540,7 @@ def test_hand_edits_in_computed_columns_are_named_with_their_old_value(book, cap
 def test_a_full_disk_is_a_chinese_refusal_with_nothing_left_behind(book, monkeypatch, capsys):
     original = book.read_bytes()
 
-    def no_space(self, target):
+    def no_space(self, target, **options):
         with open(target, "wb") as fh:
             fh.write(b"PK partial")
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -516,6 +560,46 @@ def test_a_full_disk_during_fsync_is_refused_too(book, monkeypatch):
     with pytest.raises(WriteRefused, match="磁盘空间不足"):
         refresh(book, now=NOW, user="测试")
     assert book.read_bytes() == original and list(book.parent.glob(TEMP_PREFIX + "*")) == []
+
+
+def test_a_full_disk_while_the_register_sheet_streams_out_is_refused_too(book, monkeypatch):
+    """The register sheet is deflated on a thread of its own: a full disk there still
+    reaches the caller as the Chinese refusal, with nothing left behind."""
+    original = book.read_bytes()
+    real = zipfile._ZipWriteFile.write
+    written, failed_in = [], []
+
+    def fill_up(self, data):
+        written.append(len(data))
+        if sum(written) > 100_000:
+            failed_in.append(threading.current_thread().name)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(xlsxpatch, "_BATCH", 4096)          # many pieces, so that some follow the error
+    monkeypatch.setattr(zipfile._ZipWriteFile, "write", fill_up)
+    with pytest.raises(WriteRefused, match="磁盘空间不足"):
+        refresh(book, now=NOW, user="测试")
+    assert book.read_bytes() == original and list(book.parent.glob(TEMP_PREFIX + "*")) == []
+    assert failed_in == ["xlsxpatch-write"]
+
+
+def test_the_background_writer_hands_its_error_over_and_never_blocks():
+    calls = []
+
+    def failing(data):
+        calls.append(data)
+        raise OSError(errno.EIO, "I/O error")
+
+    with pytest.raises(OSError, match="I/O error"):
+        with xlsxpatch._Background(failing, depth=1) as write:
+            for i in range(200):          # the queue holds one piece: a writer that stopped would block this
+                write(b"%d" % i)
+    assert calls == [b"0"]
+    with xlsxpatch._Background(calls.append) as write:
+        for piece in (b"a", b"", b"b"):
+            write(piece)
+    assert calls == [b"0", b"a", b"", b"b"]
 
 
 def test_a_full_disk_while_backing_up_is_refused_in_chinese(book, monkeypatch):
@@ -683,6 +767,50 @@ def test_rows_and_cells_without_references_and_a_prefixed_namespace(tmp_path):
     assert ws["B4"].number_format == "yyyy-mm-dd"
 
 
+def test_equal_values_of_different_types_keep_their_own_type(tmp_path):
+    """Cells are built from a memo of values: True, 1 and 1.0 are equal in Python, yet
+    each is written as what it is (and a date stays a date, a time of day a time)."""
+    sheet = f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1"><v>0</v></c></row></sheetData></worksheet>'
+    path = _tiny(tmp_path / "m.xlsx", sheet.encode())
+    values = [True, 1, 1.0, 1.5, False, 0, 0.0, dt.date(2024, 9, 5), dt.datetime(2024, 9, 5), dt.datetime(2024, 9, 5, 8)]
+    pkg = Package(path)
+    edit = pkg.sheet("表")
+    for row in (1, 2):                                   # the second row is built from the memo
+        for i, value in enumerate(values, start=2):
+            edit.set(row, i, value)
+    pkg.save(tmp_path / "m-out.xlsx")
+    pkg.close()
+    ws = load_workbook(tmp_path / "m-out.xlsx")["表"]
+    for row in ws.iter_rows(min_row=1, max_row=2, min_col=2):
+        got = [c.value for c in row]
+        assert [type(v) for v in got] == [bool, int, int, float, bool, int, int, dt.datetime, dt.datetime, dt.datetime]
+        assert got[:7] == [True, 1, 1, 1.5, False, 0, 0]
+        assert [c.number_format for c in row[7:]] == ["yyyy-mm-dd", "yyyy-mm-dd", "yyyy-mm-dd hh:mm"]
+        assert got[9] == dt.datetime(2024, 9, 5, 8)
+
+
+def test_each_cell_keeps_the_format_it_was_last_written_in(tmp_path):
+    """The queue keeps one format per column and notes the cells written in another:
+    every cell still comes out in the format of its last write."""
+    sheet = f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1"><v>0</v></c></row></sheetData></worksheet>'
+    path = _tiny(tmp_path / "f.xlsx", sheet.encode())
+    money, share, text = (CellStyle(number_format="0.00"), CellStyle(number_format="0%"),
+                          CellStyle(number_format="@"))
+    pkg = Package(path)
+    edit = pkg.sheet("表")
+    edit.set_rows([(1, [("B", 1.5)]), (2, [("B", 2.5)]), (3, [("B", 3.5)])], {"B": money})
+    edit.set(2, "B", 0.25, share)                         # another format than its column's
+    edit.set_rows([(3, [("B", 0.5)]), (4, [("B", 0.75)])], {"B": share})
+    edit.set(3, "B", 3.5, money)                          # back to the column's format
+    edit.set(4, "C", "甲", text)
+    pkg.save(tmp_path / "f-out.xlsx")
+    pkg.close()
+    ws = load_workbook(tmp_path / "f-out.xlsx")["表"]
+    assert [(ws[f"B{r}"].value, ws[f"B{r}"].number_format) for r in range(1, 5)] == [
+        (1.5, "0.00"), (0.25, "0%"), (3.5, "0.00"), (0.75, "0%")]
+    assert (ws["C4"].value, ws["C4"].number_format) == ("甲", "@")
+
+
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 VALUES = st.one_of(TEXT, st.integers(-10**12, 10**12), st.booleans(), st.none(),
                    st.floats(allow_nan=False, allow_infinity=False, width=32),
@@ -716,6 +844,46 @@ def test_any_value_is_written_as_a_value_of_its_own_type(tmp_path, values):
             assert got == pytest.approx(value, rel=1e-15, abs=0)
         else:
             assert got == value
+
+
+ROW_PIECES = st.sampled_from([b'<c r="A1"><v>1</v></c>', b"<c/>", b'<c t="inlineStr"><is><t>&lt;row&gt;</t></is></c>',
+                              b"\n  ", b"", b'<c r="B1" s="3"/>'])
+
+
+@st.composite
+def _row_elements(draw):
+    """A run of ``<row>`` elements as Excel, LibreOffice and hand-written files have them."""
+    prefix = draw(st.sampled_from([b"", b"x:"]))
+    rows = []
+    for n in range(1, draw(st.integers(0, 6)) + 1):
+        attrs = draw(st.sampled_from([b"", b' r="%d"' % n, b' r="%d" spans="1:3" ht="15"' % n, b"\n r='%d'" % n]))
+        if draw(st.booleans()):
+            rows.append(b"<" + prefix + b"row" + attrs + draw(st.sampled_from([b"/>", b" />"])))
+        else:
+            inner = b"".join(draw(st.lists(ROW_PIECES, max_size=4))).replace(b"<c", b"<" + prefix + b"c")
+            inner = inner.replace(b"</c>", b"</" + prefix + b"c>")
+            rows.append(b"<" + prefix + b"row" + attrs + b">" + inner + b"</" + prefix + b"row" +
+                        draw(st.sampled_from([b"", b" ", b"\n"])) + b">")
+    return prefix, b"".join(rows) + b"<" + prefix + b"rowBreaks/>"
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=_row_elements(), data=st.data())
+def test_rows_are_found_as_the_row_pattern_finds_them_even_cut_short(rows, data):
+    """The plain-search row finder agrees with the row pattern on every complete row and
+    says "not complete yet" for a row cut off by the end of a chunk."""
+    prefix, xml = rows
+    buf = xml[:data.draw(st.integers(0, len(xml)))]
+    expected = [m.span() for m in xlsxpatch._row_pattern(prefix).finditer(buf)]
+    found, pos = [], 0
+    while True:
+        start, end = xlsxpatch._find_row(buf, pos, b"<" + prefix + b"row", b"</" + prefix + b"row")
+        if end < 0:
+            break
+        found.append((start, end))
+        pos = end
+    assert found == expected
+    assert start < 0 or start >= (expected[-1][1] if expected else 0)      # what is left starts after them
 
 
 def test_the_adapter_hands_its_sheets_over_and_still_finds_the_headers(tmp_path):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Mapping, Protocol, Sequence
+from typing import ItemsView, Iterator, Mapping, Protocol, Sequence
 
 from .safe_write import WriteRefused
 
@@ -57,6 +57,49 @@ class WorkbookAdapter(Protocol):
         workbook stays open and unsaved in Excel for the user to save — Excel clears its
         undo list when a macro writes, so the writes cannot be undone with Ctrl+Z).
         Returns the backup, if any."""
+
+
+class CellsByRow(Mapping[tuple[int, str], object]):
+    """Cells to write, (row, column letter) -> value, kept as the rows they come from:
+    ``rows`` maps a row number to its values by key, ``letters`` a key to its column
+    letter (a key without one is not written). A refresh writes some 20 computed cells
+    into each of thousands of rows; a flat dict of them would hold as much again as the
+    evaluation already does. Any adapter can read it as the plain mapping it is; the
+    file adapter takes it row by row (:meth:`by_row`)."""
+
+    def __init__(self, rows: Mapping[int, Mapping[str, object]], letters: Mapping[str, str]):
+        self._rows, self._letters = rows, letters
+        self._keys = {letter: key for key, letter in letters.items()}
+
+    def by_row(self) -> Iterator[tuple[int, list[tuple[str, object]]]]:
+        """(row, [(letter, value), ...]) for each row, in the rows' order."""
+        letters = self._letters
+        for row, values in self._rows.items():
+            yield row, [(letters[key], value) for key, value in values.items() if key in letters]
+
+    def __getitem__(self, cell: tuple[int, str]) -> object:
+        row, letter = cell
+        return self._rows[row][self._keys[letter]]
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        for row, cells in self.by_row():
+            for letter, _value in cells:
+                yield row, letter
+
+    def __len__(self) -> int:
+        return sum(1 for _cell in self)
+
+    def items(self) -> ItemsView[tuple[int, str], object]:
+        return _CellItems(self)
+
+
+class _CellItems(ItemsView):
+    """The items of :class:`CellsByRow` without a lookup per cell."""
+
+    def __iter__(self):
+        for row, cells in self._mapping.by_row():
+            for letter, value in cells:
+                yield (row, letter), value
 
 
 def columns_by_header(sheet: str, header_row: Sequence[object], values: Mapping[str, object]) -> dict[str, int]:

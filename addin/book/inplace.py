@@ -22,15 +22,15 @@ from openpyxl.xml.functions import tostring
 
 from .. import data
 from . import schema
-from .adapter import Blocks, columns_by_header
+from .adapter import Blocks, CellsByRow, columns_by_header
 from .dashboard import DashboardLayout, dashboard_layout
 from .reader import fingerprints_from
 from .safe_write import WriteRefused, check_writable, safe_save, snapshot
 from .reader import OWN_SHEETS
 from .stream import SheetValues, read_values as stream_values
 from .workbook import COMPUTED_FILL
-from .xlsxpatch import (CHART_CT, DOC_REL_NS, DRAWING_CT, REL_TYPE, CellStyle, Package, cell_xml, escape_attr,
-                        sheet_xml, styled)
+from .xlsxpatch import (CHART_CT, DOC_REL_NS, DRAWING_CT, REL_TYPE, CellStyle, CellWriter, Package, cell_xml,
+                        escape_attr, sheet_xml, styled)
 
 DRAWING_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -96,11 +96,11 @@ class PackageAdapter:
                table: str | None, fill) -> None:
         edit = self.pkg.sheet(sheet)
         styles = {letter: CellStyle(number_format=fmt, fill=fill) for letter, fmt in formats.items()}
-        plain = CellStyle(number_format="General", fill=fill)
-        for (row, letter), value in cells.items():
-            edit.set(row, letter, value, styles.get(letter, plain))
-        if table and cells:
-            self._grow(sheet, table, {row for row, _ in cells})
+        rows = (cells.by_row() if isinstance(cells, CellsByRow)
+                else ((row, ((letter, value),)) for (row, letter), value in cells.items()))
+        written = edit.set_rows(rows, styles, CellStyle(number_format="General", fill=fill))
+        if table and written:
+            self._grow(sheet, table, written)
 
     def _grow(self, sheet: str, table: str, rows: set[int]) -> None:
         """Extend a table over the written rows that follow it without a gap (a value far
@@ -150,10 +150,11 @@ class PackageAdapter:
         rows = [("申报编号", "计算值摘要（由系统维护）"), *fingerprints.items()]
         body = [b"<sheetData>"]
         text = CellStyle(number_format="@")
+        cells = CellWriter(pkg.styles, pkg.date1904)
         for r, (app_id, digest) in enumerate(rows, start=1):
-            body.append(f'<row r="{r}">'.encode() +
-                        b"".join(cell_xml(ns, f"{col}{r}", value, pkg.styles.xf(0, styled(text, value)), pkg.date1904)
-                                 for col, value in (("A", app_id), ("B", digest))) + b"</row>")
+            row = b"%d" % r
+            body.append(b'<row r="' + row + b'">' + cells.cell(b"A" + row, app_id, text) +
+                        cells.cell(b"B" + row, digest, text) + b"</row>")
         body.append(b"</sheetData>")
         xml = sheet_xml(ns, body)
         if pkg.sheet_info(schema.FINGERPRINT_SHEET) is None:
@@ -162,9 +163,12 @@ class PackageAdapter:
             pkg.replace_sheet(schema.FINGERPRINT_SHEET, xml)
 
     def commit(self) -> Path | None:
+        # the parts written anew are deflated at limits.csv's level: speed against file size
+        level = int(data.limit("deflate_level"))
+
         def save(tmp: Path) -> None:
             try:
-                self.pkg.save(tmp)
+                self.pkg.save(tmp, level=level)
             finally:
                 self.pkg.close()         # Windows cannot replace a file that is still open
         return safe_save(self.path, save, unchanged_since=self._state)

@@ -16,7 +16,7 @@ from typing import Callable
 
 from ..errors import Refused
 from . import schema
-from .adapter import WorkbookAdapter
+from .adapter import CellsByRow, WorkbookAdapter
 from .inplace import PackageAdapter
 from .dashboard import dashboard_blocks
 from .evaluate import Evaluation, evaluate
@@ -80,16 +80,12 @@ def current_user() -> str:
         return "未知"
 
 
-def computed_cells(book: Book, ev: Evaluation) -> tuple[dict[tuple[int, str], object], dict[str, str]]:
-    """The computed cells of 申报人员 as (row, letter) -> value, and their formats."""
+def computed_cells(book: Book, ev: Evaluation) -> tuple[CellsByRow, dict[str, str]]:
+    """The computed cells of 申报人员 as (row, letter) -> value (a view of the
+    evaluation's rows, not a copy), and their formats."""
     table = book.table("applicants")
     letters = {c.key: (table.letter(c.key), c.number_format) for c in schema.APPLICANT_COMPUTED}
-    cells: dict[tuple[int, str], object] = {}
-    for row_number, values in ev.computed.items():
-        for key, value in values.items():
-            letter = letters.get(key, (None, None))[0]
-            if letter:
-                cells[(row_number, letter)] = value
+    cells = CellsByRow(ev.computed, {key: letter for key, (letter, _fmt) in letters.items() if letter})
     formats = {letter: fmt for letter, fmt in letters.values() if letter}
     return cells, formats
 

@@ -30,8 +30,10 @@ import datetime as dt
 import functools
 import math
 import posixpath
+import queue
 import re
 import struct
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,7 +113,8 @@ def excel_number(value: float | int) -> str:
 def clean_text(text: str) -> str:
     """Text as a cell can hold it: no XML-illegal control characters, at most Excel's
     32,767 characters."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if not text.isprintable():           # (text without any control character needs no search)
+        text = ILLEGAL_CHARACTERS_RE.sub("", text)
     if len(text) > CELL_TEXT_LIMIT:
         text = text[: CELL_TEXT_LIMIT - 1] + "…"
     return text
@@ -139,15 +142,36 @@ class CellStyle:
 DATE_FORMAT, DATETIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
 
 
+def value_kind(value: object) -> str | None:
+    """What in a value asks for a format of its own: ``"formula"`` (text a spreadsheet
+    would run), ``"datetime"`` (a time of day), ``"date"``; None for every other value."""
+    if value.__class__ in _KINDLESS:                     # (the most common values, found at once)
+        return None
+    if isinstance(value, str):
+        return "formula" if value.startswith(FORMULA_PREFIXES) else None
+    if isinstance(value, dt.datetime):
+        return "datetime" if value.time() != dt.time(0) else "date"
+    if isinstance(value, dt.date):
+        return "date"
+    return None
+
+
+_KINDLESS = frozenset({type(None), int, float, bool})
+
+
 def styled(style: CellStyle, value: object) -> CellStyle:
     """The format a value needs on top of ``style``: the quote prefix for text that looks
     like a formula, a date format for a date written where the format shows no date."""
+    return styled_for(style, value_kind(value))
+
+
+def styled_for(style: CellStyle, kind: str | None) -> CellStyle:
+    """:func:`styled` for a value of the given :func:`value_kind`."""
     changes = {}
-    if looks_like_formula(value) and not style.quote_prefix:
+    if kind == "formula" and not style.quote_prefix:
         changes["quote_prefix"] = True
-    if isinstance(value, (dt.date, dt.datetime)) and not (style.number_format and is_date_format(style.number_format)):
-        timed = isinstance(value, dt.datetime) and value.time() != dt.time(0)
-        changes["number_format"] = DATETIME_FORMAT if timed else DATE_FORMAT
+    if kind in ("date", "datetime") and not (style.number_format and is_date_format(style.number_format)):
+        changes["number_format"] = DATETIME_FORMAT if kind == "datetime" else DATE_FORMAT
     return dataclasses.replace(style, **changes) if changes else style
 
 
@@ -273,7 +297,8 @@ class Styles:
 # worksheets
 
 
-_CHUNK = 1 << 20                 # bytes read at a time when streaming a sheet
+_CHUNK = 1 << 18                 # bytes read at a time when streaming a sheet
+_BATCH = 1 << 20                 # bytes handed on at a time to be deflated (see _Output, _Background)
 _HEAD_LIMIT = 64 << 20           # the part before <sheetData> (columns, views) is never this big
 _ROW_NUMBER = re.compile(rb'\sr\s*=\s*["\'](\d+)["\']')
 _CELL_REF = re.compile(rb'\br\s*=\s*"([A-Za-z]+\d+)"')
@@ -281,10 +306,95 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f\b")
 _STYLE = re.compile(rb'\ss\s*=\s*"(\d+)"')
 
 
-@dataclass(slots=True)
-class _CellWrite:
-    value: object
-    style: CellStyle
+class _Output:
+    """The pieces of a part being written, handed on about ``_BATCH`` bytes at a time:
+    a sheet is written in tens of thousands of pieces, and each call into the zip stream
+    costs a CRC and a deflate call of its own (and a hand-over between threads)."""
+
+    __slots__ = ("write", "pieces", "size")
+
+    def __init__(self, write):
+        self.write, self.pieces, self.size = write, [], 0
+
+    def add(self, piece: bytes) -> None:
+        self.pieces.append(piece)
+        self.size += len(piece)
+        if self.size >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pieces:
+            self.write(b"".join(self.pieces))
+            self.pieces, self.size = [], 0
+
+
+class CellWriter:
+    """``<c>`` elements as bytes for the sheets of one package, each format worked out
+    once per (format the cell had, style asked for, kind of value): a refresh writes
+    100,000 cells in a few formats."""
+
+    def __init__(self, styles: Styles, date1904: bool, prefix: bytes = b""):
+        self.styles, self.date1904, self.prefix = styles, date1904, prefix
+        # (base, id(style), value kind) -> (b' s="7"', the style, kept alive so its id stays its own)
+        self._attrs: dict[tuple[int, int, str | None], tuple[bytes, CellStyle]] = {}
+
+    def cell(self, ref: bytes, value: object, style: CellStyle = CellStyle(), base: int = 0) -> bytes:
+        """The ``<c>`` element for ``value`` at ``ref``: format ``base`` changed as
+        ``style`` asks and as the value needs (:func:`styled`), the value of its own type."""
+        kind = value_kind(value)
+        key = (base, id(style), kind)
+        found = self._attrs.get(key)
+        if found is None:
+            index = self.styles.xf(base, styled_for(style, kind))
+            found = self._attrs[key] = (b' s="%d"' % index if index else b"", style)
+        return _cell(self.prefix, ref, found[0], value, self.date1904)
+
+
+class _Background:
+    """``write`` called on a thread of its own, so that deflating a part (zlib lets go of
+    the interpreter while it works) overlaps the patching of the rows that follow; at
+    most ``depth`` pieces wait. An error of ``write`` is raised in the caller, at its
+    next write or at the end of the ``with`` block."""
+
+    def __init__(self, write, depth: int = 2):
+        self._write = write
+        self._queue: queue.Queue = queue.Queue(depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="xlsxpatch-write", daemon=True)
+
+    def __enter__(self) -> "_Background":
+        self._thread.start()
+        return self
+
+    def __call__(self, data: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(data)
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not None:
+            if self._error is None:               # after an error the rest is only drained
+                try:
+                    self._write(data)
+                except BaseException as exc:      # handed to the caller
+                    self._error = exc
+
+    def __exit__(self, kind, _exc, _tb) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and kind is None:
+            raise self._error
+
+
+@dataclass
+class _RenderContext:
+    """What patching a row needs to know about its sheet."""
+
+    root_start: bytes
+    root_end: bytes
+    col_styles: dict[int, int]
+    prefix: bytes
+    cells: CellWriter
 
 
 @dataclass
@@ -294,11 +404,58 @@ class SheetEdit:
     pkg: "Package"
     part: str
     name: str
-    writes: dict[int, dict[int, _CellWrite]] = field(default_factory=dict)   # row -> column -> write
+    # row -> column -> value; the style of a cell is its column's (a refresh queues 100,000
+    # cells in a few dozen columns), unless it was written in another one (``_odd``)
+    writes: dict[int, dict[int, object]] = field(default_factory=dict)
+    _styles: dict[int, CellStyle] = field(default_factory=dict, repr=False)       # column -> style
+    _odd: dict[tuple[int, int], CellStyle] = field(default_factory=dict, repr=False)   # (row, column) -> style
 
     def set(self, row: int, column: str | int, value: object, style: CellStyle = CellStyle()) -> None:
         col = column if isinstance(column, int) else column_index_from_string(column)
-        self.writes.setdefault(row, {})[col] = _CellWrite(value, styled(style, value))
+        self._set_style(row, col, style, self._column_style(col, style))
+        self.writes.setdefault(row, {})[col] = value
+
+    def set_rows(self, rows: Iterable[tuple[int, Iterable[tuple[str | int, object]]]],
+                 styles: Mapping[str | int, CellStyle], default: CellStyle = CellStyle()) -> set[int]:
+        """:meth:`set` for many cells, given as (row, [(column, value), ...]), each in the
+        format ``styles`` gives its column (``default`` for a column not there); returns
+        the rows written to."""
+        columns: dict[str | int, tuple[int, CellStyle, bool]] = {}    # column -> (index, style, odd), resolved once
+        writes = self.writes
+        written = set()
+        for row, cells in rows:
+            row_writes = writes.get(row)
+            if row_writes is None:
+                row_writes = writes[row] = {}
+            for column, value in cells:
+                found = columns.get(column)
+                if found is None:
+                    col = column if isinstance(column, int) else column_index_from_string(column)
+                    style = styles.get(column, default)
+                    found = columns[column] = (col, style, self._column_style(col, style))
+                col, style, odd = found
+                if odd or self._odd:
+                    self._set_style(row, col, style, odd)
+                row_writes[col] = value
+            written.add(row)
+        return written
+
+    def _column_style(self, col: int, style: CellStyle) -> bool:
+        """Make ``style`` the column's if it has none yet; True when the column has another."""
+        known = self._styles.setdefault(col, style)
+        return known is not style and known != style
+
+    def _set_style(self, row: int, col: int, style: CellStyle, odd: bool) -> None:
+        if odd:
+            self._odd[(row, col)] = style
+        elif self._odd:
+            self._odd.pop((row, col), None)
+
+    def style(self, row: int, col: int) -> CellStyle:
+        """The style a queued cell is written in."""
+        if self._odd:
+            return self._odd.get((row, col)) or self._styles[col]
+        return self._styles[col]
 
     # -- reading what is there (for appending below the last row) ----------------------
 
@@ -318,12 +475,14 @@ class SheetEdit:
         read in chunks and copied through, rows that receive values are patched on the
         way, so memory stays bounded by the largest row, not the sheet."""
         source = self.pkg.open_part(self.part)
+        out = _Output(write)
         try:
-            self._render(source, styles, date1904, write)
+            self._render(source, styles, date1904, out)
+            out.flush()
         finally:
             source.close()
 
-    def _render(self, source, styles: Styles, date1904: bool, write) -> None:
+    def _render(self, source, styles: Styles, date1904: bool, out: _Output) -> None:
         buf = b""
         pos = 0
 
@@ -344,55 +503,61 @@ class SheetEdit:
                 raise PatchRefused(f"“{self.name}”工作表的 XML 结构无法识别，无法安全写入")
         root_start = match.group(0)
         root_end = b"</" + prefix + b"worksheet>"
-        ns = _root_namespace(root_start, prefix, self.name)
+        _root_namespace(root_start, prefix, self.name)          # refuses a root without its namespace
         open_tag = re.compile(rb"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>")
         while (head := open_tag.search(buf)) is None:
             if not more():
                 raise PatchRefused(f"“{self.name}”工作表没有数据区（sheetData），无法安全写入")
         col_styles = _column_styles(buf[:head.start()], root_start, root_end, prefix)
-        write(_extend_dimension(buf[:head.start()], prefix, self._bounds()))
-        ctx = (root_start, root_end, ns, styles, col_styles, date1904, prefix)
-        pending = sorted(self.writes)
+        out.add(_extend_dimension(buf[:head.start()], prefix, self._bounds()))
+        ctx = _RenderContext(root_start, root_end, col_styles, prefix, CellWriter(styles, date1904, prefix))
+        pending = sorted(self.writes, reverse=True)        # the next row to write is pending[-1]
         close_tag = b"</" + prefix + b"sheetData>"
         if head.group(1):                       # <sheetData/>: rows only from us
-            write(head.group(0)[:-2] + b">")
-            for number in pending:
-                write(self._patch_row(_empty_row(prefix, number), number, ctx))
-            write(close_tag)
+            out.add(head.group(0)[:-2] + b">")
+            while pending:
+                number = pending.pop()
+                out.add(self._patch_row(_empty_row(prefix, number), number, ctx))
+            out.add(close_tag)
             pos = head.end()
         else:
-            write(head.group(0))
-            pos = head.end()
-            pattern = _row_pattern(prefix)
+            out.add(head.group(0))
+            pos = copied = head.end()           # buf[copied:pos]: rows passed on unchanged, not added yet
+            row_open, row_close = b"<" + prefix + b"row", b"</" + prefix + b"row"
             number = 0
             while True:
-                match = pattern.search(buf, pos)
-                end = buf.find(close_tag, pos, match.start() if match is not None else len(buf))
-                if match is not None and end < 0:
-                    write(buf[pos:match.start()])
-                    chunk = buf[match.start():match.end()]
-                    found = _ROW_NUMBER.search(chunk, 0, chunk.index(b">") + 1)
+                start, end = _find_row(buf, pos, row_open, row_close)
+                stop = buf.find(close_tag, pos, start if end >= 0 else len(buf))
+                if end >= 0 and stop < 0:
+                    found = _ROW_NUMBER.search(buf, start, buf.index(b">", start) + 1)
                     number = int(found.group(1)) if found else number + 1
-                    while pending and pending[0] < number:
-                        write(self._patch_row(_empty_row(prefix, pending[0]), pending[0], ctx))
-                        pending.pop(0)
-                    if pending and pending[0] == number:
-                        write(self._patch_row(chunk, number, ctx))
-                        pending.pop(0)
-                    else:
-                        write(chunk if found else _with_row_number(chunk, prefix, number))
-                    pos = match.end()
-                elif end >= 0:
-                    write(buf[pos:end])
-                    for number in pending:
-                        write(self._patch_row(_empty_row(prefix, number), number, ctx))
+                    if pending and pending[-1] <= number or not found:
+                        out.add(buf[copied:start])
+                        while pending and pending[-1] < number:
+                            out.add(self._patch_row(_empty_row(prefix, pending[-1]), pending.pop(), ctx))
+                        if pending and pending[-1] == number:
+                            out.add(self._patch_row(buf[start:end], pending.pop(), ctx))
+                        elif found:
+                            out.add(buf[start:end])
+                        else:
+                            out.add(_with_row_number(buf[start:end], prefix, number))
+                        copied = end
                     pos = end
+                elif stop >= 0:
+                    out.add(buf[copied:stop])
+                    while pending:
+                        number = pending.pop()
+                        out.add(self._patch_row(_empty_row(prefix, number), number, ctx))
+                    pos = stop
                     break
-                elif not more():
-                    raise PatchRefused(f"“{self.name}”工作表的数据区不完整，无法安全写入")
-        write(buf[pos:])
+                else:
+                    out.add(buf[copied:pos])
+                    if not more():
+                        raise PatchRefused(f"“{self.name}”工作表的数据区不完整，无法安全写入")
+                    copied = pos          # more() moved what is left to the start of buf
+        out.add(buf[pos:])
         while chunk := source.read(_CHUNK):
-            write(chunk)
+            out.add(chunk)
 
     def _bounds(self) -> tuple[int, int, int, int] | None:
         if not self.writes:
@@ -401,10 +566,10 @@ class SheetEdit:
         cols = [c for cells in self.writes.values() for c in cells]
         return min(rows), min(cols), max(rows), max(cols)
 
-    def _patch_row(self, chunk: bytes, number: int, ctx) -> bytes:
+    def _patch_row(self, chunk: bytes, number: int, ctx: _RenderContext) -> bytes:
         """The row with the written cells replaced or inserted, byte for byte the same
         elsewhere (other cells, the row's own attributes unless its hints must change)."""
-        root_start, root_end, ns, styles, col_styles, date1904, prefix = ctx
+        prefix = ctx.prefix
         tag_end = chunk.index(b">") + 1
         start_tag = chunk[:tag_end]
         if start_tag.endswith(b"/>"):
@@ -415,51 +580,56 @@ class SheetEdit:
         if _ROW_NUMBER.search(start_tag) is None:
             start_tag = _with_row_number(start_tag, prefix, number)
         writes = self.writes[number]
-        spans = _find_cells(inner, prefix, number, writes) or _all_cells(inner, prefix)
-        if any(not explicit for *_x, explicit in spans) and any(c not in {s[0] for s in spans} for c in writes):
-            spans = self._name_cells(inner, spans, number, prefix)      # inserting would shift them
-            inner = b"".join(spans.pop())
+        columns = sorted(writes)
+        row = b"%d" % number
+        spans = _find_cells(inner, prefix, row, columns)
+        if spans is None:
+            spans = _all_cells(inner, prefix)
+            if any(not explicit for *_x, explicit in spans) and any(c not in {s[0] for s in spans} for c in writes):
+                spans = self._name_cells(inner, spans, number, prefix)      # inserting would shift them
+                inner = b"".join(spans.pop())
         row_style = None
-        if re.search(rb'\bcustomFormat\s*=\s*"(?:1|true)"', start_tag):
+        if b"customFormat" in start_tag and re.search(rb'\bcustomFormat\s*=\s*"(?:1|true)"', start_tag):
             found = re.search(rb'\ss\s*=\s*"(\d+)"', start_tag)
             row_style = int(found.group(1)) if found else 0
         by_col = {c: (start, end) for c, start, end, _e in spans}
         replaced: dict[int, bytes] = {}
         inserted: list[tuple[int, bytes]] = []
-        for col, write in sorted(writes.items()):
-            ref = f"{get_column_letter(col)}{number}"
-            if col in by_col:
-                start, end = by_col[col]
-                old = inner[start:end]
-                if _FORMULA.search(old):
-                    self._check_formula(parse_xml(root_start + old + root_end, self.part)[0], number, col)
-                found = _STYLE.search(old[:old.index(b">")])
+        for col in columns:
+            value, style = writes[col], self.style(number, col)
+            span = by_col.get(col)
+            if span is not None:
+                start, end = span
+                if inner.find(b"f", start, end) >= 0 and _FORMULA.search(inner, start, end):   # (few cells hold an f)
+                    old = inner[start:end]
+                    self._check_formula(parse_xml(ctx.root_start + old + ctx.root_end, self.part)[0], number, col)
+                found = _STYLE.search(inner, start, inner.index(b">", start))
                 base = int(found.group(1)) if found else 0
             else:
-                base = row_style if row_style is not None else col_styles.get(col, 0)
-            cell = _cell_bytes(ns, prefix, ref, write.value, styles.xf(base, write.style), date1904)
-            if col in by_col:
-                replaced[col] = cell
-            else:
+                base = row_style if row_style is not None else ctx.col_styles.get(col, 0)
+            cell = ctx.cells.cell(_letters(col) + row, value, style, base)
+            if span is None:
                 inserted.append((col, cell))
+            elif end - start != len(cell) or not inner.startswith(cell, start):
+                replaced[col] = cell              # (a cell already as it should be is left alone)
         if not inserted:                              # the common case: splice in place
-            out, pos = [], 0
-            for col, (start, end) in sorted(((c, by_col[c]) for c in replaced), key=lambda x: x[1][0]):
-                out += [inner[pos:start], replaced[col]]
-                pos = end
-            out.append(inner[pos:])
-            return start_tag + b"".join(out) + end_tag
+            out, pos = [start_tag], 0
+            for col, start, end, _explicit in spans:      # (in the order of the row)
+                if col in replaced:
+                    out += [inner[pos:start], replaced[col]]
+                    pos = end
+            out += [inner[pos:], end_tag]
+            return b"".join(out)
         out, pos = [], 0
-        pending = list(inserted)
         for col, start, end, _explicit in spans:
-            while pending and pending[0][0] < col:
-                out.append(pending.pop(0)[1])
+            while inserted and inserted[0][0] < col:
+                out.append(inserted.pop(0)[1])
             out.append(inner[pos:start])
             out.append(replaced.get(col, inner[start:end]))
             pos = end
         out.append(inner[pos:])
-        out.extend(cell for _c, cell in pending)
-        start_tag = _fix_spans(start_tag, [c for c, _ in inserted])
+        out.extend(cell for _c, cell in inserted)
+        start_tag = _fix_spans(start_tag, [c for c in writes if c not in by_col])
         return start_tag + b"".join(out) + end_tag
 
     @staticmethod
@@ -537,6 +707,45 @@ def _row_pattern(prefix: bytes) -> re.Pattern[bytes]:
     return re.compile(rb"<" + p + rb"row\b[^>]*?(?:/>|>.*?</" + p + rb"row\s*>)", re.S)
 
 
+_WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_SPACE = frozenset(b" \t\n\r\f\v")
+
+
+def _find_row(buf: bytes, pos: int, open_tag: bytes, close_tag: bytes) -> tuple[int, int]:
+    """(start, end) of the first ``<row>`` element in ``buf[pos:]``, found as
+    :func:`_row_pattern` finds it (``open_tag`` is ``<row`` and ``close_tag`` ``</row``
+    with the sheet's prefix) but with plain searches, which are many times faster on a
+    row of a few kilobytes; (start, -1) when that row does not end in ``buf`` yet, and
+    (-1, -1) when no row starts there."""
+    size = len(buf)
+    start = buf.find(open_tag, pos)
+    while start >= 0:
+        after = start + len(open_tag)
+        if after >= size:
+            return start, -1
+        if buf[after] not in _WORD:                      # <row ...>, not <rowBreaks>
+            break
+        start = buf.find(open_tag, after)
+    if start < 0:
+        return -1, -1
+    tag_end = buf.find(b">", after)
+    if tag_end < 0:
+        return start, -1
+    if buf[tag_end - 1] == 0x2F:                         # <row .../>
+        return start, tag_end + 1
+    at = tag_end + 1
+    while (at := buf.find(close_tag, at)) >= 0:
+        end = at + len(close_tag)
+        while end < size and buf[end] in _SPACE:
+            end += 1
+        if end >= size:
+            return start, -1
+        if buf[end] == 0x3E:                             # </row>
+            return start, end + 1
+        at += 1
+    return start, -1
+
+
 def _empty_row(prefix: bytes, number: int) -> bytes:
     return b"<" + prefix + b'row r="' + str(number).encode() + b'"/>'
 
@@ -547,6 +756,15 @@ def _with_row_number(chunk: bytes, prefix: bytes, number: int) -> bytes:
 
 
 _COLUMNS: dict[bytes, int] = {}
+_LETTERS: dict[int, bytes] = {}
+
+
+def _letters(col: int) -> bytes:
+    """A column's letters as bytes (28 -> b"AB"), worked out once per column."""
+    letters = _LETTERS.get(col)
+    if letters is None:
+        letters = _LETTERS[col] = get_column_letter(col).encode()
+    return letters
 
 
 def _column_of(ref: str | bytes) -> int:
@@ -572,36 +790,58 @@ def _cell_end(prefix: bytes) -> re.Pattern[bytes]:
     return re.compile(rb"</" + re.escape(prefix) + rb"c\s*>")
 
 
-def _find_cells(inner: bytes, prefix: bytes, number: int, columns) -> list[list] | None:
-    """The spans of the cells to write when each is found by its reference (the usual
-    case: computed cells already exist); None to fall back to reading the whole row."""
+def _find_cells(inner: bytes, prefix: bytes, row: bytes, columns: list[int]) -> list[list] | None:
+    """The spans of the cells to write (``columns`` ascending, ``row`` the row number as
+    bytes) when each is found by its reference (the usual case: computed cells already
+    exist); None to fall back to reading the whole row."""
     out = []
     open_tag = b"<" + prefix + b"c"
+    end_tag = b"</" + prefix + b"c"
+    cell_end = _cell_end(prefix)
+    suffix = row + b'"'
     hint = 0
-    row = str(number).encode()
-    for col in sorted(columns):
-        key = b' r="' + get_column_letter(col).encode() + row + b'"'
+    ordered = True
+    for col in columns:
+        key = _ref_key(col) + suffix                # ' r="AX12"'
         at = inner.find(key, hint)
         if at < 0:
             at = inner.find(key, 0, hint)        # cells out of order: still found
-        if at < 0:
-            return None
-        start = inner.rfind(b"<", 0, at)
-        head = inner[start:at]
-        rest = head[len(open_tag):]
-        if not head.startswith(open_tag) or b">" in head or (rest and rest[:1] not in b" \t\r\n"):
-            return None                                   # not a cell's start tag: read the row instead
+            ordered = False
+            if at < 0:
+                return None
+        start = at - len(open_tag)
+        if start < 0 or not inner.startswith(open_tag, start):   # r is not the cell's first attribute
+            start = inner.rfind(b"<", 0, at)
+            head = inner[start:at]
+            rest = head[len(open_tag):]
+            if not head.startswith(open_tag) or b">" in head or (rest and rest[:1] not in b" \t\r\n"):
+                return None                               # not a cell's start tag: read the row instead
         tag_close = inner.index(b">", at)
-        if inner[tag_close - 1:tag_close] == b"/":
+        if inner[tag_close - 1] == 0x2F:                  # <c .../>
             end = tag_close + 1
         else:
-            match = _cell_end(prefix).search(inner, tag_close)
-            if match is None:
-                return None
-            end = match.end()
+            end = inner.find(end_tag, tag_close)
+            if end >= 0 and inner[end + len(end_tag):end + len(end_tag) + 1] == b">":
+                end += len(end_tag) + 1                   # </c>
+            else:
+                match = cell_end.search(inner, tag_close)     # </c > or none
+                if match is None:
+                    return None
+                end = match.end()
         out.append([col, start, end, True])
         hint = end
-    return sorted(out, key=lambda item: item[1])
+    return out if ordered else sorted(out, key=lambda item: item[1])
+
+
+_REF_KEYS: dict[int, bytes] = {}
+
+
+def _ref_key(col: int) -> bytes:
+    """b' r="AX': how a cell's reference in column ``col`` starts (before its row)."""
+    key = _REF_KEYS.get(col)
+    if key is None:
+        key = _REF_KEYS[col] = b' r="' + _letters(col)
+    return key
 
 
 def _fix_spans(start_tag: bytes, columns: list[int]) -> bytes:
@@ -933,12 +1173,15 @@ class Package:
             raise PatchRefused(f"工作簿中缺少“{part}”部件，无法安全写入")
         return self.zf.open(part)
 
-    def save(self, target: Path) -> None:
+    def save(self, target: Path, *, level: int | None = None) -> None:
         """Write the edited package to ``target``: edited sheets streamed through, other
         changed parts recompressed with their original method, every other member copied
         raw, in their order; styles.xml, which the rendering may extend, comes last.
         Excel's calculation chain is dropped when cells are written (it may name a
-        formula cell just overwritten; Excel rebuilds it on load)."""
+        formula cell just overwritten; Excel rebuilds it on load).
+
+        ``level`` is the deflate level (0-9) of the parts written anew (None: zlib's
+        default, 6); the members copied raw keep their compressed bytes whatever it is."""
         styles = self.styles if self._edits else None
         if self._edits:
             self._drop_calc_chain()
@@ -956,10 +1199,10 @@ class Package:
                     later.append(info)
                 elif name in self._edits:
                     edit = self._edits[name]
-                    with out.open(_clone(info), "w", force_zip64=True) as fh:
-                        edit.render(styles, self.date1904, fh.write)
+                    with out.open(_clone(info, level), "w", force_zip64=True) as fh, _Background(fh.write) as write:
+                        edit.render(styles, self.date1904, write)
                 elif name in self._changed:
-                    _write_member(out, _clone(info), self._changed[name])
+                    _write_member(out, _clone(info, level), self._changed[name])
                 else:
                     _copy_raw(self.zf, info, out)
             if styles is not None:
@@ -968,23 +1211,32 @@ class Package:
                 if info.filename in self._removed:
                     continue
                 if info.filename in self._changed:
-                    _write_member(out, _clone(info), self._changed[info.filename])
+                    _write_member(out, _clone(info, level), self._changed[info.filename])
                 else:
                     _copy_raw(self.zf, info, out)
             for name, data in self._changed.items():
                 if name not in self.infos and name not in self._removed:
                     member = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                     member.compress_type = zipfile.ZIP_DEFLATED
+                    _set_level(member, level)
                     _write_member(out, member, data)
 
 
-def _clone(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    """A new member like ``info`` (name, date, compression method, attributes)."""
+def _clone(info: zipfile.ZipInfo, level: int | None = None) -> zipfile.ZipInfo:
+    """A new member like ``info`` (name, date, compression method, attributes), deflated
+    at ``level`` (None: zlib's default)."""
     clone = zipfile.ZipInfo(info.filename, date_time=info.date_time)
     clone.compress_type = info.compress_type
     clone.external_attr = info.external_attr
     clone.create_system = info.create_system
+    _set_level(clone, level)
     return clone
+
+
+def _set_level(info: zipfile.ZipInfo, level: int | None) -> None:
+    """The compression level zipfile uses for a member it writes (``compress_level``
+    since Python 3.13, ``_compresslevel`` before; the old name remains an alias)."""
+    setattr(info, "compress_level" if hasattr(info, "compress_level") else "_compresslevel", level)
 
 
 def _write_member(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
@@ -1032,8 +1284,9 @@ def _without_zip64(extra: bytes) -> bytes:
 
 def sheet_xml(ns: str, body: Iterable[bytes]) -> bytes:
     """A worksheet part from already serialised child elements."""
-    return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="' + ns.encode() +
-            b'" xmlns:r="' + DOC_REL_NS.encode() + b'">' + b"".join(body) + b"</worksheet>")
+    head = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="' + ns.encode() +
+            b'" xmlns:r="' + DOC_REL_NS.encode() + b'">')
+    return b"".join([head, *body, b"</worksheet>"])          # one copy of the body, not three
 
 
 def _escape(text: str) -> str:
@@ -1042,23 +1295,50 @@ def _escape(text: str) -> str:
 
 def _cell_bytes(ns: str, prefix: bytes, ref: str, value: object, style: int, date1904: bool) -> bytes:
     """One ``<c>`` element as bytes (the namespace declared by the sheet's root)."""
-    p = prefix.decode()
-    s = f' s="{style}"' if style else ""
-    if value is None or value == "":
-        return f'<{p}c r="{ref}"{s}/>'.encode()
+    return _cell(prefix, ref.encode(), b' s="%d"' % style if style else b"", value, date1904)
+
+
+def _cell(p: bytes, ref: bytes, style_attr: bytes, value: object, date1904: bool) -> bytes:
+    """One ``<c>`` element: ``p`` the sheet's namespace prefix (b"" or b"x:"), ``ref`` the
+    cell's reference, ``style_attr`` its `` s="7"`` (empty for format 0). Built as bytes,
+    the part after the reference remembered per value: a refresh writes 100,000 cells,
+    most of them one of a few verdicts, numbers or blanks."""
+    head = b"<" + p + b'c r="' + ref + b'"' + style_attr
+    if value is None:
+        return head + b"/>"
+    kind = value.__class__                # with the value, the key of the memo: 1, 1.0 and True differ
+    if kind in _SAME_WHEN_EQUAL and (kind is not str or len(value) <= _MEMO_TEXT) or \
+            kind is dt.datetime and value.tzinfo is None:
+        return head + _cell_rest(p, kind, value, date1904)
+    return head + _cell_rest.__wrapped__(p, kind, value, date1904)
+
+
+#: the classes whose equal values are written alike (so their cells can share a memo)
+_SAME_WHEN_EQUAL = (str, int, float, dt.date)
+#: longer texts (remarks, digests) seldom repeat: they are not kept in the memo
+_MEMO_TEXT = 64
+
+
+@functools.lru_cache(maxsize=4096)
+def _cell_rest(p: bytes, _kind: type, value: object, date1904: bool) -> bytes:
+    """A ``<c>`` element after its reference and style: its type and value."""
+    if value == "":
+        return b"/>"
     if isinstance(value, bool):
-        return f'<{p}c r="{ref}"{s} t="b"><{p}v>{1 if value else 0}</{p}v></{p}c>'.encode()
-    if isinstance(value, (int, float)) and not (isinstance(value, float) and not math.isfinite(value)):
-        return f'<{p}c r="{ref}"{s}><{p}v>{excel_number(value)}</{p}v></{p}c>'.encode()
-    if isinstance(value, (dt.datetime, dt.date)):
+        kind, number = b' t="b"', (b"1" if value else b"0")
+    elif isinstance(value, (int, float)) and not (isinstance(value, float) and not math.isfinite(value)):
+        kind, number = b"", excel_number(value).encode()
+    elif isinstance(value, (dt.datetime, dt.date)):
         serial = to_excel(value, CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900)
-        return f'<{p}c r="{ref}"{s}><{p}v>{excel_number(serial)}</{p}v></{p}c>'.encode()
-    text = clean_text(str(value))
-    if not text:
-        return f'<{p}c r="{ref}"{s}/>'.encode()
-    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-    return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t{space}>{_escape(text)}</{p}t></{p}is></{p}c>'
-            .encode("utf-8"))
+        kind, number = b"", excel_number(serial).encode()
+    else:
+        text = clean_text(str(value))
+        if not text:
+            return b"/>"
+        space = b' xml:space="preserve"' if text != text.strip() or "\n" in text else b""
+        return b"".join((b' t="inlineStr"><', p, b"is><", p, b"t", space, b">", _escape(text).encode("utf-8"),
+                         b"</", p, b"t></", p, b"is></", p, b"c>"))
+    return b"".join((kind, b"><", p, b"v>", number, b"</", p, b"v></", p, b"c>"))
 
 
 def cell_xml(ns: str, ref: str, value: object, style: int, date1904: bool) -> bytes:
