@@ -534,3 +534,23 @@ def test_remembered_readings_tell_true_from_one(first, second):
             assert value is None and messages and "应为数字" in messages[0]
         else:
             assert value == 1.0 and not messages
+
+
+def test_values_by_header_are_what_the_row_holds_even_with_a_column_named_twice():
+    """A row's values by header are put together when asked; with a header used twice the
+    later column wins where it holds a value (as when they were built cell by cell)."""
+    from addin.book.reader import read_table
+
+    spec = next(s for s in schema.sheets(range(2024, 2025)) if s.key == "payments")
+    first, second = spec.columns[0].header, spec.columns[1].header
+    from addin.book.stream import SheetValues
+
+    rows = SheetValues("缴费", [(1, {0: first, 1: second, 2: first, 3: "备注甲"}), (2, {0: "2024-001", 1: "A", 3: "x"}),
+                               (3, {0: "2024-002", 1: "B", 2: "2024-009"})])
+    table = read_table(spec, rows)
+    assert table.duplicates == [first]
+    one, two = table.rows
+    assert one.values[first] == "2024-001" and one.values["备注甲"] == "x" and one.values[second] == "A"
+    assert two.values[first] == "2024-009" and two.values["备注甲"] is None
+    assert one.values_by_key[spec.columns[0].key] == "2024-001"
+    assert list(one.values) == [first, second, "备注甲"]

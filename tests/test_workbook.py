@@ -274,6 +274,25 @@ def test_check_flags_a_receipt_number_used_twice_in_缴费(sample, capsys):
     assert f"缴费!{letter}{second[col].row}: 票据号{receipt}重复（另见第{first[col].row}行）" in out
 
 
+def test_a_receipt_number_on_eight_rows_names_five_others_and_counts_the_rest(sample, capsys):
+    wb = load_workbook(sample)
+    ws = wb["缴费"]
+    col = [c.value for c in ws[1]].index("票据号")
+    filled = [row for row in ws.iter_rows(min_row=2) if row[col].value][:8]
+    receipt = str(filled[0][col].value).strip()
+    for row in filled[1:]:
+        row[col].value = receipt
+    wb.save(sample)
+    assert main(["check", str(sample), "--as-of", AS_OF]) == 1
+    out = capsys.readouterr().out
+    rows = [r[col].row for r in filled]
+    letter = filled[0][col].column_letter
+    middle = rows[3]
+    others = [n for n in rows if n != middle][:5]
+    assert (f"缴费!{letter}{middle}: 票据号{receipt}重复（另见" + "、".join(f"第{n}行" for n in others) +
+            "等7行）") in out
+
+
 def test_a_unit_publicity_near_2024_古尔邦节_is_flagged_and_one_in_september_is_not(sample, capsys):
     wb = load_workbook(sample)
     ws = wb["申报人员"]

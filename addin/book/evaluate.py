@@ -133,8 +133,9 @@ def _payments(book: Book, known: set[str], accepted: dict[str, dt.datetime]) -> 
         amount = parse_number(v.get("amount"))
         rows_of_receipt = receipts.get(_text(v.get("receipt")), [])
         if len(rows_of_receipt) > 1:
-            rest = [n for n in rows_of_receipt if n != row.number]
-            others = "、".join(f"第{n}行" for n in rest[:5]) + (f"等{len(rest)}行" if len(rest) > 5 else "")
+            count = len(rows_of_receipt) - 1              # the other rows; five of them named
+            rest = [n for n in rows_of_receipt[:6] if n != row.number][:5]
+            others = "、".join(f"第{n}行" for n in rest) + (f"等{count}行" if count > 5 else "")
             findings.append(table.locate(error(f"票据号{_text(v.get('receipt'))}重复（另见{others}）：同一张票据只能记账一次",
                                                "四(六)"), row.number, "receipt"))
         day = parse_date(v.get("paid_on"))

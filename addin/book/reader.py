@@ -58,9 +58,15 @@ class RowData:
     def values(self) -> dict[str, object]:
         if self._values is None:
             by_key, extra, out = self.values_by_key, self._extra or {}, {}
-            for name, key in self._layout:
-                if name:
-                    out[name] = by_key.get(key) if key else extra.get(name)
+            for name, key in self._layout:       # a later column of the same name wins if it holds a value
+                if not name:
+                    continue
+                if key:
+                    out[name] = by_key.get(key)
+                elif name in extra:
+                    out[name] = extra[name]
+                else:
+                    out.setdefault(name, None)
             self._values = out
         return self._values
 
