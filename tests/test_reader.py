@@ -554,3 +554,57 @@ def test_values_by_header_are_what_the_row_holds_even_with_a_column_named_twice(
     assert two.values[first] == "2024-009" and two.values["备注甲"] is None
     assert one.values_by_key[spec.columns[0].key] == "2024-001"
     assert list(one.values) == [first, second, "备注甲"]
+
+
+def test_every_sheet_reads_the_same_whichever_thread_and_parser_reads_it(tmp_path):
+    """The largest plain sheet is parsed by calamine on the reading thread, the other plain
+    ones on the worker, the others streamed: all of them give what the streaming parser
+    gives."""
+    from openpyxl import Workbook
+
+    from addin.book.stream import Package
+
+    wb = Workbook()
+    big = wb.active
+    big.title = "大表"
+    for n in range(1, 301):
+        big.append([f"第{n}行", n, n * 0.5, dt.datetime(2024, 1, 1) + dt.timedelta(days=n), n % 2 == 0])
+    formulas = wb.create_sheet("公式")
+    formulas.append(["和", "=1+1"])
+    small = wb.create_sheet("小表")
+    small.append(["甲", 1])
+    small.append([None, None, "丙"])
+    path = tmp_path / "三张表.xlsx"
+    wb.save(path)
+    values = read_values(path)
+    package = Package.open(path)
+    try:
+        streamed = {name: package.read_sheet(name, part, hidden) for name, part, hidden in package.sheets}
+    finally:
+        package.close()
+    assert list(values) == ["大表", "公式", "小表"]
+    for name in values:
+        assert values[name].rows == streamed[name].rows, name
+    assert values["公式"].uncached == ["B1"]
+    assert len(values["大表"].rows) == 300
+
+
+def test_a_failure_reading_a_small_sheet_on_the_worker_is_raised(tmp_path, monkeypatch):
+    from openpyxl import Workbook
+
+    from addin.book import stream
+
+    wb = Workbook()
+    wb.active.append(["大"] * 50)
+    wb.create_sheet("小").append(["小"])
+    path = tmp_path / "两张表.xlsx"
+    wb.save(path)
+    real = stream._calamine_parse
+
+    def broken(workbook, name):
+        if name == "小":
+            raise zipfile.BadZipFile("“小”的数据不完整")
+        return real(workbook, name)
+    monkeypatch.setattr(stream, "_calamine_parse", broken)
+    with pytest.raises(PackageRefused, match="已损坏.*数据不完整"):
+        read_values(path)
