@@ -31,16 +31,9 @@ _MEMO = 65536            # readings remembered per reader (a register repeats it
 def _remembered(reader):
     """``reader`` with its results remembered by the raw value and its type (1, 1.0 and
     True read differently). The readers are pure, and a :class:`Parsed` is never changed
-    in place, so a result may be shared; a value that cannot be hashed is read afresh."""
-    cached = lru_cache(maxsize=_MEMO, typed=True)(reader)
-
-    def read(raw: object) -> Parsed:
-        try:
-            return cached(raw)
-        except TypeError:
-            return reader(raw)
-    read.cache_clear = cached.cache_clear
-    return read
+    in place, so a result may be shared. A value that cannot be hashed raises TypeError:
+    the caller reads it with ``__wrapped__``."""
+    return lru_cache(maxsize=_MEMO, typed=True)(reader)
 
 
 _READERS = {"date": _remembered(parse_date), "bool": _remembered(parse_bool), "year": _remembered(parse_year),
@@ -148,6 +141,23 @@ def applicant_from_keys(values: Mapping[str, object], headers: Mapping[str, str]
     return _applicant(keys, plans, getter(values), headers, sheet, row_number)
 
 
+def _read(reader, raw: object) -> Parsed:
+    """A remembered reading (:func:`_remembered`), or a fresh one of a value that cannot be hashed."""
+    try:
+        return reader(raw)
+    except TypeError:
+        wrapped = getattr(reader, "__wrapped__", None)
+        if wrapped is None:
+            raise
+        return wrapped(raw)
+
+
+def _located(finding: Finding, header: str, labels: Mapping[str, str] | None, sheet: str,
+             row_number: int | None) -> Finding:
+    column = labels.get(header, header) if labels is not None else header
+    return finding.at(sheet=sheet, row=row_number, column=str(column))
+
+
 def _applicant(names, plans, raws, labels: Mapping[str, str] | None, sheet: str,
                row_number: int | None) -> tuple[Applicant, list[Finding]]:
     """The applicant of aligned column names, plans and raw values; a finding names its
@@ -164,22 +174,26 @@ def _applicant(names, plans, raws, labels: Mapping[str, str] | None, sheet: str,
             if kind == "ce":
                 hours.setdefault(key, {})[reader] = None
             continue
-        if kind == "ce":
-            parsed = _HOURS(raw)
+        if kind == "text" and raw.__class__ is str:       # the common cell: a word, read once per register
+            parsed = _text_of(raw)
+        elif kind == "ce":
+            parsed = _read(_HOURS, raw)
             if parsed.value is not None and parsed.value > hours_max:
                 parsed = Parsed(finding=error(f"学时{parsed.value:g}不合理（一年超过{hours_max:g}学时），请核对"))
             hours.setdefault(key, {})[reader] = parsed.value
+            if parsed.finding:
+                findings.append(_located(parsed.finding, header, labels, sheet, row_number))
+            continue
+        elif isinstance(raw, bool) and kind in ("text", "id"):
+            # TRUE typed into a text column (Excel turns the word into a logical value)
+            parsed = Parsed(finding=error(f"应填文字，实为逻辑值{str(raw).upper()}"))
+        elif kind == "id":
+            parsed = Parsed(raw)          # id numbers stay as typed: the identity rule explains them
         else:
-            if isinstance(raw, bool) and kind in ("text", "id"):
-                # TRUE typed into a text column (Excel turns the word into a logical value)
-                parsed = Parsed(finding=error(f"应填文字，实为逻辑值{str(raw).upper()}"))
-            else:
-                # id numbers stay as typed: the identity rule explains them
-                parsed = Parsed(raw) if kind == "id" else reader(raw)
-            fields[key] = parsed.value
+            parsed = _read(reader, raw)
+        fields[key] = parsed.value
         if parsed.finding:
-            column = labels.get(header, header) if labels is not None else header
-            findings.append(parsed.finding.at(sheet=sheet, row=row_number, column=str(column)))
+            findings.append(_located(parsed.finding, header, labels, sheet, row_number))
     appraisals = tuple(str(fields.get(k) or "") for k in ("appraisal_1", "appraisal_2", "appraisal_3"))
     applicant = Applicant(
         app_id=str(fields.get("app_id") or ""),
