@@ -608,3 +608,20 @@ def test_a_failure_reading_a_small_sheet_on_the_worker_is_raised(tmp_path, monke
     monkeypatch.setattr(stream, "_calamine_parse", broken)
     with pytest.raises(PackageRefused, match="已损坏.*数据不完整"):
         read_values(path)
+
+
+def test_a_sheet_whose_data_starts_below_and_right_of_a1_reads_at_its_cells(tmp_path):
+    """calamine gives the rows from the first cell holding data: the reader puts them back
+    at their row and column, as the streaming parser does."""
+    from addin.book.stream import Package
+
+    path = tmp_path / "偏移.xlsx"
+    _hand_built(path, '<row r="3"><c r="C3" t="s"><v>0</v></c><c r="D3"><v>5</v></c></row>'
+                      '<row r="5"><c r="B5"><v>7</v></c></row>')
+    fast = read_values(path)["S"]
+    package = Package.open(path)
+    try:
+        streamed = package.read_sheet("S", "xl/worksheets/sheet1.xml", False)
+    finally:
+        package.close()
+    assert fast.rows == streamed.rows == [(3, {2: "工程系列", 3: 5}), (5, {1: 7})]

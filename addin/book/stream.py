@@ -321,10 +321,11 @@ class Package:
         worker = threading.Thread(target=work, name="sheets", daemon=True)
         worker.start()
         try:
+            if largest >= 0 and self.epoch is CALENDAR_WINDOWS_1900 and sizes[largest] <= _FAST_MAX_BYTES:
+                fast = CalamineWorkbook.from_path(str(self.path))      # opened while the worker scans
             for i, (name, part, hidden) in enumerate(self.sheets):
                 if i == largest:
                     if bounded.result():
-                        fast = CalamineWorkbook.from_path(str(self.path))
                         parsed = _calamine_parse(fast, name)
                         if faithful.result():
                             out[name] = _sheet_values(parsed, name, hidden)
