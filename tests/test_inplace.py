@@ -530,7 +530,7 @@ def test_hand_edits_in_computed_columns_are_named_with_their_old_value(book, cap
     refresh(book, now=NOW, user="测试")
     _set_inputs(book, {(2, "eligibility"): "符合（科长特批）"})
     letter = read_book(book).table("applicants").letter("eligibility")
-    assert main(["refresh", str(book), "--as-of", "2024-09-05 10:00"]) == 0
+    assert main(["refresh", str(book), "--as-of", "2024-09-05 10:00"]) == 1      # done; the sample's errors remain
     out = capsys.readouterr().out
     assert f"{schema.APPLICANT_SHEET}!{letter}2（资格审查）：原为“符合（科长特批）”" in out
     log = read_book(book).table("log").rows[-1].values_by_key["detail"]
@@ -905,3 +905,17 @@ def test_the_adapter_hands_its_sheets_over_and_still_finds_the_headers(tmp_path)
     headers = [c.value for c in log[1]]
     assert log.cell(row, headers.index("操作") + 1).value == "测试"
     assert log.cell(row, headers.index("说明") + 1).value == "交接之后"
+
+
+def test_refresh_exits_0_when_done_and_1_when_done_with_errors_in_the_register(tmp_path, capsys):
+    """As its --help says: 0 done; 1 done, but the register holds errors (the cells are
+    written all the same); the clean new register gives 0."""
+    clean = tmp_path / "新台账.xlsx"
+    assert main(["new", str(clean)]) == 0
+    assert main(["refresh", str(clean)]) == 0
+    assert "错误0条" in capsys.readouterr().out
+    with_errors = tmp_path / "台账.xlsx"
+    shutil.copyfile(SAMPLE, with_errors)
+    assert main(["refresh", str(with_errors), "--as-of", "2024-09-05 10:00"]) == 1
+    out = capsys.readouterr().out
+    assert "已刷新" in out and re.search(r"错误[1-9]\d*条", out)

@@ -111,7 +111,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     if report.backup:
         print(f"原文件已备份为：{report.backup}")
     print(f"发现问题{len(ev.findings)}条（错误{len(ev.errors)}条），用 zhicheng check 查看明细。")
-    return EXIT_OK
+    return EXIT_FINDINGS if ev.errors else EXIT_OK       # as its --help says: done, with errors found
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
