@@ -625,3 +625,25 @@ def test_a_sheet_whose_data_starts_below_and_right_of_a1_reads_at_its_cells(tmp_
     finally:
         package.close()
     assert fast.rows == streamed.rows == [(3, {2: "工程系列", 3: 5}), (5, {1: 7})]
+
+
+def test_calamine_opened_ahead_of_need_may_fail_without_failing_the_read(tmp_path, monkeypatch):
+    """The reading thread opens calamine while the worker scans, before it knows it needs
+    it; a failure there is not the file's: calamine is opened again when a sheet needs it."""
+    from addin.book import stream
+
+    path = tmp_path / "先开.xlsx"
+    _hand_built(path, '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"><v>3</v></c></row>')
+    expected = read_values(path)["S"].rows
+    real, calls = stream.CalamineWorkbook, []
+
+    class FirstOpenFails:
+        @staticmethod
+        def from_path(name):
+            calls.append(name)
+            if len(calls) == 1:
+                raise RuntimeError("暂时打不开")
+            return real.from_path(name)
+    monkeypatch.setattr(stream, "CalamineWorkbook", FirstOpenFails)
+    assert read_values(path)["S"].rows == expected == [(1, {0: "工程系列", 1: 3})]
+    assert len(calls) == 2

@@ -126,7 +126,7 @@ class _Matcher:
             match = CE_HEADER.match(word)
             if match:
                 kind = "public" if match["kind"] == "公需课" else "professional"
-                return f"ce_{kind}_{match['year']}"
+                return schema.ce_key(kind, match["year"])
         return None
 
     def alias(self, word: str) -> str | None:

@@ -9,7 +9,6 @@ there, so one bad cell never hides the others.
 from __future__ import annotations
 
 import operator
-import re
 from functools import lru_cache
 from typing import Mapping, Sequence
 
@@ -20,7 +19,7 @@ from ..rules.ce import YearHours
 from ..rules.dates import normalise_text, parse_date, parse_year
 from ..rules.eligibility import Applicant
 from ..rules.settings import parse_bool, parse_number
-from .schema import APPLICANT_INPUTS, APPLICANT_INPUTS_2, APPLICANT_SHEET, CE_HEADER, Column
+from .schema import APPLICANT_INPUTS, APPLICANT_INPUTS_2, APPLICANT_SHEET, CE_HEADER, CE_KEY, Column
 
 _INPUTS = APPLICANT_INPUTS + APPLICANT_INPUTS_2
 _BY_HEADER = {clean_word(c.header): c for c in _INPUTS}
@@ -104,14 +103,11 @@ def _row_plan(headers: tuple) -> tuple:
 @lru_cache(maxsize=4096)
 def _key_plan(key: str) -> tuple[str, object, object] | None:
     """:func:`_plan` of a column named by its schema key (``ce_public_2024`` for hours)."""
-    ce = _CE_KEY.fullmatch(key)
+    ce = CE_KEY.fullmatch(key)
     if ce:
         return "ce", int(ce["year"]), ce["kind"]
     column = _BY_KEY.get(key)
     return (column.kind, column.key, _READERS.get(column.kind, _text)) if column else None
-
-
-_CE_KEY = re.compile(r"ce_(?P<kind>public|professional)_(?P<year>\d{4})")
 
 
 @lru_cache(maxsize=64)

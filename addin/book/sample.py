@@ -18,6 +18,7 @@ from pathlib import Path
 from stdnum.cn import ric
 
 from .. import data
+from . import schema
 from .new import build_new, settings_rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,7 +77,7 @@ def _hours(rng: random.Random, years: range, short: dict[int, tuple[float, float
     out = {}
     for y in years:
         pub, pro = (short or {}).get(y, (rng.choice((30, 32, 36, 40)), rng.choice((60, 64, 72, 80))))
-        out[f"ce_public_{y}"], out[f"ce_professional_{y}"] = pub, pro
+        out[schema.ce_key("public", y)], out[schema.ce_key("professional", y)] = pub, pro
     return out
 
 

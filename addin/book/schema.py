@@ -153,13 +153,20 @@ APPLICANT_COMPUTED: tuple[Column, ...] = (
 
 #: continuing-education hours: one public and one professional column per year
 CE_HEADER = re.compile(r"^(?P<year>\d{4})年(?P<kind>公需课|专业课)学时$")
+#: their keys: ce_public_2024, ce_professional_2024
+CE_KEY = re.compile(r"ce_(?P<kind>public|professional)_(?P<year>\d{4})")
+
+
+def ce_key(kind: str, year: int | str) -> str:
+    """The key of an hours column: ``kind`` is public or professional."""
+    return f"ce_{kind}_{year}"
 
 
 def ce_columns(years: range) -> tuple[Column, ...]:
     cols = []
     for year in years:
-        cols.append(C(f"ce_public_{year}", f"{year}年公需课学时", "number", width=8))
-        cols.append(C(f"ce_professional_{year}", f"{year}年专业课学时", "number", width=8))
+        cols.append(C(ce_key("public", year), f"{year}年公需课学时", "number", width=8))
+        cols.append(C(ce_key("professional", year), f"{year}年专业课学时", "number", width=8))
     return tuple(cols)
 
 

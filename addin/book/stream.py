@@ -322,10 +322,15 @@ class Package:
         worker.start()
         try:
             if largest >= 0 and self.epoch is CALENDAR_WINDOWS_1900 and sizes[largest] <= _FAST_MAX_BYTES:
-                fast = CalamineWorkbook.from_path(str(self.path))      # opened while the worker scans
+                try:                                  # opened while the worker scans, if calamine can
+                    fast = CalamineWorkbook.from_path(str(self.path))
+                except Exception:  # noqa: BLE001 - only needed for a plain sheet: tried again then
+                    fast = None
             for i, (name, part, hidden) in enumerate(self.sheets):
                 if i == largest:
                     if bounded.result():
+                        if fast is None:
+                            fast = CalamineWorkbook.from_path(str(self.path))
                         parsed = _calamine_parse(fast, name)
                         if faithful.result():
                             out[name] = _sheet_values(parsed, name, hidden)
