@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench workbooks templates golden shortcuts wheelhouse clean
+.PHONY: demo test bench workbooks templates golden shortcuts ribbon wheelhouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ templates: $(STAMP)
 # regenerate the golden renderings of the attachments
 golden: $(STAMP)
 	$(BIN)/python -m addin.outputs.documents --golden
+
+# regenerate vba_stubs/customUI.xml (the ribbon) from the table of use cases
+ribbon: $(STAMP)
+	$(BIN)/python -m addin.excel.ribbonui
 
 # regenerate 安装.bat, 准备离线安装包.bat and 台账工具.bat from addin/launcher/windows
 shortcuts: $(STAMP)

@@ -486,16 +486,22 @@ class FakeSheets:
 
 
 class FakeExcelApi:
-    """The two Excel dialogs the UI uses, answering from a script."""
+    """The Excel dialogs the UI uses, answering from a script."""
 
     def __init__(self):
         self.open_answers: list = []
+        self.save_answers: list = []
         self.input_answers: list = []
         self.calls: list[tuple[str, dict]] = []
 
     def GetOpenFilename(self, FileFilter=None, FilterIndex=None, Title=None, ButtonText=None, MultiSelect=None):
         self.calls.append(("GetOpenFilename", {"FileFilter": FileFilter, "Title": Title}))
         return self.open_answers.pop(0) if self.open_answers else False
+
+    def GetSaveAsFilename(self, InitialFileName=None, FileFilter=None, FilterIndex=None, Title=None,
+                          ButtonText=None):
+        self.calls.append(("GetSaveAsFilename", {"InitialFileName": InitialFileName, "Title": Title}))
+        return self.save_answers.pop(0) if self.save_answers else False
 
     def InputBox(self, Prompt, Title=None, Default=None, Left=None, Top=None, HelpFile=None, HelpContextID=None,
                  Type=None):
@@ -512,6 +518,7 @@ class FakeApp:
         self.enable_events = True
         self.display_alerts = True
         self.alerts: list[dict] = []
+        self.alert_answers: list[str] = []        # what the user clicks in a yes/no/cancel box
         self.api = FakeExcelApi()
         self.selection: FakeRange | None = None
 
@@ -540,7 +547,9 @@ class FakeApp:
     def alert(self, prompt, title=None, buttons="ok", mode=None, callback=None):
         self.alerts.append({"prompt": prompt, "title": title, "buttons": buttons, "mode": mode,
                             "screen_updating": self.screen_updating, "calculation": self.calculation})
-        return "ok"
+        if buttons == "ok":
+            return "ok"
+        return self.alert_answers.pop(0) if self.alert_answers else "cancel"
 
 
 class FakeBook:

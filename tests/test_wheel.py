@@ -70,7 +70,7 @@ def test_the_wheel_carries_the_package_data_and_the_current_licence_form(install
     for needed in ("vba_stubs/customUI.xml", "vba_stubs/ZhichengRibbon.bas",
                    "vba_stubs/ZhichengCheck.bas", "vba_stubs/ThisWorkbook.cls",
                    "vba_stubs/ConfigSheet.cls", "addin/data/templates/attachment-1.docx",
-                   "addin/data/settings.csv", "addin/launcher/page.html", "addin/launcher/windows/install.bat",
+                   "addin/data/settings.csv", "addin/launcher/app.js", "addin/launcher/app.css", "addin/launcher/entry.js", "addin/launcher/windows/install.bat",
                    "udfs/__init__.py"):
         assert needed in names, needed
     assert not any(n.startswith(("tests/", "workbooks/")) for n in names)

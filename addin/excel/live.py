@@ -141,7 +141,7 @@ class LiveAdapter:
         if rows * columns > MAX_READ_CELLS:
             raise Refused(f"“{sheet.name}”工作表有内容直到第{rows:,}行、第{columns:,}列，超出加载项在 Excel 中能读取的范围"
                           f"（{MAX_READ_CELLS:,}个单元格；没有写入任何内容）：请删除表格下方或右侧多余的行和列"
-                          "（包括只设置了格式的），或用台账工具 / 命令行（zhicheng refresh）处理这个台账。")
+                          "（包括只设置了格式的），或用“台账工具”处理这个台账（它直接读取文件，不经过 Excel）。")
         return rows, columns
 
     def _rows(self, sheet) -> list[list[object]]:
@@ -152,6 +152,20 @@ class LiveAdapter:
 
     def values(self) -> dict[str, list[Sequence[object]]]:
         return {s.name: self._rows(s) for s in self.book.sheets if s.name != schema.FINGERPRINT_SHEET}
+
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.book.sheets]
+
+    def refusals(self) -> list[str]:
+        """What would stop a writing action in this Excel (protected sheets or structure)."""
+        try:
+            self.for_writing(True)
+        except Refused as exc:
+            return [str(exc)]
+        return []
+
+    def close(self) -> None:
+        """Nothing to close: the workbook stays open in Excel."""
 
     def fingerprints(self) -> dict[str, str]:
         sheet = self._sheet(schema.FINGERPRINT_SHEET)
@@ -327,6 +341,18 @@ class ExcelUI:
         """Excel's own Open dialog (Application.GetOpenFilename); None when cancelled."""
         answer = self.app.api.GetOpenFilename(FileFilter=filters, Title=title)
         return Path(str(answer)) if answer not in (False, None, "", "False") else None
+
+    def save_as(self, title: str, name: str) -> Path | None:
+        """Excel's own Save As dialog for a new file's name (Application.GetSaveAsFilename; it
+        creates nothing); None when cancelled."""
+        answer = self.app.api.GetSaveAsFilename(InitialFileName=name, FileFilter="Excel 工作簿 (*.xlsx),*.xlsx",
+                                                Title=title)
+        return Path(str(answer)) if answer not in (False, None, "", "False") else None
+
+    def confirm(self, prompt: str, title: str) -> bool | None:
+        """是 / 否 / 取消 in a message box: True, False, or None when cancelled."""
+        answer = self.app.alert(prompt, title=title, buttons="yes_no_cancel", mode="info")
+        return {"yes": True, "no": False}.get(answer)
 
     def ask(self, prompt: str, title: str, default: str = "") -> str | None:
         """Excel's input box for text (Application.InputBox, Type 2); None when cancelled."""
