@@ -264,3 +264,21 @@ def test_outputs_of_a_private_register_are_private(book, tmp_path, capsys):
     out2 = tmp_path / "公示"
     assert main(["publicity", str(book), "--out", str(out2), "--start", "2024-10-21", "--as-of", AS_OF]) == 1
     assert all(stat.S_IMODE(p.stat().st_mode) & 0o044 for p in out2.rglob("*"))
+
+
+def test_a_full_disk_while_writing_outputs_is_a_chinese_refusal_that_leaves_nothing(book, tmp_path, monkeypatch):
+    import errno
+
+    from addin.outputs import meeting
+
+    real = meeting.write_roster
+
+    def full(roster, out):
+        real(roster, out)
+        raise OSError(errno.ENOSPC, "No space left on device", str(out / "送评委" / "投票表.docx"))
+    monkeypatch.setattr(meeting, "write_roster", full)
+    out = tmp_path / "评审会"
+    outcome = run(by_name("roster"), {"register": str(book), "out": str(out), "as_of": AS_OF},
+                  file_context(None, CLI))
+    assert outcome.code == 2 and "磁盘空间不足" in outcome.lines[0] and "No space" not in outcome.lines[0]
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".~zhicheng-")]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import os
 import shutil
 import tempfile
@@ -32,6 +33,8 @@ from .spec import FINDINGS, OK, REFUSED, Context, Outcome, UseCase, Variant, wit
 from .values import convert_all
 
 STAGING_PREFIX = ".~zhicheng-"
+#: operating-system errors of writing outputs that are the PC's state, not a bug: a refusal
+OUTPUT_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS)
 #: words with which a refusal already says that nothing was written
 NOTHING_WRITTEN = ("未写入", "未作任何改动", "未导入", "未新建", "未生成", "未抽取")
 STALE_STAGING_HOURS = 24
@@ -167,6 +170,14 @@ def run(usecase: UseCase, raw: Mapping[str, object], ctx: Context, variant: str 
         outcome.json = {"needs": exc.key, "prompt": exc.prompt}
     except Refused as exc:
         outcome = Outcome([refusal_text(exc, usecase.writes)], REFUSED)
+    except OSError as exc:
+        if exc.errno not in OUTPUT_ERRORS:
+            raise
+        from ..book.safe_write import os_reason
+
+        where = f"“{exc.filename}”" if exc.filename else "输出文件"
+        outcome = Outcome([f"无法写入{where}：{os_reason(exc)}。已生成的部分已删除，没有留下不完整的文件"
+                           + ("；台账没有改动。" if not usecase.writes else "。")], REFUSED)
     except Exception as exc:
         from ..rules.base import RuleInputError
 
