@@ -50,6 +50,10 @@ MAX_COLUMN_ROWS = 1_048_576
 LARGE_USED_ROWS = 5_000
 #: more cells than this with data in one sheet is not a register the add-in can read in Excel
 MAX_READ_CELLS = 2_000_000
+#: the 统计 chart's ChartStyle: None keeps the style Excel gives a new chart. xlwings 0.37.8's
+#: ``Charts.add`` sets ``style=227`` unless told otherwise, a style Excel has only from 2013 on;
+#: Excel 2007/2010 accept 1-48 and fail the whole refresh on 227 (after 统计 was rebuilt).
+CHART_STYLE = None
 #: the sheets a writing action may change (and the workbook, when it adds 统计 / _计算记录)
 WRITTEN_SHEETS = (schema.APPLICANT_SHEET, schema.MEETING_SHEET, schema.PAYMENT_SHEET, schema.DASHBOARD_SHEET,
                   schema.LOG_SHEET, schema.FINGERPRINT_SHEET)
@@ -246,7 +250,7 @@ class LiveAdapter:
         spot = layout.chart
         if spot is not None:
             ws.charts.add(anchor=ws.range((spot.top_row, 1)), width=340, height=200, chart_type="column_clustered",
-                          source=ws.range((spot.header_row, 1), (spot.last_row, 2)))
+                          source=ws.range((spot.header_row, 1), (spot.last_row, 2)), style=CHART_STYLE)
 
     def write_fingerprints(self, fingerprints: dict[str, str]) -> None:
         ws = self._sheet(schema.FINGERPRINT_SHEET) or self._add_sheet(schema.FINGERPRINT_SHEET)
