@@ -267,6 +267,25 @@ class LiveAdapter:
         return None
 
 
+# --- the register's settings, for the UDFs ----------------------------------------------------
+
+#: the sheets the rules take their numbers from (the register's 参数, its eligibility table and
+#: its holiday rows): what a UDF called from a register reads, and nothing else
+SETTINGS_SHEETS = (schema.SETTINGS_SHEET, schema.RULES_SHEET, schema.HOLIDAY_SHEET)
+
+
+def settings_values(book) -> dict[str, list[list[object]]] | None:
+    """The values of the register's :data:`SETTINGS_SHEETS` in the open workbook ``book``, read
+    as a refresh reads them (whole sheets by value, row 1 first), for
+    :func:`addin.book.reader.book_from_values`; None when ``book`` has no 参数 sheet (not a
+    register: the caller uses the packaged defaults)."""
+    sheets = {s.name: s for s in book.sheets}
+    if schema.SETTINGS_SHEET not in sheets:
+        return None
+    adapter = LiveAdapter(book)
+    return {name: adapter._rows(sheets[name]) for name in SETTINGS_SHEETS if name in sheets}
+
+
 # --- the selection ------------------------------------------------------------------------
 
 _AREA = re.compile(r"^\$?([A-Z]{1,3})?\$?(\d+)?(?::\$?([A-Z]{1,3})?\$?(\d+)?)?$")
