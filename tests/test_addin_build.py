@@ -557,11 +557,12 @@ def test_the_checklist_names_every_link_and_what_only_excel_can_show(tmp_path, b
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"old")
     report = install(xlam=built, platform="win32", env=env, interpreter=str(python), dll_sources={})
-    assert [c.what for c in report.checks] == ["Python", "xlwings DLL", "xlwings", "加载项", "另一份加载项", "配置文件",
-                                              "Excel 中"]
-    assert [c.status for c in report.checks] == ["通过", "通过", "通过", "通过", "请确认", "通过", "请确认"]
+    # (the Excel line is 请确认 here: this test PC has no registry; tests/test_install.py simulates one)
+    assert [c.what for c in report.checks] == ["本软件", "Microsoft Excel", "Python", "xlwings DLL", "xlwings", "加载项",
+                                              "另一份加载项", "配置文件", "Excel 中"]
+    assert [c.status for c in report.checks] == ["通过", "请确认", "通过", "通过", "通过", "通过", "请确认", "通过", "请确认"]
     text = "\n".join(report.lines)
-    assert text.startswith("安装检查：\n  [通过] Python：")
+    assert text.startswith("安装检查：\n  [通过] 本软件：")
     assert "（已核对内容一致）" in text and "已读回核对" in text and "自检" in text
     assert "禁用项目" in text and "活动应用程序加载项" in text        # what Excel really lists for XLSTART
     assert str(stale) in text
