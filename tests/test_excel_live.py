@@ -140,7 +140,7 @@ def _instances():
 
     table = FakeTable(sheet, "t", "A1:B2")
     sheet.tables._items.append(table)
-    chart = sheet.charts.add()
+    chart = sheet.charts.add(style=None)
     return [book.app, book, book.sheets, sheet, rng, sheet.tables, table, sheet.charts, chart, rng.font]
 
 
@@ -250,6 +250,64 @@ def test_the_live_dashboard_log_and_fingerprints_match_the_file(refreshed):
     assert hidden.visible is False
     assert fake_grid(hidden) == file_grid(path, schema.FINGERPRINT_SHEET)
     assert fake.sheets.active.name == fake.sheets[0].name                # the user's sheet stays active
+
+
+# --- Excel 2010 (issue 21, B.3) ---------------------------------------------------------------------
+
+def test_the_fake_rejects_the_chart_styles_excel_2010_lacks_as_excel_does():
+    """xlwings' Charts.add sets ChartStyle 227 by default; Excel 2010 (14.0) has styles 1-48
+    only: the chart is added, then setting the style fails (a COM error)."""
+    from fake_xlwings import ChartStyleError, FakeApp
+
+    old = FakeBook("/tmp/a.xlsx", FakeApp("14.0")).sheets.add("S")
+    with pytest.raises(ChartStyleError, match="227"):
+        old.charts.add()
+    assert old.charts.add(style=48).style == 48 and old.charts.add(style=None).style is None
+    with pytest.raises(ChartStyleError):
+        old.charts.add(style=201)
+    new = FakeBook("/tmp/b.xlsx", FakeApp("16.0")).sheets.add("S")
+    assert new.charts.add().style == 227                      # Excel 2013 and later have it
+    with pytest.raises(ValueError):                           # xlwings' own check, every version
+        new.charts.add(style=49)
+
+
+def test_no_charts_add_relies_on_a_style_newer_than_excel_2010():
+    """Every ``charts.add(...)`` in the package passes ``style=`` explicitly (xlwings' default is
+    227) with None or a constant from 1 to 48."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    calls = 0
+    for path in list((root / "addin").rglob("*.py")) + list((root / "udfs").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = {t.id: n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                     for t in n.targets if isinstance(t, ast.Name)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add" \
+                    and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "charts":
+                calls += 1
+                style = next((k.value for k in node.keywords if k.arg == "style"), None)
+                assert style is not None, f"{path.name}:{node.lineno}: charts.add without style= (xlwings sets 227)"
+                if isinstance(style, ast.Name):
+                    style = constants[style.id]
+                value = ast.literal_eval(style)
+                assert value is None or 1 <= value <= 48, f"{path.name}:{node.lineno}: style {value}"
+    assert calls >= 1
+
+
+def test_a_live_refresh_on_excel_2010_completes_with_log_and_fingerprints(twin):
+    """The failure of issue 21 B.3: on Excel 2010 the refresh rebuilt 统计, then failed on the
+    chart's style, leaving no 日志 row and no fingerprints."""
+    from fake_xlwings import FakeApp
+
+    fake = book_from_file(twin)
+    assert fake.app.version == FakeApp().version == "14.0"
+    log_rows = len(fake_grid(fake.sheets[schema.LOG_SHEET]))
+    run_refresh(LiveAdapter(fake), now=NOW, user=USER)
+    assert len(fake_grid(fake.sheets[schema.LOG_SHEET])) == log_rows + 1
+    assert len(fake_grid(fake.sheets[schema.FINGERPRINT_SHEET])) > 50
+    (chart,) = fake.sheets[schema.DASHBOARD_SHEET].charts
+    assert chart.style is None                                # Excel's own default for a new chart
 
 
 def test_a_second_live_refresh_sees_no_hand_edit_and_a_real_hand_edit_is_reported(twin):

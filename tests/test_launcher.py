@@ -620,8 +620,10 @@ def test_the_install_script_does_the_supported_steps_in_order():
         r'"%LOCALAPPDATA%\Programs\Python\Python%%V\python.exe"',        # a per-user python.org install
         'start "" /wait "%INSTALLER%" /passive InstallAllUsers=0',       # a bundled installer, for this user
         '%BASE% -m venv "%VENV%"',                                       # a venv inside the software folder
-        '--no-index --find-links "%HERE%wheelhouse" --upgrade zhicheng', # offline, from the wheelhouse
         '-m pip install --disable-pip-version-check --upgrade "%HERE%."',  # online, from the folder
+        '--force-reinstall --no-deps "%HERE%."',                         # ... the product replaced every time
+        '--no-index --find-links "%HERE%wheelhouse" --upgrade zhicheng', # offline, from the wheelhouse
+        '--find-links "%HERE%wheelhouse" --force-reinstall --no-deps zhicheng',  # ... replaced every time
         '"%VPY%" -m addin install-addin',                                # the add-in, checked
     ]
     positions = [text.index(s) for s in steps]
@@ -629,6 +631,4 @@ def test_the_install_script_does_the_supported_steps_in_order():
     assert 'set "VENV=%HERE%.venv"' in text and "for %%V in (3.11 3.12 3.13 3.10)" in text
     assert "exit /b %RESULT%" in text and text.count("pause") >= 4          # the window stays to be read
     prepare = shortcuts.windows_script("准备离线安装包.bat").decode("gbk")
-    assert "-m pip wheel --disable-pip-version-check --no-deps -w wheelhouse ." in prepare
-    assert ("-m pip download --disable-pip-version-check --platform win_amd64 --only-binary=:all: "
-            '--python-version 3.11 -d wheelhouse "%WHEEL%" pywin32 tzdata') in prepare   # markers: see the script
+    assert r"%PY% addin\launcher\wheelhouse.py wheelhouse" in prepare    # the steps: tests/test_wheelhouse.py
