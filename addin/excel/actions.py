@@ -99,9 +99,10 @@ def _selected_ids(s: Session) -> list[str]:
 
 
 def _ask_one(s: Session, uc: UseCase, p: Param) -> object:
-    if p.kind == "workbook":
-        chosen = s.ui.choose_file(f"选择{p.label}", FILTERS["export" if p.key == "export" else "workbook"])
-        if chosen is None and p.required:
+    if p.kind in ("workbook", "path"):
+        filters = p.filter or FILTERS["export" if p.key == "export" else "workbook"]
+        chosen = s.ui.choose_file(f"选择{p.label}", filters)
+        if chosen is None and (p.required or p.kind == "path"):
             raise Cancelled
         return chosen
     if p.kind == "newfile":
@@ -187,8 +188,15 @@ def run_usecase(uc: UseCase, variant_key: str, s: Session) -> Message:
         needs = outcome.json.get("needs") if outcome.code == REFUSED and isinstance(outcome.json, dict) else None
         if not needs or values.get(needs):
             return answer(uc, variant, outcome)
-        text = s.ui.ask(outcome.json.get("prompt") or uc.param(needs).label, variant.label, "")
-        if text is None or not text.strip():
+        param = uc.param(needs)
+        try:
+            if param.kind in ("workbook", "path", "newfile"):
+                given = _ask_one(s, uc, param)
+            else:
+                given = s.ui.ask(outcome.json.get("prompt") or param.label, variant.label, "")
+        except Cancelled:
+            given = None
+        if given is None or not str(given).strip():
             return Message(f"已取消，未{variant.label}（台账没有改动）。", f"{TITLE} · {variant.label}")
-        values[needs] = text
+        values[needs] = given
     return answer(uc, variant, outcome)

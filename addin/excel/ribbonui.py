@@ -16,7 +16,7 @@ from ..usecases import GROUPS, for_door
 
 CALLBACK = "ZhichengRibbon.OnAction"
 GROUP_IDS = {"台账": "zhichengRegister", "单位材料与缴费": "zhichengOutputs", "评审会": "zhichengMeeting",
-             "结果公示": "zhichengResults", "帮助": "zhichengHelp"}
+             "结果公示与归档": "zhichengResults", "帮助": "zhichengHelp"}
 SUPERTIP_MAX = 1024           # the ribbon's limit for a supertip
 
 

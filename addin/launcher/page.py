@@ -65,7 +65,7 @@ def _control(uc: UseCase, p: Param, today: dt.date) -> str:
     if p.kind == "newfile":
         attrs += ' placeholder="如 2025年职称评审台账.xlsx（放在台账所在文件夹）"'
     control = f"<input {attrs}>"
-    if p.kind == "workbook" or p.key in ("aliases", "templates"):
+    if p.kind in ("workbook", "path") or p.key in ("aliases", "templates"):
         control = (f'<div class="pick">{control}<button type="button" class="browse" data-what="{p.key}" '
                    f'data-field="{fid}">浏览…</button></div>')
     return f'<label for="{fid}">{label}</label>{control}<div class="hint">{hint}</div>'

@@ -341,7 +341,8 @@ class Launcher:
     def browse(self, what: str) -> str:
         """The path picked in the Open dialog ("" when cancelled)."""
         titles = {"book": "选择台账", "export": "选择平台导出的文件", "file": "选择财务填好的缴费表",
-                  "from_": "选择上年台账", "aliases": "选择列名对应表", "templates": "选择模板文件夹"}
+                  "from_": "选择上年台账", "aliases": "选择列名对应表", "templates": "选择模板文件夹",
+                  "verify": "选择要核对的归档清单（SHA256SUMS.txt）"}
         title = titles.get(what)
         if title is None:
             raise Refused("未知的文件选择。")

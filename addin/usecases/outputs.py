@@ -94,3 +94,36 @@ def finance_import(ctx: Context, *, file: Path, as_of: dt.datetime | None = None
     lines += [backup_line(backup), "", "接着刷新计算列（已缴费用、欠费）："]
     _, more = refresh_lines(ctx, as_of=as_of)
     return Outcome(lines + more, FINDINGS if errors else OK)     # the import's own findings decide
+
+
+def archive(ctx: Context, *, out: Path | None = None, verify: Path | None = None, check: bool = False,
+            as_of: dt.datetime | None = None, **_) -> Outcome:
+    """年度归档 (the year's sealed archive) or 核对归档 (an archive against its manifest)."""
+    from ..outputs import archive as A
+    from ..outputs.files import OUTPUT_FOLDER
+    from .runner import NeedsValue
+
+    if check or verify is not None:
+        if verify is None:
+            raise NeedsValue("请选择要核对的归档文件夹（或其中的 SHA256SUMS.txt）：--verify", "verify")
+        result = A.verify(Path(verify))
+        lines = [f"核对归档“{result.folder}”：清单中{result.checked + len(result.missing)}个文件，"
+                 f"核对{result.checked}个。"]
+        lines += [f"  已改动 {rel}" for rel in result.changed]
+        lines += [f"  已缺失 {rel}" for rel in result.missing]
+        lines += [f"  清单外新增 {rel}" for rel in result.added]
+        lines.append("与清单完全一致，归档后没有改动。" if result.ok else "归档与清单不一致（见上）：请查明原因。")
+        return Outcome(lines, OK if result.ok else FINDINGS)
+    if out is None:
+        raise Refused("请指定归档的输出文件夹（--out）")
+    adapter, book, ev = assess(ctx, now=as_of)
+    lines = unread_lines(book)
+    register = ctx.register
+    if register is None:
+        raise Refused("台账尚未保存到本机文件夹：请先保存台账再归档（归档保存的是台账文件的原样副本）。")
+    made = A.build(register, book, ev, Path(out), now=as_of or ctx.now, outputs=register.parent / OUTPUT_FOLDER,
+                   progress=ctx.progress, destination=ctx.destination)
+    lines += [f"已归档{len(made.files)}个文件：{made.folder}", f"压缩包：{made.zip}",
+              f"清单 {A.MANIFEST} 的摘要：{made.digest}（印在归档目录上，请打印目录签字）"]
+    lines += [f"说明：{note}" for note in made.notes]
+    return Outcome(lines, FINDINGS if made.notes else OK, files=[made.folder / A.INDEX, made.zip], out=Path(out))

@@ -190,6 +190,8 @@ def run(usecase: UseCase, raw: Mapping[str, object], ctx: Context, variant: str 
 
 def _run(usecase: UseCase, values: dict[str, object], ctx: Context) -> Outcome:
     for p in usecase.params:                    # the page and the ribbon: files go beside the register
+        if ctx.register is None and usecase.register == "optional":
+            break                               # (a use case that may run without one makes no files then)
         if values.get(p.key) is None and p.kind == "out" and usecase.output:
             values[p.key] = output_dir(ctx.register, usecase.output, ctx.now)
         elif values.get(p.key) is None and p.kind == "newfile" and p.filename:
@@ -203,6 +205,7 @@ def _run(usecase: UseCase, values: dict[str, object], ctx: Context) -> Outcome:
         if usecase.param(out_key).kind == "newfile" and target.exists():
             raise Refused(f"“{target}”已存在，请换一个文件名（不覆盖已有文件）")
         tmp = stage(final)
+        ctx.destination = final
         try:
             staged = dict(values)
             staged[out_key] = tmp if usecase.param(out_key).kind == "out" else tmp / target.name

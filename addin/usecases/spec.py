@@ -37,6 +37,7 @@ OK, FINDINGS, REFUSED, INTERNAL = 0, 1, 2, 3
 KINDS = {
     "register": "the register (command line: the first positional argument)",
     "workbook": "another existing workbook read by the use case (platform export, finance file)",
+    "path": "an existing file or folder",
     "newfile": "a file the use case creates (command line: a path; page, ribbon: made in the output folder)",
     "out": "the output folder (command line: --out; page, ribbon: a new folder beside the register)",
     "date": "a date",
@@ -128,6 +129,8 @@ class Param:
     suggest: str | None = None     # what the page and the ribbon offer first (see addin.usecases.suggest)
     filename: str = ""             # newfile: the name the page and the ribbon give it in the output folder
 
+    filter: str = ""               # path / workbook: what the Open dialog lists ("名称 (*.txt),*.txt")
+
     def __post_init__(self):
         assert self.kind in KINDS, self.kind
         assert self.ribbon in RIBBON_SOURCES, self.ribbon
@@ -190,6 +193,7 @@ class Context:
     user: str = ""
     progress: Progress = lambda _text: None
     live: bool = False                                   # the workbook open in Excel (no file is written)
+    destination: Path | None = None                      # where the staged output folder goes when whole
 
     def open(self, write: bool = False):
         """The register as a workbook adapter (refuses anything that is not a register)."""

@@ -18,7 +18,7 @@ CLI_ONLY = frozenset({"cli"})
 AS_OF_HELP = "按指定时间判断期限（默认现在），如 2024-09-05 10:00"
 
 #: the groups of the page and the ribbon, in the order of the year
-GROUPS = ("台账", "单位材料与缴费", "评审会", "结果公示", "帮助", "命令行工具")
+GROUPS = ("台账", "单位材料与缴费", "评审会", "结果公示与归档", "帮助", "命令行工具")
 
 
 def _register(help: str = "台账文件（.xlsx/.xlsm）") -> Param:
@@ -183,12 +183,31 @@ TABLE: tuple[UseCase, ...] = (
     UseCase(
         "publicity", ("publicity",), "公示名单", "生成评审结果公示名单",
         "列出评审通过人员（按专业、级别），身份证号隐藏出生日期，公示期按阿克苏工作日计算。",
-        outputs.publicity, group="结果公示", icon="FilePrintPreview", output="公示", large=True,
+        outputs.publicity, group="结果公示与归档", icon="FilePrintPreview", output="公示", large=True,
         params=(_register(),
                 _out("输出文件夹"),
                 Param("start", "date", "公示开始日期", "公示开始日期，如 2024-10-21", flag="--start", metavar="日期",
                       required=True, suggest="next-workday"),
                 _as_of())),
+    UseCase(
+        "archive", ("archive",), "年度归档", "年度归档（带 SHA-256 清单的密封归档）或核对归档",
+        "把本年度的台账原样副本、评委抽取记录、评审会名单与投票表、答辩评分表、会议记录、公示名单、财务表和日志放进一个"
+        "带日期的归档文件夹（另有同名 .zip），每个文件的 SHA-256 摘要记入清单并印在归档目录上（打印后签字）；"
+        "加 --verify 核对一个归档文件夹与其清单，被改动、删除或增加的文件逐一列出（退出码1）。不修改台账。",
+        outputs.archive, register="optional", group="结果公示与归档", icon="FileSaveAsZip", output="归档",
+        params=(Param("register", "register", "台账", "台账文件（.xlsx/.xlsm；核对归档时不需要）", metavar="台账",
+                      ribbon="active"),
+                Param("out", "out", "输出文件夹", "归档的输出文件夹（台账工具和加载项：台账旁的“职称评审输出”文件夹）",
+                      flag="--out", metavar="文件夹", ribbon="never"),
+                Param("verify", "path", "要核对的归档", "要核对的归档文件夹（或其中的 SHA256SUMS.txt）", flag="--verify",
+                      metavar="归档文件夹", ribbon="never", filter="归档清单 (SHA256SUMS.txt),*.txt"),
+                Param("check", "flag", "核对", "核对归档（台账工具的“核对归档”按钮；命令行用 --verify）", flag="--check",
+                      hidden=True, doors=CLI_ONLY),
+                _as_of()),
+        variants=(Variant("", "年度归档", {"check": False, "verify": ""},
+                          "生成本年度的密封归档（带 SHA-256 清单和需签字的归档目录）。", "FileSaveAsZip"),
+                  Variant("check", "核对归档", {"check": True},
+                          "核对一个归档文件夹与其 SHA-256 清单：被改动、删除或增加的文件逐一列出。", "ReviewAcceptChange"))),
     # --- 帮助 (the ribbon) and the command line's own tools -------------------------------------------------
     UseCase(
         "about", ("about",), "关于", "版本、Python 与配置文件位置、已掌握放假安排的年份",

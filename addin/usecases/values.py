@@ -93,6 +93,11 @@ def convert(param: Param, raw: object, door: Door) -> object:
     try:
         if param.kind in ("register", "workbook"):
             return workbook_path(text, csv=param.kind == "workbook" and param.key == "export")
+        if param.kind == "path":
+            path = Path(text.strip('"')).expanduser()
+            if not path.exists():
+                raise ValueError(f"找不到“{path}”")
+            return path
         if param.kind == "newfile":
             path = Path(text.strip('"')).expanduser()
             if path.is_dir():
