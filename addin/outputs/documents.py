@@ -41,7 +41,7 @@ from ..rules.recommendation import (current_title_phrase, objection_contact, pub
 from ..rules.settings import parse_bool
 from ..rules.workflow import ROUTE_CONFLICT, exclusion
 from .files import safe_filename, unique_path, write_bytes_atomic
-from .layout import unbreakable_phones
+from .layout import normalise_phones
 from .mailmerge import CompiledTemplate, Properties, Rendered, TemplateError
 from .pdf import PdfUnavailable, compact, convert_to_pdf, font_substitutions, pdf_text, pdftotext_available
 from .templates import ATTACHMENTS, PLACEHOLDERS, packaged_template
@@ -416,7 +416,7 @@ def applicant_values(book: Book, row: RowData) -> dict[str, Value]:
     contact = objection_contact(publicising, employer_contacts(book), s)
     for placeholder, value, label in (("联系科室", contact.office, "联系科室"), ("联系电话", contact.phone, "联系电话"),
                                       ("监督电话", s.supervision_phone, "监督举报电话"), ("发文单位", s.issuer, "发文单位")):
-        value = unbreakable_phones(clean_text(value))
+        value = normalise_phones(clean_text(value))
         out[placeholder] = _ok(value) if value else Value(MISSING, (Issue(f"参数“{label}”", "未填"),))
     out["评审年度"] = _ok(str(s.campaign_year))
     out["推荐意见"] = _ok(RECOMMEND_SENTENCE)
