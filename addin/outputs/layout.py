@@ -68,7 +68,7 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(_tokenizer().cut(text, HMM=False))
 
 
-def break_points(text: str, keep: Iterable[str] = ()) -> list[int]:
+def break_points(text: str, keep: Iterable[str] = (), *, single: bool = False) -> list[int]:
     """Offsets in ``text`` where a line may break: between two words, never inside a
     phrase of ``keep``, never before a one-character word (局, 表, 会…), before closing
     or after opening punctuation, nor between a number and what it counts."""
@@ -86,7 +86,7 @@ def break_points(text: str, keep: Iterable[str] = ()) -> list[int]:
         offset += len(prev)
         if offset in protected:
             continue
-        if len(word) == 1 and unicodedata.category(word) == "Lo":
+        if len(word) == 1 and unicodedata.category(word) == "Lo" and not single:
             continue
         if word[0] in NO_LINE_START or prev[-1] in NO_LINE_END:
             continue
@@ -96,7 +96,7 @@ def break_points(text: str, keep: Iterable[str] = ()) -> list[int]:
     return points
 
 
-def balanced_lines(text: str, capacity: float, keep: Iterable[str] = ()) -> list[str]:
+def balanced_lines(text: str, capacity: float, keep: Iterable[str] = (), *, single: bool = False) -> list[str]:
     """``text`` in as few lines of at most ``capacity`` units as the break points allow,
     the lines as equal in width as possible (a title in trapezoid or diamond shape).
     A phrase of ``keep`` wider than a line may break at its own word boundaries; a text
@@ -106,7 +106,7 @@ def balanced_lines(text: str, capacity: float, keep: Iterable[str] = ()) -> list
     if display_width(text) <= capacity:
         return [text]
     for phrases in (tuple(keep), ()):
-        lines = _balanced(text, capacity, [0] + break_points(text, phrases) + [len(text)])
+        lines = _balanced(text, capacity, [0] + break_points(text, phrases, single=single) + [len(text)])
         if lines:
             return lines
     return _cut_by_width(text, capacity)
@@ -221,10 +221,14 @@ def advance(ch: str, latin: str = SERIF) -> float:
     return 1.0 if char_width(ch) == 2 else 0.6
 
 
-def text_points(text: str, size: float, latin: str = SERIF, spacing: float = 0.0) -> float:
+def text_points(text: str, size: float, latin: str = SERIF, spacing: float = 0.0, *, autospace: bool = False) -> float:
     """Width in points of one line of ``text`` at ``size`` points, each character
-    followed by ``spacing`` points (Word's character spacing, negative when condensed)."""
-    return sum(advance(ch, latin) * size + spacing for ch in text)
+    followed by ``spacing`` points (Word's character spacing, negative when condensed);
+    ``autospace``: with the space documents put between Chinese and Latin text."""
+    width = sum(advance(ch, latin) * size + spacing for ch in text)
+    if autospace:
+        width += sum(_gap(a, b) for a, b in zip(text, text[1:])) * size
+    return width
 
 
 def widest_line(text: str, size: float, latin: str = SERIF, spacing: float = 0.0) -> float:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -140,8 +141,8 @@ def issued_offsets(table: PrintTable, latin: str = SERIF) -> list[tuple[str, flo
     date = format_date(table.sign_date) if table.sign_date else BLANK_DATE
     if not table.sign_unit:
         return [(date, 4.0)]
-    unit_em = text_points(table.sign_unit, 1, latin)
-    date_em = text_points(date, 1, latin)
+    unit_em = text_points(table.sign_unit, 1, latin, autospace=latin == SERIF)
+    date_em = text_points(date, 1, latin, autospace=latin == SERIF)
     return [(table.sign_unit, max(0.0, 4 + (date_em - unit_em) / 2)), (date, 4.0)]
 
 
@@ -234,14 +235,51 @@ def column_widths(table: "PrintTable", total: float, m: Metrics, *, may_overflow
                 for n, f, w in zip(needs, floors, wraps)]
     if may_overflow:
         return [n if not w else f for n, f, w in zip(needs, floors, wraps)]
-    heads = [n if not w else min(f, _header_need(col.header, m))
-             for n, f, w, col in zip(needs, floors, wraps, table.columns)]
-    if sum(heads) <= total:
-        room = total - fixed
-        flexible = [f for f, w in zip(floors, wraps) if w]
-        scale = room / sum(flexible) if flexible else 1.0
-        return [n if not w else max(h, f * scale) for n, f, w, h in zip(needs, floors, wraps, heads)]
-    return [h * total / sum(heads) for h in heads]
+    lows = [n if not w else min(n, max(_header_need(col.header, m), 4 * m.size + m.pad))
+            for n, w, col in zip(needs, wraps, table.columns)]
+    low = sum(l for l, w in zip(lows, wraps) if w)
+    if fixed + low <= total:
+        room, want = total - fixed - low, least - low
+        return [n if not w else lo + (room * (f - lo) / want if want else 0.0)
+                for n, f, lo, w in zip(needs, floors, lows, wraps)]
+    return [lo * total / sum(lows) for lo in lows]
+
+
+#: codes, application numbers, amounts and dates: never split inside a cell
+CODE_LIKE = re.compile(r"[A-Z]{1,3}-\d+|\d{4}-\d{3,5}|\d[\d,]*\.\d+|\d{4}年\d{1,2}月\d{1,2}日|第\d+行"
+                       r"|[\u4e00-\u9fff]+(?:·[\u4e00-\u9fff]+)+")
+#: marks after which a list in a cell (names, reasons) breaks its lines
+LIST_SEPARATORS = "、，；,;："
+
+
+def wrap_cell(text: str, width: float, m: "Metrics") -> list[str]:
+    """A wrapping cell's text in the lines of a column ``width`` points wide: a list
+    (names and application numbers separated by 、) breaks after its separators, an
+    item never split; other text (an employer) breaks between words into lines as even
+    as they can be (阿克苏地区交通建设/投资有限公司, not 阿克苏地区交通建设投资有限公/司)."""
+    room = (width - m.pad) / m.slack
+    units = room / (m.size / 2)
+    out: list[str] = []
+    for line in str(text).split("\n"):
+        if text_points(line, m.size, m.latin) <= room:
+            out.append(line)
+        elif any(sep in line for sep in LIST_SEPARATORS):
+            current = ""
+            for token in re.findall(rf"[^{LIST_SEPARATORS}]+[{LIST_SEPARATORS}]*|[{LIST_SEPARATORS}]+", line):
+                if current and text_points(current + token.rstrip(" "), m.size, m.latin) > room:
+                    out.append(current.rstrip(" "))
+                    current = ""
+                if not current and text_points(token.rstrip(" "), m.size, m.latin) > room:
+                    pieces = balanced_lines(token.rstrip(" "), units, CODE_LIKE.findall(token), single=True)
+                    out += pieces[:-1]
+                    current = pieces[-1]
+                else:
+                    current += token
+            if current:
+                out.append(current.rstrip(" "))
+        else:
+            out += balanced_lines(line, units)
+    return out
 
 
 def sign_lines(items: Sequence[str], width: float, size: float, latin: str = SERIF) -> list[str]:
@@ -437,6 +475,8 @@ def write_sheet(ws, t: PrintTable) -> tuple[int, int]:
     for values in t.rows:
         row += 1
         for c, (col, value) in enumerate(zip(t.columns, values), start=1):
+            if col.wrap and isinstance(value, str):
+                value = "\n".join(wrap_cell(value, widths[c - 1], XLSX))
             cell = neutralise(ws.cell(row=row, column=c, value=value))
             cell.number_format = CHINESE_DATE if isinstance(value, (dt.date, dt.datetime)) else col.number_format
             cell.font = Font(name=BODY_FONT, size=XL_TEXT)
@@ -596,7 +636,7 @@ def docx_grid(doc, columns: Sequence[Column], rows: Sequence[Sequence[object]], 
             text = _money_text(value, col.number_format)
             if col.wrap:
                 p.alignment = WD_ALIGN_PARAGRAPH.LEFT
-                for i, line in enumerate(cell_lines_docx(text, w)):
+                for i, line in enumerate(wrap_cell(text, w, DOCX)):
                     if i:
                         p.add_run().add_break()
                     p.add_run(line)
@@ -604,21 +644,6 @@ def docx_grid(doc, columns: Sequence[Column], rows: Sequence[Sequence[object]], 
                 p.add_run(text)
     _fixed_layout(grid, [int(w * 20) for w in widths])
     return grid
-
-
-def cell_lines_docx(text: str, width: float, m: "Metrics | None" = None) -> list[str]:
-    """A wrapping cell's text in the lines of a column ``width`` points wide, broken
-    between words into lines as even as they can be (阿克苏地区交通建设/投资有限公司,
-    not 阿克苏地区交通建设投资有限公/司)."""
-    m = m or DOCX
-    room = (width - m.pad) / m.slack
-    out = []
-    for line in text.split("\n"):
-        if text_points(line, m.size, m.latin) <= room:
-            out.append(line)
-        else:
-            out += balanced_lines(line, room / (m.size / 2))
-    return out
 
 
 def body_paragraph(doc, text: str, style: str = "公文正文", *, keep: Sequence[str] = (), width: float | None = None,
