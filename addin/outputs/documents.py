@@ -50,6 +50,8 @@ MISSING = "（未填）"
 #: placeholders naming units: a line end may fall between their words, never inside one
 #: (the person's name is never split at all)
 KEPT_WORDS = ("工作单位", "公示单位", "推荐单位", "联系科室", "发文单位")
+#: placeholders kept whole besides the name: titles (高级工程师)
+KEPT_WHOLE = ("拟申报职称", "现职称")
 INVALID = "（有误，请核对）"
 UNDETERMINED = "（未能确定，请按表注填写）"
 NOT_COMPUTED = "（未能计算）"
@@ -662,8 +664,8 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
             continue
         context = {p: values[p].text if p in values else MISSING for p in template.variables}
         try:
-            doc = template.render(context, keep=[name_text], keep_words=[
-                values[k].text for k in KEPT_WORDS if k in values and values[k].ok])
+            doc = template.render(context, keep=[name_text] + [values[k].text for k in KEPT_WHOLE if values[k].ok],
+                                  keep_words=[values[k].text for k in KEPT_WORDS if k in values and values[k].ok])
             template.check(doc)
         except Exception as exc:  # noqa: BLE001 - a template is staff's input: report it, never crash
             if kind in working:         # the template works for others: this applicant's data broke it

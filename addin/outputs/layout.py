@@ -290,6 +290,17 @@ def _gap(prev: str, ch: str) -> float:
     return AUTOSPACE if (_ideograph(prev) and narrow(ch)) or (narrow(prev) and _ideograph(ch)) else 0.0
 
 
+def _word_start(text: str, at: int, line_start: int) -> int:
+    """The start of the word that holds ``text[at]`` (jieba's words), not before
+    ``line_start + 1``: where a line may end without splitting that word."""
+    offset = 0
+    for word in _words(text):
+        if offset <= at < offset + len(word):
+            return offset if offset > line_start else at
+        offset += len(word)
+    return at
+
+
 @dataclass
 class Lines:
     """Where a paragraph's lines end: ``lines`` as (start, end) offsets, and ``forced``:
@@ -331,10 +342,13 @@ def layout_lines(text: str, width: float, size: float, latin: str = SERIF, *, fi
                 fits = lambda k: used + sum(step(j) for j in range(a, k)) <= room + 1e-6   # noqa: E731
                 hang = b - a > 1 and text[b - 1] in NO_LINE_START and fits(b - 1)
                 split = any(a < j < b and fits(j) for j in natural)
+                back = a
+                if hang and not split:
+                    back = _word_start(text, a, start)      # the mark's whole word goes down, not one character
                 if hang or split:
-                    forced.append(a)
-                lines.append((start, a))
-                start, used, room = a, 0.0, width
+                    forced.append(back)
+                lines.append((start, back))
+                start, used, room = back, sum(step(j) for j in range(back, a)), width
             while used + piece > room + 1e-6:                   # wider than a line: cut by width
                 cut, w = a, 0.0
                 while cut < b and w + step(cut) <= room + 1e-6:

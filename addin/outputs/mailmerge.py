@@ -474,7 +474,10 @@ class LineKeeper:
 
         if self.width is None:
             return xml
-        root = etree.fromstring(xml.encode("utf-8"))
+        try:
+            root = etree.fromstring(xml.encode("utf-8"))
+        except etree.XMLSyntaxError:
+            return xml                  # a template that renders broken markup: check() reports it
         changed = False
         for p in root.iter(_w("p")):
             if any(a.tag == _w("tc") for a in p.iterancestors()):
@@ -526,6 +529,7 @@ def _break_before(p, pieces: list[tuple[object, str]], offsets: Sequence[int]) -
         if not inside:
             continue
         run = el.getparent()
+        later = list(el.itersiblings())            # what follows the text in its run goes after the new runs
         parts = [text[a:b] for a, b in zip([0] + inside, inside + [len(text)])]
         el.text = parts[0]
         _preserve(el)
@@ -540,8 +544,10 @@ def _break_before(p, pieces: list[tuple[object, str]], offsets: Sequence[int]) -
             _preserve(t)
             br_run.addnext(text_run)
             anchor = text_run
+        for sibling in later:
+            anchor.append(sibling)
         if not parts[0]:
-            run.getparent().remove(run)
+            el.getparent().remove(el)
 
 
 def _copy_run(run):
