@@ -234,3 +234,24 @@ def test_the_draw_record_names_the_clerk_counts_the_roster_and_is_kept_in_the_of
     assert "另有2份暂未列入上会名单" in text           # one person by both routes (三): held back, recused alike
     lines = [line for page in _pages(scale["pdfs"][record]) for line in page]
     assert not any(line.endswith("候补") for line in lines)
+
+
+@pytest.mark.libreoffice
+def test_documents_keep_within_the_margins_hold_28_characters_a_line_and_name_this_tool(scale):
+    """GB/T 9704: 28 characters a line of 3号 text; no closing mark hangs into the margin
+    (attachment 3's commitment, the publicity notes); the files say which program made them."""
+    for source, pdf in scale["pdfs"].items():
+        if source.suffix != ".docx":
+            continue
+        out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout
+        for page in re.finditer(r'<page width="([\d.]+)" height="[\d.]+">(.*?)</page>', out, re.S):
+            right = float(page.group(1)) - 26 / 25.4 * 72
+            over = [w for x, w in re.findall(r'xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', page.group(2))
+                    if float(x) > right + 1]
+            assert not over, (_rel(scale, source), over)
+        with zipfile.ZipFile(source) as z:
+            assert "<Application>职称评审台账</Application>" in z.read("docProps/app.xml").decode(), source.name
+    commitment = next(p for s, p in scale["pdfs"].items() if s.name.startswith("附件3") and "合并打印" in s.name)
+    lines = [line for page in _pages(commitment)[:3] for line in page]
+    assert max(len(line) for line in lines if line.startswith("本人承诺") or line.startswith("如申请人")) <= 28
+    assert any(len(line) == 28 for line in lines), lines[:12]

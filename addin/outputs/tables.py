@@ -200,44 +200,53 @@ def column_widths(table: "PrintTable", total: float, m: Metrics, *, may_overflow
 
     A column that does not wrap (codes, amounts, dates, names, list words) gets the
     measured width of its widest text, or of its header broken into two lines. Columns
-    that wrap (employers, reasons) get what is left, in proportion to their widest
-    text, down to a third of it (three lines) and not below their header or four
-    characters. Room to spare goes to every column in proportion. When even that does
-    not fit, a sheet (``may_overflow``: printing fits it to the page width) keeps the
-    widths, and a document lets the wrapping columns go down to their header, then
+    that wrap (employers, reasons) share what is left: first each up to the width of its
+    usual text (nine rows in ten fit on one line; a rare long list does not take the
+    page), in proportion to that width, down to a third of it (three lines) and not below
+    its header or four characters; then what remains goes to the longer texts, then to
+    every column in proportion. When even the least does not fit, a sheet
+    (``may_overflow``: printing fits it to the page width) keeps the widths, and a
+    document lets the wrapping columns go down to their header or four characters, then
     shrinks every column alike (the last resort)."""
-    needs, floors, wraps = [], [], []
+    needs, usual, floors, wraps = [], [], [], []
     for c, col in enumerate(table.columns):
         texts = _column_texts(table, c)
-        widest = max((widest_line(t, m.size, m.latin) for t in texts), default=0.0) * m.slack + m.pad
+        measured = sorted(widest_line(t, m.size, m.latin) * m.slack + m.pad for t in texts if t.strip())
+        widest = measured[-1] if measured else m.pad
         head = _header_need(col.header, m)
-        if not any(t.strip() for t in texts):          # filled in by hand (votes, signatures): the hint's room
+        if not measured:                         # filled in by hand (votes, signatures): the hint's room
             widest = max(widest, col.width * m.size / 2 + m.pad)
         need = max(widest, head)
+        typical = max(head, measured[int(0.9 * (len(measured) - 1))] if measured else need)
         if col.wrap:
-            floor = min(need, max(head, 4 * m.size + m.pad, (widest - m.pad) / 3 + m.pad))
+            floor = min(typical, max(head, 4 * m.size + m.pad, (typical - m.pad) / 3 + m.pad))
         else:
-            floor = need
+            floor = typical = need
         needs.append(need)
+        usual.append(typical)
         floors.append(floor)
         wraps.append(col.wrap)
     fixed = sum(n for n, w in zip(needs, wraps) if not w)
     natural = sum(n for n, w in zip(needs, wraps) if w)
+    common = sum(u for u, w in zip(usual, wraps) if w)
     least = sum(f for f, w in zip(floors, wraps) if w)
     if fixed + natural <= total:
         spare = total - fixed - natural
         want = fixed + natural
         return [n + spare * n / want for n in needs] if want else list(needs)
+    if fixed + common <= total:
+        room, give = total - fixed - common, natural - common
+        return [n if not w else u + (room * (n - u) / give if give else 0.0)
+                for n, u, w in zip(needs, usual, wraps)]
     if fixed + least <= total:
-        room = total - fixed - least
-        give = natural - least
-        return [n if not w else f + (room * (n - f) / give if give else 0.0)
-                for n, f, w in zip(needs, floors, wraps)]
+        room, give = total - fixed - least, common - least
+        return [n if not w else f + (room * (u - f) / give if give else 0.0)
+                for n, u, f, w in zip(needs, usual, floors, wraps)]
     if may_overflow:
         return [n if not w else f for n, f, w in zip(needs, floors, wraps)]
-    lows = [n if not w else min(n, max(_header_need(col.header, m), 4 * m.size + m.pad))
-            for n, w, col in zip(needs, wraps, table.columns)]
-    low = sum(l for l, w in zip(lows, wraps) if w)
+    lows = [n if not w else min(f, max(_header_need(col.header, m), 4 * m.size + m.pad))
+            for n, f, w, col in zip(needs, floors, wraps, table.columns)]
+    low = sum(lo for lo, w in zip(lows, wraps) if w)
     if fixed + low <= total:
         room, want = total - fixed - low, least - low
         return [n if not w else lo + (room * (f - lo) / want if want else 0.0)
