@@ -26,6 +26,12 @@ NO_LINE_START = "，。、；：？！）》」』”’】〕…—·%,.;:?!)]}
 NO_LINE_END = "（《「『“‘【〔([{"
 
 
+def ambiguous(ch: str) -> bool:
+    """A mark such as · × — “ ” that Chinese fonts draw a full em wide and Latin fonts
+    narrow (East Asian width "ambiguous", not ASCII)."""
+    return not ch.isascii() and unicodedata.east_asian_width(ch) == "A"
+
+
 def char_width(ch: str) -> int:
     """2 for CJK, full-width and ambiguous characters (GB2312 fonts draw the middle dot
     of 艾力·买买提, “quotes” and — full width), else 1."""

@@ -470,7 +470,7 @@ class LineKeeper:
 
     def apply(self, xml: str, keep: Sequence[str] = (), keep_words: Sequence[str] = ()) -> str:
         """``xml`` (a rendered document part) with the line breaks its body paragraphs need."""
-        from .layout import keep_spans, layout_lines
+        from .layout import ambiguous, keep_spans, layout_lines
 
         if self.width is None:
             return xml
@@ -498,6 +498,9 @@ class LineKeeper:
                                 spans=keep_spans(text, keep, keep_words), autospace=True)
             if laid.forced:
                 _break_before(p, pieces, laid.forced)
+                changed = True
+            if any(ambiguous(ch) for ch in text):
+                _east_asian_marks(p)
                 changed = True
         return etree.tostring(root, encoding="unicode") if changed else xml
 
@@ -548,6 +551,47 @@ def _break_before(p, pieces: list[tuple[object, str]], offsets: Sequence[int]) -
             anchor.append(sibling)
         if not parts[0]:
             el.getparent().remove(el)
+
+
+def _east_asian_marks(p) -> None:
+    """Marks such as · × — “ ” (East Asian width ambiguous) in runs of their own drawn by
+    the East Asian font: Word does so by the documents' font hint, LibreOffice would draw
+    them half as wide in the Latin font, and the lines would break differently."""
+    from .layout import ambiguous
+    from .templates import BODY_FONT, set_fonts
+
+    for el in list(p.iter(_w("t"))):
+        run = el.getparent()
+        if run.find(f"{_w('rPr')}/{_w('rStyle')}") is not None or not any(ambiguous(c) for c in el.text or ""):
+            continue
+        segments, current, kind = [], "", None
+        for ch in el.text:
+            k = ambiguous(ch)
+            if current and k != kind:
+                segments.append((current, kind))
+                current = ""
+            current, kind = current + ch, k
+        segments.append((current, kind))
+        later = list(el.itersiblings())
+        anchor = None
+        for text, marked in segments:
+            new = _copy_run(run)
+            t = etree.SubElement(new, _w("t"))
+            t.text = text
+            _preserve(t)
+            if marked:
+                r_pr = new.find(_w("rPr"))
+                if r_pr is None:
+                    r_pr = etree.Element(_w("rPr"))
+                    new.insert(0, r_pr)
+                set_fonts(r_pr, BODY_FONT, BODY_FONT)
+            (anchor if anchor is not None else run).addnext(new)
+            anchor = new
+        for sibling in later:
+            anchor.append(sibling)
+        run.remove(el)
+        if not [c for c in run if c.tag != _w("rPr")]:
+            run.getparent().remove(run)
 
 
 def _copy_run(run):

@@ -46,10 +46,10 @@ from openpyxl.worksheet.pagebreak import Break
 
 from ..book.xlsxpatch import looks_like_formula
 from ..rules.dates import format_date
-from .layout import (FANGSONG, HEI, SERIF, balanced_lines, display_width, keep_spans, layout_lines,
+from .layout import (FANGSONG, HEI, SERIF, ambiguous, balanced_lines, display_width, keep_spans, layout_lines,
                      normalise_phones, text_points, widest_line, wrap_text)
 from .templates import (BODY_CHAR_SPACING, BODY_FONT, HEAD_FONT, MARGINS_MM, PAGE_MM, SIZE_2, SIZE_3, SIZE_S4,
-                        TITLE_FONT, finish_document, keep_together, official_document, set_properties)
+                        TITLE_FONT, finish_document, keep_together, official_document, set_fonts, set_properties)
 
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -670,12 +670,31 @@ def body_paragraph(doc, text: str, style: str = "公文正文", *, keep: Sequenc
                         spacing=BODY_CHAR_SPACING, spans=keep_spans(text, keep), autospace=True)
     at = 0
     for cut in laid.forced:
-        if text[at:cut]:
-            p.add_run(text[at:cut])
+        _add_text(p, text[at:cut])
         p.add_run().add_break()
         at = cut
-    p.add_run(text[at:])
+    _add_text(p, text[at:])
     return p
+
+
+def _add_text(p, text: str) -> None:
+    """``text`` as runs of ``p``, the marks drawn full width (· × — “ ”) in runs of the
+    East Asian font: Word draws them so by the documents' font hint, LibreOffice would
+    draw them narrow in the Latin font and break the lines elsewhere."""
+    for segment in _segments(text):
+        run = p.add_run(segment)
+        if segment and ambiguous(segment[0]):
+            set_fonts(run._r.get_or_add_rPr(), BODY_FONT, BODY_FONT)
+
+
+def _segments(text: str) -> list[str]:
+    out: list[str] = []
+    for ch in text:
+        if out and ambiguous(out[-1][-1]) == ambiguous(ch):
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
 
 
 def write_docx(table: PrintTable, path: Path, *, now: dt.datetime | None = None) -> Path:
