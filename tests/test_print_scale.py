@@ -251,6 +251,9 @@ def test_documents_keep_within_the_margins_hold_28_characters_a_line_and_name_th
             assert not over, (_rel(scale, source), over)
         with zipfile.ZipFile(source) as z:
             assert "<Application>职称评审台账</Application>" in z.read("docProps/app.xml").decode(), source.name
+        lines = [line for page in _pages(pdf) for line in page]
+        assert not [line for line in lines if line.endswith(("（", "《", "“"))], source.name      # 避头尾
+        assert not [line for line in lines[1:] if line.startswith(("，", "。", "、", "；", "）", "》", "”"))], source.name
     commitment = next(p for s, p in scale["pdfs"].items() if s.name.startswith("附件3") and "合并打印" in s.name)
     lines = [line for page in _pages(commitment)[:3] for line in page]
     assert max(len(line) for line in lines if line.startswith("本人承诺") or line.startswith("如申请人")) <= 28

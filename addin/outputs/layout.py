@@ -351,6 +351,10 @@ def layout_lines(text: str, width: float, size: float, latin: str = SERIF, *, fi
                 back = a
                 if hang and not split:
                     back = _word_start(text, a, start)      # the mark's whole word goes down, not one character
+                    while back > start and (back in blocked or not _breakable(text, back)):
+                        back -= 1                           # ... from where a line may end before it
+                    if back <= start:
+                        back = a
                 if hang or split:
                     forced.append(back)
                 lines.append((start, back))
