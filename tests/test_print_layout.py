@@ -153,6 +153,19 @@ def test_a_cells_measured_width_is_the_widest_of_the_named_font_and_its_stand_in
     assert text_points("GL", 10, FANGSONG) >= 10 and text_points("艾合买提·库尔班", 10) == 80
 
 
+def test_the_packaged_widths_are_those_of_the_installed_fonts():
+    """addin/data/glyph-widths.csv against the fonts .ci/run installs (rebuild it with
+    ``python -m addin.outputs.layout --widths`` when they change)."""
+    from addin import data
+    from addin.outputs.layout import measure_fonts
+
+    if not (shutil.which("fc-match") and subprocess.run(["fc-list"], capture_output=True, text=True).stdout.count("Fandol")):
+        if os.environ.get("CI"):
+            pytest.fail("fontconfig or the Fandol fonts are missing on CI: .ci/run installs them")
+        pytest.skip("fontconfig or the Fandol fonts are not installed here")
+    assert measure_fonts() == data.rows("glyph-widths")
+
+
 def test_line_breaking_keeps_phone_numbers_dates_and_names_whole_and_no_line_starts_with_a_closing_mark():
     text = "如对艾合买提·库尔班同志的相关信息有异议，请于2024年9月12日前反映至阿瓦提县公路管理站办公室（联系电话：0997-2123019）。"
     for width in range(200, 460, 7):        # wider than the longest kept piece
