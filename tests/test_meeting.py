@@ -161,7 +161,7 @@ def test_publicity_lists_the_passed_with_masked_ids_and_a_working_day_end(book, 
     for f in files:
         text = _all_text_xlsx(f) if f.suffix == ".xlsx" else _all_text_docx(f)
         assert not [i for i in full_ids if i in text]
-        assert "********" in text and "2024年10月9日" in text and "0997-2122453" in text.replace("\u2060", "")
+        assert "********" in text and "2024年10月9日" in text and "0997-2122453" in text
     assert len(table.rows) >= 8
 
 

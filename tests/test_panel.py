@@ -181,8 +181,8 @@ def test_cli_draw_refuses_a_silent_redraw_and_writes_nothing(book, tmp_path, cap
     assert book.read_bytes() == original and not (tmp_path / "r").exists()
     assert main(["draw", str(book), "--out", str(tmp_path / "r"), "--redraw", "两位评委临时出差"]) == 0
     out = capsys.readouterr().out
-    assert "第2次抽取" in out and (tmp_path / "r" / "评委抽取记录-第2次.docx").exists()
-    text = "\n".join(p.text for p in Document(tmp_path / "r" / "评委抽取记录-第2次.docx").paragraphs)
+    assert "第2次抽取" in out and (tmp_path / "r" / "内部留存" / "评委抽取记录-第2次.docx").exists()
+    text = "\n".join(p.text for p in Document(tmp_path / "r" / "内部留存" / "评委抽取记录-第2次.docx").paragraphs)
     assert "重新抽取，原因：两位评委临时出差" in text and "抽取人（签名）" in text and "监督人（签名）" in text
 
 
@@ -317,4 +317,4 @@ def test_ribbon_draw_asks_for_a_reason_before_a_redraw_and_records_it(tmp_path):
     assert "重新抽取" in ui.asked[0][0]
     log = read_book(path).table("log").rows[-1].values_by_key
     assert log["action"] == REDRAW_ACTION and "评委名单泄露" in log["detail"]
-    assert list((path.parent / "职称评审输出").glob("评审会-*/评委抽取记录-第2次.docx"))
+    assert list((path.parent / "职称评审输出").glob("评审会-*/内部留存/评委抽取记录-第2次.docx"))

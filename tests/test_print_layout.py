@@ -25,11 +25,12 @@ from openpyxl.utils import get_column_letter
 from addin.book.refresh import check
 from addin.outputs.documents import GOLDEN_APPLICANTS, generate_documents
 from addin.outputs.finance import export_finance
-from addin.outputs.layout import balanced_lines, break_points, display_width, wrapped_lines
+from addin.outputs.layout import (FANGSONG, HEI, balanced_lines, break_points, display_width, keep_spans, layout_lines,
+                                  text_points, wrap_text, wrapped_lines)
 from addin.outputs.meeting import build_roster, write_roster
 from addin.outputs.pdf import compact, convert_to_pdf, find_soffice, font_substitutions, pdf_text
 from addin.outputs.publicity import build_publicity, write_publicity
-from addin.outputs.tables import CHINESE_DATE, _money_text, capacity, cell_text, line_height
+from addin.outputs.tables import CHINESE_DATE, XLSX, _money_text, cell_lines, cell_text, line_height, text_room
 
 NOW = dt.datetime(2024, 10, 20, 10, 0)
 VOTE_TITLE = "阿克苏地区交通运输局职称评审委员会2024年度职称评审会投票表"
@@ -133,14 +134,52 @@ def test_every_xlsx_row_is_tall_enough_for_its_wrapped_and_merged_text(outputs):
                     _money_text(cell.value, cell.number_format)
                 width = _merged_width(ws, cell)
                 size = cell.font.sz or 11
+                latin = HEI if cell.font.name == "黑体" else FANGSONG
                 if cell.alignment.wrap_text:
-                    lines = wrapped_lines(text, capacity(width, size))
+                    lines = cell_lines(cell, width)
                     height = ws.row_dimensions[cell.row].height
-                    assert height and height >= lines * line_height(size), f"{name}!{cell.coordinate}: {text[:30]}"
+                    assert height and height >= lines * line_height(size, cell.font.name), f"{name}!{cell.coordinate}: {text[:30]}"
                     checked += 1
                 else:
-                    assert display_width(text) <= capacity(width, size), f"{name}!{cell.coordinate} clipped: {text}"
+                    assert text_points(text, size, latin) <= text_room(width, size=size), \
+                        f"{name}!{cell.coordinate} clipped: {text}"
     assert checked > 100
+
+
+def test_a_cells_measured_width_is_the_widest_of_the_named_font_and_its_stand_in():
+    # Times New Roman / Liberation Serif: "G" is wider than half an em, digits are half an em
+    assert text_points("GL-182", 12) > 6 * 6 and text_points("2024", 10) == 20
+    # in a sheet's 仿宋 cell, Latin letters are at least half an em (the named font) or FandolFang's width
+    assert text_points("GL", 10, FANGSONG) >= 10 and text_points("艾合买提·库尔班", 10) == 80
+
+
+def test_the_packaged_widths_are_those_of_the_installed_fonts():
+    """addin/data/glyph-widths.csv against the fonts .ci/run installs (rebuild it with
+    ``python -m addin.outputs.layout --widths`` when they change)."""
+    from addin import data
+    from addin.outputs.layout import measure_fonts
+
+    if not (shutil.which("fc-match") and subprocess.run(["fc-list"], capture_output=True, text=True).stdout.count("Fandol")):
+        if os.environ.get("CI"):
+            pytest.fail("fontconfig or the Fandol fonts are missing on CI: .ci/run installs them")
+        pytest.skip("fontconfig or the Fandol fonts are not installed here")
+    assert measure_fonts() == data.rows("glyph-widths")
+
+
+def test_line_breaking_keeps_phone_numbers_dates_and_names_whole_and_no_line_starts_with_a_closing_mark():
+    text = "如对艾合买提·库尔班同志的相关信息有异议，请于2024年9月12日前反映至阿瓦提县公路管理站办公室（联系电话：0997-2123019）。"
+    for width in range(200, 460, 7):        # wider than the longest kept piece
+        spans = keep_spans(text, ["艾合买提·库尔班"], ["阿瓦提县公路管理站办公室"])
+        lines = wrap_text(text, width, 16, spans=spans)
+        assert "".join(lines) == text
+        assert not any(line[0] in "，。、）" for line in lines[1:]), lines
+        for whole in ("艾合买提·库尔班", "0997-2123019", "2024年9月12日", "办公室", "管理站"):
+            assert any(whole in line for line in lines), (width, lines)
+    # where a renderer would split the name or hang the comma, the layout asks for a line break before it
+    laid = layout_lines("根据自治区、地区职称评审工作要求，现对艾合买提·库尔班同志申报", 442.2, 16, first_indent=32,
+                        spacing=-0.256, spans=keep_spans("根据自治区、地区职称评审工作要求，现对艾合买提·库尔班同志申报",
+                                                         ["艾合买提·库尔班"]))
+    assert laid.forced == [19]
 
 
 def test_xlsx_lists_fit_the_page_width_with_borders_numbers_units_signatures_and_chinese_dates(outputs):
@@ -162,7 +201,8 @@ def test_xlsx_lists_fit_the_page_width_with_borders_numbers_units_signatures_and
     texts = [str(c.value) for r in vote.iter_rows() for c in r if c.value]
     assert texts[0].replace("\n", "") == VOTE_TITLE and "\n" in texts[0]
     assert any("监票人：" in t and "计票人：" in t and "日期：" in t for t in texts)
-    assert vote.cell(row=4, column=1).border.left.style == "thin" or vote.cell(row=5, column=1).border.left.style
+    header = next(r for r in vote.iter_rows() if r[0].value == "序号")
+    assert header[0].border.left.style == "thin"
     due = load_workbook(outputs["财务/缴费表.xlsx"])["应缴名单"]
     values = [str(c.value) for r in due.iter_rows() for c in r if c.value]
     assert "序号" in values and any("制表人：" in v and "审核人：" in v for v in values)
@@ -170,8 +210,9 @@ def test_xlsx_lists_fit_the_page_width_with_borders_numbers_units_signatures_and
     assert "序号" in [c.value for r in key.iter_rows(max_row=6) for c in r]
     publicity = load_workbook(outputs["公示/评审结果公示名单.xlsx"]).active
     tail = [str(c.value) for r in publicity.iter_rows() for c in r if c.value][-2:]
-    # the issuer (longer than the date) two characters from the right, the date centred under it
-    assert tail == ["阿克苏地区交通运输局" + "\u3000" * 2, "2024年10月21日" + "\u3000" * 4]
+    # the date four characters from the right (右空四字), the issuer (the longer) centred over it
+    assert tail[1] == "2024年10月21日" + "\u3000" * 4
+    assert tail[0].rstrip("\u3000 ") == "阿克苏地区交通运输局" and 2 <= len(tail[0]) - 10 <= 4
 
 
 # --- docx ---------------------------------------------------------------------------------------
@@ -196,9 +237,13 @@ def test_docx_lists_have_the_attachments_official_layout(outputs):
     vote = Document(str(outputs["评审会/送评委/评审会投票表.docx"]))
     assert vote.paragraphs[0].text.split("\n") == [COMMITTEE, "2024年度职称评审会投票表"]
     publicity = Document(str(outputs["公示/评审结果公示名单.docx"]))
-    date = publicity.paragraphs[-1]
-    assert date.text == "2024年10月21日" + "\u3000" * 4 and date.alignment == 2     # right, 4 characters in
-    assert publicity.paragraphs[-2].text == "阿克苏地区交通运输局" + "\u3000" * 2
+    date, issuer = publicity.paragraphs[-1], publicity.paragraphs[-2]
+    assert date.text == "2024年10月21日" and date.alignment == 2 and date.paragraph_format.right_indent.pt == 64
+    assert issuer.text == "阿克苏地区交通运输局" and issuer.alignment == 2        # centred over the date
+    assert 2 * 16 < issuer.paragraph_format.right_indent.pt < 4 * 16
+    # the running header on odd and even pages alike
+    section = publicity.sections[0]
+    assert section.header.paragraphs[0].text == section.even_page_header.paragraphs[0].text != ""
 
 
 def test_the_longest_name_fits_its_column_on_one_line(outputs):
@@ -208,7 +253,7 @@ def test_the_longest_name_fits_its_column_on_one_line(outputs):
     names = [r.cells[col].text for r in table.rows[1:]]
     longest = max(names, key=display_width)
     width_pt = table.columns[col].width / 12700
-    assert width_pt - 2 * 2.85 >= display_width(longest) * 6, (longest, width_pt)
+    assert width_pt - 2 * 2.85 >= text_points(longest, 12), (longest, width_pt)
 
 
 # --- rendered -----------------------------------------------------------------------------------

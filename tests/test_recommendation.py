@@ -17,7 +17,7 @@ from docx import Document
 from addin.book.reader import read_book
 from addin.book.sample import SAMPLE
 from addin.outputs.documents import generate_documents
-from addin.outputs.layout import unbreakable_phones, without_joiners
+from addin.outputs.layout import normalise_phones
 from addin.outputs.packages import FOLDER
 from addin.outputs.pdf import convert_to_pdf, find_soffice, pdf_text
 from addin.rules.recommendation import (current_title_phrase, objection_contact, publicising_unit,
@@ -62,11 +62,9 @@ def test_no_current_title_reads_as_none_held_not_as_held_none():
 
 
 @pytest.mark.parametrize("typed", ["0997-2514195", "0997—2514195", "0997 － 2514195", "0997 - 2514195"])
-def test_phone_numbers_are_joined_by_a_non_breaking_hyphen(typed):
-    joined = "\u2060".join("0997-2514195")
-    assert unbreakable_phones(f"联系电话：{typed}。") == f"联系电话：{joined}\u2060。"
-    assert unbreakable_phones(f"电话{typed}转") == f"电话{joined}转"
-    assert without_joiners(unbreakable_phones(f"（{typed}）")) == "（0997-2514195）"
+def test_phone_numbers_are_written_the_one_way_they_are_dialled(typed):
+    assert normalise_phones(f"联系电话：{typed}。") == "联系电话：0997-2514195。"
+    assert normalise_phones(f"（{typed}）") == "（0997-2514195）"
 
 
 # --- the attachments ----------------------------------------------------------------------------
@@ -79,12 +77,14 @@ def run(tmp_path_factory):
     return book, report
 
 
-def test_phone_numbers_are_kept_whole_in_the_word_files(run):
+def test_phone_numbers_are_plain_text_in_the_word_files(run):
+    """Searchable as typed (Ctrl+F 2514195): no invisible character between the digits;
+    the layout keeps them whole (tests/test_print_scale.py renders them)."""
     _, report = run
     for doc in report.by_kind(1):
         xml = zipfile.ZipFile(doc.docx).read("word/document.xml").decode()
-        assert len(re.findall("\u2060".join("0997-") + "\u2060" + "\u2060".join([r"\d"] * 7), xml)) == 2, doc.docx.name
-        assert not re.search(r"0997-\d{7}", xml)
+        assert len(re.findall(r"0997-\d{7}", xml)) == 2, doc.docx.name
+        assert "\u2060" not in xml
 
 
 def test_documents_carry_their_own_properties_and_the_generation_time(run):
@@ -156,7 +156,7 @@ def test_each_unit_gets_a_folder_with_its_attachments_a_print_file_and_a_cover_l
         text = "\n".join(p.text for p in cover.paragraphs) + "\n".join(
             c.text for t in cover.tables for r in t.rows for c in r.cells)
         assert all(name in text for _, name in package.people)
-        assert s.contact_office in text and s.contact_phone in text.replace("\u2060", "")
+        assert s.contact_office in text and s.contact_phone in text
         assert f"{s.material_end.year}年{s.material_end.month}月{s.material_end.day}日前" in text
         assert "附件1" in text and "附件2" in text and "附件3" in text
     freelancer = next(p for p in report.packages if p.unit == s.freelance_recommender)

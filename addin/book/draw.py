@@ -62,6 +62,7 @@ class DrawReport:
     settings: Settings
     committee: str
     backup: Path | None = None
+    due: int | None = None           # of ``roster``, those due at the meeting (the rest are only held back)
 
     @property
     def warnings(self) -> list[str]:
@@ -126,8 +127,9 @@ def plan_draw(book: Book, *, now: dt.datetime, user: str, rng: random.Random, re
         reason = ""
     draw = draw_panel(pool, roster, book.settings, rng)
     s = book.settings
+    due = sum(1 for row in book.table("applicants").rows if ev.computed[row.number].get("meeting_due") == MEETING_DUE)
     return DrawReport(draw, len(earlier) + 1, reason, now.replace(microsecond=0), user, roster, s,
-                      f"{s.committee_name}{s.campaign_year}年度职称评审会")
+                      f"{s.committee_name}{s.campaign_year}年度职称评审会", due=due)
 
 
 def apply_draw(adapter: WorkbookAdapter, book: Book, report: DrawReport) -> Path | None:

@@ -41,12 +41,17 @@ from ..rules.recommendation import (current_title_phrase, objection_contact, pub
 from ..rules.settings import parse_bool
 from ..rules.workflow import ROUTE_CONFLICT, exclusion
 from .files import safe_filename, unique_path, write_bytes_atomic
-from .layout import unbreakable_phones
+from .layout import normalise_phones
 from .mailmerge import CompiledTemplate, Properties, Rendered, TemplateError
 from .pdf import PdfUnavailable, compact, convert_to_pdf, font_substitutions, pdf_text, pdftotext_available
 from .templates import ATTACHMENTS, PLACEHOLDERS, packaged_template
 
 MISSING = "（未填）"
+#: placeholders naming units: a line end may fall between their words, never inside one
+#: (the person's name is never split at all)
+KEPT_WORDS = ("工作单位", "公示单位", "推荐单位", "联系科室", "发文单位")
+#: placeholders kept whole besides the name: titles (高级工程师)
+KEPT_WHOLE = ("拟申报职称", "现职称")
 INVALID = "（有误，请核对）"
 UNDETERMINED = "（未能确定，请按表注填写）"
 NOT_COMPUTED = "（未能计算）"
@@ -416,7 +421,7 @@ def applicant_values(book: Book, row: RowData) -> dict[str, Value]:
     contact = objection_contact(publicising, employer_contacts(book), s)
     for placeholder, value, label in (("联系科室", contact.office, "联系科室"), ("联系电话", contact.phone, "联系电话"),
                                       ("监督电话", s.supervision_phone, "监督举报电话"), ("发文单位", s.issuer, "发文单位")):
-        value = unbreakable_phones(clean_text(value))
+        value = normalise_phones(clean_text(value))
         out[placeholder] = _ok(value) if value else Value(MISSING, (Issue(f"参数“{label}”", "未填"),))
     out["评审年度"] = _ok(str(s.campaign_year))
     out["推荐意见"] = _ok(RECOMMEND_SENTENCE)
@@ -659,7 +664,8 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
             continue
         context = {p: values[p].text if p in values else MISSING for p in template.variables}
         try:
-            doc = template.render(context)
+            doc = template.render(context, keep=[name_text] + [values[k].text for k in KEPT_WHOLE if values[k].ok],
+                                  keep_words=[values[k].text for k in KEPT_WORDS if k in values and values[k].ok])
             template.check(doc)
         except Exception as exc:  # noqa: BLE001 - a template is staff's input: report it, never crash
             if kind in working:         # the template works for others: this applicant's data broke it

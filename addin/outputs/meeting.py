@@ -184,7 +184,9 @@ def blind_table(r: Roster) -> PrintTable:
             Column("答辩", 8), Column("答辩顺序", 8)]
     rows = [[i, e.code, e.series, e.specialty, e.title, e.defense, e.defense_order or ""]
             for i, e in enumerate(r.entries, start=1)]
-    return PrintTable(f"{r.name}评审名单（盲评）", cols, rows, subtitle=f"共{len(r.entries)}份：{_groups(r.entries)}",
+    # no counts by specialty and title ("运输正高级工程师1人"): with the public attachment 1 they
+    # would point at one person, and they add nothing the rows do not show
+    return PrintTable(f"{r.name}评审名单（盲评）", cols, rows, subtitle=f"共{len(r.entries)}份",
                       header_text=r.header, properties_title="评审会名单（盲评）", landscape=False, keep=r.keep)
 
 

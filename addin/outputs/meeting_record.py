@@ -3,13 +3,18 @@ A4, margins 37/35/28/26 mm, 2号小标宋 title, 3号仿宋 body at 28 pt, page 
 "— 1 —"; the styles and page setup are the attachments' own, from
 :mod:`addin.outputs.templates`):
 
-- the draw record (评委抽取记录): when, who, the source, the pool, who was left out and
-  why, the panel and the reserves in order, signed by who drew and who supervised;
+- the draw record (评委抽取记录): when, who (the clerk named in 参数, never the computer's
+  login), the source, the pool, who was left out and why (kinship recusals among them),
+  the panel and the reserves in order, signed by who drew and who supervised; it is kept
+  in the office (``内部留存``) and marked 内部资料 注意保密 on every page;
 - the sealed record of the meeting (评审会议记录): panel and attendance, recusals, the
   votes per code with the 2/3 computation, the defence results, signed by the counting
-  and supervising members. The named version stays in the office; the blind version
-  for the committee carries codes only (no applicant's name or employer, no expert's
-  name or employer).
+  and supervising members. The named version stays in the office, marked 内部资料
+  注意保密 on every page; the blind version for the committee carries codes only (no
+  applicant's name or employer, no expert's name or employer).
+
+Every signature block stays on the page of the last lines it signs: the last rows of
+the table before it and the closing sentences are kept with it.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from docx.shared import Pt
 
 from ..rules.dates import format_date
 from . import templates as T
-from .tables import Column, docx_grid
+from .tables import Column, body_paragraph, confidential_header, docx_grid, keep_rows_with_next
 
 TEXT_MM = T.PAGE_MM[0] - T.MARGINS_MM["left"] - T.MARGINS_MM["right"]      # 156 mm
 SPACE = T.SPACE
@@ -49,11 +54,17 @@ def title(doc, *lines: str) -> None:
         p.add_run(line)
 
 
-def body(doc, text: str, *, indent: bool = True):
-    p = T._para(doc, "公文正文", text)
+def body(doc, text: str, *, indent: bool = True, keep=()):
+    """A body paragraph (phone numbers, dates and the phrases of ``keep`` never split by
+    a line end, see :func:`addin.outputs.tables.body_paragraph`)."""
+    p = body_paragraph(doc, text, keep=keep, width=TEXT_MM * 72 / 25.4, first_indent_chars=2 if indent else 0)
     if not indent:
         p.paragraph_format.first_line_indent = Pt(0)
     return p
+
+
+#: the mark of the office's copies (the draw record lists kinship recusals; the record names people)
+CONFIDENTIAL = "内部资料　注意保密"
 
 
 def heading(doc, text: str):
@@ -62,9 +73,9 @@ def heading(doc, text: str):
 
 def table(doc, columns: Sequence[Column], rows: Sequence[Sequence[object]]):
     """A ruled table in the lists' layout (see :func:`addin.outputs.tables.docx_grid`),
-    with a little air below."""
+    with a little air below (``grid.air``, the paragraph after it)."""
     grid = docx_grid(doc, columns, [[_text(v) for v in row] for row in rows], TEXT_MM * 72 / 25.4)
-    doc.add_paragraph(style="表注")
+    grid.air = doc.add_paragraph(style="表注")
     return grid
 
 
@@ -72,17 +83,22 @@ def C(header: str, hint: float = 12, wrap: bool = False) -> Column:
     return Column(header, hint, wrap=wrap)
 
 
-def signatures(doc, roles: Sequence[str]) -> None:
-    """Signature lines (role, room to sign) and the date, kept together."""
-    paragraphs = [T._para(doc, "落款")]
+def signatures(doc, roles: Sequence[str], *, signs: Sequence = (), grid=None) -> None:
+    """Signature lines (role, room to sign) and the date, kept on one page with the
+    paragraphs they sign (``signs``) and the last rows of ``grid``, the table before
+    them: a signature never stands alone on a page."""
+    paragraphs = list(signs) + [T._para(doc, "落款")]
     for role in roles:
         paragraphs.append(T._para(doc, "落款", f"{role}（签名）：{SPACE * 8}"))
         T._indent_chars(paragraphs[-1], 2)
     date = T._para(doc, "落款", f"年{SPACE * 2}月{SPACE * 2}日")
     T._indent_chars(date, T.DATE_INDENT)
     paragraphs.append(date)
-    for p in paragraphs[:-1]:
-        p.paragraph_format.keep_with_next = True
+    if grid is not None:
+        keep_rows_with_next(grid)
+        if getattr(grid, "air", None) is not None:
+            paragraphs.insert(0, grid.air)
+    T.keep_together(paragraphs)
 
 
 def page_break(doc) -> None:
@@ -117,22 +133,29 @@ DRAW_RECORD = "评委抽取记录"
 
 
 def draw_record(report, *, now: dt.datetime | None = None):
-    """评委抽取记录 of a :class:`~addin.book.draw.DrawReport` (office copy: names)."""
+    """评委抽取记录 of a :class:`~addin.book.draw.DrawReport` (office copy: names; marked
+    内部资料 注意保密 on every page, as it lists the recusals and why)."""
     from ..book.draw import SOURCE_LABEL, group_label
     from ..rules.panel import ALL_SPECIALTIES
 
-    d = report.draw
+    d, s = report.draw, report.settings
     doc = official_document(f"{report.committee}{DRAW_RECORD}", f"第{report.number}次抽取", now=now or report.at)
-    title(doc, f"{report.settings.campaign_year}年度职称评审会", DRAW_RECORD)
-    body(doc, f"评审委员会：{report.settings.committee_name}", indent=False)
+    confidential_header(doc, CONFIDENTIAL)
+    title(doc, f"{s.campaign_year}年度职称评审会", DRAW_RECORD)
+    body(doc, f"评审委员会：{s.committee_name}", indent=False, keep=(s.committee_name,))
     body(doc, f"抽取时间：{_text(report.at)}", indent=False)
     body(doc, f"抽取方式：{SOURCE_LABEL.split('（')[0]}（操作系统安全随机数）", indent=False)
     body(doc, f"抽取次数：第{report.number}次" + (f"（重新抽取，原因：{report.reason}）" if report.reason else ""),
          indent=False)
-    body(doc, f"操作人：{report.user}", indent=False)
+    operator = (s.clerk_name or "").strip()
+    body(doc, f"操作人：{operator}" if operator else f"操作人：{T.SPACE * 8}（参数“经办人”未填，请手写）", indent=False,
+         keep=(operator,))
     quotas = "；".join(f"{group_label(g.quota.specialty)}{g.quota.size}人" for g in d.groups)
     per = "各专业" if d.groups and d.groups[0].quota.specialty != ALL_SPECIALTIES else ""
-    body(doc, f"本次评审会上会申报{len(report.roster)}份。抽取评委{len(d.panel)}人（{quotas}），"
+    due = report.due if report.due is not None else len(report.roster)
+    held = len(report.roster) - due
+    body(doc, f"本次评审会上会申报{due}份" + (f"（另有{held}份暂未列入上会名单，其利害关系一并回避）" if held > 0 else "")
+              + f"。抽取评委{len(d.panel)}人（{quotas}），"
               f"{per}候补评委各{d.groups[0].quota.reserves if d.groups else 0}人，评委缺席时由同组候补评委按抽取顺序递补。"
               f"专家库共{len(d.pool)}人，参加抽取{len(d.pool) - len(d.exclusions)}人，"
               f"未参加抽取{len(d.exclusions)}人（与上会申报人有利害关系须回避的，以及本次不能参加的）。")
@@ -145,20 +168,25 @@ def draw_record(report, *, now: dt.datetime | None = None):
             rows.append([len(rows) + 1, group_label(g.quota.specialty), "评委", e.code, e.name, e.employer, e.title])
         for i, e in enumerate(g.reserves, start=1):
             rows.append([len(rows) + 1, group_label(g.quota.specialty), f"候补{i}", e.code, e.name, e.employer, e.title])
-    table(doc, [C("序号"), C("专业"), C("身份"), C("编号"), C("姓名"), C("工作单位", 16, True), C("职称")], rows)
+    grid = table(doc, [C("序号"), C("专业"), C("身份"), C("编号"), C("姓名"), C("工作单位", 16, True), C("职称")], rows)
     heading(doc, "二、未参加抽取的专家")
     if d.exclusions:
-        table(doc, [C("编号"), C("姓名"), C("工作单位", 10, True), C("原因", 30, True)],
-              [[e.code, e.name, e.employer, why] for e, why in d.exclusions])
+        grid = table(doc, [C("编号"), C("姓名"), C("工作单位", 10, True), C("原因", 30, True)],
+                     [[e.code, e.name, e.employer, why] for e, why in d.exclusions])
+        signed = []
     else:
-        body(doc, "无。")
-    body(doc, "本记录一式两份，一份存档，一份随评审会议记录封存。抽取结果在评审会召开前保密。")
-    signatures(doc, ["抽取人", "监督人"])
+        grid, signed = None, [body(doc, "无。")]
+    signed.append(body(doc, "本记录一式两份，一份存档，一份随评审会议记录封存。抽取结果在评审会召开前保密。"))
+    signatures(doc, ["抽取人", "监督人"], signs=signed, grid=grid)
     return doc
 
 
 def draw_record_name(number: int) -> str:
-    return f"{DRAW_RECORD}-第{number}次.docx"
+    """Where the draw record goes in the output folder: the office's copies (内部留存),
+    since it names the experts and the recusals."""
+    from .meeting import KEPT_IN_OFFICE
+
+    return f"{KEPT_IN_OFFICE}/{DRAW_RECORD}-第{number}次.docx"
 
 
 # --- the sealed record of the meeting --------------------------------------------------------
@@ -257,6 +285,8 @@ def meeting_record_doc(record: MeetingRecord, *, blind: bool, now: dt.datetime):
     from ..rules.panel import reserve_place
     what = "（评委会存档）" if blind else "（内部存档）"
     doc = official_document(f"{record.name}{MEETING_RECORD}{what}", record.committee, now=now)
+    if not blind:
+        confidential_header(doc, CONFIDENTIAL)
     title(doc, record.name, MEETING_RECORD)
     seated, members = len(record.seated), record.members
     substitutes = [e for e in record.seated if e.role != "评委"]
@@ -308,6 +338,7 @@ def meeting_record_doc(record: MeetingRecord, *, blind: bool, now: dt.datetime):
               + (f"，另有{len(record.problems)}处待核（{'；'.join(record.problems)}）" if record.problems else "") + "。")
     heading(doc, "四、答辩成绩（高级职称）")
     seniors = [v for v in record.votes if v.defence is not None]
+    grid = None
     if seniors:
         rows = []
         for v in seniors:
@@ -315,14 +346,14 @@ def meeting_record_doc(record: MeetingRecord, *, blind: bool, now: dt.datetime):
             dropped = "、".join(f"{x:g}" for x in d.dropped) or "—"
             rows.append([v.code, len(d.totals), dropped, f"{d.score:.2f}" if d.score is not None else "待录入",
                          d.result.removeprefix("答辩") if d.score is not None else ""])
-        table(doc, [C("盲评编号"), C("有效评分（份）"), C("去掉的最高分、最低分"), C("答辩成绩"), C("结论")], rows)
-        body(doc, f"答辩成绩为出席评委有效评分的平均分"
-                  + ("（去掉一个最高分和一个最低分）" if any(v.defence.dropped for v in seniors) else "")
-                  + f"，保留两位小数，合格分数线为{record.pass_mark}分。中级及以下免于答辩，不列入本表。")
+        grid = table(doc, [C("盲评编号"), C("有效评分（份）"), C("去掉的最高分、最低分"), C("答辩成绩"), C("结论")], rows)
+        note = body(doc, f"答辩成绩为出席评委有效评分的平均分"
+                         + ("（去掉一个最高分和一个最低分）" if any(v.defence.dropped for v in seniors) else "")
+                         + f"，保留两位小数，合格分数线为{record.pass_mark}分。中级及以下免于答辩，不列入本表。")
     else:
-        body(doc, "本次无需答辩的申报。")
-    body(doc, "本记录经计票人、监票人核对签字后，与投票表、答辩评分表一并密封存档。")
-    signatures(doc, ["计票人", "监票人", "主任委员"])
+        note = body(doc, "本次无需答辩的申报。")
+    closing = body(doc, "本记录经计票人、监票人核对签字后，与投票表、答辩评分表一并密封存档。")
+    signatures(doc, ["计票人", "监票人", "主任委员"], signs=[note, closing], grid=grid)
     return doc
 
 

@@ -55,10 +55,10 @@ def score_forms(book: Book, ev: Evaluation, out_dir: Path, *, now: dt.datetime) 
             grid = R.table(doc, [R.C("序号"), R.C("评分项目", 20, True), R.C("分值"), R.C("得分")], rows)
             for row in grid.rows[1:]:
                 R.T._row_height(row, 14)
-            for note in ("注：1.各项得分不超过该项分值，合计为各项得分之和。",
-                         f"2.答辩成绩为出席评委评分{drop}的平均分，{s.defence_pass_score}分及以上为合格。",
-                         "3.本表由评委签名后当场交监票人，不得带离会场。"):
-                R.T._para(doc, "表注", note)
-            R.signatures(doc, ["评委"])
+            notes = [R.T._para(doc, "表注", note) for note in (
+                "注：1.各项得分不超过该项分值，合计为各项得分之和。",
+                f"2.答辩成绩为出席评委评分{drop}的平均分，{s.defence_pass_score}分及以上为合格。",
+                "3.本表由评委签名后当场交监票人，不得带离会场。")]
+            R.signatures(doc, ["评委"], signs=notes, grid=grid)
         written.append(R.save(doc, Path(out_dir) / f"{FORM}-{expert.code}.docx"))
     return written

@@ -1,23 +1,34 @@
 """Printable tables as .xlsx and .docx: the rosters, the vote sheet, the code key, the
 publicity list and the finance lists share this writer, so they share one print layout.
 
-Every text written is neutralised against formula injection. Columns are sized from
-their content (a name such as 艾合买提·库尔班 never wraps) to fill the A4 page width;
-texts that wrap get rows tall enough for every line; titles break into balanced lines
-that keep words whole.
+Every text written is neutralised against formula injection. Column widths come from
+the measured width of every text in the column, in the fonts the file names (and the
+wider of the free fonts that stand in for them, :mod:`.layout`): a column of codes,
+amounts, dates or names gets the width of its widest entry and never wraps; columns of
+free text (employers, reasons) share the rest of the A4 page width and wrap, at most a
+few lines. Texts that wrap get rows tall enough for every line; titles break into
+balanced lines that keep words whole; notes are broken into lines here (Chinese
+line-breaking rules, phone numbers and dates kept whole), one line a row in a sheet.
+
+A signature block never stands alone on a page: in a sheet a row break moves the last
+rows of the table with it when the page would end between them; in a document the
+last rows and every line of the block are kept with the next paragraph.
 
 - xlsx: A4, fit to the page width, borders, header row repeated, row heights computed
   (Excel does not grow merged or wrapped rows by itself, LibreOffice and WPS do not
   either when a height is stored), dates as 2024年9月10日, page numbers in the footer.
 - docx: the attachments' official layout (GB/T 9704, see :mod:`.templates`): margins
-  37/35/28/26 mm, 2号小标宋 title, 3号仿宋 text, 小4 table text, page numbers "— 1 —"
-  right on odd pages and left on even pages, the date four characters from the right.
+  37/35/28/26 mm, 2号小标宋 title, 3号仿宋 text of 28 characters a line, 小4 table
+  text, the running header on odd and even pages, page numbers "— 1 —" right on odd
+  pages and left on even pages, the date four characters from the right with the
+  issuer centred over it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -31,12 +42,14 @@ from docx.shared import Mm, Pt, Twips
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 
 from ..book.xlsxpatch import looks_like_formula
 from ..rules.dates import format_date
-from .layout import allocate, balanced_lines, display_width, unbreakable_phones, wrapped_lines
-from .templates import (BODY_FONT, HEAD_FONT, MARGINS_MM, PAGE_MM, SIZE_2, SIZE_3, SIZE_S4, TITLE_FONT,
-                        finish_document, official_document, set_properties)
+from .layout import (FANGSONG, HEI, SERIF, ambiguous, balanced_lines, display_width, keep_spans, layout_lines,
+                     normalise_phones, text_points, widest_line, wrap_text)
+from .templates import (BODY_CHAR_SPACING, BODY_FONT, HEAD_FONT, MARGINS_MM, PAGE_MM, SIZE_2, SIZE_3, SIZE_S4,
+                        TITLE_FONT, finish_document, keep_together, official_document, set_fonts, set_properties)
 
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -47,6 +60,8 @@ BLANK = "＿"
 SPACE = "\u3000"
 #: the blank date of a signature block
 BLANK_DATE = f"{SPACE * 2}年{SPACE * 2}月{SPACE * 2}日"
+#: table rows kept on the page of the signature block below them
+ROWS_WITH_SIGNATURES = 2
 
 
 def neutralise(cell):
@@ -116,110 +131,239 @@ def _money_text(value: object, fmt: str) -> str:
     return cell_text(value)
 
 
-def issued_lines(table: PrintTable) -> list[str]:
-    """The issuer and the date of a published list, right-aligned (GB/T 9704 7.3.5.1):
-    the date four characters from the right edge with the issuer centred over it; an
-    issuer longer than the date two characters from the right with the date centred
-    under it. Trailing ideographic spaces make the offsets in every program."""
+def issued_offsets(table: PrintTable, latin: str = SERIF) -> list[tuple[str, float]]:
+    """The issuer and the date of a published list with their distance from the right
+    edge in characters (GB/T 9704 7.3.5.1): the date four characters in (右空四字), the
+    issuer centred over the date — further right than four characters when it is the
+    longer, never closer to the edge than nothing."""
     if not (table.sign_unit or table.sign_date):
         return []
     date = format_date(table.sign_date) if table.sign_date else BLANK_DATE
     if not table.sign_unit:
-        return [date + SPACE * 4]
-    unit_w, date_w = display_width(table.sign_unit), display_width(date)
-    if unit_w <= date_w:
-        return [table.sign_unit + SPACE * (4 + round((date_w - unit_w) / 4)), date + SPACE * 4]
-    return [table.sign_unit + SPACE * 2, date + SPACE * (2 + round((unit_w - date_w) / 4))]
+        return [(date, 4.0)]
+    unit_em = text_points(table.sign_unit, 1, latin, autospace=latin == SERIF)
+    date_em = text_points(date, 1, latin, autospace=latin == SERIF)
+    return [(table.sign_unit, max(0.0, 4 + (date_em - unit_em) / 2)), (date, 4.0)]
 
 
-def column_needs(table: PrintTable) -> tuple[list[float], list[float]]:
-    """Width each column needs (half-width units, one line) and the least it can do with:
-    a column that does not wrap needs its widest text whole; a wrapping one can go down
-    to about half its hint; headers may take two lines."""
-    needs, minimums = [], []
-    for c, col in enumerate(table.columns):
-        texts = [_money_text(row[c], col.number_format) for row in table.rows if c < len(row)]
-        widest = max((display_width(line) for t in texts for line in t.split("\n")), default=0)
-        head = display_width(col.header)
-        head_need = head if head <= 4 else max(display_width(line) for line in header_lines(col.header))
-        need = max(widest, head_need)
-        if not widest:                   # filled in by hand (votes, signatures): the hint's room
-            need = max(need, col.width)
-        if col.wrap:
-            need = min(need, max(2 * col.width, head_need))
-            minimum = min(need, max(col.width * 0.6, head_need, 8))
-        else:
-            minimum = need
-        needs.append(need)
-        minimums.append(minimum)
-    return needs, minimums
+def issued_lines(table: PrintTable) -> list[str]:
+    """:func:`issued_offsets` as right-aligned text: each line followed by its distance
+    from the edge in ideographic spaces (and a half-width space for a half character),
+    as the sheets print it."""
+    out = []
+    for text, em in issued_offsets(table, FANGSONG):
+        halves = round(em * 2)
+        out.append(text + SPACE * (halves // 2) + " " * (halves % 2))
+    return out
 
 
-def header_lines(header: str, units: float | None = None) -> list[str]:
+# --- column widths ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Metrics:
+    """How a file draws a table: body and header text size and Latin font class, the
+    room a cell takes beside its text, and a margin for renderers that draw wider."""
+
+    size: float
+    latin: str
+    head_latin: str
+    pad: float            # points a cell takes beside its text (both margins, the border)
+    slack: float          # factor on measured text widths
+
+
+def _column_texts(table: "PrintTable", c: int) -> list[str]:
+    col = table.columns[c]
+    return [_money_text(row[c], col.number_format) for row in table.rows if c < len(row)]
+
+
+def header_lines(header: str, width: float | None = None, m: Metrics | None = None) -> list[str]:
     """A column header in at most two lines broken between words (“应缴/（元）”), or in
-    the lines ``units`` wide allow."""
-    head = display_width(header)
-    if units is None:
-        units = head if head <= 4 else max(math.ceil(head / 2), 4)
-        lines = balanced_lines(header, units)
-        while len(lines) > 2:
-            units += 1
-            lines = balanced_lines(header, units)
-        return lines
-    return balanced_lines(header, max(units, 2))
+    the lines ``width`` points allow."""
+    m = m or DOCX
+    if width is None:
+        best = [header]
+        if display_width(header) > 4:
+            lines = balanced_lines(header, max(math.ceil(display_width(header) / 2), 4))
+            if len(lines) == 2:
+                best = lines
+        return best
+    units = max((width - m.pad) / (m.size / 2) / m.slack, 2)
+    return balanced_lines(header, units)
 
 
-def sign_lines(items: Sequence[str], capacity: float) -> list[str]:
-    """Signature items packed into as few lines as fit ``capacity`` units, an item never
+def _header_need(header: str, m: Metrics) -> float:
+    return max(text_points(line, m.size, m.head_latin) for line in header_lines(header, None, m)) * m.slack + m.pad
+
+
+def column_widths(table: "PrintTable", total: float, m: Metrics, *, may_overflow: bool) -> list[float]:
+    """Widths (points) of ``table``'s columns for a page ``total`` points wide.
+
+    A column that does not wrap (codes, amounts, dates, names, list words) gets the
+    measured width of its widest text, or of its header broken into two lines. Columns
+    that wrap (employers, reasons) share what is left: first each up to the width of its
+    usual text (nine rows in ten fit on one line; a rare long list does not take the
+    page), in proportion to that width, down to a third of it (three lines) and not below
+    its header or four characters; then what remains goes to the longer texts, then to
+    every column in proportion. When even the least does not fit, a sheet
+    (``may_overflow``: printing fits it to the page width) keeps the widths, and a
+    document lets the wrapping columns go down to their header or four characters, then
+    shrinks every column alike (the last resort)."""
+    needs, usual, floors, wraps = [], [], [], []
+    for c, col in enumerate(table.columns):
+        texts = _column_texts(table, c)
+        measured = sorted(widest_line(t, m.size, m.latin) * m.slack + m.pad for t in texts if t.strip())
+        widest = measured[-1] if measured else m.pad
+        head = _header_need(col.header, m)
+        if not measured:                         # filled in by hand (votes, signatures): the hint's room
+            widest = max(widest, col.width * m.size / 2 + m.pad)
+        need = max(widest, head)
+        typical = max(head, measured[int(0.9 * (len(measured) - 1))] if measured else need)
+        if col.wrap:
+            floor = min(typical, max(head, 4 * m.size + m.pad, (typical - m.pad) / 3 + m.pad))
+        else:
+            floor = typical = need
+        needs.append(need)
+        usual.append(typical)
+        floors.append(floor)
+        wraps.append(col.wrap)
+    fixed = sum(n for n, w in zip(needs, wraps) if not w)
+    natural = sum(n for n, w in zip(needs, wraps) if w)
+    common = sum(u for u, w in zip(usual, wraps) if w)
+    least = sum(f for f, w in zip(floors, wraps) if w)
+    if fixed + natural <= total:
+        spare = total - fixed - natural
+        want = fixed + natural
+        return [n + spare * n / want for n in needs] if want else list(needs)
+    if fixed + common <= total:
+        room, give = total - fixed - common, natural - common
+        return [n if not w else u + (room * (n - u) / give if give else 0.0)
+                for n, u, w in zip(needs, usual, wraps)]
+    if fixed + least <= total:
+        room, give = total - fixed - least, common - least
+        return [n if not w else f + (room * (u - f) / give if give else 0.0)
+                for n, u, f, w in zip(needs, usual, floors, wraps)]
+    if may_overflow:
+        return [n if not w else f for n, f, w in zip(needs, floors, wraps)]
+    lows = [n if not w else min(f, max(_header_need(col.header, m), 4 * m.size + m.pad))
+            for n, f, w, col in zip(needs, floors, wraps, table.columns)]
+    low = sum(lo for lo, w in zip(lows, wraps) if w)
+    if fixed + low <= total:
+        room, want = total - fixed - low, least - low
+        return [n if not w else lo + (room * (f - lo) / want if want else 0.0)
+                for n, f, lo, w in zip(needs, floors, lows, wraps)]
+    return [lo * total / sum(lows) for lo in lows]
+
+
+#: codes, application numbers, amounts and dates: never split inside a cell
+CODE_LIKE = re.compile(r"[A-Z]{1,3}-\d+|\d{4}-\d{3,5}|\d[\d,]*\.\d+|\d{4}年\d{1,2}月\d{1,2}日|第\d+行"
+                       r"|[\u4e00-\u9fff]+(?:·[\u4e00-\u9fff]+)+")
+#: marks after which a list in a cell (names, reasons) breaks its lines
+LIST_SEPARATORS = "、，；,;："
+
+
+def wrap_cell(text: str, width: float, m: "Metrics") -> list[str]:
+    """A wrapping cell's text in the lines of a column ``width`` points wide: a list
+    (names and application numbers separated by 、) breaks after its separators, an
+    item never split; other text (an employer) breaks between words into lines as even
+    as they can be (阿克苏地区交通建设/投资有限公司, not 阿克苏地区交通建设投资有限公/司)."""
+    room = (width - m.pad) / m.slack
+    units = room / (m.size / 2)
+    out: list[str] = []
+    for line in str(text).split("\n"):
+        if text_points(line, m.size, m.latin) <= room:
+            out.append(line)
+        elif any(sep in line for sep in LIST_SEPARATORS):
+            current = ""
+            for token in re.findall(rf"[^{LIST_SEPARATORS}]+[{LIST_SEPARATORS}]*|[{LIST_SEPARATORS}]+", line):
+                if current and text_points(current + token.rstrip(" "), m.size, m.latin) > room:
+                    out.append(current.rstrip(" "))
+                    current = ""
+                if not current and text_points(token.rstrip(" "), m.size, m.latin) > room:
+                    pieces = balanced_lines(token.rstrip(" "), units, CODE_LIKE.findall(token), single=True)
+                    out += pieces[:-1]
+                    current = pieces[-1]
+                else:
+                    current += token
+            if current:
+                out.append(current.rstrip(" "))
+        else:
+            out += balanced_lines(line, units)
+    return out
+
+
+def sign_lines(items: Sequence[str], width: float, size: float, latin: str = SERIF) -> list[str]:
+    """Signature items packed into as few lines as fit ``width`` points, an item never
     split."""
     lines: list[str] = []
     for item in items:
-        if lines and display_width(lines[-1] + SPACE * 2 + item) <= capacity:
+        if lines and text_points(lines[-1] + SPACE * 2 + item, size, latin) <= width:
             lines[-1] += SPACE * 2 + item
         else:
             lines.append(item)
     return lines
 
 
+def note_lines(text: str, width: float, size: float, latin: str, keep: Sequence[str] = ()) -> list[str]:
+    """A note broken into the lines of ``width`` points (phone numbers, dates and the
+    phrases of ``keep`` never split, no line starting with a closing mark)."""
+    text = normalise_phones(text)
+    return wrap_text(text, width, size, latin, spans=keep_spans(text, keep))
+
+
 # --- xlsx ------------------------------------------------------------------------------------
 
 #: sizes (points) in the sheets
 XL_TITLE, XL_TEXT, XL_SIGN = 16, 11, 12
-#: page margins (inches) of every sheet, and the printable width in Excel width units at 100 %
-XL_SIDE_MARGIN = 0.6
+#: page margins (inches) of every sheet
+XL_SIDE_MARGIN, XL_TOP_MARGIN, XL_BOTTOM_MARGIN = 0.6, 0.8, 0.7
 PIXELS_PER_UNIT = 7                 # Excel's column width unit: the '0' of Calibri 11 is 7 px wide
+PX = 96 / 72                        # pixels per point at 96 dpi
+#: a sheet's cells: 仿宋_GB2312 11 pt, headers 黑体; 6 px of padding and border, 6 % for wider renderings
+XLSX = Metrics(XL_TEXT, FANGSONG, HEI, pad=6 / PX, slack=1.06)
 
 
-def page_units(landscape: bool, columns: int) -> float:
-    """Excel width units that fill the printable width of an A4 page (a column of width
-    w is 7w+5 pixels at 96 dpi)."""
+def page_points(landscape: bool) -> float:
+    """Printable width of an A4 page in points (the sheets' side margins)."""
     width_mm = (PAGE_MM[1] if landscape else PAGE_MM[0]) - 2 * XL_SIDE_MARGIN * 25.4
-    pixels = width_mm / 25.4 * 96
-    return (pixels - 5 * columns) / PIXELS_PER_UNIT - 0.5
+    return width_mm / 25.4 * 72
 
 
-def capacity(width_units: float, size: float = XL_TEXT) -> float:
-    """Half-width units of ``size``-point text that fit a cell ``width_units`` wide (with
-    its padding), with a margin for wider fallback fonts."""
-    pixels = width_units * PIXELS_PER_UNIT + 5 - 6
-    unit_px = size * 96 / 72 / 2
-    return pixels / unit_px * 0.92
+def units_for(points: float) -> float:
+    """The Excel column width of a column ``points`` wide (a column of width w is 7w+5 px)."""
+    return max((points * PX - 5) / PIXELS_PER_UNIT, 1.0)
 
 
-def width_for(units: float, size: float = XL_TEXT) -> float:
-    """The column width whose :func:`capacity` is ``units`` (the inverse)."""
-    unit_px = size * 96 / 72 / 2
-    return (units / 0.92 * unit_px + 1) / PIXELS_PER_UNIT
+def points_of(width_units: float) -> float:
+    return (width_units * PIXELS_PER_UNIT + 5) / PX
 
 
-def line_height(size: float) -> float:
-    """Points per wrapped line (CJK fonts such as Noto draw about 1.45 em)."""
-    return size * 1.5
+def text_room(width_units: float, m: Metrics = XLSX, size: float | None = None) -> float:
+    """Points of text that fit a cell ``width_units`` wide (its padding and margin off)."""
+    size = size or m.size
+    return (points_of(width_units) - m.pad) / m.slack
+
+
+def line_height(size: float, font: str = BODY_FONT) -> float:
+    """Points per wrapped line: 仿宋 draws about 1.3 em (Excel) or 1 em (LibreOffice with
+    FandolFang), 黑体 and its stand-in Noto Sans CJK about 1.45 em."""
+    return size * (1.5 if font == HEAD_FONT else 1.35)
+
+
+def cell_lines(cell, width_units: float) -> int:
+    """Lines the text of ``cell`` takes in a column ``width_units`` wide."""
+    size = float(cell.font.sz or XL_TEXT) if cell.font else XL_TEXT
+    latin = HEI if cell.font and cell.font.name == HEAD_FONT else FANGSONG
+    text = _money_text(cell.value, cell.number_format or "")
+    if isinstance(cell.value, (dt.date, dt.datetime)):
+        text = cell_text(cell.value)
+    if not cell.alignment.wrap_text:
+        return 1
+    return len(wrap_text(text, text_room(width_units, size=size), size, latin))
 
 
 def fit_rows(ws, first: int = 1, last: int | None = None) -> None:
     """Give every row from ``first`` to ``last`` the height its wrapped and merged cells
-    need: lines (from text width and column width) x line height."""
+    need: lines (from measured text widths and column widths) x line height."""
     last = last or ws.max_row
     spans: dict[tuple[int, int], float] = {}
     covered: set[tuple[int, int]] = set()
@@ -236,14 +380,9 @@ def fit_rows(ws, first: int = 1, last: int | None = None) -> None:
             if cell.value is None or (r, cell.column) in covered:
                 continue
             size = float(cell.font.sz or XL_TEXT) if cell.font else XL_TEXT
-            width = spans.get((r, cell.column), _width(ws, cell.column))
-            text = _money_text(cell.value, cell.number_format or "")
-            if isinstance(cell.value, (dt.date, dt.datetime)):
-                text = cell_text(cell.value)
-            lines = wrapped_lines(text, capacity(width, size)) if cell.alignment.wrap_text else 1
-            height = max(height, lines * line_height(size) + 4)
-        if height:
-            ws.row_dimensions[r].height = round(height, 1)
+            lines = cell_lines(cell, spans.get((r, cell.column), _width(ws, cell.column)))
+            height = max(height, lines * line_height(size, cell.font.name if cell.font else BODY_FONT) + 4)
+        ws.row_dimensions[r].height = round(height or line_height(XL_TEXT), 1)
 
 
 def _width(ws, column: int) -> float:
@@ -259,25 +398,61 @@ def print_setup(ws, *, landscape: bool, title_rows: str | None = None, header_te
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins.left = ws.page_margins.right = XL_SIDE_MARGIN
-    ws.page_margins.top, ws.page_margins.bottom = 0.8, 0.7
+    ws.page_margins.top, ws.page_margins.bottom = XL_TOP_MARGIN, XL_BOTTOM_MARGIN
     ws.print_options.horizontalCentered = True
     if title_rows:
         ws.print_title_rows = title_rows
     if header_text:
-        ws.oddHeader.center.text = header_text.replace("&", "&&")
-        ws.oddHeader.center.size = 9
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    ws.oddFooter.center.size = 9
+        for header in (ws.oddHeader, ws.evenHeader):
+            header.center.text = header_text.replace("&", "&&")
+            header.center.size = 9
+    for footer in (ws.oddFooter, ws.evenFooter):
+        footer.center.text = "第 &P 页，共 &N 页"
+        footer.center.size = 9
 
 
 def merged_line(ws, row: int, last: str, text: str, *, size: float, font: str = BODY_FONT,
-                 horizontal: str = "left") -> None:
+                horizontal: str = "left") -> None:
     ws.merge_cells(f"A{row}:{last}{row}")
     cell = ws[f"A{row}"]
-    cell.value = unbreakable_phones(text)
+    cell.value = text
     neutralise(cell)
     cell.font = Font(name=font, size=size)
     cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
+
+
+def keep_with_last_rows(ws, header_row: int, table_end: int, last: int, *, landscape: bool,
+                        keep: int = ROWS_WITH_SIGNATURES) -> int | None:
+    """When printing would end a page between the table and what is below it (the
+    signature block, the issuer and date), a row break before the table's last ``keep``
+    rows so that they go over with it. The pages are worked out as a spreadsheet prints
+    them (fit to the page width, the header row repeated, the rows' own heights), with a
+    margin of a twentieth of a page for renderers that round differently. Returns the
+    row the break follows, or None."""
+    if last <= table_end:
+        return None
+    width = sum(points_of(_width(ws, c)) for c in range(1, ws.max_column + 1))
+    scale = min(1.0, page_points(landscape) / width) if width else 1.0
+    page_mm = PAGE_MM[0] if landscape else PAGE_MM[1]
+    room = (page_mm / 25.4 - XL_TOP_MARGIN - XL_BOTTOM_MARGIN) * 72 / scale
+    height = lambda r: ws.row_dimensions[r].height or line_height(XL_TEXT)   # noqa: E731
+    used, page, pages = 0.0, 1, {}
+    for r in range(1, last + 1):
+        h = height(r)
+        if used and used + h > room:
+            page, used = page + 1, (height(header_row) if r > header_row + 1 else 0.0)
+        used += h
+        pages[r] = (page, used)
+    end_page, end_used = pages[last]
+    if end_page == pages[table_end][0] and end_used <= room * 0.95:
+        return None
+    after = max(table_end - keep, header_row)
+    if after == header_row:          # the whole table is short: start it on the next page with the block
+        after = header_row - 1
+    if after < 1:
+        return None
+    ws.row_breaks.append(Break(id=after))
+    return after
 
 
 def write_sheet(ws, t: PrintTable) -> tuple[int, int]:
@@ -285,20 +460,23 @@ def write_sheet(ws, t: PrintTable) -> tuple[int, int]:
     rows of the header and of the last table row."""
     n = len(t.columns)
     last = get_column_letter(n)
-    needs, minimums = column_needs(t)
-    widths = allocate([width_for(x) for x in needs], [width_for(x) for x in minimums], page_units(t.landscape, n))
-    for c, w in enumerate(widths, start=1):
+    page = page_points(t.landscape)
+    widths = column_widths(t, page, XLSX, may_overflow=True)
+    units = [units_for(w) for w in widths]
+    for c, w in enumerate(units, start=1):
         ws.column_dimensions[get_column_letter(c)].width = math.ceil(w * 100) / 100
-    total = sum(widths)
-    title = "\n".join(balanced_lines(t.title, capacity(total, XL_TITLE), t.keep))
+    total = sum(points_of(u) for u in units)
+    text_width = (total - XLSX.pad) / XLSX.slack
+    title = "\n".join(balanced_lines(t.title, text_width / (XL_TITLE / 2) * 0.94, t.keep))
     merged_line(ws, 1, last, title, size=XL_TITLE, font=TITLE_FONT, horizontal="center")
     row = 2
-    for line in ([t.subtitle] if t.subtitle else []) + t.notes:
-        merged_line(ws, row, last, line, size=XL_TEXT)
-        row += 1
+    for note in ([t.subtitle] if t.subtitle else []) + t.notes:
+        for line in note_lines(note, text_width, XL_TEXT, FANGSONG, t.keep):
+            merged_line(ws, row, last, line, size=XL_TEXT)
+            row += 1
     header_row = row
     for c, col in enumerate(t.columns, start=1):
-        cell = ws.cell(row=row, column=c, value="\n".join(header_lines(col.header, capacity(widths[c - 1]))))
+        cell = ws.cell(row=row, column=c, value="\n".join(header_lines(col.header, widths[c - 1], XLSX)))
         cell.font = Font(name=HEAD_FONT, size=XL_TEXT)
         cell.fill = HEADER_FILL
         cell.border = BORDER
@@ -306,6 +484,8 @@ def write_sheet(ws, t: PrintTable) -> tuple[int, int]:
     for values in t.rows:
         row += 1
         for c, (col, value) in enumerate(zip(t.columns, values), start=1):
+            if col.wrap and isinstance(value, str):
+                value = "\n".join(wrap_cell(value, widths[c - 1], XLSX))
             cell = neutralise(ws.cell(row=row, column=c, value=value))
             cell.number_format = CHINESE_DATE if isinstance(value, (dt.date, dt.datetime)) else col.number_format
             cell.font = Font(name=BODY_FONT, size=XL_TEXT)
@@ -315,18 +495,25 @@ def write_sheet(ws, t: PrintTable) -> tuple[int, int]:
             cell.alignment = Alignment(horizontal="right" if money else "left" if col.wrap else "center",
                                        vertical="center", wrap_text=col.wrap)
     table_end = row
-    below = [(line, "left") for line in t.footer_lines]
-    if t.signature_items:
-        below.append(("\n".join(sign_lines(t.signature_items, capacity(total, XL_SIGN))), "left"))
-    below += [(line, "right") for line in issued_lines(t)]
-    row += 1
+    sign_width = text_width * XL_TEXT / XL_SIGN
+    below = [(line, "left") for note in t.footer_lines
+             for line in note_lines(note, sign_width, XL_SIGN, FANGSONG, t.keep)]
+    below += [(line, "left") for line in sign_lines(t.signature_items, sign_width, XL_SIGN, FANGSONG)]
+    issued = issued_lines(t)
+    if issued and below:
+        below.append(("", "left"))
+    below += [(line, "right") for line in issued]
+    if below:
+        row += 1                        # a blank row between the table and what is signed below it
     for line, horizontal in below:
         row += 1
-        merged_line(ws, row, last, line, size=XL_SIGN, horizontal=horizontal)
+        if line:
+            merged_line(ws, row, last, line, size=XL_SIGN, horizontal=horizontal)
     fit_rows(ws, 1, row)
     print_setup(ws, landscape=t.landscape, title_rows=f"{header_row}:{header_row}", header_text=t.header_text)
     if t.confidential:
         _mark_confidential(ws, t.confidential)
+    keep_with_last_rows(ws, header_row, table_end, row, landscape=t.landscape)
     ws.freeze_panes = f"A{header_row + 1}"
     return header_row, table_end
 
@@ -372,9 +559,11 @@ def _mark_confidential(ws, mark: str) -> None:
 
 # --- docx ------------------------------------------------------------------------------------
 
-#: table text: 小4 (12 pt); a half-width unit is half of that
+#: table text: 小4 (12 pt)
 DOC_TABLE_SIZE = SIZE_S4
 CELL_MARGIN_PT = 2.85                # left/right cell margin (1 mm; Word's default is 1.9 mm)
+#: a document's cells: 小4, Latin in Times New Roman, both margins and the rule; 3 % for wider renderings
+DOCX = Metrics(DOC_TABLE_SIZE, SERIF, SERIF, pad=2 * CELL_MARGIN_PT + 1.5, slack=1.03)
 
 
 def title_lines(text: str, text_width_pt: float, keep: Sequence[str] = ()) -> list[str]:
@@ -417,45 +606,95 @@ def _fixed_layout(table, widths_twips: list[int]) -> None:
             cell.width = Twips(width)
 
 
+def keep_rows_with_next(grid, count: int = ROWS_WITH_SIGNATURES) -> None:
+    """The last ``count`` rows of ``grid`` go to the page of the paragraph after the
+    table (keep with next on every paragraph of those rows: Word, WPS and LibreOffice
+    move them together)."""
+    for row in grid.rows[max(1, len(grid.rows) - count):]:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True
+
+
 def docx_grid(doc, columns: Sequence[Column], rows: Sequence[Sequence[object]], usable: float):
     """A ruled table of ``columns`` (header row repeated on every page, rows never split,
-    黑体 headers, 小四 text) whose column widths share ``usable`` points by content."""
+    黑体 headers, 小四 text) whose column widths share ``usable`` points by measured
+    content (:func:`column_widths`)."""
     table = PrintTable("", list(columns), list(rows))
     grid = doc.add_table(rows=1, cols=len(table.columns))
     grid.style = doc.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    widths = column_widths(table, usable, DOCX, may_overflow=False)
     header = grid.rows[0]
-    header_cells = []
     _row_props(header, header=True)
-    for cell, col in zip(header.cells, table.columns):
+    for cell, col, w in zip(header.cells, table.columns, widths):
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         p = cell.paragraphs[0]
         p.style = doc.styles["表格文字"]
-        p.add_run(col.header, style="黑体标注")
-        header_cells.append(p)
+        for i, line in enumerate(header_lines(col.header, w, DOCX)):
+            if i:
+                p.add_run(style="黑体标注").add_break()
+            p.add_run(line, style="黑体标注")
     for values in table.rows:
         row = grid.add_row()
         _row_props(row)
-        for cell, col, value in zip(row.cells, table.columns, values):
+        for cell, col, value, w in zip(row.cells, table.columns, values, widths):
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             p = cell.paragraphs[0]
             p.style = doc.styles["表格文字"]
+            text = _money_text(value, col.number_format)
             if col.wrap:
                 p.alignment = WD_ALIGN_PARAGRAPH.LEFT
-            p.add_run(_money_text(value, col.number_format))
-    needs, minimums = column_needs(table)
-    unit_pt = DOC_TABLE_SIZE / 2 * 1.04
-    pad = 2 * CELL_MARGIN_PT + 1
-    widths = allocate([n * unit_pt + pad for n in needs], [m * unit_pt + pad for m in minimums], usable)
+                for i, line in enumerate(wrap_cell(text, w, DOCX)):
+                    if i:
+                        p.add_run().add_break()
+                    p.add_run(line)
+            else:
+                p.add_run(text)
     _fixed_layout(grid, [int(w * 20) for w in widths])
-    for p, col, w in zip(header_cells, table.columns, widths):
-        lines = header_lines(col.header, (w - pad) / unit_pt)
-        if len(lines) > 1:
-            p.runs[0].text = lines[0]
-            for line in lines[1:]:
-                p.add_run(style="黑体标注").add_break()
-                p.add_run(line, style="黑体标注")
     return grid
+
+
+def body_paragraph(doc, text: str, style: str = "公文正文", *, keep: Sequence[str] = (), width: float | None = None,
+                   first_indent_chars: float = 2):
+    """A paragraph of body text whose phone numbers, dates and the phrases of ``keep``
+    are never split by a line end and whose closing marks never hang into the margin:
+    where a renderer would do either, a line break goes before the piece (the lines
+    worked out by :func:`.layout.layout_lines` on the text width ``width`` at the
+    body's 28 characters a line)."""
+    text = normalise_phones(text)
+    p = doc.add_paragraph(style=style)
+    if width is None:
+        width = _usable_pt(doc.sections[-1])
+    laid = layout_lines(text, width, SIZE_3, SERIF, first_indent=first_indent_chars * SIZE_3,
+                        spacing=BODY_CHAR_SPACING, spans=keep_spans(text, keep), autospace=True)
+    at = 0
+    for cut in laid.forced:
+        _add_text(p, text[at:cut])
+        p.add_run().add_break()
+        at = cut
+    _add_text(p, text[at:])
+    return p
+
+
+def _add_text(p, text: str) -> None:
+    """``text`` as runs of ``p``, the marks drawn full width (· × — “ ”) in runs of the
+    East Asian font: Word draws them so by the documents' font hint, LibreOffice would
+    draw them narrow in the Latin font and break the lines elsewhere."""
+    for segment in _segments(text):
+        run = p.add_run(segment)
+        if segment and ambiguous(segment[0]):
+            set_fonts(run._r.get_or_add_rPr(), BODY_FONT, BODY_FONT)
+
+
+def _segments(text: str) -> list[str]:
+    out: list[str] = []
+    for ch in text:
+        if out and ambiguous(out[-1][-1]) == ambiguous(ch):
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
 
 
 def write_docx(table: PrintTable, path: Path, *, now: dt.datetime | None = None) -> Path:
@@ -463,21 +702,14 @@ def write_docx(table: PrintTable, path: Path, *, now: dt.datetime | None = None)
     section = doc.sections[0]
     if table.landscape:
         section.orientation = WD_ORIENT.LANDSCAPE
-    if table.header_text:
-        head = section.header
-        head.is_linked_to_previous = False
-        p = head.paragraphs[0]
-        p.style = doc.styles["表格文字"]
-        p.add_run(table.header_text)
-    if table.confidential:          # every page: the odd (default) and the even pages' headers
+    if table.header_text:          # odd and even pages alike (the document has even/odd headers)
         for head in (section.header, section.even_page_header):
             head.is_linked_to_previous = False
-            first = head.paragraphs[0]
-            mark = first.insert_paragraph_before() if first.text else first
-            mark.style = doc.styles["表格文字"]
-            mark.alignment = WD_ALIGN_PARAGRAPH.LEFT
-            run = mark.add_run(table.confidential)
-            run.bold = True
+            p = head.paragraphs[0]
+            p.style = doc.styles["表格文字"]
+            p.add_run(table.header_text)
+    if table.confidential:
+        confidential_header(doc, table.confidential)
     usable = _usable_pt(section)
     title = doc.add_paragraph(style="公文标题")
     for i, line in enumerate(title_lines(table.title, usable, table.keep)):
@@ -485,24 +717,51 @@ def write_docx(table: PrintTable, path: Path, *, now: dt.datetime | None = None)
             title.add_run().add_break()
         title.add_run(line)
     for line in ([table.subtitle] if table.subtitle else []) + table.notes:
-        doc.add_paragraph(unbreakable_phones(line), style="公文正文")
-    docx_grid(doc, table.columns, table.rows, usable)
+        body_paragraph(doc, line, keep=table.keep, width=usable)
+    grid = docx_grid(doc, table.columns, table.rows, usable)
+    block = []
     for line in table.footer_lines:
-        doc.add_paragraph(line, style="落款")
-    chars_per_line = 2 * usable / SIZE_3
+        block.append(body_paragraph(doc, line, "落款", keep=table.keep, width=usable, first_indent_chars=0))
     if table.signature_items:
-        doc.add_paragraph(style="落款").paragraph_format.keep_with_next = True
-    for line in sign_lines(table.signature_items, chars_per_line):
-        p = doc.add_paragraph(line, style="落款")
-        p.paragraph_format.keep_with_next = True
-    issued = issued_lines(table)
+        block.append(doc.add_paragraph(style="落款"))
+        for line in sign_lines(table.signature_items, usable, SIZE_3):
+            block.append(doc.add_paragraph(line, style="落款"))
+    issued = issued_offsets(table)
     if issued:
-        doc.add_paragraph(style="落款").paragraph_format.keep_with_next = True
-    for i, line in enumerate(issued):
-        p = doc.add_paragraph(line, style="落款")
+        block.append(doc.add_paragraph(style="落款"))
+    for text, chars in issued:
+        p = doc.add_paragraph(text, style="落款")
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        p.paragraph_format.keep_with_next = i < len(issued) - 1
+        _right_indent(p, chars)
+        block.append(p)
+    if block:
+        keep_rows_with_next(grid)
+        keep_together(block)
     set_properties(doc, table.properties_title or table.title, table.subject, now)
     finish_document(doc)
     doc.save(path)
     return path
+
+
+def confidential_header(doc, mark: str) -> None:
+    """``mark`` (内部资料 注意保密) bold at the top left of every page: in the header of odd
+    pages (the default) and of even pages (the documents have even/odd headers)."""
+    section = doc.sections[0]
+    for head in (section.header, section.even_page_header):
+        head.is_linked_to_previous = False
+        first = head.paragraphs[0]
+        paragraph = first.insert_paragraph_before() if first.text else first
+        paragraph.style = doc.styles["表格文字"]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        paragraph.add_run(mark).bold = True
+
+
+def _right_indent(paragraph, chars: float) -> None:
+    """A right indent of ``chars`` characters of 3号 text (GB/T 9704: 右空四字)."""
+    p_pr = paragraph._p.get_or_add_pPr()
+    ind = p_pr.find(qn("w:ind"))
+    if ind is None:
+        ind = OxmlElement("w:ind")
+        p_pr.append(ind)
+    ind.set(qn("w:rightChars"), str(round(chars * 100)))
+    ind.set(qn("w:right"), str(round(chars * SIZE_3 * 20)))

@@ -9,8 +9,10 @@ clerk editing a template sees what each one means; :data:`PLACEHOLDERS` lists th
 
 Layout follows the conventions of Chinese official documents (GB/T 9704): A4, margins
 37/35/28/26 mm (top/bottom/left/right), title in 方正小标宋简体 2号, body in 仿宋_GB2312
-3号 on a fixed 28 pt line, headings in 黑体, page numbers "— 1 —" in 宋体 4号, East
-Asian language zh-CN in the document defaults (see the LibreOffice notes on why).
+3号 on a fixed 28 pt line with 28 characters a line, headings in 黑体, page numbers
+"— 1 —" in 宋体 4号, East Asian language zh-CN in the document defaults (see the
+LibreOffice notes on why). Punctuation never hangs into the margin; a signature block is
+kept on the page of the paragraph it signs.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ PAGE_FONT = "宋体"
 LATIN_FONT = "Times New Roman"
 SIZE_2, SIZE_3, SIZE_4, SIZE_S4, SIZE_5 = 22, 16, 14, 12, 10.5     # 2号 3号 4号 小4 5号, in points
 BODY_LINE = 28                                                    # fixed line pitch of the body, points
+#: characters of 3号 body text condensed by this many points so that a line of the 156 mm text
+#: width holds 28 of them (GB/T 9704 7.1: 每行28个字; 16 pt characters alone fit 27). Word's own
+#: character grid (docGrid linesAndChars, charSpace -849) gives 28 in Word and WPS, but
+#: LibreOffice draws such a grid at 18 characters a line: the spacing gives 28 in all three.
+BODY_CHAR_SPACING = -0.25
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 PAGE_MM = (210, 297)
 
@@ -152,6 +159,14 @@ def document_defaults(doc) -> None:
     lang.set(qn("w:bidi"), "ar-SA")
     p_pr = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
     spacing = p_pr.find(qn("w:spacing"))
+    # CT_PPrBase order: ... kinsoku, wordWrap, overflowPunct, topLinePunct, autoSpaceDE, ..., spacing:
+    # punctuation never hangs past the margin (LibreOffice and Word let it by default)
+    for tag in ("w:overflowPunct",):
+        el = p_pr.find(qn(tag))
+        if el is None:
+            el = OxmlElement(tag)
+            spacing.addprevious(el)
+        el.set(qn("w:val"), "0")
     spacing.attrib.clear()
     spacing.set(qn("w:after"), "0")
     spacing.set(qn("w:line"), str(BODY_LINE * 20))
@@ -167,13 +182,19 @@ def document_defaults(doc) -> None:
 def _paragraph_style(doc, style_id: str, name: str, *, font: str = BODY_FONT, size: float = SIZE_3,
                      align=WD_ALIGN_PARAGRAPH.JUSTIFY, line: float | None = BODY_LINE, first_chars: int = 0,
                      right_chars: int = 0, before: float = 0, after: float = 0, hanging_chars: int = 0,
-                     keep_next: bool = False):
+                     keep_next: bool = False, char_spacing: float = 0.0):
     style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
     style.style_id = style_id
     style.base_style = doc.styles["Normal"]
     style.quick_style = True
     style.font.size = Pt(size)
     set_fonts(style.element.get_or_add_rPr(), font)
+    if char_spacing:
+        condensed = OxmlElement("w:spacing")
+        condensed.set(qn("w:val"), str(round(char_spacing * 20)))
+        r_pr = style.element.get_or_add_rPr()
+        size_el = r_pr.find(qn("w:sz"))         # CT_RPr order: ... spacing, w, kern, position, sz, ...
+        (size_el.addprevious if size_el is not None else r_pr.append)(condensed)
     fmt = style.paragraph_format
     fmt.alignment = align
     fmt.space_before, fmt.space_after = Pt(before), Pt(after)
@@ -228,9 +249,11 @@ def _styles(doc) -> None:
     _paragraph_style(doc, "ZCTitle", "公文标题", font=TITLE_FONT, size=SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER,
                      line=36, after=BODY_LINE / 2, keep_next=True)
     # left-aligned: a justified line that ends before a phone number gets stretched apart
-    _paragraph_style(doc, "ZCBody", "公文正文", first_chars=2, align=WD_ALIGN_PARAGRAPH.LEFT)
-    _paragraph_style(doc, "ZCHeading", "小标题", font=HEAD_FONT, align=WD_ALIGN_PARAGRAPH.LEFT, keep_next=True)
-    _paragraph_style(doc, "ZCSign", "落款", align=WD_ALIGN_PARAGRAPH.LEFT)
+    _paragraph_style(doc, "ZCBody", "公文正文", first_chars=2, align=WD_ALIGN_PARAGRAPH.LEFT,
+                     char_spacing=BODY_CHAR_SPACING)
+    _paragraph_style(doc, "ZCHeading", "小标题", font=HEAD_FONT, align=WD_ALIGN_PARAGRAPH.LEFT, keep_next=True,
+                     char_spacing=BODY_CHAR_SPACING)
+    _paragraph_style(doc, "ZCSign", "落款", align=WD_ALIGN_PARAGRAPH.LEFT, char_spacing=BODY_CHAR_SPACING)
     _paragraph_style(doc, "ZCTable", "表格文字", size=SIZE_S4, line=20, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph_style(doc, "ZCTableText", "表格正文", size=SIZE_S4, line=20, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
     _paragraph_style(doc, "ZCNote", "表注", size=SIZE_5, line=16, hanging_chars=2)
@@ -313,9 +336,36 @@ def official_document(*, landscape: bool = False):
 
 
 def finish_document(doc) -> None:
-    """Drop the styles and parts of python-docx's default package these documents do not use."""
+    """Drop the styles and parts of python-docx's default package these documents do not use,
+    and say which program made the file."""
     _prune_styles(doc)
     _drop_unused_parts(doc)
+    app_properties(doc)
+
+
+#: docProps/app.xml: the program that made the file (python-docx's default package says
+#: "Microsoft Macintosh Word", which these files are not)
+APP_NAME = "职称评审台账"
+APP_XML = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+           f"<Application>{APP_NAME}</Application><DocSecurity>0</DocSecurity></Properties>")
+
+
+def app_properties(doc) -> None:
+    """The extended properties of ``doc`` name this tool as the application."""
+    for part in doc.part.package.iter_parts():
+        if str(part.partname) == "/docProps/app.xml":
+            part._blob = APP_XML.encode("utf-8")
+
+
+def keep_together(paragraphs) -> None:
+    """``paragraphs`` (a signature block with the text it signs) on one page: each kept
+    with the next, none split across pages."""
+    paragraphs = list(paragraphs)
+    for i, p in enumerate(paragraphs):
+        p.paragraph_format.keep_together = True
+        if i < len(paragraphs) - 1:
+            p.paragraph_format.keep_with_next = True
 
 
 def set_properties(doc, title: str, subject: str = "", now: dt.datetime | None = None) -> None:
@@ -366,18 +416,19 @@ def _indent_chars(paragraph, chars: int) -> None:
     ind.set(qn("w:left"), str(chars * SIZE_3 * 20))
 
 
-def _signature(doc, signer: str, *, seal: str | None, space_lines: int = 1) -> None:
-    """The signature block, kept together on one page: who signs (with room after the
-    colon), the seal line, the date; the seal goes over the date, within one line of
-    the text."""
-    paragraphs = [_para(doc, "落款") for _ in range(space_lines)]
+def _signature(doc, signer: str, *, seal: str | None, space_lines: int = 1, signs=None) -> None:
+    """The signature block, kept together on one page with ``signs`` (the paragraph it
+    signs: when the text runs onto a second page, at least that paragraph goes with the
+    block): who signs (with room after the colon), the seal line, the date; the seal
+    goes over the date, within one line of the text."""
+    paragraphs = [signs] if signs is not None else []
+    paragraphs += [_para(doc, "落款") for _ in range(space_lines)]
     for text, indent in ((signer, SIGN_INDENT), (seal, SEAL_INDENT), (f"年{SPACE * 2}月{SPACE * 2}日", DATE_INDENT)):
         if text:
             paragraph = _para(doc, "落款", text)
             _indent_chars(paragraph, indent)
             paragraphs.append(paragraph)
-    for p in paragraphs[:-1]:
-        p.paragraph_format.keep_with_next = True
+    keep_together(paragraphs)
 
 
 def _new_document(att: Attachment):
@@ -416,10 +467,10 @@ def _attachment_1(doc) -> None:
              "身份证号{{ 公示身份证号 }}，{{ 现职称说明 }}。")
     _heading(doc, "公文正文", "思想政治条件：", "{{ 思想政治表现 }}")
     _heading(doc, "公文正文", "业绩成果：", "{{ 业绩成果 }}")
-    _para(doc, "公文正文", "公示时间从{{ 公示开始 }}起至{{ 公示截止 }}止（公示期不少于{{ 公示工作日数 }}个工作日）。"
-                       "如对{{ 姓名 }}同志的相关信息有异议，请以电话或书面形式反映至{{ 联系科室 }}"
-                       "（联系电话：{{ 联系电话 }}），监督电话：{{ 监督电话 }}。")
-    _signature(doc, "单位负责人签字：", seal="（推荐单位公章）")
+    last = _para(doc, "公文正文", "公示时间从{{ 公示开始 }}起至{{ 公示截止 }}止（公示期不少于{{ 公示工作日数 }}个工作日）。"
+                 "如对{{ 姓名 }}同志的相关信息有异议，请以电话或书面形式反映至{{ 联系科室 }}"
+                 "（联系电话：{{ 联系电话 }}），监督电话：{{ 监督电话 }}。")
+    _signature(doc, "单位负责人签字：", seal="（推荐单位公章）", signs=last)
 
 
 def _attachment_2(doc) -> None:
@@ -432,8 +483,8 @@ def _attachment_2(doc) -> None:
     _heading(doc, "公文正文", "申报职称：", "{{ 系列 }}{{ 专业 }}专业{{ 拟申报职称 }}（{{ 申报方式 }}）")
     _heading(doc, "公文正文", "推荐单位：", "{{ 推荐单位 }}")
     _para(doc, "小标题", "推荐意见：")
-    _para(doc, "公文正文", "{{ 推荐意见 }}。")
-    _signature(doc, "单位负责人签字：", seal="（推荐单位公章）", space_lines=2)
+    opinion = _para(doc, "公文正文", "{{ 推荐意见 }}。")
+    _signature(doc, "单位负责人签字：", seal="（推荐单位公章）", space_lines=2, signs=opinion)
 
 
 def _attachment_3(doc) -> None:
@@ -441,10 +492,10 @@ def _attachment_3(doc) -> None:
     _para(doc, "公文标题", "个人承诺书")
     _para(doc, "公文正文", "本人{{ 姓名 }}，身份证号{{ 身份证号 }}，申报{{ 评审年度 }}年度{{ 系列 }}{{ 专业 }}专业"
                        "{{ 拟申报职称 }}专业技术任职资格。")
-    _para(doc, "公文正文", "本人承诺以上填报的内容和提交的材料完全真实有效，且网上填报与送审报表内容完全一致。"
-                       "如申请人提交弄虚作假确认材料的，一经查实，不予受理确认申报或取消已确认的资格，"
-                       "并从申报年度下一年度起3年内，不得申报专业技术资格。")
-    _signature(doc, "承诺人（手写签名）：", seal=None, space_lines=2)
+    promise = _para(doc, "公文正文", "本人承诺以上填报的内容和提交的材料完全真实有效，且网上填报与送审报表内容完全一致。"
+                    "如申请人提交弄虚作假确认材料的，一经查实，不予受理确认申报或取消已确认的资格，"
+                    "并从申报年度下一年度起3年内，不得申报专业技术资格。")
+    _signature(doc, "承诺人（手写签名）：", seal=None, space_lines=2, signs=promise)
 
 
 #: attachment 4's grid: six columns (mm), widths summing to the text width (156 mm)
@@ -553,8 +604,7 @@ def build_template(kind: int) -> bytes:
     att = ATTACHMENTS[kind]
     doc = _new_document(att)
     _BUILDERS[kind](doc)
-    _prune_styles(doc)
-    _drop_unused_parts(doc)
+    finish_document(doc)
     buffer = io.BytesIO()
     doc.save(buffer)
     return normalise_zip(buffer.getvalue())

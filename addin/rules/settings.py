@@ -83,6 +83,7 @@ class Settings:
     defence_items: tuple[str, ...]
     defence_pass_score: int
     defence_drop_extremes: bool
+    clerk_name: str = ""           # optional: blank (or a missing row) is the default, not a finding
 
     @property
     def fees(self) -> dict[str, int]:
@@ -114,11 +115,15 @@ class Settings:
         (with ``column`` set to the key, the message naming the setting by its label in
         ``labels``) and fall back to ``fallback`` when given."""
         hints = typing.get_type_hints(cls)
+        optional = {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
         typed: dict[str, object] = {}
         findings: list[Finding] = []
         for key in cls.keys():
             raw = values.get(key)
             parsed = _parse_as(hints[key], raw)
+            if key in optional and parsed.value is None and parsed.finding is None:
+                typed[key] = optional[key]
+                continue
             if parsed.finding or parsed.value is None:
                 message = parsed.finding.message if parsed.finding else "未填写"
                 if fallback is None:
