@@ -146,7 +146,7 @@ TABLE: tuple[UseCase, ...] = (
         "不抽取、不写入（退出码2）；候补不足时照常抽取并提醒（退出码1）。",
         meeting.draw, register="write", group="评审会", icon="AddressBook", output="评审会", large=True,
         params=(_register(),
-                _out("抽取记录的输出文件夹"),
+                _out("抽取记录的输出文件夹（记录在其中的“内部留存”文件夹）"),
                 Param("redraw", "text", "重新抽取的原因", "已经抽取过时重新抽取，并写明原因（记入日志和抽取记录）",
                       flag="--redraw", metavar="原因", ribbon="never"),
                 _as_of())),
