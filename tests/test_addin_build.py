@@ -171,7 +171,7 @@ def test_two_builds_are_byte_identical(built, tmp_path):
 # --- the VBA project -----------------------------------------------------------------------
 
 XLWINGS_CHANGES = [
-    # (xlwings' text, ours): the three places the build changes, nothing else
+    # (xlwings' text, ours): the four places the build changes, nothing else
     ('Public Const PROJECT_NAME As String = "myaddin"', 'Public Const PROJECT_NAME As String = "zhicheng"'),
     ('            Content = Content & vbCrLf\r\n'
      '            Content = Content & "Press Ctrl+C to copy this message to the clipboard."\r\n'
@@ -180,6 +180,7 @@ XLWINGS_CHANGES = [
      '            ZhichengCheck.PythonFailed Content\r\n'),
     ('            MsgBox "Could not find Interpreter!", vbCritical\r\n',
      '            ZhichengCheck.InterpreterNotFound PYTHON_WIN\r\n'),
+    ('            MsgBox "Embedded code requires a valid LICENSE_KEY."\r\n', '            ZhichengCheck.EmbeddedCodeSheet\r\n'),
 ]
 
 

@@ -77,10 +77,11 @@ Public Function AnsiSafe(ByVal text As String) As Boolean
     AnsiSafe = (StrConv(StrConv(text, vbFromUnicode), vbUnicode) = text)
 End Function
 
-Private Function WideEnv(ByVal varName As String) As String
-    ' A variable such as TEMP through WScript.Shell (wide), as xlwings expands config values.
-    WideEnv = ExpandEnvironmentStrings("%" & varName & "%")
-    If WideEnv = "%" & varName & "%" Then WideEnv = ""
+Private Function WideEnv(ByVal reference As String) As String
+    ' A variable such as %TEMP% through WScript.Shell (wide), as xlwings expands config values;
+    ' "" when it is not set.
+    WideEnv = ExpandEnvironmentStrings(reference)
+    If WideEnv = reference Then WideEnv = ""
 End Function
 
 Private Function ReadText(ByVal path As String) As String
@@ -147,7 +148,7 @@ End Function
 Private Function UserConfigFile() As String
     ' The user config file's real (wide) path; xlwings' GetConfigFilePath reads USERPROFILE
     ' in the ANSI code page.
-    UserConfigFile = WideEnv("USERPROFILE") & "\." & PROJECT_NAME & "\" & PROJECT_NAME & ".conf"
+    UserConfigFile = WideEnv("%USERPROFILE%") & "\." & PROJECT_NAME & "\" & PROJECT_NAME & ".conf"
 End Function
 
 Private Function NotAnsiText(ByVal path As String, ByVal what As String) As String
@@ -182,7 +183,7 @@ Private Function XlwingsTemp() As String
     If SheetValue(ThisWorkbook, "TEMP DIR", value) Then
         XlwingsTemp = ExpandEnvironmentStrings(value)
     Else
-        XlwingsTemp = WideEnv("TEMP")
+        XlwingsTemp = WideEnv("%TEMP%")
     End If
 End Function
 
@@ -251,6 +252,13 @@ Public Sub InterpreterNotFound(ByVal interp As String)
     On Error Resume Next
     MsgBox "找不到配置的 Python：" & interp & vbCrLf & _
            "软件文件夹可能被移动或删除：请关闭 Excel，重新运行 安装.bat。", vbExclamation, Title()
+End Sub
+
+Public Sub EmbeddedCodeSheet()
+    ' xlwings' RunPython takes a sheet whose name ends in ".py" for embedded Python code.
+    On Error Resume Next
+    MsgBox "台账（或加载项）中有名称以 .py 结尾的工作表，Excel 加载项会把它当作嵌入的 Python 代码而不能运行。" & vbCrLf & _
+           "请把这个工作表改名（例如去掉 .py），再点按钮。", vbExclamation, Title()
 End Sub
 
 Public Function UdfFailure(ByVal number As Long, ByVal description As String) As String

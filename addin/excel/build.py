@@ -14,7 +14,8 @@ Inputs, all text or the pinned xlwings package:
   and the ``ZhichengHelp`` module (their Insert Function help, from the docstrings).
 
 xlwings' module is changed only where :data:`XLWINGS_PATCHES` says (its project name, and
-its two English pop-ups routed to our Chinese messages), each change applied exactly once;
+its English messages on the way of a button routed to our Chinese ones), each change
+applied exactly once;
 the UDF wrappers' error text is routed the same way (:func:`udf_modules`). Every module
 then passes :func:`addin.excel.vbacheck.check_project` (names against MS-VBAL's reserved
 identifiers, blocks, labels, calls, ribbon callback signatures) or the build is refused.
@@ -102,6 +103,10 @@ XLWINGS_PATCHES = (
     ("ExecuteWindows: no file at the configured interpreter path, in Chinese",
      '            MsgBox "Could not find Interpreter!", vbCritical\n',
      '            ZhichengCheck.InterpreterNotFound PYTHON_WIN\n'),
+    ("RunPython: a sheet whose name ends in .py (xlwings takes it for embedded code, a licensed "
+     "feature), in Chinese with what to do",
+     '            MsgBox "Embedded code requires a valid LICENSE_KEY."\n',
+     '            ZhichengCheck.EmbeddedCodeSheet\n'),
 )
 #: the UDF wrappers' error text (xlwings' "<name> = Err.Description", English) routed to
 #: the short Chinese text of ZhichengCheck.UdfFailure

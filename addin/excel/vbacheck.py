@@ -428,13 +428,18 @@ def _then(rest: str) -> str:
 
 # --- statements -------------------------------------------------------------------------------
 
+#: reserved words that begin a statement (``Stop: x = 1``, ``Else: ...``): never a label
+_STATEMENT_STARTS = frozenset(w.lower() for w in vbalang.STATEMENT_KEYWORDS + vbalang.MARKER_KEYWORDS
+                              + vbalang.REM_KEYWORD)
+
+
 def split_statements(tokens: list[Tok]) -> list[list[Tok]]:
     """A logical line's statements (``:``-separated). A label comes out as one statement
     ``[name, ':']``; a single-line If stays one statement."""
     out: list[list[Tok]] = []
     i = 0
     if len(tokens) >= 2 and tokens[0].kind == "id" and tokens[1].text == ":" and \
-            not vbalang.is_reserved(tokens[0].name):
+            tokens[0].name not in _STATEMENT_STARTS:
         out.append(tokens[:2])
         i = 2
     elif tokens and tokens[0].kind == "num" and re.fullmatch(r"\d+", tokens[0].text):
