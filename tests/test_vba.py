@@ -6,7 +6,6 @@ user names outside the ANSI code page; olevba's obfuscation indicators."""
 
 from __future__ import annotations
 
-import io
 import re
 import subprocess
 import sys
@@ -24,9 +23,9 @@ with warnings.catch_warnings():          # oletools' pyparsing grammar warns on 
                                  detect_hex_strings)
 
 import udfs
-from addin.excel import build, entry, vbacheck, vbalang
-from addin.excel.build import ansi_fallbacks, ansi_safe, build_addin, stubs_dir
-from addin.excel.vbaproject import DOCUMENT, MODULE, Module, crlf
+from addin.excel import build, entry, vbacheck, vbalang, vbasyntax
+from addin.excel.build import ansi_fallbacks, ansi_safe, build_addin
+from addin.excel.vbaproject import MODULE, Module, crlf
 from addin.excel.vbatext import Texts
 
 ROOT_DIR = Path(__file__).resolve().parents[1]
@@ -58,7 +57,7 @@ def source(modules: list[Module], name: str) -> str:
     return next(m.source for m in modules if m.name == name)
 
 
-def findings(modules: list[Module], xml: str | None = None) -> list[vbacheck.Finding]:
+def findings(modules: list[Module], xml: str | None = None) -> list[vbasyntax.Finding]:
     return vbacheck.check_project(modules, build.ribbon_xml() if xml is None else xml)
 
 
@@ -119,11 +118,11 @@ def test_xlwings_module_declares_no_reserved_identifier_and_does_declare_name_an
 
 def test_the_check_compiles_what_each_windows_excel_compiles(modules):
     text = source(modules, "xlwings")
-    lines = vbacheck.logical_lines("xlwings", text, vbacheck._Report())
+    lines = vbasyntax.logical_lines("xlwings", text, vbasyntax.Report())
     seen = {}
     for config, consts in vbacheck.CONFIGURATIONS.items():
-        report = vbacheck._Report()
-        included = "\n".join(l.text for l in vbacheck.preprocess("xlwings", lines, {k.lower(): v for k, v in
+        report = vbasyntax.Report()
+        included = "\n".join(l.text for l in vbasyntax.preprocess("xlwings", lines, {k.lower(): v for k, v in
                                                                                     consts.items()}, report))
         assert report.findings == {}
         assert "AppleScriptTask" not in included and "libc.dylib" not in included        # the Mac branches
@@ -364,10 +363,10 @@ def test_the_ribbon_command_calls_the_entry_with_the_button_tag(macros, monkeypa
 
 def _included(modules: list[Module], name: str, config: str) -> str:
     text = source(modules, name)
-    report = vbacheck._Report()
-    lines = vbacheck.logical_lines(name, text, report)
+    report = vbasyntax.Report()
+    lines = vbasyntax.logical_lines(name, text, report)
     consts = {k.lower(): v for k, v in vbacheck.CONFIGURATIONS[config].items()}
-    return "\n".join(l.text for l in vbacheck.preprocess(name, lines, consts, report))
+    return "\n".join(l.text for l in vbasyntax.preprocess(name, lines, consts, report))
 
 
 def _procedure(text: str, name: str) -> str:
@@ -442,7 +441,7 @@ ANSI_IO = {"environ", "open", "close", "kill", "dir", "getattr", "filelen", "fil
 def test_our_vba_uses_no_ansi_file_or_environment_function(modules):
     ours = [m for m in modules if m.name not in ("xlwings", "xlwings_udfs")]
     for m in ours:
-        for line in vbacheck.logical_lines(m.name, m.source, vbacheck._Report()):
+        for line in vbasyntax.logical_lines(m.name, m.source, vbasyntax.Report()):
             words = {t.name for t in line.tokens if t.kind == "id"}
             members = {line.tokens[i + 1].name for i, t in enumerate(line.tokens[:-1]) if t.text == "."}
             assert not (words - members) & ANSI_IO, (m.name, line.number, line.text)

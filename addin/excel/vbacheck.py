@@ -4,7 +4,7 @@ the add-in ships (issue 21, A.1-A.2).
 Nothing here can run Excel, and no VBA parser is published on PyPI, so this is a small
 checker of its own, written from [MS-VBAL] (the VBA language specification) and kept to
 what it can decide for sure. It reads every module of the project (ours, the generated
-ones and xlwings' module) as the VBE reads them:
+ones and xlwings' module) as the VBE reads them (:mod:`addin.excel.vbasyntax`) and checks:
 
 - physical lines: at most 1023 characters; a line continuation (`` _``) must be followed
   by a line, at most 24 per logical line, never at the end of a comment (VBA would make
@@ -43,16 +43,15 @@ says the same for the users of the check.
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from . import vbalang
 from .vbaproject import DOCUMENT, MODULE, Module
-
-MAX_LINE = 1023                     # VBA's limit for one physical line
-MAX_CONTINUATIONS = 24              # "Too many line continuations"
+from .vbasyntax import (ARRAY, INTRINSIC_TYPES, PROC_WORDS, SCOPES, Finding, Line, Param, ProcHeader, Report, Tok,
+                        is_single_line_if, logical_lines, matching, parse_consts, parse_variables, preprocess,
+                        proc_header, single_line_if_parts, split_commas, split_statements)
 
 #: the Windows Excels whose compiler constants the check evaluates #If with
 CONFIGURATIONS: dict[str, dict[str, object]] = {
@@ -91,53 +90,6 @@ CONTEXTUAL = frozenset("""
     ptrsafe random read step text
 """.split())
 
-_TOKEN = re.compile(r"""
-    (?P<ws>[ \t]+)
-  | (?P<comment>'.*)
-  | (?P<str>"(?:[^"]|"")*"?)
-  | (?P<date>\#[0-9/\-:.,\ ]+(?:\ ?[AaPp][Mm])?\#)
-  | (?P<num>&[Hh][0-9A-Fa-f]+&?|&[Oo][0-7]+&?|(?:\d+\.?\d*|\.\d+)(?:[EeDd][+-]?\d+)?[%&^!\#@]?)
-  | (?P<id>[A-Za-z][A-Za-z0-9_]*[%&^!\#@$]?)
-  | (?P<foreign>\[[^\]]+\])
-  | (?P<op>:=|<=|>=|<>|[=<>+\-*/\\^&(),.;:!\#])
-""", re.X)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing the VBE would refuse: module, physical line (1-based), message."""
-
-    module: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.module}:{self.line}: {self.message}"
-
-
-@dataclass(frozen=True)
-class Tok:
-    kind: str                 # id, str, num, date, op, foreign
-    text: str
-
-    @property
-    def low(self) -> str:
-        return self.text.lower()
-
-    @property
-    def name(self) -> str:
-        """An identifier without its type suffix, lower case."""
-        return self.text.rstrip("%&^!#@$").lower()
-
-
-@dataclass
-class Line:
-    number: int               # the first physical line
-    text: str                 # the logical line, continuations joined
-    tokens: list[Tok]
-    directive: bool = False   # a #If / #Const ... line
-
-
 @dataclass
 class Proc:
     module: str
@@ -146,535 +98,6 @@ class Proc:
     public: bool
     line: int
     params: list["Param"] = field(default_factory=list)
-
-
-@dataclass
-class Param:
-    name: str
-    type: str                 # lower case type name ("" when none)
-    byval: bool
-    byref: bool
-    optional: bool
-
-
-class _Report:
-    def __init__(self) -> None:
-        self.findings: dict[tuple[str, int, str], None] = {}
-
-    def add(self, module: str, line: int, message: str) -> None:
-        self.findings.setdefault((module, line, message), None)
-
-    def sorted(self, order: Sequence[str]) -> list[Finding]:
-        rank = {m: i for i, m in enumerate(order)}
-        return [Finding(*k) for k in sorted(self.findings, key=lambda k: (rank.get(k[0], 99), k[1], k[2]))]
-
-
-# --- lines and tokens -------------------------------------------------------------------------
-
-def tokenize(text: str) -> tuple[list[Tok], str | None]:
-    """Tokens of a logical line without its comment, and a problem (or None)."""
-    out: list[Tok] = []
-    pos = 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None:
-            return out, f"unexpected character {text[pos]!r}"
-        kind = m.lastgroup
-        value = m.group()
-        pos = m.end()
-        if kind in ("ws",):
-            continue
-        if kind == "comment":
-            break
-        if kind == "str" and not re.fullmatch(r'"(?:[^"]|"")*"', value):
-            return out, "string literal not closed"
-        out.append(Tok(kind, value))
-    return out, None
-
-
-def logical_lines(module: str, source: str, report: _Report) -> list[Line]:
-    """Physical lines joined at continuations, with the checks of physical lines."""
-    physical = source.replace("\r\n", "\n").split("\n")
-    if physical and physical[-1] == "":
-        physical.pop()
-    lines: list[Line] = []
-    i = 0
-    while i < len(physical):
-        start = i
-        parts = []
-        continuations = 0
-        while True:
-            raw = physical[i]
-            if len(raw) > MAX_LINE:
-                report.add(module, i + 1, f"line longer than {MAX_LINE} characters ({len(raw)})")
-            body, continued, in_comment = _continuation(raw)
-            if continued and in_comment:
-                report.add(module, i + 1, "a comment ends in ' _': VBA joins the next line to the comment")
-            if not continued:
-                parts.append(raw)
-                break
-            parts.append(body)
-            continuations += 1
-            i += 1
-            if i >= len(physical):
-                report.add(module, i, "line continuation on the last line of the module")
-                break
-            if not physical[i].strip():
-                report.add(module, i + 1, "line continuation followed by an empty line")
-        if continuations > MAX_CONTINUATIONS:
-            report.add(module, start + 1, f"more than {MAX_CONTINUATIONS} line continuations in one statement")
-        text = " ".join(p.strip() if n else p.rstrip() for n, p in enumerate(parts))
-        stripped = text.strip()
-        directive = stripped.startswith("#")
-        tokens, problem = ([], None) if directive else tokenize(text)
-        if problem:
-            report.add(module, start + 1, problem)
-        lines.append(Line(start + 1, stripped, tokens, directive))
-        i += 1
-    return lines
-
-
-def _continuation(raw: str) -> tuple[str, bool, bool]:
-    """(the line without its continuation, whether it continues, whether the continuation
-    is inside a comment)."""
-    stripped = raw.rstrip(" \t")
-    if not (stripped.endswith(" _") or stripped.endswith("\t_")) and stripped != "_":
-        return raw, False, False
-    body = stripped[:-1]
-    in_string = False
-    for ch_index, ch in enumerate(body):
-        if ch == '"':
-            in_string = not in_string
-        elif ch == "'" and not in_string:
-            return body, True, True
-    if re.match(r"\s*rem\b", body, re.I):
-        return body, True, True
-    return body, True, False
-
-
-# --- conditional compilation (MS-VBAL 3.4) ---------------------------------------------------------
-
-class _CCError(ValueError):
-    pass
-
-
-def _cc_tokens(text: str) -> list[Tok]:
-    tokens, problem = tokenize(text)
-    if problem:
-        raise _CCError(problem)
-    return tokens
-
-
-def _cc_value(tokens: list[Tok], consts: dict[str, object]) -> object:
-    pos = 0
-
-    def peek() -> str:
-        return tokens[pos].low if pos < len(tokens) else ""
-
-    def take() -> Tok:
-        nonlocal pos
-        if pos >= len(tokens):
-            raise _CCError("incomplete #If expression")
-        pos += 1
-        return tokens[pos - 1]
-
-    def atom() -> object:
-        t = take()
-        if t.text == "(":
-            value = or_expr()
-            if take().text != ")":
-                raise _CCError("')' expected")
-            return value
-        if t.low == "not":
-            return not _truth(atom())
-        if t.low == "-":
-            return -_number(atom())
-        if t.kind == "str":
-            return t.text[1:-1].replace('""', '"')
-        if t.kind == "num":
-            return float(re.sub(r"[%&^!#@]$", "", t.text)) if not t.text.startswith("&") else int(t.text[2:].rstrip("&"), 16)
-        if t.kind == "id":
-            if t.low in ("true", "false"):
-                return t.low == "true"
-            return consts.get(t.name)          # an undefined constant is Empty
-        raise _CCError(f"unexpected {t.text!r} in #If expression")
-
-    def comparison() -> object:
-        left = atom()
-        while peek() in ("=", "<>", "<", ">", "<=", ">="):
-            op = take().text
-            right = atom()
-            left = _compare(left, op, right)
-        return left
-
-    def and_expr() -> object:
-        left = comparison()
-        while peek() == "and":
-            take()
-            right = comparison()
-            left = _truth(left) and _truth(right)
-        return left
-
-    def or_expr() -> object:
-        left = and_expr()
-        while peek() in ("or", "xor"):
-            op = take().low
-            right = and_expr()
-            left = (_truth(left) or _truth(right)) if op == "or" else (_truth(left) != _truth(right))
-        return left
-
-    value = or_expr()
-    if pos != len(tokens):
-        raise _CCError(f"unexpected {tokens[pos].text!r} in #If expression")
-    return value
-
-
-def _number(v: object) -> float:
-    if v is None:
-        return 0.0
-    if isinstance(v, bool):
-        return -1.0 if v else 0.0
-    if isinstance(v, (int, float)):
-        return float(v)
-    try:
-        return float(str(v))
-    except ValueError as exc:
-        raise _CCError(f"type mismatch: {v!r}") from exc
-
-
-def _truth(v: object) -> bool:
-    return _number(v) != 0
-
-
-def _compare(a: object, op: str, b: object) -> bool:
-    if isinstance(a, str) or isinstance(b, str):
-        x, y = ("" if a is None else str(a)), ("" if b is None else str(b))
-    else:
-        x, y = _number(a), _number(b)
-    return {"=": x == y, "<>": x != y, "<": x < y, ">": x > y, "<=": x <= y, ">=": x >= y}[op]
-
-
-def preprocess(module: str, lines: list[Line], consts: dict[str, object], report: _Report) -> list[Line]:
-    """The included logical lines for one set of compiler constants."""
-    consts = dict(consts)
-    out: list[Line] = []
-    # stack of [including?, any branch taken?, parent including?]
-    stack: list[list[bool]] = []
-    including = True
-    for line in lines:
-        if not line.directive:
-            if including:
-                out.append(line)
-            continue
-        text = re.sub(r"'.*$", "", line.text[1:]).strip() if '"' not in line.text else _strip_cc_comment(line.text[1:])
-        word = text.split(None, 1)[0].lower() if text else ""
-        rest = text[len(word):].strip()
-        try:
-            if word == "const":
-                m = re.fullmatch(r"([A-Za-z]\w*)[%&^!#@$]?\s*=\s*(.+)", rest)
-                if not m:
-                    raise _CCError("#Const name = expression expected")
-                if including:
-                    consts[m.group(1).lower()] = _cc_value(_cc_tokens(m.group(2)), consts)
-            elif word == "if":
-                cond = _then(rest)
-                value = _truth(_cc_value(_cc_tokens(cond), consts)) if including else False
-                stack.append([including and value, value, including])
-                including = including and value
-            elif word == "elseif":
-                if not stack:
-                    raise _CCError("#ElseIf without #If")
-                top = stack[-1]
-                value = _truth(_cc_value(_cc_tokens(_then(rest)), consts)) if top[2] else False
-                top[0] = top[2] and not top[1] and value
-                top[1] = top[1] or value
-                including = top[0]
-            elif word == "else":
-                if not stack:
-                    raise _CCError("#Else without #If")
-                top = stack[-1]
-                top[0] = top[2] and not top[1]
-                top[1] = True
-                including = top[0]
-            elif word in ("endif", "end") and (word == "endif" or rest.lower() == "if"):
-                if not stack:
-                    raise _CCError("#End If without #If")
-                including = stack.pop()[2]
-            else:
-                raise _CCError(f"unknown directive #{word}")
-        except _CCError as exc:
-            report.add(module, line.number, str(exc))
-    if stack:
-        report.add(module, lines[-1].number if lines else 1, "#If without #End If")
-    return out
-
-
-def _strip_cc_comment(text: str) -> str:
-    in_string = False
-    for i, ch in enumerate(text):
-        if ch == '"':
-            in_string = not in_string
-        elif ch == "'" and not in_string:
-            return text[:i].strip()
-    return text.strip()
-
-
-def _then(rest: str) -> str:
-    m = re.fullmatch(r"(.+?)\s+then", rest, re.I | re.S)
-    if not m:
-        raise _CCError("#If ... Then expected")
-    return m.group(1)
-
-
-# --- statements -------------------------------------------------------------------------------
-
-#: reserved words that begin a statement (``Stop: x = 1``, ``Else: ...``): never a label
-_STATEMENT_STARTS = frozenset(w.lower() for w in vbalang.STATEMENT_KEYWORDS + vbalang.MARKER_KEYWORDS
-                              + vbalang.REM_KEYWORD)
-
-
-def split_statements(tokens: list[Tok]) -> list[list[Tok]]:
-    """A logical line's statements (``:``-separated). A label comes out as one statement
-    ``[name, ':']``; a single-line If stays one statement."""
-    out: list[list[Tok]] = []
-    i = 0
-    if len(tokens) >= 2 and tokens[0].kind == "id" and tokens[1].text == ":" and \
-            tokens[0].name not in _STATEMENT_STARTS:
-        out.append(tokens[:2])
-        i = 2
-    elif tokens and tokens[0].kind == "num" and re.fullmatch(r"\d+", tokens[0].text):
-        out.append(tokens[:1] + [Tok("op", ":")])
-        i = 1
-        if i < len(tokens) and tokens[i].text == ":":
-            i += 1
-    current: list[Tok] = []
-    while i < len(tokens):
-        t = tokens[i]
-        if not current and t.low == "if" and _single_line_if(tokens[i:]):
-            out.append(tokens[i:])
-            return out
-        if t.text == ":":
-            if current:
-                out.append(current)
-            current = []
-        else:
-            current.append(t)
-        i += 1
-    if current:
-        out.append(current)
-    return out
-
-
-def _single_line_if(tokens: list[Tok]) -> bool:
-    depth = 0
-    for n, t in enumerate(tokens):
-        if t.text == "(":
-            depth += 1
-        elif t.text == ")":
-            depth -= 1
-        elif depth == 0 and t.low == "then":
-            return n + 1 < len(tokens)
-    return False
-
-
-def single_line_if_parts(stmt: list[Tok]) -> tuple[list[Tok], list[list[Tok]]]:
-    """(condition, the statements of its Then and Else parts)."""
-    depth, then_at = 0, None
-    for n, t in enumerate(stmt):
-        if t.text == "(":
-            depth += 1
-        elif t.text == ")":
-            depth -= 1
-        elif depth == 0 and t.low == "then":
-            then_at = n
-            break
-    assert then_at is not None
-    parts: list[list[Tok]] = []
-    current: list[Tok] = []
-    for t in stmt[then_at + 1:]:
-        if t.text == ":" or t.low == "else":
-            if current:
-                parts.append(current)
-            current = []
-        else:
-            current.append(t)
-    if current:
-        parts.append(current)
-    return stmt[1:then_at], parts
-
-
-def _split_commas(tokens: list[Tok]) -> list[list[Tok]]:
-    out, current, depth = [], [], 0
-    for t in tokens:
-        if t.text == "(":
-            depth += 1
-        elif t.text == ")":
-            depth -= 1
-        if t.text == "," and depth == 0:
-            out.append(current)
-            current = []
-        else:
-            current.append(t)
-    out.append(current)
-    return out
-
-
-def _matching(tokens: list[Tok], start: int) -> int:
-    """Index of the ')' matching the '(' at ``start`` (len(tokens) if none)."""
-    depth = 0
-    for n in range(start, len(tokens)):
-        if tokens[n].text == "(":
-            depth += 1
-        elif tokens[n].text == ")":
-            depth -= 1
-            if depth == 0:
-                return n
-    return len(tokens)
-
-
-# --- declarations -------------------------------------------------------------------------------
-
-_SCOPES = ("public", "private", "friend", "global", "dim", "static")
-_PROC_WORDS = ("sub", "function", "property")
-
-
-def parse_params(tokens: list[Tok]) -> list[tuple[Param, list[Tok]]]:
-    """The parameters of a parameter list (without its parentheses), each with the tokens
-    of its default value."""
-    out = []
-    if not tokens:
-        return out
-    for part in _split_commas(tokens):
-        byval = byref = optional = False
-        i = 0
-        while i < len(part) and part[i].low in ("optional", "byval", "byref", "paramarray"):
-            byval |= part[i].low == "byval"
-            byref |= part[i].low == "byref"
-            optional |= part[i].low == "optional"
-            i += 1
-        if i >= len(part):
-            out.append((Param("", "", byval, byref, optional), []))
-            continue
-        name = part[i].text
-        i += 1
-        array = False
-        if i + 1 < len(part) and part[i].text == "(" and part[i + 1].text == ")":
-            i += 2
-            array = True
-        type_tokens: list[Tok] = []
-        if i < len(part) and part[i].low == "as":
-            i += 1
-            while i < len(part) and part[i].text != "=":
-                type_tokens.append(part[i])
-                i += 1
-        type_ = ARRAY if array else (declared_type(name, type_tokens) if type_tokens or name[-1:] in SUFFIX_TYPES
-                                     else "")
-        default = part[i + 1:] if i < len(part) and part[i].text == "=" else []
-        out.append((Param(name, type_, byval, byref, optional), default))
-    return out
-
-
-#: the declared type of a TYPED-NAME (MS-VBAL 3.3.5.3)
-SUFFIX_TYPES = {"$": "string", "%": "integer", "&": "long", "^": "longlong", "!": "single", "#": "double",
-                "@": "currency"}
-INTRINSIC_TYPES = frozenset("""
-    boolean byte currency date decimal double integer long longlong longptr single string variant
-""".split())
-ARRAY = "()"                          # the type of an array variable: not compared
-
-
-def declared_type(name: str, as_tokens: list[Tok]) -> str:
-    """The lower-case type of a declaration: its As clause (last part of a dotted name,
-    without New), its type suffix, or variant."""
-    words = [t.text for t in as_tokens if t.low != "new"]
-    if words:
-        return "".join(words).lower().split(".")[-1].split("*")[0]
-    return SUFFIX_TYPES.get(name[-1:], "variant")
-
-
-def parse_variables(tokens: list[Tok]) -> list[tuple[str, list[Tok], str]]:
-    """Names declared by a Dim/Static/Private/Public variable list or a ReDim, with the
-    tokens of their bounds (references) and their type."""
-    out = []
-    for part in _split_commas(tokens):
-        i = 0
-        while i < len(part) and part[i].low in ("withevents", "preserve", "shared"):
-            i += 1
-        if i >= len(part):
-            continue
-        name = part[i].text
-        refs: list[Tok] = []
-        j = i + 1
-        array = False
-        if j < len(part) and part[j].text == "(":
-            end = _matching(part, j)
-            refs = part[j + 1:end]
-            j = end + 1
-            array = True
-        as_tokens = part[j + 1:] if j < len(part) and part[j].low == "as" else []
-        out.append((name, refs, ARRAY if array else declared_type(name, as_tokens)))
-    return out
-
-
-def parse_consts(tokens: list[Tok]) -> list[tuple[str, list[Tok]]]:
-    out = []
-    for part in _split_commas(tokens):
-        if not part:
-            continue
-        eq = next((n for n, t in enumerate(part) if t.text == "="), len(part))
-        out.append((part[0].text, part[eq + 1:]))
-    return out
-
-
-@dataclass
-class ProcHeader:
-    kind: str                  # sub / function / property / declare
-    name: str
-    public: bool
-    params: list[tuple[Param, list[Tok]]]
-    has_as: bool
-
-
-def proc_header(stmt: list[Tok]) -> ProcHeader | None:
-    """The header of a Sub/Function/Property or a Declare, or None."""
-    i = 0
-    public = True
-    while i < len(stmt) and stmt[i].low in ("public", "private", "friend", "global", "static"):
-        if stmt[i].low == "private":
-            public = False
-        i += 1
-    if i >= len(stmt):
-        return None
-    kind = stmt[i].low
-    if kind == "declare":
-        i += 1
-        if i < len(stmt) and stmt[i].low == "ptrsafe":
-            i += 1
-        if i >= len(stmt) or stmt[i].low not in ("sub", "function"):
-            return None
-        i += 1
-        name = stmt[i].text if i < len(stmt) else ""
-        open_at = next((n for n in range(i, len(stmt)) if stmt[n].text == "("), None)
-        params = parse_params(stmt[open_at + 1:_matching(stmt, open_at)]) if open_at is not None else []
-        return ProcHeader("declare", name, public, params, False)
-    if kind not in _PROC_WORDS:
-        return None
-    i += 1
-    if kind == "property":
-        if i >= len(stmt) or stmt[i].low not in ("get", "let", "set"):
-            return None
-        i += 1
-    if i >= len(stmt):
-        return ProcHeader(kind, "", public, [], False)
-    name = stmt[i].text
-    i += 1
-    params = []
-    if i < len(stmt) and stmt[i].text == "(":
-        end = _matching(stmt, i)
-        params = parse_params(stmt[i + 1:end])
-        i = end + 1
-    has_as = i < len(stmt) and stmt[i].low == "as"
-    return ProcHeader(kind, name, public, params, has_as)
 
 
 # --- the project's names ---------------------------------------------------------------------------
@@ -706,7 +129,7 @@ class ModuleInfo:
 class _ModuleChecker:
     """One module under one configuration."""
 
-    def __init__(self, module: Module, lines: list[Line], project: dict[str, ModuleInfo], report: _Report,
+    def __init__(self, module: Module, lines: list[Line], project: dict[str, ModuleInfo], report: Report,
                  check_refs: bool) -> None:
         self.module = module
         self.lines = lines
@@ -736,7 +159,7 @@ class _ModuleChecker:
                         info.enum_members[stmt[0].name] = True
                     continue
                 if in_proc:
-                    if low == "end" and len(stmt) > 1 and stmt[1].low in _PROC_WORDS:
+                    if low == "end" and len(stmt) > 1 and stmt[1].low in PROC_WORDS:
                         in_proc = False
                     continue
                 if low == "option" and len(stmt) > 1 and stmt[1].low == "explicit":
@@ -749,7 +172,7 @@ class _ModuleChecker:
                     info.procs.setdefault(proc.name.lower(), []).append(proc)
                     in_proc = header.kind != "declare"
                     continue
-                scope = low if low in _SCOPES else None
+                scope = low if low in SCOPES else None
                 rest = stmt[1:] if scope else stmt
                 public = scope in ("public", "global")
                 if scope and rest and rest[0].low == "const" or low == "const":
@@ -820,7 +243,7 @@ class _ModuleChecker:
                         self._declare_local(locals_, p.name, n, proc, p.type or "variant")
                         self._refs(default, n, locals_, proc)
                     continue
-                if low == "end" and len(stmt) > 1 and stmt[1].low in _PROC_WORDS:
+                if low == "end" and len(stmt) > 1 and stmt[1].low in PROC_WORDS:
                     if proc is None:
                         self.add(n, f"End {stmt[1].text} without {stmt[1].text}")
                     else:
@@ -831,7 +254,7 @@ class _ModuleChecker:
                     continue
                 if proc is None:
                     self._module_statement(stmt, n, seen_proc, module_names)
-                    if stmt[0].low in ("type", "enum") or (len(stmt) > 1 and stmt[0].low in _SCOPES
+                    if stmt[0].low in ("type", "enum") or (len(stmt) > 1 and stmt[0].low in SCOPES
                                                           and stmt[1].low in ("type", "enum")):
                         block = stmt[0].low if stmt[0].low in ("type", "enum") else stmt[1].low
                         self._type_block(line, block)
@@ -883,7 +306,7 @@ class _ModuleChecker:
             return
         if low in ("option", "implements") or low.startswith("def"):
             return
-        scope = low if low in _SCOPES else None
+        scope = low if low in SCOPES else None
         rest = stmt[1:] if scope else stmt
         if not rest:
             self.add(n, "declaration expected")
@@ -945,12 +368,12 @@ class _ModuleChecker:
             return stack.pop()
 
         if low == "if":
-            if _single_line_if(stmt):
+            if is_single_line_if(stmt):
                 cond, parts = single_line_if_parts(stmt)
                 self._refs(cond, n, locals_, proc)
                 for part in parts:
                     if part and part[0].low in ("if", "for", "do", "while", "select", "with") and \
-                            not (part[0].low == "if" and _single_line_if(part)):
+                            not (part[0].low == "if" and is_single_line_if(part)):
                         self.add(n, f"a block {part[0].text} cannot be inside a single-line If")
                     self._statement(part, n, stack, locals_, jumps, proc)
                 return
@@ -990,7 +413,7 @@ class _ModuleChecker:
             opened("For", var.name if var else "")
             return
         if low == "next":
-            names = [p[0].name for p in _split_commas(stmt[1:]) if p] or [""]
+            names = [p[0].name for p in split_commas(stmt[1:]) if p] or [""]
             for name in names:
                 top = close("For", "Next")
                 if top and name and top[2] and name != top[2]:
@@ -1054,7 +477,7 @@ class _ModuleChecker:
                     jumps.append((stmt[go + 1].name, n))
             elif go is not None:
                 self._refs(stmt[1:go], n, locals_, proc)
-                for part in _split_commas(stmt[go + 1:]):
+                for part in split_commas(stmt[go + 1:]):
                     if part and part[0].kind == "id":
                         jumps.append((part[0].name, n))
             return
@@ -1195,14 +618,14 @@ class _ModuleChecker:
             return
         proc = procs[0]
         if k + 1 < len(tokens) and tokens[k + 1].text == "(":
-            args = tokens[k + 2:_matching(tokens, k + 1)]
+            args = tokens[k + 2:matching(tokens, k + 1)]
         elif statement_call:
             args = tokens[k + 1:]
         else:
             return
         if not args:
             return
-        for position, arg in enumerate(_split_commas(args)):
+        for position, arg in enumerate(split_commas(args)):
             param = None
             if len(arg) >= 3 and arg[1].text == ":=":
                 param = next((p for p in proc.params if p.name.lower() == arg[0].name), None)
@@ -1243,7 +666,7 @@ class _ModuleChecker:
 
 def check_project(modules: Sequence[Module], ribbon_xml: str | bytes | None = None) -> list[Finding]:
     """Everything :mod:`addin.excel.vbacheck` checks, for the modules of one project."""
-    report = _Report()
+    report = Report()
     parsed = {m.name: logical_lines(m.name, m.source, report) for m in modules}
     # names on every line, included or not
     for m in modules:
@@ -1263,7 +686,7 @@ def check_project(modules: Sequence[Module], ribbon_xml: str | bytes | None = No
     return report.sorted([m.name for m in modules])
 
 
-def _check_declared_names(module: Module, lines: list[Line], report: _Report) -> None:
+def _check_declared_names(module: Module, lines: list[Line], report: Report) -> None:
     """Every name a line declares, on every line (also in excluded #If branches)."""
     type_block = False
     for line in lines:
@@ -1285,7 +708,7 @@ def _check_declared_names(module: Module, lines: list[Line], report: _Report) ->
                     names.append(header.name)
                     names += [p.name for p, _ in header.params]
                 else:
-                    scope = low in _SCOPES
+                    scope = low in SCOPES
                     rest = stmt[1:] if scope else stmt
                     head = rest[0].low if rest else ""
                     if head == "const":
@@ -1305,7 +728,7 @@ def _check_declared_names(module: Module, lines: list[Line], report: _Report) ->
                     report.add(module.name, line.number, f"declared name: {problem}")
 
 
-def _check_publics(project: dict[str, ModuleInfo], report: _Report) -> None:
+def _check_publics(project: dict[str, ModuleInfo], report: Report) -> None:
     """A public name of two standard modules makes every unqualified use ambiguous."""
     owners: dict[str, list[ModuleInfo]] = {}
     for info in project.values():
@@ -1323,7 +746,7 @@ def _check_publics(project: dict[str, ModuleInfo], report: _Report) -> None:
                                          "an unqualified use is ambiguous")
 
 
-def _check_ribbon(xml: str | bytes, project: dict[str, ModuleInfo], report: _Report) -> None:
+def _check_ribbon(xml: str | bytes, project: dict[str, ModuleInfo], report: Report) -> None:
     try:
         root = ET.fromstring(xml)
     except ET.ParseError as exc:
