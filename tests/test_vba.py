@@ -327,7 +327,7 @@ def test_a_working_button_shows_only_its_own_result(tmp_path, home):
     shown = Shown()
     entry.button("check", show=shown, caller=lambda: fake)
     assert shown.messages == []
-    assert [a["title"] for a in fake.app.alerts] == ["职称评审台账"]
+    assert [a["title"] for a in fake.app.alerts] == ["职称评审台账 · 校验"]          # the action's own result
 
 
 def test_when_no_box_can_be_shown_the_text_goes_to_xlwings_with_exit_1(home, capsys):

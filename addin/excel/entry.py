@@ -60,8 +60,10 @@ def button(tag: str, *, show: Show | None = None, caller: Callable[[], Any] | No
     except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - every failure becomes a message
         _report(show, IMPORT_FAILED.format(error=_short(exc)), exc, tag)
         return
-    action = ribbon.ACTIONS.get(tag)
-    label = action.label if action is not None else tag
+    try:
+        label = ribbon.label(tag)                   # as on the button
+    except Exception:  # noqa: BLE001 - a tag outside the allow-list: dispatch refuses it itself
+        label = tag
     try:
         book = (caller or _book_caller)()
     except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001
