@@ -38,24 +38,47 @@ UI_NS = "{http://schemas.microsoft.com/office/2006/01/customui}"
 OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 #: in the order Excel writes a project's modules: standard modules, ThisWorkbook, the sheets
 EXPECTED_ORDER = ["ZhichengCheck", "ZhichengRibbon", "xlwings", "xlwings_udfs", "ZhichengHelp", "ThisWorkbook",
-                  "ConfigSheet"]
-EXPECTED_MODULES = {"ConfigSheet.cls", "ThisWorkbook.cls", "ZhichengCheck.bas", "ZhichengHelp.bas", "ZhichengRibbon.bas",
-                    "xlwings.bas", "xlwings_udfs.bas"}
-U_CALL = re.compile(r'U\("([0-9A-F]*)"\)')
+                  "ConfigSheet", "TextSheet"]
+DOCUMENTS = ("ThisWorkbook", "ConfigSheet", "TextSheet")
+EXPECTED_MODULES = {"ConfigSheet.cls", "TextSheet.cls", "ThisWorkbook.cls", "ZhichengCheck.bas", "ZhichengHelp.bas",
+                    "ZhichengRibbon.bas", "xlwings.bas", "xlwings_udfs.bas"}
+TXT_CALL = re.compile(r"\bTxt\((\d+)\)")
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
-def decoded(source: str) -> str:
-    """The source with every U("<hex>") written back as the string literal it stands for
-    (the test's own decoder: UTF-16 code units, 4 hex digits each)."""
+def sheet_rows(parts: dict[str, bytes], part: str) -> list[list[str]]:
+    """A sheet of the package as text rows (shared strings resolved): the test's own reader."""
+    strings = ["".join(t.text or "" for t in si.iter(f"{MAIN}t"))
+               for si in ET.fromstring(parts["xl/sharedStrings.xml"]).iter(f"{MAIN}si")]
+    rows = []
+    for row in ET.fromstring(parts[part]).iter(f"{MAIN}row"):
+        assert int(row.get("r")) == len(rows) + 1                 # contiguous from row 1, as xlwings reads it
+        rows.append([strings[int(c.find(f"{MAIN}v").text)] for c in row.iter(f"{MAIN}c")])
+    return rows
+
+
+def texts_of(parts: dict[str, bytes]) -> list[str]:
+    """The hidden sheet zhicheng.text: row n is what Txt(n) returns."""
+    rows = sheet_rows(parts, "xl/worksheets/sheet2.xml")
+    assert all(len(r) == 1 for r in rows)
+    return [r[0] for r in rows]
+
+
+def decoded(source: str, texts: list[str]) -> str:
+    """The source with every Txt(n) written back as the string literal it stands for."""
     def literal(m):
-        text = bytes.fromhex(m.group(1)).decode("utf-16-be")
-        return '"' + text.replace('"', '""') + '"'
-    return U_CALL.sub(literal, source)
+        return '"' + texts[int(m.group(1)) - 1].replace('"', '""') + '"'
+    return TXT_CALL.sub(literal, source)
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     return build_addin(tmp_path_factory.mktemp("dist")).path
+
+
+@pytest.fixture(scope="module")
+def texts(parts) -> list[str]:
+    return texts_of(parts)
 
 
 @pytest.fixture(scope="module")
@@ -126,14 +149,13 @@ def test_the_ribbon_uses_the_2006_relationship_type_with_the_2006_namespace(part
 
 def test_the_config_sheet_holds_only_our_keys(parts):
     workbook = ET.fromstring(parts["xl/workbook.xml"])
-    sheets = [s.get("name") for s in workbook.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet")]
-    assert sheets == ["zhicheng.conf"]
+    sheets = [s.get("name") for s in workbook.iter(f"{MAIN}sheet")]
+    assert sheets == ["zhicheng.conf", "zhicheng.text"]
     assert b"felix" not in parts["xl/workbook.xml"]                 # the template's author path is gone
-    strings = [t.text for t in ET.fromstring(parts["xl/sharedStrings.xml"]).iter(
-        "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}t")]
-    assert strings == ["UDF MODULES", "udfs", "ADD_WORKBOOK_TO_PYTHONPATH", "false"]
+    assert sheet_rows(parts, "xl/worksheets/sheet1.xml") == [["UDF MODULES", "udfs"], ["ADD_WORKBOOK_TO_PYTHONPATH", "false"]]
     assert b'<dimension ref="A1:B2" />' in parts["xl/worksheets/sheet1.xml"]
     assert b'codeName="ConfigSheet"' in parts["xl/worksheets/sheet1.xml"]
+    assert b'codeName="TextSheet"' in parts["xl/worksheets/sheet2.xml"]
     assert b'codeName="ThisWorkbook"' in parts["xl/workbook.xml"]
 
 
@@ -148,19 +170,55 @@ def test_two_builds_are_byte_identical(built, tmp_path):
 
 # --- the VBA project -----------------------------------------------------------------------
 
+XLWINGS_CHANGES = [
+    # (xlwings' text, ours): the four places the build changes, nothing else
+    ('Public Const PROJECT_NAME As String = "myaddin"', 'Public Const PROJECT_NAME As String = "zhicheng"'),
+    ('            Content = Content & vbCrLf\r\n'
+     '            Content = Content & "Press Ctrl+C to copy this message to the clipboard."\r\n'
+     '    \r\n'
+     '            WScript.Popup Content, AUTO_DISMISS, "Error", OK_BUTTON_ERROR\r\n',
+     '            ZhichengCheck.PythonFailed Content\r\n'),
+    ('            MsgBox "Could not find Interpreter!", vbCritical\r\n',
+     '            ZhichengCheck.InterpreterNotFound PYTHON_WIN\r\n'),
+    ('            MsgBox "Embedded code requires a valid LICENSE_KEY."\r\n', '            ZhichengCheck.EmbeddedCodeSheet\r\n'),
+]
+
+
 def expected_xlwings() -> str:
-    text = build.XLWINGS_BAS.read_text(encoding="ascii")
-    return crlf(text.replace('PROJECT_NAME As String = "myaddin"', 'PROJECT_NAME As String = "zhicheng"'))
+    text = crlf(build.XLWINGS_BAS.read_text(encoding="ascii"))
+    for old, new in XLWINGS_CHANGES:
+        assert text.count(old) == 1
+        text = text.replace(old, new)
+    return text
 
 
-def test_olevba_returns_exactly_our_sources_and_the_xlwings_module(macros):
+def expected_udf_wrappers() -> str:
+    text = udfwrap.wrapper_source("udfs", udfwrap.udfs_of(udfs))
+    names = re.findall(r"^    (\w+) = Err\.Description$", text, re.M)
+    assert names == list(udfs.__all__)
+    return crlf(re.sub(r"^    (\w+) = Err\.Description$",
+                       r"    \1 = ZhichengCheck.UdfFailure(Err.Number, Err.Description)", text, flags=re.M))
+
+
+def test_olevba_returns_exactly_our_sources_and_the_xlwings_module(macros, texts):
     assert set(macros) == EXPECTED_MODULES
     for path in sorted(stubs_dir().glob("*.bas")) + sorted(stubs_dir().glob("*.cls")):
         assert macros[path.name].isascii(), path.name
-        assert decoded(macros[path.name]) == crlf(path.read_text(encoding="utf-8")), path.name
+        assert decoded(macros[path.name], texts) == crlf(path.read_text(encoding="utf-8")), path.name
     assert macros["xlwings.bas"] == expected_xlwings()
     assert 'Public Const PROJECT_NAME As String = "zhicheng"' in macros["xlwings.bas"]
-    assert macros["xlwings_udfs.bas"] == crlf(udfwrap.wrapper_source("udfs", udfwrap.udfs_of(udfs)))
+    assert macros["xlwings_udfs.bas"] == expected_udf_wrappers()
+
+
+def test_the_text_sheet_holds_each_chinese_literal_once_and_every_row_is_used(macros, texts):
+    used = [int(n) for code in macros.values() for n in TXT_CALL.findall(code)]
+    assert set(used) == set(range(1, len(texts) + 1))              # no row unused, no call past the end
+    assert len(set(texts)) == len(texts) and all(not t.isascii() for t in texts)
+    for path in sorted(stubs_dir().glob("*.bas")):
+        literals = re.findall(r'"((?:[^"\r\n]|"")*)"', path.read_text(encoding="utf-8"))
+        for text in (lit.replace('""', '"') for lit in literals if not lit.isascii()):
+            assert text in texts, text
+    assert texts[0] == "职称评审台账"                                  # the title, first used in ZhichengCheck
 
 
 def test_the_project_is_source_only_and_olevba_parses_it_strictly(parts, project):
@@ -172,7 +230,7 @@ def test_the_project_is_source_only_and_olevba_parses_it_strictly(parts, project
     list(vba.parse_modules())
     assert vba.projectname == "Zhicheng" and vba.codepage == 1252
     assert [(m.name, m.textoffset, m.type) for m in vba.modules] == [
-        (name, 0, 0x22 if name in ("ThisWorkbook", "ConfigSheet") else 0x21) for name in EXPECTED_ORDER]
+        (name, 0, 0x22 if name in DOCUMENTS else 0x21) for name in EXPECTED_ORDER]
     parser.close()
 
 
@@ -183,8 +241,7 @@ def test_the_project_stream_lists_the_modules_unprotected(project):
     pid = project_id("Zhicheng")
     assert lines[0] == f'ID="{pid}"'
     listed = [line for line in lines if line.startswith(("Module=", "Document="))]
-    assert listed == [f"Document={n}/&H00000000" if n in ("ThisWorkbook", "ConfigSheet") else f"Module={n}"
-                      for n in EXPECTED_ORDER]
+    assert listed == [f"Document={n}/&H00000000" if n in DOCUMENTS else f"Module={n}" for n in EXPECTED_ORDER]
     values = dict(line.split("=", 1) for line in lines if line[:4] in ("CMG=", "DPB=", "GC=\""))
     decoded = {k: ovba.decrypt(v.strip('"')) for k, v in values.items()}
     assert decoded["CMG"][2] == bytes(4)             # not protected
@@ -218,23 +275,29 @@ def test_every_onaction_has_a_matching_ribbon_sub(parts, macros):
         assert re.search(rf"^Sub {sub}\(control As IRibbonControl\)\r$", macros[f"{module}.bas"], re.M), c["onAction"]
 
 
-def test_the_one_callback_passes_the_tag_to_the_python_dispatcher(macros):
-    code = decoded(macros["ZhichengRibbon.bas"])
-    assert code.count("RunPython") == 1
-    assert 'RunPython "import addin.excel.ribbon as r; r.dispatch(\'" & control.Tag & "\')"' in code
+RUN_LINE = 'RunPython "import addin.excel.entry as e; e.button(\'" & control.Tag & "\')"'
+
+
+def test_the_one_callback_passes_the_tag_to_the_python_entry(macros, texts):
+    code = decoded(macros["ZhichengRibbon.bas"], texts)
+    assert code.count("RunPython") == 1 and RUN_LINE in code
     statements = [line.strip() for line in code.split("\r\n")
                   if line.strip() and not line.strip().startswith(("'", "Attribute", "Option"))]
-    run = statements.index('RunPython "import addin.excel.ribbon as r; r.dispatch(\'" & control.Tag & "\')"')
-    # before Python is started: the VBA-only self-check, then the guards that turn what
-    # would be a VBA error box (no workbook: error 91; no interpreter) into a Chinese message
-    assert statements[:4] == ["Sub OnAction(control As IRibbonControl)", 'If control.Tag = "selfcheck" Then',
+    run = statements.index(RUN_LINE)
+    # the error handler first (issue 21, B.4: every failure, also of PythonReady, ends in a
+    # Chinese message); then "not Excel" (WPS, B.5); the VBA-only self-check; the guards that
+    # turn what would be a VBA error box (no workbook: error 91; no interpreter) into a message
+    assert statements[:6] == ["Sub OnAction(control As IRibbonControl)", "On Error GoTo failed",
+                              "If Not ZhichengCheck.InExcel() Then Exit Sub", 'If control.Tag = "selfcheck" Then',
                               "ZhichengCheck.SelfCheck", "Exit Sub"]
     guard = statements.index("If ActiveWorkbook Is Nothing Then")
     assert statements[guard + 1].startswith('MsgBox "请先打开台账') and statements[guard + 2] == "Exit Sub"
     assert guard < statements.index("If Not ZhichengCheck.PythonReady() Then Exit Sub") < run
-    assert statements[run - 1] == "On Error GoTo failed"
     assert statements[run + 1:] == ["Exit Sub", "failed:", "ZhichengCheck.ReportFailure Err.Number, Err.Description",
                                     "End Sub"]
+    # the command the VBA sends is one Python can run: the module and function exist
+    from addin.excel import entry
+    assert callable(entry.button)
 
 
 def test_every_button_tag_is_allowed_and_resolves_to_a_callable(parts):
@@ -288,24 +351,30 @@ def test_the_udf_module_wraps_every_udf_with_its_arguments(macros):
 
 
 def test_no_vba_parameter_is_a_vba_keyword(macros):
+    from addin.excel import vbalang
+
+    assert udfwrap.VBA_RESERVED == vbalang.RESERVED
     for params in re.findall(r"^Function \w+\(([^)]*)\)\r$", macros["xlwings_udfs.bas"], re.M):
         for p in params.split(", "):
             name = p.removeprefix("Optional ")
-            assert name.lower() not in udfwrap.VBA_RESERVED and re.fullmatch(r"[A-Za-z]\w*", name), name
+            assert vbalang.identifier_problem(name) is None, name
     # the two UDFs whose Python names are VBA keywords (End, Date)
     assert "Function ZC_NETWORKDAYS(start, end_, Optional holidays)" in macros["xlwings_udfs.bas"]
+    assert udfwrap.vba_name("fix") == "fix_" and udfwrap.vba_name("name") == "name"
 
 
 def test_the_wrapper_text_is_xlwings_own_for_the_reference_example():
+    # xlwings would write the parameter as "scale", a reserved-name of MS-VBAL 3.3.5.2 (with
+    # PSet and Circle: VB's graphics methods); the generator renames it, as it does End and Date
     text = udfwrap.wrapper_source("myudfs", [udfwrap.UDF("add_scaled", ("x", "y", "scale"), (False, False, True))])
     assert text.split("\n", 4)[4] == (
-        "Function add_scaled(x, y, Optional scale)\n"
+        "Function add_scaled(x, y, Optional scale_)\n"
         '    #If App = "Microsoft Excel" Then\n'
         "        If TypeOf Application.Caller Is Range Then On Error GoTo failed\n"
-        '        add_scaled = XLPy.CallUDF("myudfs", "add_scaled", Array(x, y, scale), ActiveWorkbook, Application.Caller)\n'
+        '        add_scaled = XLPy.CallUDF("myudfs", "add_scaled", Array(x, y, scale_), ActiveWorkbook, Application.Caller)\n'
         "        Exit Function\n"
         "    #Else\n"
-        '        add_scaled = XLPy.CallUDF("myudfs", "add_scaled", Array(x, y, scale))\n'
+        '        add_scaled = XLPy.CallUDF("myudfs", "add_scaled", Array(x, y, scale_))\n'
         "        Exit Function\n"
         "    #End If\n"
         "failed:\n"
@@ -357,9 +426,7 @@ def test_compression_round_trips_the_real_modules_and_actually_compresses():
         packed = ovba.compress(data)
         assert roundtrip(data) == data, m.name
         if len(data) > 1000:
-            # hex-encoded Chinese literals (U("...")) compress less than VBA text
-            limit = 0.6 if 'U("' not in m.source else 0.8
-            assert len(packed) < limit * len(data), m.name
+            assert len(packed) < 0.7 * len(data), m.name
 
 
 def test_compression_copy_tokens_use_the_position_dependent_split():
@@ -582,11 +649,11 @@ def test_install_addin_exits_1_when_a_check_fails(tmp_path, built, monkeypatch, 
 
 # --- the Insert Function help, the literals, the self-check (issue 11, item 3) -------------------------
 
-def _help_calls(source: str) -> dict[str, dict]:
+def _help_calls(source: str, texts: list[str]) -> dict[str, dict]:
     """Read ZhichengHelp back as Excel would run it: per MacroOptions call, the macro, the
     description and the argument descriptions (the variables' values at that point)."""
     calls, values, array = {}, {}, []
-    for line in decoded(source).split("\r\n"):
+    for line in decoded(source, texts).split("\r\n"):
         line = line.strip()
         m = re.fullmatch(r'(d|c|a\(\d+\)) = (?:\1 & )?"((?:[^"]|"")*)"', line)
         if m:
@@ -608,10 +675,10 @@ def _help_calls(source: str) -> dict[str, dict]:
     return calls
 
 
-def test_every_zc_function_and_argument_gets_chinese_help_when_the_addin_opens(macros):
-    this = decoded(macros["ThisWorkbook.cls"])
+def test_every_zc_function_and_argument_gets_chinese_help_when_the_addin_opens(macros, texts):
+    this = decoded(macros["ThisWorkbook.cls"], texts)
     assert re.search(r"^Private Sub Workbook_Open\(\)\r\n    ZhichengHelp\.RegisterFunctionHelp\r\nEnd Sub\r$", this, re.M)
-    calls = _help_calls(macros["ZhichengHelp.bas"])
+    calls = _help_calls(macros["ZhichengHelp.bas"], texts)
     assert list(calls) == list(udfs.__all__)
     for name in udfs.__all__:
         func = getattr(udfs, name)
@@ -624,7 +691,7 @@ def test_every_zc_function_and_argument_gets_chinese_help_when_the_addin_opens(m
             assert re.search(r"[\u4e00-\u9fff]", doc) and len(doc) <= 255, (name, doc)
     assert calls["ZC_WORKDAY_END"]["args"][:2] == ["公示开始日期", "公示工作日数，默认5"]
     assert calls["ZC_WORKDAY_END"]["args"][2] == udfs._HOLIDAY_DOC                # a module constant as doc
-    help_code = decoded(macros["ZhichengHelp.bas"])
+    help_code = decoded(macros["ZhichengHelp.bas"], texts)
     from addin import __version__
     assert f'Public Const ZHICHENG_VERSION As String = "{__version__}"' in help_code
     assert f"Public Const HELP_FUNCTIONS As Long = {len(udfs.__all__)}" in help_code
@@ -643,36 +710,41 @@ def test_a_udf_without_help_is_refused_by_the_build():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(max_size=60).filter(lambda t: "\n" not in t and "\r" not in t))
-def test_chinese_literals_round_trip_through_u(text):
-    from addin.excel.vbatext import encode_literals
+@given(st.lists(st.text(max_size=40).filter(lambda t: "\n" not in t and "\r" not in t), min_size=1, max_size=4))
+def test_chinese_literals_round_trip_through_the_text_sheet(pieces):
+    from addin.excel.vbatext import Texts, move_literals
 
-    source = 'x = "' + text.replace('"', '""') + '" & y'
-    encoded = encode_literals(source, "M")
-    assert encoded.isascii()
-    assert decoded(encoded) == source
-    if text.isascii():
-        assert encoded == source
+    source = "x = " + " & ".join('"' + p.replace('"', '""') + '"' for p in pieces) + " & y"
+    texts = Texts()
+    moved = move_literals(source, "M", texts)
+    assert moved.isascii()
+    assert decoded(moved, texts.texts) == source
+    assert texts.texts == list(dict.fromkeys(p for p in pieces if not p.isascii()))   # each once, in order
+    if all(p.isascii() for p in pieces):
+        assert moved == source
 
 
-def test_the_literal_encoding_refuses_what_vba_cannot_hold():
-    from addin.excel.vbatext import VBATextError, encode_literals
+def test_the_literal_move_refuses_what_vba_cannot_hold():
+    from addin.excel.vbatext import Texts, VBATextError, move_literals
 
     with pytest.raises(VBATextError, match="line 2: non-ASCII text outside"):
-        encode_literals("x = 1\n' 中文注释", "M")
+        move_literals("x = 1\n' 中文注释", "M", Texts())
     with pytest.raises(VBATextError, match="Const"):
-        encode_literals('Public Const T As String = "职称"', "M")
+        move_literals('Public Const T As String = "职称"', "M", Texts())
     with pytest.raises(VBATextError, match="longer than 1023"):
-        encode_literals('x = "' + "职" * 300 + '"', "M")
+        move_literals("x = " + " & ".join(['"职"'] * 200), "M", Texts())
     with pytest.raises(VBATextError, match="unterminated"):
-        encode_literals('x = "abc', "M")
-    assert encode_literals("x = \"it's\" ' a comment with \"quotes", "M") == "x = \"it's\" ' a comment with \"quotes"
+        move_literals('x = "abc', "M", Texts())
+    with pytest.raises(VBATextError, match="32767"):
+        move_literals('x = "' + "职" * 32768 + '"', "M", Texts())
+    assert move_literals("x = \"it's\" ' a comment with \"quotes", "M", Texts()) == \
+        "x = \"it's\" ' a comment with \"quotes"
 
 
-def test_the_self_check_reads_only_what_the_python_half_prints(macros):
+def test_the_self_check_reads_only_what_the_python_half_prints(macros, texts):
     from addin.excel import selfcheck
 
-    code = decoded(macros["ZhichengCheck.bas"])
+    code = decoded(macros["ZhichengCheck.bas"], texts)
     command = re.search(r'Public Const CHECK_COMMAND As String = "([^"]+)"', code).group(1)
     namespace: dict = {}
     out = io.StringIO()
@@ -683,28 +755,44 @@ def test_the_self_check_reads_only_what_the_python_half_prints(macros):
     assert out.getvalue().isascii()
     from addin import __version__
     import xlwings
-    assert printed["zhicheng"] == __version__ and printed["xlwings"] == xlwings.__version__
+    assert printed["zhicheng_version"] == __version__ and printed["xlwings_version"] == xlwings.__version__
     assert set(selfcheck.facts()) >= read
 
 
-def test_the_self_check_and_the_button_guard_explain_blocked_child_processes(macros):
-    code = decoded(macros["ZhichengCheck.bas"])
+def _blocked(number: int, description: str = "") -> bool:
+    """ZhichengCheck.Blocked as VBA computes it on a 32-bit Long (And is bitwise on the
+    two's complement; the division is exact, so \\ and // agree)."""
+    high = ((number - (number & 0xFFFF)) // 65536) & 0xFFFF
+    return (high == 0x8007 and (number & 0xFFFF) == 5) or number in (70, 429) or "iwshshell" in description.lower()
+
+
+def test_the_self_check_and_the_button_guard_explain_blocked_child_processes(macros, texts):
+    code = decoded(macros["ZhichengCheck.bas"], texts)
     blocked = re.search(r"Private Function Blocked\(.*?End Function", code, re.S).group(0)
-    assert "-2147024891" in blocked and "number = 70" in blocked and "number = 429" in blocked
+    # E_ACCESSDENIED (HRESULT of Win32 error 5) written as its parts, not as a 10-digit number
+    assert "high = ((number - (number And &HFFFF&)) \\ 65536) And &HFFFF&" in blocked
+    assert "(high = WIN32_FAILURE And (number And &HFFFF&) = ACCESS_DENIED) Or number = 70 Or number = 429" in blocked
+    assert "Private Const ACCESS_DENIED As Long = 5" in code and "Private Const WIN32_FAILURE As Long = &H8007&" in code
+    assert _blocked(-2147024891) and _blocked(70) and _blocked(429) and _blocked(1, "Method 'Run' of IWshShell3 failed")
+    # E_FAIL, file not found (Win32 2), an RPC error, plain 5 and 91 are not "blocked"
+    assert not any(_blocked(n) for n in (-2147467259, -2147024894, -2147023174, 5, 91))
     text = re.search(r"Private Function BlockedText\(.*?End Function", code, re.S).group(0)
     for words in ("攻击面减少", "阻止所有 Office 应用程序创建子进程", "360", "火绒", "台账工具.bat"):
         assert words in text, words
     assert (ROOT_DIR / "台账工具.bat").is_file()                                 # the launcher it points to
     # WScript.Shell creation and the Run call are both trapped, and both lead to that text
     check = re.search(r"Public Sub SelfCheck\(\).*?End Sub", code, re.S).group(0)
-    assert check.count("If Err.Number <> 0 Then GoTo child_refused") == 2 and check.count("On Error Resume Next") >= 2
+    trapped = check[check.index("On Error GoTo child_refused"):check.index("On Error GoTo 0")]
+    assert 'Set wsh = CreateObject("WScript.Shell")' in trapped and "wsh.Run(" in trapped
+    assert "Fso().GetSpecialFolder(2).Path" in trapped                 # the temp file's folder: wide
     blocked_at = check.index("\r\nchild_refused:\r\n")
     assert check.index("errNumber = Err.Number: errText = Err.Description", blocked_at) < \
         check.index("On Error GoTo 0", blocked_at) < check.index("BlockedText(errNumber, errText)", blocked_at)
-    assert 'Set wsh = CreateObject("WScript.Shell")' in check and "wsh.Run(" in check
     # the same WScript.Run through cmd.exe /C that xlwings' RunPython uses, window hidden, waiting
-    assert 'wsh.Run("cmd.exe /C """' in check and ", 0, True)" in check
-    assert "LoadLibraryW(StrPtr(" in code                                        # the DLL really loaded
+    assert 'wsh.Run("cmd.exe /C " & QUOTE & QUOTE & interp & QUOTE' in check and ", 0, True)" in check
+    # the DLL really loaded, the way xlwings' XLPyLoadDLL loads it (LoadLibraryA, ANSI path)
+    assert 'Private Declare PtrSafe Function LoadLibraryA Lib "kernel32" (ByVal lpLibFileName As String)' in code
+    assert "LoadLibraryA(folder & " in code
     report = re.search(r"Public Sub ReportFailure\(.*?End Sub", code, re.S).group(0)
     assert "If Blocked(number, description) Then" in report
 
@@ -733,71 +821,3 @@ def xlwings_version() -> str:
     import xlwings
 
     return xlwings.__version__
-
-
-# --- a compile check of our own VBA, as far as Linux can go -------------------------------------------
-
-OUR_MODULES = ("ZhichengCheck.bas", "ZhichengRibbon.bas", "ZhichengHelp.bas", "ThisWorkbook.cls")
-_PROC = re.compile(r"^(?:(?:Public|Private) )?(Sub|Function) (\w+)\(", re.M)
-
-
-def _procedures(code: str) -> dict[str, str]:
-    """name -> body of every Sub / Function of a module."""
-    out = {}
-    for m in _PROC.finditer(code):
-        end = code.index(f"\r\nEnd {m.group(1)}\r\n", m.end())
-        out[m.group(2)] = code[m.end():end]
-    return out
-
-
-def _statements(body: str) -> list[str]:
-    """Logical lines: continuations joined, comments and string contents dropped."""
-    text = re.sub(r" _\r\n\s*", " ", body)
-    lines = []
-    for line in text.split("\r\n"):
-        line = re.sub(r'"(?:[^"]|"")*"', '""', line)
-        line = line.split("'", 1)[0].strip()
-        if line:
-            lines.append(line)
-    return lines
-
-
-def test_our_vba_blocks_labels_and_calls_are_consistent(macros):
-    code = {name: decoded(macros[name]) for name in OUR_MODULES}
-    procs = {name: _procedures(text) for name, text in code.items()}
-    all_procs = {p.lower() for ps in procs.values() for p in ps}
-    publics = {name.split(".")[0]: set(re.findall(r"^Public (?:Sub|Function|Const) (\w+)|^Public (\w+) As", text, re.M))
-               for name, text in code.items()}
-    publics = {m: {a or b for a, b in names} for m, names in publics.items()}
-    checked = 0
-    for module, bodies in procs.items():
-        for proc, body in bodies.items():
-            lines = _statements(body)
-            labels = {l[:-1] for l in lines if re.fullmatch(r"\w+:", l)}
-            targets = set(re.findall(r"\bGoTo (\w+)", " \n".join(lines))) - {"0"}
-            assert targets <= labels, (module, proc, targets - labels)
-            assert not {l.lower() for l in labels} & all_procs, (module, proc, labels)   # a label is not a call
-            opened = {"If": 0, "For": 0, "Do": 0, "#If": 0, "With": 0}
-            for l in lines:
-                if re.match(r"#If\b", l):
-                    opened["#If"] += 1
-                elif l == "#End If":
-                    opened["#If"] -= 1
-                elif re.match(r"(Else)?If\b.*\bThen$", l) and not l.startswith("ElseIf"):
-                    opened["If"] += 1
-                elif l == "End If":
-                    opened["If"] -= 1
-                elif re.match(r"For\b", l):
-                    opened["For"] += 1
-                elif re.match(r"Next\b", l):
-                    opened["For"] -= 1
-                elif re.match(r"Do\b", l):
-                    opened["Do"] += 1
-                elif re.match(r"Loop\b", l):
-                    opened["Do"] -= 1
-                assert min(opened.values()) >= 0, (module, proc, l)
-            assert not any(opened.values()), (module, proc, opened)
-            for target_module, member in re.findall(r"\b(Zhicheng\w+)\.(\w+)", " ".join(lines)):
-                assert member in publics[target_module], (module, proc, f"{target_module}.{member}")
-            checked += 1
-    assert checked >= 15

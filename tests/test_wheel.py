@@ -163,7 +163,7 @@ def test_the_self_checks_python_half_runs_from_the_installed_package(installed):
     assert done.returncode == 0, done.stderr
     assert done.stdout.isascii()
     values = dict(line.split("=", 1) for line in done.stdout.splitlines())
-    assert values["zhicheng"] == __version__ and values["xlwings"] == xlwings.__version__
+    assert values["zhicheng_version"] == __version__ and values["xlwings_version"] == xlwings.__version__
     assert values["executable"] == str(installed["python"])
 
 

@@ -27,21 +27,12 @@ from types import ModuleType
 
 from xlwings.utils import VBAWriter
 
+from . import vbalang
+
 MODULE_NAME = "xlwings_udfs"
 
-#: VBA reserved words and built-in statement names that cannot be parameter names
-VBA_RESERVED = frozenset(w.lower() for w in """
-    AddressOf Alias And Any Append As Attribute Base Binary Boolean ByRef Byte ByVal Call Case CBool CByte
-    CCur CDate CDbl CDec CDecl CInt CLng CLngLng CLngPtr Close Compare Const CSng CStr Currency CVar
-    CVErr Date Debug Decimal Declare DefBool DefByte DefCur DefDate DefDbl DefDec DefInt DefLng DefLngLng
-    DefLngPtr DefObj DefSng DefStr DefVar Dim Do DoEvents Double Each Else ElseIf Empty End EndIf Enum Eqv
-    Erase Error Event Exit Explicit False For Friend Function Get Global GoSub GoTo If Imp Implements In
-    Input InputB Integer Is LBound Len LenB Let Lib Like Line Lock Long LongLong LongPtr Loop LSet Me Mid
-    MidB Mod Name New Next Not Nothing Null Object On Open Option Optional Or Output ParamArray Preserve
-    Print Private Property PtrSafe Public Put RaiseEvent Random Read ReDim Rem Resume Return RSet Seek
-    Select Set Shared Single Spc Static Step Stop String Sub Tab Then To True Type TypeOf UBound Unlock Until
-    Variant VB_Base VB_Name Wend While Width With WithEvents Write Xor
-""".split())
+#: the reserved identifiers of MS-VBAL 3.3.5.2, which cannot be parameter names (lower case)
+VBA_RESERVED = vbalang.RESERVED
 
 
 #: xlwings' reserved UDF parameter (the calling cell) and what the VBA wrapper passes for it

@@ -1,32 +1,57 @@
-"""Chinese text in VBA source stored as ASCII.
+"""Chinese text of the VBA sources, kept out of the module streams.
 
 The add-in's VBA project is written with codepage 1252 (see :mod:`addin.excel.vbaproject`),
-so its module streams hold ASCII only. Our VBA sources (``vba_stubs``) may still carry
-Chinese messages in string literals: the build rewrites every literal holding a
-non-ASCII character as ``U("<hex>")``, the UTF-16 code units of the text, four hex
-digits each, which ``ZhichengCheck.U`` turns back into the string when the code runs
-(``ChrW`` takes -32768..65535, so ``CLng("&H8BF7")`` < 0 is fine). Non-ASCII anywhere
-else (names, comments, ``Const`` values) is refused: VBA could not express it.
+so its module streams hold ASCII only. Our VBA sources (``vba_stubs``, and the generated
+``ZhichengHelp``) still carry their Chinese messages as ordinary string literals, readable
+where they are used. The build moves every literal holding a non-ASCII character into the
+add-in's hidden sheet ``zhicheng.text`` — one cell per distinct text, column A, Unicode,
+independent of any code page — and writes ``Txt(<row>)`` in its place; ``ZhichengCheck.Txt``
+reads the cell when the code runs. Nothing is encoded: a scanner (olevba, 360, 火绒) sees
+plain calls and a sheet of plain text, not hex strings decoded with ``ChrW`` (issue 21, C.9).
+
+Non-ASCII anywhere else (names, comments) is refused, and so is a ``Const`` holding
+Chinese text (``Txt`` is a function, which a constant expression cannot call).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 #: VBA's limit for one physical line of source
 MAX_LINE = 1023
+#: the name of the function the build writes (ZhichengCheck.Txt) and of the sheet it reads
+TEXT_FUNCTION = "Txt"
+TEXT_SHEET = "zhicheng.text"
+#: Excel's limit for the text of one cell
+MAX_CELL = 32767
 
 
 class VBATextError(ValueError):
     """Source the rewrite cannot store faithfully (message names module and line)."""
 
 
-def u_call(text: str) -> str:
-    """``U("...")`` for ``text``."""
-    units = text.encode("utf-16-be")
-    return 'U("' + units.hex().upper() + '")'
+@dataclass
+class Texts:
+    """The texts of the hidden sheet, in row order (row 1 = ``texts[0]``), each once."""
+
+    texts: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def row(self, text: str) -> int:
+        if text not in self.rows:
+            if len(text) > MAX_CELL:
+                raise VBATextError(f"a text longer than {MAX_CELL} characters cannot be kept in a cell")
+            self.texts.append(text)
+            self.rows[text] = len(self.texts)
+        return self.rows[text]
 
 
-def _rewrite_line(line: str) -> tuple[str, bool]:
-    """(the line with non-ASCII literals rewritten, whether any was)."""
+def txt_call(row: int) -> str:
+    return f"{TEXT_FUNCTION}({row})"
+
+
+def _rewrite_line(line: str, texts: Texts) -> tuple[str, bool]:
+    """(the line with non-ASCII literals replaced, whether any was)."""
     out, i, changed = [], 0, False
     while i < len(line):
         ch = line[i]
@@ -47,7 +72,7 @@ def _rewrite_line(line: str) -> tuple[str, bool]:
             if value.isascii():
                 out.append(line[i:j + 1])
             else:
-                out.append(u_call(value))
+                out.append(txt_call(texts.row(value)))
                 changed = True
             i = j + 1
         elif ch == "'":                       # a comment: the rest of the line
@@ -59,19 +84,20 @@ def _rewrite_line(line: str) -> tuple[str, bool]:
     return "".join(out), changed
 
 
-def encode_literals(source: str, module: str) -> str:
-    """``source`` with every non-ASCII string literal written as ``U("...")``."""
+def move_literals(source: str, module: str, texts: Texts) -> str:
+    """``source`` with every non-ASCII string literal written as ``Txt(<row>)``, the text
+    added to ``texts``."""
     lines = []
     for number, line in enumerate(source.split("\n"), start=1):
         try:
-            new, changed = _rewrite_line(line)
+            new, changed = _rewrite_line(line, texts)
         except VBATextError as exc:
             raise VBATextError(f"{module} line {number}: {exc}") from exc
         if not new.isascii():
             raise VBATextError(f"{module} line {number}: non-ASCII text outside a string literal")
         if changed and new.lstrip().lower().startswith(("const ", "public const ", "private const ")):
-            raise VBATextError(f"{module} line {number}: a Const cannot hold Chinese text (U() is a function)")
+            raise VBATextError(f"{module} line {number}: a Const cannot hold Chinese text ({TEXT_FUNCTION}() is a function)")
         if len(new.rstrip("\r")) > MAX_LINE:
-            raise VBATextError(f"{module} line {number}: longer than {MAX_LINE} characters once encoded")
+            raise VBATextError(f"{module} line {number}: longer than {MAX_LINE} characters")
         lines.append(new)
     return "\n".join(lines)
