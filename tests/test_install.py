@@ -229,3 +229,26 @@ def test_the_build_id_changes_with_any_shipped_file_and_only_with_them(tmp_path)
     assert changed != buildinfo.build_id() and len(changed) == buildinfo.ID_LENGTH
     (copy / "vba_stubs" / "customUI.xml").write_bytes(b"<x/>")
     assert build_id() not in (changed, buildinfo.build_id())
+
+
+def test_a_user_name_the_code_page_cannot_hold_gets_the_fallback_in_the_addin_it_installs(pc, tmp_path):
+    """A Uyghur user name on a Chinese Windows (code page 936): xlwings' ANSI paths would
+    fail, so the add-in built for this user carries the fallback folders (issue 21, B.6)."""
+
+    env = dict(pc["env"], USERPROFILE=r"C:\Users\ئەخمەت", TEMP=r"C:\Users\ئەخمەت\AppData\Local\Temp",
+               PUBLIC=r"C:\Users\Public")
+    python = program(tmp_path / "D" / "zhicheng" / ".venv" / "Scripts", "python.exe")
+    report = install(platform="win32", env=env, interpreter=str(python), dll_sources={},
+                     office=detect_office(SimulatedRegistry(excel_keys(program(tmp_path / "Office", "EXCEL.EXE")))),
+                     codepage="cp936")
+    out = text(report)
+    assert "[已修复] 用户名" in out and "TEMP DIR" in out, out
+    import zipfile
+
+    with zipfile.ZipFile(report.addin) as z:
+        sheets = b"".join(z.read(n) for n in z.namelist() if n.startswith("xl/"))
+    assert "TEMP DIR".encode() in sheets and str(python).encode("utf-8") in sheets
+    ordinary = install(platform="win32", env=pc["env"], interpreter=str(pc["python"]), dll_sources={},
+                       office=detect_office(SimulatedRegistry(excel_keys(program(tmp_path / "O2", "EXCEL.EXE")))),
+                       codepage="cp936")
+    assert "用户名" not in text(ordinary)

@@ -46,7 +46,7 @@ import xlwings
 
 from ..buildinfo import describe as build_description
 from ..errors import Refused
-from .build import ADDIN_FILE, PROJECT_NAME, build_addin, built_with
+from .build import ADDIN_FILE, PROJECT_NAME, ansi_codepage, ansi_fallbacks, build_addin, built_with
 
 NOT_WINDOWS = """\
 zhicheng install-addin 只能在 Windows 电脑上运行：它把加载项复制到 Excel 的启动文件夹
@@ -422,11 +422,11 @@ def other_copies(env: Mapping[str, str], target: Path) -> list[Path]:
 
 def install(*, xlam: Path | None = None, platform: str | None = None, env: Mapping[str, str] | None = None,
             interpreter: str | None = None, dll_sources: Mapping[str, Path] | None = None,
-            office: Office | None = None) -> InstallReport:
+            office: Office | None = None, codepage: str | None = None) -> InstallReport:
     """Install the add-in for the current user and check every link it depends on
-    (``platform``, ``env``, ``interpreter``, ``dll_sources`` and ``office`` default to this
-    PC's and are parameters for the tests). Without a usable Excel nothing is installed
-    for Excel and the report points to the 台账工具."""
+    (``platform``, ``env``, ``interpreter``, ``dll_sources``, ``office`` and ``codepage`` (the
+    ANSI code page) default to this PC's and are parameters for the tests). Without a usable
+    Excel nothing is installed for Excel and the report points to the 台账工具."""
     platform = platform or sys.platform
     env = os.environ if env is None else env
     running = interpreter is None
@@ -451,9 +451,16 @@ def install(*, xlam: Path | None = None, platform: str | None = None, env: Mappi
     if python.is_file():
         checks.append(check_dlls(python, installed_dlls() if dll_sources is None else dll_sources))
 
+    codepage = codepage or ansi_codepage()
+    fallbacks = ansi_fallbacks(env, interpreter, codepage) if codepage else {}
+    if fallbacks:              # a user name the ANSI code page cannot hold (issue 21, B.6)
+        checks.append(Check(FIXED if xlam is None else PROBLEM, "用户名",
+                            f"用户文件夹 {env.get('USERPROFILE', '')} 含有本机代码页（{codepage}）不能表示的字符，"
+                            + ("加载项改用：" + "；".join(f"{k} = {v}" for k, v in fallbacks.items())
+                               if xlam is None else "用 --xlam 指定的加载项无法适应：请不带 --xlam 重新运行")))
     with tempfile.TemporaryDirectory() as tmp:
         if xlam is None:
-            built = build_addin(Path(tmp))
+            built = build_addin(Path(tmp), config=fallbacks or None)
             source = built.path
             made = f"按本机 xlwings {xlwings.__version__} 构建（{built.size:,} 字节）"
         else:
