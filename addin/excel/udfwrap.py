@@ -198,7 +198,7 @@ def wrapper_source(module_name: str, udfs: list[UDF]) -> str:
 HELP_MODULE = "ZhichengHelp"
 HELP_CATEGORY = "职称评审"
 MACRO_OPTIONS_LIMIT = 255             # Excel's limit for a description and for each argument's
-_CHUNK = 120                          # characters per U("...") piece (VBA lines stay short)
+_CHUNK = 120                          # characters per literal piece (VBA lines stay short; the build moves Chinese literals to the text sheet)
 
 
 class HelpError(UDFError):
