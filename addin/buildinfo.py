@@ -25,7 +25,7 @@ from . import __version__
 PACKAGES = ("addin", "udfs", "vba_stubs")
 #: package -> the data files it ships besides its modules (pyproject.toml [tool.setuptools.package-data])
 PACKAGE_DATA = {
-    "addin": ("data/*.csv", "data/templates/*", "launcher/page.html", "launcher/windows/*.bat"),
+    "addin": ("data/*.csv", "data/templates/*", "launcher/*.js", "launcher/*.css", "launcher/windows/*.bat"),
     "vba_stubs": ("*.bas", "*.cls", "*.xml", "README.md"),
 }
 ID_LENGTH = 12

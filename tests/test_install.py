@@ -252,3 +252,11 @@ def test_a_user_name_the_code_page_cannot_hold_gets_the_fallback_in_the_addin_it
                        office=detect_office(SimulatedRegistry(excel_keys(program(tmp_path / "O2", "EXCEL.EXE")))),
                        codepage="cp936")
     assert "用户名" not in text(ordinary)
+
+
+def test_the_build_id_covers_exactly_the_package_data_pyproject_ships():
+    import tomllib
+
+    declared = tomllib.loads((Path(buildinfo.__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    shipped = declared["tool"]["setuptools"]["package-data"]
+    assert {k: tuple(v) for k, v in shipped.items()} == buildinfo.PACKAGE_DATA
