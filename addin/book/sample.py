@@ -151,6 +151,7 @@ def sample_tables(settings) -> dict[str, list[dict]]:
     people = People()
     rng = people.rng
     years = settings.ce_years
+    calendar = data.calendar()
     applicants, reviews, payments = [], [], []
     twins: dict[str, tuple[str, str, dt.date, str, str]] = {}
     weekend_start_shown = False
@@ -201,18 +202,27 @@ def sample_tables(settings) -> dict[str, list[dict]]:
         row.update(spec)
         if not row.get("current_title"):
             row["current_title"] = "无"
-        if row["status"] in ("已接收材料", "评审通过", "评审未通过") and "unit_publicity_start" not in row:
-            start = dt.date(2024, 8, rng.randint(5, 23))
-            if start.weekday() >= 5 and weekend_start_shown:      # one publicity starting on a Saturday is enough
-                start += dt.timedelta(days=7 - start.weekday())
-            weekend_start_shown = weekend_start_shown or start.weekday() >= 5
-            row["unit_publicity_start"] = start
+        publicised = row["status"] in ("已接收材料", "评审通过", "评审未通过") and "unit_publicity_start" not in row
+        offset = rng.randint(5, 23) if publicised else None
+        if row["status"] in ("审核中", "已退回") and "unit_publicity_start" not in row:
+            publicised, offset = True, n          # submitted, so publicised before (not drawn: the names stay)
         row["remarks"] = f"示例：{scenario}"
         if row.get("employer") == "（自由职业）":
             row["employer"] = "自由职业"
         applicants.append(row)
         app_id = row["app_id"]
-        reviews += _review_rows(app_id, review, rng)
+        mine = _review_rows(app_id, review, rng)
+        reviews += mine
+        if publicised and mine:
+            # the unit publicises before it submits (四(二)): its 5 working days end before the first submission
+            first = min(r["submitted_at"] for r in mine).date()
+            start = first - dt.timedelta(days=8 + offset % 4)
+            if start.weekday() >= 5 and weekend_start_shown:      # one publicity starting on a Saturday is enough
+                start -= dt.timedelta(days=start.weekday() - 4)
+            while calendar.publicity_end(start, settings.unit_publicity_workdays) >= first:
+                start -= dt.timedelta(days=1)
+            weekend_start_shown = weekend_start_shown or start.weekday() >= 5
+            row["unit_publicity_start"] = start
         if row["status"] in ("已接收材料", "评审通过", "评审未通过") and review == "accepted":
             payments += _payment_rows(app_id, pay or "full", row["target_title"], settings, rng)
     experts = sample_pool(people)
