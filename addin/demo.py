@@ -208,7 +208,7 @@ def run_workbook_demo(out_dir, out: TextIO, *, progress=None) -> int:
     produced = _demo_outputs(report, out_dir, say)
     from .book.reader import read_book
     from .outputs.documents import demo_documents
-    say("\n" + demo_documents(read_book(target), out_dir / "附件", progress))   # re-read: codes now stored
+    say("\n" + demo_documents(read_book(target), out_dir / "附件", progress, now=DEMO_AS_OF))   # re-read: codes stored
     say(f"\n全部输出（台账、评审会、公示、财务、附件）均在 {out_dir.resolve()}")
     shown = f'"{target}"' if " " in str(target) else str(target)
     say(f"查看全部问题（按演示的时间判断期限）：zhicheng check {shown} --as-of \"{DEMO_AS_OF:%Y-%m-%d %H:%M}\"")

@@ -935,13 +935,15 @@ class StepProgress:
             self.say(f"生成附件 {int(done)}/{total}：{stage}…" if stage != "完成" else f"生成附件 {total}/{total}：完成")
 
 
-def demo_documents(book: Book, out_dir: Path, progress: Callable[[str], None] | None = None) -> str:
+def demo_documents(book: Book, out_dir: Path, progress: Callable[[str], None] | None = None, *,
+                   now: dt.datetime | None = None) -> str:
     """The documents part of ``zhicheng demo``: every attachment for every applicant of
-    the book, with PDFs when LibreOffice is installed; returns a short summary."""
+    the book (their stages judged at ``now``, the demo's moment), with PDFs when
+    LibreOffice is installed; returns a short summary."""
     from .pdf import find_soffice
 
     with_pdf = find_soffice() is not None
-    report = generate_documents(book, Path(out_dir), pdf=with_pdf, by_employer=True,
+    report = generate_documents(book, Path(out_dir), pdf=with_pdf, by_employer=True, now=now,
                                 progress=StepProgress(progress) if progress else None)
     lines = report.summary_lines(limit=3)
     if not with_pdf:
