@@ -199,7 +199,7 @@ def run_workbook_demo(out_dir, out: TextIO, *, progress=None) -> int:
         if title == "评审费（元）":
             total = rows[-1]
             say(f"评审费：应缴{total[1]}人{total[2]:,.0f}元，已缴{total[3]:,.0f}元，未缴{total[4]:,.0f}元，"
-                f"多缴{total[5]:,.0f}元")
+                f"多缴{total[5]:,.0f}元，退费{total[6]:,.0f}元")
     say(f"待办{len(ev.todos)}项；问题{len(ev.findings)}条（错误{len(ev.errors)}条），例如：")
     for f in ev.errors[:6]:
         say(f"  {f}")

@@ -133,7 +133,7 @@ SCENARIOS: list[tuple[str, dict]] = [
     ("第3次提交仍被退回", dict(target_title="助理工程师", current_title="技术员", current_title_date=dt.date(2021, 1, 1), education="大学专科", status="不予受理", _reviews="third")),
     ("已退回待补正", dict(target_title="工程师", current_title="助理工程师", current_title_date=dt.date(2019, 1, 1), education="大学本科", status="已退回", _reviews="pending_fix")),
     ("审核中", dict(target_title="工程师", current_title="助理工程师", current_title_date=dt.date(2019, 1, 1), education="大学本科", status="审核中", _reviews="in_review")),
-    ("截止后才首次提交（视为放弃）", dict(target_title="工程师", current_title="助理工程师", current_title_date=dt.date(2019, 1, 1), education="大学本科", status="视为放弃", _reviews="too_late")),
+    ("截止后才首次提交（视为放弃），已缴费应退费", dict(target_title="工程师", current_title="助理工程师", current_title_date=dt.date(2019, 1, 1), education="大学本科", status="视为放弃", _reviews="too_late", _refund=True)),
     ("填报中，尚未提交", dict(target_title="助理工程师", current_title="技术员", current_title_date=dt.date(2021, 1, 1), education="大学专科", status="填报中", _reviews="none")),
     ("已接收材料，未缴费", dict(target_title="工程师", current_title="助理工程师", current_title_date=dt.date(2019, 1, 1), education="大学本科", _pay="none")),
     ("已接收材料，只缴了一部分", dict(target_title="高级工程师", current_title="工程师", current_title_date=dt.date(2016, 1, 1), education="大学本科", _pay="partial")),
@@ -198,6 +198,7 @@ def sample_tables(settings) -> dict[str, list[dict]]:
         else:
             spec.pop("_ce_short", None)
         review = spec.pop("_reviews", "accepted")
+        refund = spec.pop("_refund", False)
         pay = spec.pop("_pay", "full" if row["status"] in ("已接收材料",) else None)
         row.update(spec)
         if not row.get("current_title"):
@@ -225,6 +226,10 @@ def sample_tables(settings) -> dict[str, list[dict]]:
             row["unit_publicity_start"] = start
         if row["status"] in ("已接收材料", "评审通过", "评审未通过") and review == "accepted":
             payments += _payment_rows(app_id, pay or "full", row["target_title"], settings, rng)
+        if refund:        # paid before the application was found to have ended: refunded (四(六)); no draw
+            payments.append({"app_id": app_id, "amount": settings.fees[data.default_catalog().level_of(
+                row["target_title"]).value], "paid_on": dt.date(2024, 9, 3), "method": "扫码",
+                "receipt": f"NO{n:06d}", "clerk": "财务"})
     experts = sample_pool(people)
     return {"applicants": applicants, "reviews": reviews, "payments": payments, "experts": experts,
             "employers": sample_employers()}

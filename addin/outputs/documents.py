@@ -434,7 +434,8 @@ def applicant_values(book: Book, row: RowData, stage: Stage | None = None) -> di
     setting = recommender_setting(kind, route, basis)
     if unit and setting and clean_word(unit) == clean_word(_generic_terms().get(setting)):
         label = data.setting_labels().get(setting, setting)
-        out["推荐单位"] = Value(unit, (Issue(f"参数“{label}”", f"仍为通知中的泛称“{unit}”，请在参数表中填写该机构的全称"),))
+        out["推荐单位"] = Value(unit, (Issue(f"参数“{label}”", f"仍为通知中的泛称“{unit}”，请在参数表中填写该机构的全称",
+                                           "route" if setting == "private_recommender" else "employer_type"),))
     publicising = publicising_unit(employer, kind, basis, s)
     out["公示单位"] = _ok(publicising) if publicising else _missing("employer")
     contact = objection_contact(publicising, employer_contacts(book), s)
@@ -445,7 +446,8 @@ def applicant_values(book: Book, row: RowData, stage: Stage | None = None) -> di
     if publicising and not contact.own:
         out["联系科室"] = Value(out["联系科室"].text, out["联系科室"].issues + (Issue(
             "异议受理部门", f"单位“{publicising}”未在“{schema.EMPLOYER_SHEET}”表中登记联系部门和电话，"
-            f"附件1的异议受理部门暂为参数中的“{clean_text(s.contact_office)}”（请在“{schema.EMPLOYER_SHEET}”表中补登后重新生成）"),))
+            f"附件1的异议受理部门暂为参数中的“{clean_text(s.contact_office)}”（请在“{schema.EMPLOYER_SHEET}”表中补登后重新生成）",
+            "employer"),))
     out["评审年度"] = _ok(str(s.campaign_year))
     out["推荐意见"] = _ok(RECOMMEND_SENTENCE)
     return out

@@ -59,6 +59,8 @@ class Finding:
     def location(self) -> str:
         if self.sheet is None:
             return ""
+        if self.row and not self.column:          # a whole row: 申报人员第29行, not 申报人员!29
+            return f"{self.sheet}第{self.row}行"
         cell = f"{self.column or ''}{self.row or ''}"
         return f"{self.sheet}!{cell}" if cell else self.sheet
 
