@@ -90,7 +90,7 @@ def test_a_clerk_checks_refreshes_and_generates_documents_in_the_page(running, b
     status = finished(browser, "校验：")
     log = browser.find_element(By.ID, "log").text
     assert status == "校验：完成，发现问题（见下面的清单）"         # the sample carries deliberate errors: exit 1
-    assert "申报人员!" in log and "参数!" in log                      # findings located as sheet!cell
+    assert "（申报人员第" in log and "参数!" in log                   # findings located, naming the person
     assert browser.find_element(By.ID, "progress").text.startswith("用时 ")
     assert not browser.find_element(By.ID, "open").is_displayed()       # check writes nothing
 

@@ -30,8 +30,8 @@ from ..rules.meeting import PASSED as VOTE_PASSED, VoteResult, assign_blind_code
 from ..rules.recommendation import (generic_recommenders, objection_contact, publicising_unit,
                                     publicity_before_submission, recommender_setting)
 from ..rules.settings import campaign_span, deadlines_on_rest_days, parse_int, parse_number, validate_settings
-from ..rules.workflow import (ACCEPTED_STATUSES, OUT_STATUSES, PASSED, RETURNED, ROUTE_CONFLICT, Stage, Submission,
-                              SubmissionState, UNDECIDED, application_stage, assess_submissions)
+from ..rules.workflow import (OUT_STATUSES, PASSED, RETURNED, ROUTE_CONFLICT, Stage, Submission, SubmissionState,
+                              UNDECIDED, application_stage, assess_submissions)
 from . import schema
 from ..rules.defence import FAILED as DEFENCE_FAILED
 from .panel import DefenceTally, MeetingDay, defence_tally, meeting_day
@@ -663,7 +663,7 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
         else:
             for message in cal.gaps(start, out["unit_publicity_end"]):
                 note(warning(f"单位公示截止日可能有误：{message}", "四(二)"), "unit_publicity_start")
-            if state.first_at:          # 经公示无异议的按程序提交 (四(二))
+            if state.first_at and not stage.out:          # 经公示无异议的按程序提交 (四(二))
                 late = publicity_before_submission(out["unit_publicity_end"], state.first_at)
                 if late:
                     note(late, "unit_publicity_start")
