@@ -243,6 +243,24 @@ def test_the_clerk_confirms_the_proposed_status_and_the_refund_is_listed(late, t
     assert "退费" in dashboard and "2024-004" in dashboard
 
 
+def test_a_payment_imported_for_an_ended_or_unsettled_application_is_flagged(late):
+    from addin.outputs.finance import plan_import
+
+    entry = {"app_id": "2024-004", "amount": 400, "paid_on": D(2024, 9, 5), "method": "扫码", "receipt": "NO-X",
+             "clerk": "财务"}
+    book, ev = check(late, now=AFTER_PAYMENT)
+    plan = plan_import(book, ev, [(3, entry)])
+    assert [f.message for f in plan.findings] == ["该申报的状态与审核记录不符（待核），暂不计应缴"]
+    wb = load_workbook(late)
+    ws = wb[schema.APPLICANT_SHEET]
+    ws.cell(row=3, column=[c.value for c in ws[1]].index("状态") + 1).value = "视为放弃"
+    wb.save(late)
+    book, ev = check(late, now=AFTER_PAYMENT)
+    plan = plan_import(book, ev, [(3, entry)])
+    assert [f.message for f in plan.findings] == ["该申报已视为放弃，不应缴费：此笔缴费应予退还"]
+    assert len(plan.merged) == 1                    # the money was received: it is booked, and refunded
+
+
 def test_a_status_write_is_refused_when_the_register_changed_since_the_proposal(late):
     adapter = PackageAdapter(late)
     book = book_from_values(adapter.values())
