@@ -343,6 +343,17 @@ def test_next_year_carries_the_pool_and_nothing_of_last_years_meeting(tmp_path, 
     assert "[提醒] 参数!B" in out and "申报截止时间2025-08-30 18:00是休息日（星期六），请核对并改为工作日" in out
 
 
+def test_a_deadline_on_a_rest_day_is_a_finding_naming_the_day(settings, cal):
+    from addin.rules.settings import deadlines_on_rest_days
+
+    assert deadlines_on_rest_days(settings, cal) == []                        # the 2024 notice's days are working days
+    moved = dataclasses.replace(settings, payment_end=D(2024, 10, 1), review_end=D(2024, 9, 29),   # 国庆; 调休上班
+                                material_end=D(2023, 9, 10))                  # not in the year: validate_settings says so
+    (finding,) = deadlines_on_rest_days(moved, cal)
+    assert (finding.column, finding.clause, finding.severity.value) == ("payment_end", "一(三)", "warning")
+    assert finding.message == "缴费截止时间2024-10-01是休息日（星期二，节假日），请核对并改为工作日"
+
+
 def test_the_first_draw_of_the_next_year_is_the_first_and_is_not_refused(tmp_path):
     """A 2025 register rolled over from the sample, with the sample's applicants as 2025's."""
     rolled = new_register(2025, SAMPLE, now=T(2025, 7, 17, 9, 0), user="测试")[1].settings

@@ -47,7 +47,7 @@ from ..rules.recommendation import (current_title_phrase, objection_contact, pub
                                     publicity_before_submission, publicity_start_warning, recommender_setting,
                                     recommending_unit)
 from ..rules.settings import parse_bool
-from ..rules.workflow import OUT_STATUSES, ROUTE_CONFLICT, Stage
+from ..rules.workflow import OUT_STATUSES, Stage
 from .files import safe_filename, unique_path, write_bytes_atomic
 from .layout import unbreakable_phones
 from .mailmerge import CompiledTemplate, Properties, Rendered, TemplateError

@@ -371,11 +371,14 @@ def deadlines_on_rest_days(s: Settings, calendar) -> list[Finding]:
     day, a national or Xinjiang holiday) — typically a date rolled over from last year,
     2025-08-30 being a Saturday — is a finding with the day named, each at its setting
     (``column`` = the key). ``calendar`` is an :class:`~addin.rules.calendar.AksuCalendar`;
-    a year it does not know is reported elsewhere and skipped here."""
+    a year it does not know, and a deadline outside the campaign year (a finding of
+    :func:`validate_settings`), are skipped here."""
     out = []
     for key, label, clause in DEADLINES:
         moment = getattr(s, key)
         day = moment.date() if isinstance(moment, dt.datetime) else moment
+        if day.year != s.campaign_year:
+            continue
         try:
             working = calendar.is_workday(day)
         except RuleInputError:
