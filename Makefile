@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench workbooks templates golden shortcuts wheelhouse clean
+.PHONY: demo test bench workbooks templates golden shortcuts ribbon wheelhouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,17 +32,19 @@ templates: $(STAMP)
 golden: $(STAMP)
 	$(BIN)/python -m addin.outputs.documents --golden
 
+# regenerate vba_stubs/customUI.xml (the ribbon) from the table of use cases
+ribbon: $(STAMP)
+	$(BIN)/python -m addin.excel.ribbonui
+
 # regenerate 安装.bat, 准备离线安装包.bat and 台账工具.bat from addin/launcher/windows
 shortcuts: $(STAMP)
 	$(BIN)/python -m addin.launcher.shortcuts
 
-# the offline install for 64-bit Windows, Python 3.11 (what 准备离线安装包.bat does on Windows)
-wheelhouse: $(STAMP)
-	rm -rf wheelhouse
-	$(BIN)/python -m pip wheel --no-deps -w wheelhouse .
-	# pywin32 and tzdata by name: pip evaluates markers (platform_system == "Windows") for this PC
-	$(BIN)/python -m pip download --platform win_amd64 --only-binary=:all: --python-version 3.11 \
-		-d wheelhouse wheelhouse/zhicheng-*.whl pywin32 tzdata
+# the offline install for 64-bit Windows, Python 3.11 (what 准备离线安装包.bat runs on Windows):
+# our wheel, wheels built here for the dependencies PyPI has only as sources, the win_amd64
+# binaries of the rest, and a check that the product resolves from the folder alone
+wheelhouse: $(BIN)/python
+	$(BIN)/python addin/launcher/wheelhouse.py wheelhouse
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest -q -s tests/benchmarks -p no:cacheprovider

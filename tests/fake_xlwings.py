@@ -30,6 +30,10 @@ is documented):
 - a protected sheet (``Worksheet.ProtectContents``) refuses every write with a COM error
   ("The cell or chart you're trying to change is on a protected sheet"), as does adding
   a sheet to a workbook whose structure is protected (``Workbook.ProtectStructure``);
+- ``Charts.add`` is xlwings' (Windows: add, source, type, then ``chart.style = style``, 227
+  unless told otherwise), and ``Chart.ChartStyle`` takes only the styles the running Excel
+  has: 1-48 in Excel 2007/2010, also 201-248 from Excel 2013 (``FakeApp.version``, 14.0 =
+  Excel 2010, the oldest the add-in supports, unless a test says otherwise);
 - ``Range.end("up")`` is Excel's End(xlUp): from a cell, the last non-empty cell above
   (or the top of the block when the cell itself holds a value).
 
@@ -326,11 +330,38 @@ class FakeTables:
         return next(t for t in self._items if t.name == key)
 
 
+class ChartStyleError(Exception):
+    """What pywintypes.com_error says when ``Chart.ChartStyle`` is set to a style the running
+    Excel does not have (Excel 2007/2010 have 1-48 only)."""
+
+
+def excel_chart_styles(version: str) -> set[int]:
+    """The built-in chart styles ``Chart.ChartStyle`` accepts in an Excel version: 1-48 from
+    Excel 2007 (12.0; Microsoft Learn, "Chart.ChartStyle property", Office 2007 and 2010
+    reference: "You can use a number from 1 to 48"), the modern styles 201-248 (those
+    xlwings accepts, ``xlwings.main._chart_style``) from Excel 2013 (15.0)."""
+    major = int(str(version).split(".")[0])
+    return set(range(1, 49)) | (set(range(201, 249)) if major >= 15 else set())
+
+
 class FakeChart:
     def __init__(self, charts: "FakeCharts", name: str, chart_type: str | None, source: FakeRange | None,
                  anchor: FakeRange | None):
         self._charts, self.name, self.chart_type = charts, name, chart_type
         self.source, self.anchor = source, anchor
+        self._style: int | None = None        # None: the style Excel gives a new chart
+
+    @property
+    def style(self) -> int | None:
+        return self._style
+
+    @style.setter
+    def style(self, value: int) -> None:
+        value = xw.main._chart_style(value)      # xlwings' own validation (1-48, 201-248)
+        version = self._charts._sheet.book.app.version
+        if value not in excel_chart_styles(version):
+            raise ChartStyleError(f"Excel {version}: ChartStyle {value} is out of range (Chart.ChartStyle)")
+        self._style = value
 
     def set_source_data(self, source: FakeRange) -> None:
         self.source = source
@@ -340,7 +371,8 @@ class FakeChart:
 
 
 class FakeCharts:
-    def __init__(self):
+    def __init__(self, sheet: "FakeSheet"):
+        self._sheet = sheet
         self._items: list[FakeChart] = []
 
     def __iter__(self):
@@ -356,7 +388,9 @@ class FakeCharts:
         if chart_type is not None:
             xw.main._chart_type(chart_type)          # xlwings' own validation of the name
         chart = FakeChart(self, name or f"Chart {len(self._items) + 1}", chart_type, source, anchor)
-        self._items.append(chart)
+        self._items.append(chart)                # Excel has added the chart before the style is set
+        if style is not None:                    # xlwings' Charts.add (Windows): chart.style = style
+            chart.style = style
         return chart
 
 
@@ -370,7 +404,7 @@ class FakeSheet:
         self._fonts: dict[tuple[int, int], dict] = {}
         self._widths: dict[int, float] = {}
         self.tables = FakeTables()
-        self.charts = FakeCharts()
+        self.charts = FakeCharts(self)
         self.writes: list[tuple[int, int, object, str]] = []     # (row, col, assigned value, format then)
         self.api = FakeSheetApi()
 
@@ -486,16 +520,22 @@ class FakeSheets:
 
 
 class FakeExcelApi:
-    """The two Excel dialogs the UI uses, answering from a script."""
+    """The Excel dialogs the UI uses, answering from a script."""
 
     def __init__(self):
         self.open_answers: list = []
+        self.save_answers: list = []
         self.input_answers: list = []
         self.calls: list[tuple[str, dict]] = []
 
     def GetOpenFilename(self, FileFilter=None, FilterIndex=None, Title=None, ButtonText=None, MultiSelect=None):
         self.calls.append(("GetOpenFilename", {"FileFilter": FileFilter, "Title": Title}))
         return self.open_answers.pop(0) if self.open_answers else False
+
+    def GetSaveAsFilename(self, InitialFileName=None, FileFilter=None, FilterIndex=None, Title=None,
+                          ButtonText=None):
+        self.calls.append(("GetSaveAsFilename", {"InitialFileName": InitialFileName, "Title": Title}))
+        return self.save_answers.pop(0) if self.save_answers else False
 
     def InputBox(self, Prompt, Title=None, Default=None, Left=None, Top=None, HelpFile=None, HelpContextID=None,
                  Type=None):
@@ -504,7 +544,8 @@ class FakeExcelApi:
 
 
 class FakeApp:
-    def __init__(self):
+    def __init__(self, version: str = "14.0"):
+        self.version = version                   # Application.Version; 14.0 = Excel 2010, the oldest supported
         self._status_bar: object = False
         self.status_history: list[object] = []
         self.screen_updating = True
@@ -512,6 +553,7 @@ class FakeApp:
         self.enable_events = True
         self.display_alerts = True
         self.alerts: list[dict] = []
+        self.alert_answers: list[str] = []        # what the user clicks in a yes/no/cancel box
         self.api = FakeExcelApi()
         self.selection: FakeRange | None = None
 
@@ -540,7 +582,9 @@ class FakeApp:
     def alert(self, prompt, title=None, buttons="ok", mode=None, callback=None):
         self.alerts.append({"prompt": prompt, "title": title, "buttons": buttons, "mode": mode,
                             "screen_updating": self.screen_updating, "calculation": self.calculation})
-        return "ok"
+        if buttons == "ok":
+            return "ok"
+        return self.alert_answers.pop(0) if self.alert_answers else "cancel"
 
 
 class FakeBook:

@@ -66,7 +66,6 @@ def test_finance_export_help_is_its_own(capsys):
     (["check"], "缺少参数：台账"),
     (["docs"], "缺少参数：台账、--out"),
     (["frobnicate"], "无效的选项 'frobnicate'"),
-    (["calendar", "二〇二五"], "不是年份"),
     (["check", "a.xlsx", "--bogus"], "无法识别的参数：--bogus"),
     (["docs", "a.xlsx", "--out"], "参数 --out：后面需要一个值"),
     (["finance", "erase", "a.xlsx", "b.xlsx"], "无效的选项 'erase'"),
@@ -76,6 +75,11 @@ def test_usage_errors_are_chinese_and_exit_2(argv, chinese, capsys):
     err = capsys.readouterr().err
     assert chinese in err and "错误：" in err
     assert not ARGPARSE_ENGLISH.search(err), err
+
+
+def test_a_value_that_is_not_what_it_should_be_names_its_argument_and_exits_2(capsys):
+    assert main(["calendar", "二〇二五"]) == 2
+    assert capsys.readouterr().err.startswith("年份：“二〇二五”不是年份（应为四位数字，如 2025）")
 
 
 def test_wrap_counts_a_chinese_character_as_two_columns_and_keeps_words_whole():
@@ -151,10 +155,10 @@ def test_a_refused_refresh_says_未写入_once(book, capsys):
 # --- exit codes (issue 9 item 12) -------------------------------------------------------------
 
 def test_a_crash_exits_3_with_a_chinese_message_and_the_details_in_a_log(book, tmp_path, monkeypatch, capsys):
-    import addin.book.refresh
+    import addin.usecases.register
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(addin.book.refresh, "check", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(addin.usecases.register, "assess", lambda *a, **k: 1 / 0)
     assert main(["check", str(book)]) == 3                   # never 1 (which means "findings")
     err = capsys.readouterr().err
     log = tmp_path / "home" / ".zhicheng" / "zhicheng-errors.log"

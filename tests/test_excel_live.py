@@ -31,6 +31,7 @@ from addin.cli import build_parser, main
 from addin.rules.dates import format_date
 from addin.excel import actions, ribbon
 from addin.excel.actions import Session, file_session
+from addin.usecases import by_name, run
 from addin.excel.live import COMPUTED_RGB, ExcelUI, LiveAdapter, excel_text, rows_in_address, selected_rows
 from addin.outputs import documents, finance
 from addin.outputs.docxtext import canonical_text
@@ -45,10 +46,12 @@ USER = "测试员"
 class RecordingUI:
     """The UI of a session on a file: records what Excel would have shown."""
 
-    def __init__(self, files: list | None = None, answers: list | None = None):
+    def __init__(self, files: list | None = None, answers: list | None = None, confirms: list | None = None,
+                 saves: list | None = None):
         self.progress_lines: list[str] = []
         self.busy_entered = self.busy_exited = 0
         self.files, self.answers = list(files or []), list(answers or [])
+        self.confirms, self.saves = list(confirms or []), list(saves or [])
         self.asked: list[tuple[str, str]] = []
 
     def progress(self, text: str) -> None:
@@ -68,6 +71,13 @@ class RecordingUI:
     def ask(self, prompt, title, default=""):
         self.asked.append((prompt, default))
         return self.answers.pop(0) if self.answers else None
+
+    def confirm(self, prompt, title):
+        self.asked.append((prompt, ""))
+        return self.confirms.pop(0) if self.confirms else None
+
+    def save_as(self, title, name):
+        return self.saves.pop(0) if self.saves else None
 
 
 def copy_of_sample(folder: Path) -> Path:
@@ -113,7 +123,7 @@ def file_grid(path: Path, name: str) -> list[list]:
 
 # --- the stand-in is typed against xlwings ---------------------------------------------------------
 
-TEST_ONLY = {"status_history", "alerts", "writes", "source", "anchor"}
+TEST_ONLY = {"status_history", "alerts", "alert_answers", "writes", "source", "anchor"}
 DUNDERS = {"__getitem__", "__iter__", "__len__", "__contains__"}
 
 
@@ -130,7 +140,7 @@ def _instances():
 
     table = FakeTable(sheet, "t", "A1:B2")
     sheet.tables._items.append(table)
-    chart = sheet.charts.add()
+    chart = sheet.charts.add(style=None)
     return [book.app, book, book.sheets, sheet, rng, sheet.tables, table, sheet.charts, chart, rng.font]
 
 
@@ -242,6 +252,64 @@ def test_the_live_dashboard_log_and_fingerprints_match_the_file(refreshed):
     assert fake.sheets.active.name == fake.sheets[0].name                # the user's sheet stays active
 
 
+# --- Excel 2010 (issue 21, B.3) ---------------------------------------------------------------------
+
+def test_the_fake_rejects_the_chart_styles_excel_2010_lacks_as_excel_does():
+    """xlwings' Charts.add sets ChartStyle 227 by default; Excel 2010 (14.0) has styles 1-48
+    only: the chart is added, then setting the style fails (a COM error)."""
+    from fake_xlwings import ChartStyleError, FakeApp
+
+    old = FakeBook("/tmp/a.xlsx", FakeApp("14.0")).sheets.add("S")
+    with pytest.raises(ChartStyleError, match="227"):
+        old.charts.add()
+    assert old.charts.add(style=48).style == 48 and old.charts.add(style=None).style is None
+    with pytest.raises(ChartStyleError):
+        old.charts.add(style=201)
+    new = FakeBook("/tmp/b.xlsx", FakeApp("16.0")).sheets.add("S")
+    assert new.charts.add().style == 227                      # Excel 2013 and later have it
+    with pytest.raises(ValueError):                           # xlwings' own check, every version
+        new.charts.add(style=49)
+
+
+def test_no_charts_add_relies_on_a_style_newer_than_excel_2010():
+    """Every ``charts.add(...)`` in the package passes ``style=`` explicitly (xlwings' default is
+    227) with None or a constant from 1 to 48."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    calls = 0
+    for path in list((root / "addin").rglob("*.py")) + list((root / "udfs").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = {t.id: n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                     for t in n.targets if isinstance(t, ast.Name)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add" \
+                    and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "charts":
+                calls += 1
+                style = next((k.value for k in node.keywords if k.arg == "style"), None)
+                assert style is not None, f"{path.name}:{node.lineno}: charts.add without style= (xlwings sets 227)"
+                if isinstance(style, ast.Name):
+                    style = constants[style.id]
+                value = ast.literal_eval(style)
+                assert value is None or 1 <= value <= 48, f"{path.name}:{node.lineno}: style {value}"
+    assert calls >= 1
+
+
+def test_a_live_refresh_on_excel_2010_completes_with_log_and_fingerprints(twin):
+    """The failure of issue 21 B.3: on Excel 2010 the refresh rebuilt 统计, then failed on the
+    chart's style, leaving no 日志 row and no fingerprints."""
+    from fake_xlwings import FakeApp
+
+    fake = book_from_file(twin)
+    assert fake.app.version == FakeApp().version == "14.0"
+    log_rows = len(fake_grid(fake.sheets[schema.LOG_SHEET]))
+    run_refresh(LiveAdapter(fake), now=NOW, user=USER)
+    assert len(fake_grid(fake.sheets[schema.LOG_SHEET])) == log_rows + 1
+    assert len(fake_grid(fake.sheets[schema.FINGERPRINT_SHEET])) > 50
+    (chart,) = fake.sheets[schema.DASHBOARD_SHEET].charts
+    assert chart.style is None                                # Excel's own default for a new chart
+
+
 def test_a_second_live_refresh_sees_no_hand_edit_and_a_real_hand_edit_is_reported(twin):
     fake = book_from_file(twin)
     adapter = LiveAdapter(fake)
@@ -306,7 +374,7 @@ def test_dispatch_runs_a_button_with_excel_quiet_and_restores_it(twin):
     app = fake.app
     message = ribbon.dispatch("refresh", book=fake)
     assert "已刷新" in message.text and not message.critical
-    assert [a["title"] for a in app.alerts] == ["职称评审台账"] and app.alerts[0]["mode"] == "info"
+    assert [a["title"] for a in app.alerts] == ["职称评审台账 · 刷新计算"] and app.alerts[0]["mode"] == "info"
     assert app.alerts[0]["screen_updating"] is True                      # shown after Excel is back
     assert (app.screen_updating, app.calculation, app.enable_events, app.status_bar) == (True, "automatic", True, False)
     assert "职称评审：读取工作簿…" in app.status_history and app.status_history[-1] is False
@@ -361,8 +429,9 @@ def test_an_unsaved_workbook_has_no_output_folder(twin):
     fake = book_from_file(twin, fullname="工作簿1")
     session = ribbon.live_session(fake)
     assert session.workbook is None
-    with pytest.raises(actions.ActionRefused, match="请先保存台账"):
-        session.output_dir("材料")
+    fake.app.api.input_answers = [""]                                      # no options
+    message = ribbon.dispatch("roster", book=fake)
+    assert message.critical and "请先保存台账" in message.text
 
 
 # --- documents for the selection ------------------------------------------------------------------------
@@ -378,21 +447,29 @@ def test_documents_for_the_selected_rows_are_generated_for_those_rows(twin, monk
     monkeypatch.setattr(documents, "generate_documents", spy)
     fake = book_from_file(twin)
     fake.app.selection = fake.sheets[schema.APPLICANT_SHEET].range("B3:B5")
-    message = ribbon.dispatch("docs.selected", book=fake)
+    fake.app.api.input_answers = ["1,2,3,4", ""]                           # the attachments; no options
+    fake.app.alert_answers = ["yes"]                                       # the selected rows only
+    message = ribbon.dispatch("docs", book=fake)
     ids = [r.values_by_key["app_id"] for r in read_book(twin).table("applicants").rows if 3 <= r.number <= 5]
+    assert "选中的3行" in fake.app.alerts[0]["prompt"] and fake.app.alerts[0]["buttons"] == "yes_no_cancel"
     assert calls[0]["ids"] == ids and calls[0]["pdf"] is False
     assert calls[0]["templates"] == documents.templates_folder_for(twin)
     out = next((twin.parent / actions.OUTPUT_FOLDER).iterdir())
     made = [p.name for p in out.rglob("*.docx") if "合并打印" not in p.name]
     assert made and {i for i in ids for name in made if name.startswith(f"{i}-")} == set(ids)
     assert all(any(name.startswith(f"{i}-") for i in ids) for name in made)
-    files = sum(1 for p in out.rglob("*.docx"))
-    assert f"已为3名选中的申报人生成材料（{files}个文件）" in message.text and not message.critical
+    assert "附件生成情况（3名申报人员）" in message.text and not message.critical
     assert any(str(line).startswith("职称评审：生成附件") for line in fake.app.status_history)
 
-    fake.app.selection = fake.sheets[schema.SETTINGS_SHEET].range("A1")
-    assert "请先在“申报人员”表中选中" in ribbon.dispatch("docs.selected", book=fake).text
-    assert len(calls) == 1
+    fake.app.selection = fake.sheets[schema.SETTINGS_SHEET].range("A1")      # nothing selected in 申报人员: everyone
+    fake.app.api.input_answers = ["1", ""]
+    message = ribbon.dispatch("docs", book=fake)
+    assert len(calls) == 2 and calls[1]["ids"] is None and calls[1]["kinds"] == [1]
+    fake.app.api.input_answers = ["1", "1,5"]                              # an option that is not there
+    message = ribbon.dispatch("docs", book=fake)
+    assert message.critical and "选项编号应为1—4" in message.text and len(calls) == 2
+    fake.app.api.input_answers = []                                        # the first dialog cancelled
+    assert "已取消" in ribbon.dispatch("docs", book=fake).text and len(calls) == 2
 
 
 # --- the ribbon's actions on the FILE adapter give the command line's results ----------------------------
@@ -411,16 +488,17 @@ def test_refresh_from_the_ribbon_equals_zhicheng_refresh(sample, twin, capsys):
 
 
 def test_check_from_the_ribbon_lists_what_zhicheng_check_lists(sample, capsys):
-    findings = actions.check_findings(session(sample))
+    outcome = run(by_name("check"), {}, session(sample).context())
     assert main(["check", str(sample), "--json", "--as-of", AS_OF]) == 1
     cli = json.loads(capsys.readouterr().out)["findings"]
-    assert [f.as_dict() for f in findings] == cli
+    assert [f.as_dict() for f in outcome.findings] == cli
     message = ribbon.run_action("check", session(sample))
     assert main(["check", str(sample), "--as-of", AS_OF]) == 1
     cli_lines = capsys.readouterr().out.splitlines()
     lines = message.text.splitlines()
     assert lines[0] == cli_lines[-1]                                     # 共N条，其中错误E条、提醒W条。
-    assert lines[2:2 + actions.MAX_LISTED] == cli_lines[:actions.MAX_LISTED]
+    assert lines[2:actions.MAX_LINES] == cli_lines[:actions.MAX_LINES - 2]
+    assert lines[-1].startswith("……另有") and message.critical
 
 
 def test_settings_and_about(sample):
@@ -443,9 +521,9 @@ def test_every_button_has_its_command():
 
 
 def test_documents_from_the_ribbon_equal_zhicheng_docs(sample, twin, tmp_path, capsys):
-    message = ribbon.run_action("docs.all", session(sample))
+    message = ribbon.run_action("docs", session(sample, RecordingUI(answers=["1,2,3,4", ""])))
     assert not message.critical, message.text
-    assert "已为全部申报人生成材料" in message.text
+    assert "附件生成情况（" in message.text
     assert main(["docs", str(twin), "--out", str(tmp_path / "cli")]) in (0, 1)
     ours = next((sample.parent / actions.OUTPUT_FOLDER).iterdir())
     assert sorted(str(p.relative_to(ours)) for p in ours.rglob("*") if p.is_file()) == \
@@ -453,11 +531,11 @@ def test_documents_from_the_ribbon_equal_zhicheng_docs(sample, twin, tmp_path, c
 
 
 def test_documents_from_the_open_workbook_read_as_those_from_the_file(sample, twin):
-    assert not ribbon.run_action("docs.all", session(sample)).critical
+    assert not ribbon.run_action("docs", session(sample, RecordingUI(answers=["1,2,3,4", ""]))).critical
     fake = book_from_file(twin)
-    live = ribbon.live_session(fake, RecordingUI())
+    live = ribbon.live_session(fake, RecordingUI(answers=["1,2,3,4", ""]))
     live.now = NOW
-    assert not ribbon.run_action("docs.all", live).critical
+    assert not ribbon.run_action("docs", live).critical
     ours = next((sample.parent / actions.OUTPUT_FOLDER).iterdir())
     theirs = next((twin.parent / actions.OUTPUT_FOLDER).iterdir())
     files = sorted(p.relative_to(ours) for p in ours.rglob("*.docx"))
@@ -466,13 +544,15 @@ def test_documents_from_the_open_workbook_read_as_those_from_the_file(sample, tw
         assert canonical_text(ours / name) == canonical_text(theirs / name), name
 
 
-@pytest.mark.parametrize("tag", ["finance.export", "publicity", "roster"])
-def test_outputs_from_the_open_workbook_equal_those_from_the_file(tag, sample, twin):
-    first = ribbon.run_action(tag, session(sample, RecordingUI(answers=["2024-10-21"])))
-    live = ribbon.live_session(book_from_file(twin), RecordingUI(answers=["2024-10-21"]))
+@pytest.mark.parametrize("tag, answers", [("finance-export", []), ("publicity", ["2024-10-21"]), ("roster", [""])])
+def test_outputs_from_the_open_workbook_equal_those_from_the_file(tag, answers, sample, twin):
+    first = ribbon.run_action(tag, session(sample, RecordingUI(answers=answers)))
+    live = ribbon.live_session(book_from_file(twin), RecordingUI(answers=answers))
     live.now = NOW
     second = ribbon.run_action(tag, live)
-    assert not first.critical and first.text.splitlines()[0] == second.text.splitlines()[0]
+    assert not first.critical
+    assert first.text.splitlines()[0].replace(str(sample.parent), "") == \
+        second.text.splitlines()[0].replace(str(twin.parent), "")
     ours = next((sample.parent / actions.OUTPUT_FOLDER).iterdir())
     theirs = twin.parent / actions.OUTPUT_FOLDER / ours.name
     files = sorted(p.relative_to(ours) for p in ours.rglob("*") if p.is_file())
@@ -489,7 +569,7 @@ def test_outputs_from_the_open_workbook_equal_those_from_the_file(tag, sample, t
 
 
 def test_roster_from_the_ribbon_equals_zhicheng_roster(sample, twin, tmp_path, capsys):
-    message = ribbon.run_action("roster", session(sample))
+    message = ribbon.run_action("roster", session(sample, RecordingUI(answers=[""])))
     assert main(["roster", str(twin), "--out", str(tmp_path / "cli"), "--as-of", AS_OF]) == 0
     ours = next((sample.parent / actions.OUTPUT_FOLDER).iterdir())
     assert sorted(p.name for p in ours.iterdir()) == sorted(p.name for p in (tmp_path / "cli").iterdir())
@@ -504,10 +584,9 @@ def test_publicity_from_the_ribbon_asks_the_start_and_equals_zhicheng_publicity(
     assert main(["publicity", str(sample), "--out", str(tmp_path / "cli"), "--start", "2024-10-21",
                  "--as-of", AS_OF]) == 1         # the sample's typed 评审通过 without a ballot is a finding
     assert "2024-058" in message.text
-    cli_line = capsys.readouterr().out.splitlines()[0]            # 公示N人，2024-10-21至<end>（5个工作日）。
-    count, start, end = re.match(r"公示(\d+)人，(\S+)至(\S+)（", cli_line).groups()
-    assert message.text.startswith(f"公示{count}人，{format_date(dt.date.fromisoformat(start))}"
-                                   f"至{format_date(dt.date.fromisoformat(end))}（")
+    cli_line = capsys.readouterr().out.splitlines()[0]            # 公示N人，2024年10月21日至<end>（5个工作日）。
+    assert re.match(r"公示\d+人，2024年10月21日至2024年10月25日（5个工作日）。", cli_line)
+    assert message.text.splitlines()[0] == cli_line
     ours = next((sample.parent / actions.OUTPUT_FOLDER).iterdir())
     assert sorted(p.name for p in ours.iterdir()) == sorted(p.name for p in (tmp_path / "cli").iterdir())
     cancelled = ribbon.run_action("publicity", session(sample, RecordingUI(answers=[])))
@@ -515,8 +594,8 @@ def test_publicity_from_the_ribbon_asks_the_start_and_equals_zhicheng_publicity(
 
 
 def test_finance_from_the_ribbon_equals_zhicheng_finance(sample, twin, tmp_path, capsys):
-    message = ribbon.run_action("finance.export", session(sample))
-    exported = next((sample.parent / actions.OUTPUT_FOLDER).glob("财务-*/财务缴费表-*.xlsx"))
+    message = ribbon.run_action("finance-export", session(sample))
+    exported = next((sample.parent / actions.OUTPUT_FOLDER).glob("财务-*/职称评审费缴费表.xlsx"))
     assert "已生成财务表" in message.text
     wb = load_workbook(exported)
     ws = wb[finance.ENTRY_SHEET]
@@ -526,15 +605,17 @@ def test_finance_from_the_ribbon_equals_zhicheng_finance(sample, twin, tmp_path,
             ws.cell(row=3 + i, column=c, value=value)
     wb.save(exported)
     ui = RecordingUI(files=[exported])
-    message = ribbon.run_action("finance.import", session(sample, ui))
+    message = ribbon.run_action("finance-import", session(sample, ui))
     assert main(["finance", "import", str(twin), str(exported), "--as-of", AS_OF]) == 1
-    assert "导入1笔缴费" in message.text and "不在台账中" in message.text
+    assert "导入1笔缴费" in message.text and "不在台账中" in message.text and "已刷新" in message.text
     assert [r.values_by_key for r in read_book(sample).table("payments").rows] == \
         [r.values_by_key for r in read_book(twin).table("payments").rows]
-    log_ours = [r.values_by_key for r in read_book(sample).table("log").rows][-1]
-    log_cli = [r.values_by_key for r in read_book(twin).table("log").rows][-1]
-    assert {k: v for k, v in log_ours.items() if k != "user"} == {k: v for k, v in log_cli.items() if k != "user"}
-    assert "已取消" in ribbon.run_action("finance.import", session(sample, RecordingUI())).text
+    logs_ours = [r.values_by_key for r in read_book(sample).table("log").rows][-2:]
+    logs_cli = [r.values_by_key for r in read_book(twin).table("log").rows][-2:]
+    assert [log["action"] for log in logs_ours] == ["导入缴费", "刷新计算"]       # the import, then its refresh
+    assert [{k: v for k, v in log.items() if k not in ("user", "at")} for log in logs_ours] == \
+        [{k: v for k, v in log.items() if k not in ("user", "at")} for log in logs_cli]
+    assert "已取消" in ribbon.run_action("finance-import", session(sample, RecordingUI())).text
 
 
 def test_finance_import_on_the_open_workbook(twin, tmp_path):
@@ -546,7 +627,7 @@ def test_finance_import_on_the_open_workbook(twin, tmp_path):
     wb.save(exported)
     fake = book_from_file(twin)
     fake.app.api.open_answers = [str(exported)]
-    message = ribbon.dispatch("finance.import", book=fake)
+    message = ribbon.dispatch("finance-import", book=fake)
     assert "导入1笔缴费" in message.text
     payments = fake.sheets[schema.PAYMENT_SHEET]
     last = fake_grid(payments)[-1]
@@ -600,18 +681,18 @@ def test_platform_import_from_the_ribbon_equals_zhicheng_import(suffix, sample, 
     third = copy_of_sample(tmp_path / "c")
     export, newcomer = _platform_export(sample, tmp_path, suffix)
     before = read_book(sample).table("applicants")
-    assert main(["import", str(twin), str(export)]) == 0
+    assert main(["import", str(twin), str(export), "--as-of", AS_OF]) == 0
     cli_first = capsys.readouterr().out.splitlines()[0]          # 新增1行，补填空白2格，覆盖0格，冲突1处。
     assert cli_first == "新增1行，补填空白2格，覆盖0格，冲突1处。"
 
     # the file adapter: the same workbook, cell for cell, format for format
-    ui = RecordingUI(files=[export])
-    message = ribbon.run_action("import.platform", session(sample, ui))
-    assert message.text.startswith("新增1行，补填空白2格，冲突1处。") and not message.critical
+    ui = RecordingUI(files=[export], answers=[""])
+    message = ribbon.run_action("import", session(sample, ui))
+    assert message.text.startswith(cli_first) and not message.critical and "已刷新" in message.text
     assert "跳过 导出文件第4行：缺少身份证号" in message.text and "未识别的列（未导入）：无关列" in message.text
     assert "冲突 申报人员!" in message.text and "原文件已备份为" in message.text
     assert dump(sample, skip_sheets=(schema.LOG_SHEET,)) == dump(twin, skip_sheets=(schema.LOG_SHEET,))
-    log_ours, log_cli = (read_book(p).table("log").rows[-1].values_by_key for p in (sample, twin))
+    log_ours, log_cli = (read_book(p).table("log").rows[-2].values_by_key for p in (sample, twin))
     assert log_ours["action"] == log_cli["action"] == "导入平台数据" and log_ours["detail"] == log_cli["detail"]
     assert log_ours["at"] == NOW
     after = read_book(sample).table("applicants")
@@ -624,20 +705,24 @@ def test_platform_import_from_the_ribbon_equals_zhicheng_import(suffix, sample, 
     # the open workbook: the same values as the file, through Excel's conversions
     fake = book_from_file(third)
     fake.app.api.open_answers = [str(export)]
-    live = ribbon.dispatch("import.platform", book=fake)
+    fake.app.api.input_answers = [""]
+    in_excel = ribbon.live_session(fake, ExcelUI(fake.app))
+    in_excel.now = NOW
+    live = ribbon.run_action("import", in_excel)
     assert live.text.splitlines()[0] == message.text.splitlines()[0] and "尚未保存" in live.text
     sheet = fake.sheets[schema.APPLICANT_SHEET]
     assert _grid(fake_grid(sheet)) == _grid(file_grid(sample, schema.APPLICANT_SHEET))
     assert sheet.tables["tblApplicants"].range.last_cell.row == after.rows[-1].number
-    log = fake_grid(fake.sheets[schema.LOG_SHEET])[-1]
+    log = fake_grid(fake.sheets[schema.LOG_SHEET])[-2]
     assert log[2:5] == ["导入平台数据", 1.0, log_cli["detail"]]
 
-    # only the new row and the two empty cells were written; computed cells only in the new row
+    # of the clerk's columns, only the new row and the two empty cells were written (the
+    # refresh that follows writes computed cells)
     computed = {before.letter(c.key) for c in schema.APPLICANT_COMPUTED}
     touched = {(r, get_column_letter(c)) for r, c, _, _ in sheet.writes}
     new_row = after.rows[-1].number
     first = before.rows[0].number
-    assert {(r, c) for r, c in touched if r != new_row} == \
+    assert {(r, c) for r, c in touched if r != new_row and c not in computed} == \
         {(first, before.letter("mandarin")), (first, before.letter("econ_exam_year"))}
     assert {c for r, c in touched if r == new_row} >= computed
     assert all(sheet.range(f"{c}{new_row}").color == COMPUTED_RGB for c in computed)
@@ -646,9 +731,10 @@ def test_platform_import_from_the_ribbon_equals_zhicheng_import(suffix, sample, 
     # again: nothing to add, nothing written
     sheet.writes.clear()
     fake.app.api.open_answers = [str(export)]
-    again = ribbon.dispatch("import.platform", book=fake)
-    assert again.text.startswith("新增0行，补填空白0格，冲突1处。") and not sheet.writes
-    assert "已取消" in ribbon.run_action("import.platform", session(sample, RecordingUI())).text
+    fake.app.api.input_answers = [""]
+    again = ribbon.dispatch("import", book=fake)
+    assert again.text.startswith("新增0行，补填空白0格，覆盖0格，冲突1处。") and not sheet.writes
+    assert "已取消" in ribbon.run_action("import", session(sample, RecordingUI())).text
 
 
 # --- the file adapter reads a formula cell as zhicheng check does -----------------------------------------

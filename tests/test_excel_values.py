@@ -127,7 +127,7 @@ def test_data_far_below_the_register_is_a_chinese_refusal(book):
     fake.sheets[schema.APPLICANT_SHEET]._values[(1_048_000, 2)] = "x"
     message = ribbon.dispatch("refresh", book=fake)
     assert message.critical and "“申报人员”工作表有内容直到第1,048,000行" in message.text
-    assert "超出加载项在 Excel 中能读取的范围" in message.text and "zhicheng refresh" in message.text
+    assert "超出加载项在 Excel 中能读取的范围" in message.text and "台账工具" in message.text
     assert all(not s.writes for s in fake.sheets)
 
 

@@ -313,8 +313,8 @@ def test_ribbon_draw_asks_for_a_reason_before_a_redraw_and_records_it(tmp_path):
     assert "已取消" in cancelled.text and path.read_bytes() == original
     ui = RecordingUI(answers=["评委名单泄露，重新抽取"])
     message = run_action("draw", file_session(path, ui, now=NOW, user="测试"))
-    assert not message.critical and "第2次抽取" in message.text and "请打印签字" in message.text
+    assert not message.critical and "第2次抽取" in message.text and "请打印" in message.text
     assert "重新抽取" in ui.asked[0][0]
     log = read_book(path).table("log").rows[-1].values_by_key
     assert log["action"] == REDRAW_ACTION and "评委名单泄露" in log["detail"]
-    assert list((path.parent / "职称评审输出").glob("评委抽取-*/评委抽取记录-第2次.docx"))
+    assert list((path.parent / "职称评审输出").glob("评审会-*/评委抽取记录-第2次.docx"))

@@ -247,7 +247,8 @@ def test_a_formula_without_a_cached_result_is_named_by_check_and_the_outputs(boo
                  ["finance", "export", str(book), str(tmp_path / "财务.xlsx")],
                  ["docs", str(book), "--out", str(tmp_path / "附件"), "--kind", "3", "--ids", "2024-001"]):
         main(args)
-        assert f"申报人员!{letter}{row}" in capsys.readouterr().err, args
+        captured = capsys.readouterr()
+        assert f"申报人员!{letter}{row}" in captured.out + captured.err, args
 
 
 # --- item 10 (check side): hand edits in computed columns ------------------------------------------

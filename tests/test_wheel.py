@@ -70,7 +70,7 @@ def test_the_wheel_carries_the_package_data_and_the_current_licence_form(install
     for needed in ("vba_stubs/customUI.xml", "vba_stubs/ZhichengRibbon.bas",
                    "vba_stubs/ZhichengCheck.bas", "vba_stubs/ThisWorkbook.cls",
                    "vba_stubs/ConfigSheet.cls", "addin/data/templates/attachment-1.docx",
-                   "addin/data/settings.csv", "addin/launcher/page.html", "addin/launcher/windows/install.bat",
+                   "addin/data/settings.csv", "addin/launcher/app.js", "addin/launcher/app.css", "addin/launcher/entry.js", "addin/launcher/windows/install.bat",
                    "udfs/__init__.py"):
         assert needed in names, needed
     assert not any(n.startswith(("tests/", "workbooks/")) for n in names)
@@ -165,3 +165,13 @@ def test_the_self_checks_python_half_runs_from_the_installed_package(installed):
     values = dict(line.split("=", 1) for line in done.stdout.splitlines())
     assert values["zhicheng"] == __version__ and values["xlwings"] == xlwings.__version__
     assert values["executable"] == str(installed["python"])
+
+
+def test_the_installed_package_has_the_build_id_of_its_sources(installed):
+    """``addin.buildinfo.build_id()`` (shown by install-addin, for 自检) is the same for the
+    wheel's files as for the checkout they were built from (issue 21, C.8)."""
+    from addin import __version__, buildinfo
+
+    done = run(installed, installed["python"], "-m", "addin.buildinfo")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [__version__, buildinfo.build_id()]

@@ -3,27 +3,46 @@
 Each accepts what Excel passes (datetime, float serials, text dates, None for an
 empty cell, lists for ranges) and returns a value or a Chinese message; none raises
 into Excel. The answers are the same as the command line's and the refresh's, because
-all three call the same rules.
+all three call the same rules with the same numbers:
+
+- called from a register (a workbook with a 参数 sheet), a UDF uses that register's 参数,
+  评审条件 and 节假日, read through the refresh's own reader
+  (:func:`addin.excel.live.settings_values` -> :func:`addin.book.reader.book_from_values`).
+  xlwings hands the calling cell to a parameter named ``caller`` (its reserved argument:
+  not an Excel argument, the VBA wrapper passes ``Nothing`` in its place, see
+  :mod:`addin.excel.udfwrap`); the parsed settings are kept per workbook and parsed again
+  only when the values of those sheets change (:func:`register_of`);
+- called without a caller (from Python, or from a workbook that is not a register), the
+  packaged defaults of :mod:`addin.data`.
+
+Excel recalculates a UDF when its arguments change, not when 参数 does: after changing
+参数, Ctrl+Alt+F9 recalculates every formula.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from dataclasses import dataclass
 from typing import Callable, TypeVar
 
 import xlwings as xw
 
 from addin import data
+from addin.book.reader import book_from_values
 from addin.book.records import applicant_from_row, row_mapping
+from addin.errors import Refused
+from addin.excel.live import settings_values
 from addin.rules.base import RuleInputError
 from addin.rules.calendar import AksuCalendar, read_day_rules
+from addin.rules.catalog import Catalog
 from addin.rules.ce import YearHours, ce_status
 from addin.rules.dates import parse_date, parse_year
 from addin.rules.eligibility import Context, assess, econ_exam_valid, skill_path_grade
 from addin.rules.fees import defense, fee_due
 from addin.rules.identity import check_id, id_message, mask_id
 from addin.rules.seniority import full_years
-from addin.rules.settings import parse_bool, parse_int, parse_number
+from addin.rules.settings import Settings, parse_bool, parse_int, parse_number
 from addin.rules.workflow import resubmission_deadline
 
 __all__ = [
@@ -45,7 +64,7 @@ def _answer(compute: Callable[[], T]) -> T | str:
     """Run ``compute``; a bad input or a gap in the data becomes the cell's message."""
     try:
         return compute()
-    except (_Problem, RuleInputError) as exc:
+    except (_Problem, RuleInputError, Refused) as exc:
         return str(exc)
     except Exception as exc:  # noqa: BLE001 - nothing may raise into Excel
         return f"计算出错：{exc}"
@@ -75,11 +94,70 @@ def _rows(block: object) -> list[list[object]]:
     return [list(r) if isinstance(r, (list, tuple)) else [r] for r in block]
 
 
-def _calendar(holidays: object = None) -> AksuCalendar:
-    """The default calendar, plus the rows of a 节假日 range when one is passed."""
+# --- the numbers: the calling register's, or the packaged defaults --------------------------------
+
+@dataclass(frozen=True)
+class Register:
+    """What the rules take from a register: its settings (参数), its catalog (评审条件 over
+    the packaged titles and lists) and its calendar (节假日 over national + Xinjiang)."""
+
+    settings: Settings
+    catalog: Catalog
+    calendar: AksuCalendar
+    workbook: str = ""               # the register's name; "" for the packaged defaults
+
+
+#: workbook -> (fingerprint of its settings sheets' values, what they parse to)
+_REGISTERS: dict[str, tuple[str, Register]] = {}
+_REGISTERS_KEPT = 16                 # workbooks remembered (a clerk has one or two registers open)
+
+
+def _defaults() -> Register:
+    return Register(data.default_settings(), data.default_catalog(), data.calendar())
+
+
+def _fingerprint(values: dict[str, list[list[object]]]) -> str:
+    return hashlib.sha256(repr(sorted(values.items())).encode("utf-8")).hexdigest()
+
+
+def register_of(caller) -> Register:
+    """The numbers for a UDF called from the cell ``caller`` (an xlwings Range, or None).
+
+    The packaged defaults when there is no caller or its workbook has no 参数 sheet;
+    otherwise the workbook's 参数, 评审条件 and 节假日 as a refresh reads them. The values of
+    those three sheets are read on every call (one read per sheet); they are parsed again
+    only when they differ from the last call's for that workbook."""
+    if caller is None:
+        return _defaults()
+    try:
+        book = caller.sheet.book
+        values = settings_values(book)
+        key = str(book.fullname)
+    except Refused:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a COM failure reading the register: the cell says so
+        raise _Problem(f"读取台账的参数出错：{exc}") from exc
+    if values is None:
+        return _defaults()
+    fingerprint = _fingerprint(values)
+    known = _REGISTERS.get(key)
+    if known is not None and known[0] == fingerprint:
+        return known[1]
+    book_data = book_from_values(values)
+    register = Register(book_data.settings, book_data.catalog, book_data.calendar, str(book.name))
+    _REGISTERS.pop(key, None)
+    _REGISTERS[key] = (fingerprint, register)
+    while len(_REGISTERS) > _REGISTERS_KEPT:
+        del _REGISTERS[next(iter(_REGISTERS))]
+    return register
+
+
+def _calendar(holidays: object = None, register: Register | None = None) -> AksuCalendar:
+    """The register's calendar (the packaged one without a register); a 节假日 range passed
+    as ``holidays`` takes the place of the register's 节假日 rows (it is normally that sheet)."""
     rows = [r for r in _rows(holidays) if any(v not in (None, "") for v in r)]
     if not rows:
-        return data.calendar()
+        return (register or _defaults()).calendar
     keys = ["date", "kind", "name", "scope", "source"]
     if any(str(v).strip() in ("日期", "date") for v in rows[0]):
         header = {"日期": "date", "类型": "kind", "名称": "name", "范围": "scope", "来源": "source"}
@@ -91,46 +169,49 @@ def _calendar(holidays: object = None) -> AksuCalendar:
     return data.calendar(tuple(rules))
 
 
-def _context() -> Context:
-    return Context(data.default_settings(), data.default_catalog())
+def _context(register: Register) -> Context:
+    return Context(register.settings, register.catalog)
 
 
 # --- calendar ----------------------------------------------------------------------------
+# ``caller`` (last in every signature): the calling cell, handed over by xlwings, never an
+# Excel argument; None when called from Python (the packaged defaults).
 
 @xw.func
 @xw.arg("start", dates=dt.date, doc="公示开始日期")
 @xw.arg("days", doc="公示工作日数，默认5")
 @xw.arg("holidays", ndim=2, doc=_HOLIDAY_DOC)
-def ZC_WORKDAY_END(start, days=5, holidays=None):
+def ZC_WORKDAY_END(start, days=5, holidays=None, caller=None):
     """公示截止日：从开始日期起算的第N个阿克苏工作日（开始日为工作日时计为第1天）。"""
-    return _answer(lambda: _calendar(holidays).publicity_end(_date(start, "公示开始日期"),
-                                                              _int(days, "公示天数")))
+    return _answer(lambda: _calendar(holidays, register_of(caller)).publicity_end(
+        _date(start, "公示开始日期"), _int(days, "公示天数")))
 
 
 @xw.func
 @xw.arg("date", dates=dt.date, doc="起算日期（不计入）")
 @xw.arg("n", doc="工作日数，负数表示向前")
 @xw.arg("holidays", ndim=2, doc=_HOLIDAY_DOC)
-def ZC_ADD_WORKDAYS(date, n, holidays=None):
+def ZC_ADD_WORKDAYS(date, n, holidays=None, caller=None):
     """起算日期之后（n>0）或之前（n<0）的第n个阿克苏工作日，与 WORKDAY 相同。"""
-    return _answer(lambda: _calendar(holidays).add_workdays(_date(date), _int(n, "工作日数")))
+    return _answer(lambda: _calendar(holidays, register_of(caller)).add_workdays(_date(date), _int(n, "工作日数")))
 
 
 @xw.func
 @xw.arg("start", dates=dt.date, doc="开始日期（含）")
 @xw.arg("end", dates=dt.date, doc="结束日期（含）")
 @xw.arg("holidays", ndim=2, doc=_HOLIDAY_DOC)
-def ZC_NETWORKDAYS(start, end, holidays=None):
+def ZC_NETWORKDAYS(start, end, holidays=None, caller=None):
     """两个日期之间（含首尾）的阿克苏工作日天数。"""
-    return _answer(lambda: _calendar(holidays).networkdays(_date(start, "开始日期"), _date(end, "结束日期")))
+    return _answer(lambda: _calendar(holidays, register_of(caller)).networkdays(
+        _date(start, "开始日期"), _date(end, "结束日期")))
 
 
 @xw.func
 @xw.arg("date", dates=dt.date, doc="日期")
 @xw.arg("holidays", ndim=2, doc=_HOLIDAY_DOC)
-def ZC_IS_WORKDAY(date, holidays=None):
+def ZC_IS_WORKDAY(date, holidays=None, caller=None):
     """该日期在阿克苏是否为工作日（TRUE/FALSE）。"""
-    return _answer(lambda: _calendar(holidays).is_workday(_date(date)))
+    return _answer(lambda: _calendar(holidays, register_of(caller)).is_workday(_date(date)))
 
 
 # --- fees and defence -----------------------------------------------------------------------
@@ -145,18 +226,22 @@ def _parsed(parsed, blank: str):
 
 @xw.func
 @xw.arg("title_or_level", doc="拟申报职称（如 高级工程师）或级别（高级/中级/初级）")
-def ZC_FEE(title_or_level):
-    """评审费（元）：高级550、中级400、初级200（金额取自参数）。"""
-    ctx = _context()
-    return _answer(lambda: _parsed(fee_due(title_or_level, ctx.catalog, ctx.settings), "职称为空"))
+def ZC_FEE(title_or_level, caller=None):
+    """评审费（元）：高级550、中级400、初级200（金额取自台账的参数表）。"""
+    def compute():
+        register = register_of(caller)
+        return _parsed(fee_due(title_or_level, register.catalog, register.settings), "职称为空")
+    return _answer(compute)
 
 
 @xw.func
 @xw.arg("title", doc="拟申报职称或级别")
-def ZC_DEFENSE(title):
+def ZC_DEFENSE(title, caller=None):
     """需答辩 / 免答辩：申报高级职称须参加专业水平答辩，中级及以下免于答辩。"""
-    ctx = _context()
-    return _answer(lambda: _parsed(defense(title, ctx.catalog, ctx.settings), "职称为空"))
+    def compute():
+        register = register_of(caller)
+        return _parsed(defense(title, register.catalog, register.settings), "职称为空")
+    return _answer(compute)
 
 
 # --- identity numbers -------------------------------------------------------------------------
@@ -194,11 +279,11 @@ def ZC_MASK_ID(id):  # noqa: A002
 @xw.func
 @xw.arg("start", dates=dt.date, doc="起算日期（如参加工作、取得现职称的日期）")
 @xw.arg("cutoff", dates=dt.date, doc="截止日期，默认取参数中的资历计算截止日期")
-def ZC_SERVICE_YEARS(start, cutoff=None):
+def ZC_SERVICE_YEARS(start, cutoff=None, caller=None):
     """两个日期之间的整年数（资历计算至截止日期）。"""
     def compute():
         begin = _date(start, "起算日期")
-        end = _date(cutoff) if cutoff not in (None, "") else data.default_settings().seniority_cutoff
+        end = _date(cutoff) if cutoff not in (None, "") else register_of(caller).settings.seniority_cutoff
         if begin > end:
             raise _Problem("起算日期晚于截止日期")
         return full_years(begin, end)
@@ -221,10 +306,10 @@ def _hours(values: object, what: str) -> list[float | None]:
 @xw.arg("professional_hours", ndim=1, doc="各年度专业课学时（每年一格，按年度顺序）")
 @xw.arg("exempt", doc="是否免修（是/否）")
 @xw.arg("private_first_time", doc="是否民营企业首次申报（是/否）")
-def ZC_CE_STATUS(public_hours, professional_hours, exempt=False, private_first_time=False):
+def ZC_CE_STATUS(public_hours, professional_hours, exempt=False, private_first_time=False, caller=None):
     """继续教育：达标 / 不达标：<年度与差额> / 免修 / 不作硬性要求。"""
     def compute():
-        settings = data.default_settings()
+        settings = register_of(caller).settings
         years = list(settings.ce_years)
         pub, pro = _hours(public_hours, "公需课学时"), _hours(professional_hours, "专业课学时")
         if len(pub) > len(years) or len(pro) > len(years):
@@ -240,14 +325,14 @@ def ZC_CE_STATUS(public_hours, professional_hours, exempt=False, private_first_t
 @xw.func
 @xw.arg("returned_on", dates=dt.date, doc="退回日期")
 @xw.arg("days", doc="补正天数，默认取参数（2日）")
-def ZC_RESUBMIT_DEADLINE(returned_on, days=None):
+def ZC_RESUBMIT_DEADLINE(returned_on, days=None, caller=None):
     """退回后补正提交的最后一天。"""
     def compute():
         n = None if days in (None, "") else _int(days, "补正天数")
         if n is not None and not 1 <= n <= 365:
             raise _Problem("补正天数应在1到365之间")
-        return resubmission_deadline(_date(returned_on, "退回日期"), data.default_settings(),
-                                     data.calendar(), n)
+        register = register_of(caller)
+        return resubmission_deadline(_date(returned_on, "退回日期"), register.settings, register.calendar, n)
     return _answer(compute)
 
 
@@ -255,10 +340,10 @@ def ZC_RESUBMIT_DEADLINE(returned_on, days=None):
 @xw.arg("exam_year", doc="高级经济师考试年份")
 @xw.arg("national_pass", doc="成绩是否达到国家合格标准（是/否）")
 @xw.arg("campaign_year", doc="评审年度，默认取参数")
-def ZC_ECON_EXAM_VALID(exam_year, national_pass, campaign_year=None):
+def ZC_ECON_EXAM_VALID(exam_year, national_pass, campaign_year=None, caller=None):
     """高级经济师考试成绩在评审年度是否有效（TRUE/FALSE）。"""
     def compute():
-        settings = data.default_settings()
+        settings = register_of(caller).settings
         year = _parsed(parse_year(exam_year), "考试年份为空")
         campaign = settings.campaign_year if campaign_year in (None, "") else _parsed(
             parse_year(campaign_year), "评审年度为空")
@@ -273,10 +358,10 @@ def ZC_ECON_EXAM_VALID(exam_year, national_pass, campaign_year=None):
 @xw.arg("skill_level", doc="职业技能等级（高级工/技师/高级技师）")
 @xw.arg("obtained_on", dates=dt.date, doc="取得技能等级的日期")
 @xw.arg("cutoff", dates=dt.date, doc="截止日期，默认取参数中的资历计算截止日期")
-def ZC_SKILL_TITLE(skill_level, obtained_on, cutoff=None):
+def ZC_SKILL_TITLE(skill_level, obtained_on, cutoff=None, caller=None):
     """技能人才贯通可申报的职称层级：助理级 / 中级 / 副高级 / 空。"""
     def compute():
-        ctx = _context()
+        ctx = _context(register_of(caller))
         level = ctx.catalog.pick("职业技能等级", skill_level)
         if level.finding:
             raise _Problem(level.finding.message)
@@ -290,7 +375,7 @@ def ZC_SKILL_TITLE(skill_level, obtained_on, cutoff=None):
 @xw.func
 @xw.arg("headers", ndim=1, doc="申报人员表的表头行")
 @xw.arg("row", ndim=1, doc="申报人员表中的一行")
-def ZC_ELIGIBILITY(headers, row):
+def ZC_ELIGIBILITY(headers, row, caller=None):
     """申报资格：符合 / 不符合：<原因> / 待核：<缺少的信息>（按表头读取这一行）。"""
     def compute():
         heads, values = _rows(headers), _rows(row)
@@ -301,5 +386,5 @@ def ZC_ELIGIBILITY(headers, row):
         applicant, findings = applicant_from_row(row_mapping(flat_h, flat_v))
         if findings:
             return "待核：" + "；".join(f"{f.column}{f.message}" for f in findings)
-        return str(assess(_context(), applicant))
+        return str(assess(_context(register_of(caller)), applicant))
     return _answer(compute)

@@ -30,6 +30,12 @@ class WorkbookAdapter(Protocol):
     def fingerprints(self) -> dict[str, str]:
         """What the last refresh wrote (application id -> digest)."""
 
+    def sheet_names(self) -> list[str]:
+        """The worksheets' names (the register is recognised by them)."""
+
+    def refusals(self) -> list[str]:
+        """What would stop a write through this adapter, in Chinese ([]: none)."""
+
     def write_cells(self, sheet: str, cells: dict[tuple[int, str], object], formats: dict[str, str],
                     table: str | None = None) -> None:
         """Write computed values at (row, column letter), shaded as computed; ``formats``

@@ -29,6 +29,10 @@ DRAW_ACTION, REDRAW_ACTION = "抽取评委", "重新抽取评委"
 SOURCE_LABEL = "计算机随机抽取（操作系统安全随机数 secrets.SystemRandom）"
 
 
+class ReasonNeeded(DrawRefused):
+    """The register holds a draw already: a re-draw needs its reason (the ribbon asks for it)."""
+
+
 def secure_random() -> random.Random:
     """The product's random source: the operating system's (not reproducible, not seeded)."""
     return secrets.SystemRandom()
@@ -117,7 +121,7 @@ def plan_draw(book: Book, *, now: dt.datetime, user: str, rng: random.Random, re
         last = earlier[-1] if earlier else None
         when = f"已于{last['at']:%Y-%m-%d %H:%M}由{_text(last.get('user')) or '未知'}抽取过评委" if last and isinstance(
             last.get("at"), dt.datetime) else "“评委”表中已有抽取结果"
-        raise DrawRefused(f"{when}。重新抽取会在日志中留下记录，须说明原因（命令行加 --redraw 原因）；未抽取")
+        raise ReasonNeeded(f"{when}。重新抽取会在日志中留下记录，须说明原因（--redraw）；未抽取")
     if not drawn_before:
         reason = ""
     draw = draw_panel(pool, roster, book.settings, rng)

@@ -84,6 +84,21 @@ class PackageAdapter:
     def fingerprints(self) -> dict[str, str]:
         return dict(self._fingerprints)
 
+    def sheet_names(self) -> list[str]:
+        """The worksheets' names, in the workbook's order."""
+        return list(self._heads)
+
+    def refusals(self) -> list[str]:
+        """What would stop a write of this file (things on the sheets a refresh rebuilds,
+        Strict OOXML), in Chinese; [] when a write can go ahead."""
+        from .safe_write import foreign_parts
+
+        return foreign_parts(self.path)
+
+    def close(self) -> None:
+        if self.pkg is not None:
+            self.pkg.close()
+
     # -- cells ------------------------------------------------------------------------
 
     def write_cells(self, sheet, cells, formats, table=None) -> None:

@@ -1,10 +1,10 @@
 """The ``zhicheng`` command line: Chinese throughout, thin (every answer comes from the core).
 
 The command line lives in this package and nowhere else: :mod:`.base` (the Chinese
-parser, exit codes, option values), :mod:`.book` (new, import, check, refresh, calendar,
-schema, demo), :mod:`.outputs` (docs, roster, publicity, finance), :mod:`.meeting` (draw), :mod:`.excel`
-(build-addin, install-addin) and :mod:`.launcher` (the 台账工具 page). Lower layers never import it; they raise
-:class:`addin.errors.Refused` and this shell turns it into exit code 2.
+parser, exit codes) and :mod:`.commands` (the subcommands, made from the table of use
+cases :data:`addin.usecases.TABLE`: there is no subcommand written by hand). Lower layers
+never import it; they raise :class:`addin.errors.Refused` and this shell turns it into
+exit code 2.
 
 Exit codes: 0 done, 1 done with findings, 2 refused (nothing written), 3 internal error
 (a Chinese message on stderr, the traceback in :func:`crash_log`).
@@ -24,6 +24,7 @@ from typing import Sequence
 
 from .. import __version__
 from ..errors import Refused
+from ..usecases.runner import refusal_text
 from .base import (EXIT_CODES_HELP, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_REFUSED, Parser, err,
                    print_findings)
 
@@ -31,21 +32,15 @@ __all__ = ["main", "build_parser", "Refused", "EXIT_OK", "EXIT_FINDINGS", "EXIT_
            "print_findings", "crash_log"]
 
 CRASH_LOG = "zhicheng-errors.log"
-#: words with which a refusal already says that nothing was written
-_NOTHING_WRITTEN = ("未写入", "未作任何改动", "未导入", "未新建", "未生成")
 
 
 def build_parser() -> Parser:
-    from . import book, excel, launcher, meeting, outputs
+    from . import commands
 
     parser = Parser(prog="zhicheng", description="职称评审台账：阿克苏地区交通运输局职称评审工具（命令行版）")
     parser.add_argument("--version", action="version", version=f"zhicheng {__version__}", help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", metavar="命令", title="命令")
-    book.register(sub)
-    outputs.register(sub)
-    meeting.register(sub)
-    excel.register(sub)
-    launcher.register(sub)
+    commands.register(sub)
     return parser
 
 
@@ -119,15 +114,6 @@ def _guarded_streams():
         sys.stdout.flush()
     finally:
         sys.stdout, sys.stderr = saved
-
-
-def refusal_text(exc: Refused, writes: bool) -> str:
-    """The refusal as printed: the message, and once that nothing was written when the
-    command writes and the message does not say so itself."""
-    text = str(exc)
-    if writes and not any(word in text for word in _NOTHING_WRITTEN):
-        text += ("" if text.endswith(("。", "！", "）")) else "。") + "本次未写入任何内容。"
-    return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:

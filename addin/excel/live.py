@@ -50,6 +50,10 @@ MAX_COLUMN_ROWS = 1_048_576
 LARGE_USED_ROWS = 5_000
 #: more cells than this with data in one sheet is not a register the add-in can read in Excel
 MAX_READ_CELLS = 2_000_000
+#: the 统计 chart's ChartStyle: None keeps the style Excel gives a new chart. xlwings 0.37.8's
+#: ``Charts.add`` sets ``style=227`` unless told otherwise, a style Excel has only from 2013 on;
+#: Excel 2007/2010 accept 1-48 and fail the whole refresh on 227 (after 统计 was rebuilt).
+CHART_STYLE = None
 #: the sheets a writing action may change (and the workbook, when it adds 统计 / _计算记录)
 WRITTEN_SHEETS = (schema.APPLICANT_SHEET, schema.MEETING_SHEET, schema.PAYMENT_SHEET, schema.DASHBOARD_SHEET,
                   schema.LOG_SHEET, schema.FINGERPRINT_SHEET)
@@ -141,7 +145,7 @@ class LiveAdapter:
         if rows * columns > MAX_READ_CELLS:
             raise Refused(f"“{sheet.name}”工作表有内容直到第{rows:,}行、第{columns:,}列，超出加载项在 Excel 中能读取的范围"
                           f"（{MAX_READ_CELLS:,}个单元格；没有写入任何内容）：请删除表格下方或右侧多余的行和列"
-                          "（包括只设置了格式的），或用台账工具 / 命令行（zhicheng refresh）处理这个台账。")
+                          "（包括只设置了格式的），或用“台账工具”处理这个台账（它直接读取文件，不经过 Excel）。")
         return rows, columns
 
     def _rows(self, sheet) -> list[list[object]]:
@@ -152,6 +156,20 @@ class LiveAdapter:
 
     def values(self) -> dict[str, list[Sequence[object]]]:
         return {s.name: self._rows(s) for s in self.book.sheets if s.name != schema.FINGERPRINT_SHEET}
+
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.book.sheets]
+
+    def refusals(self) -> list[str]:
+        """What would stop a writing action in this Excel (protected sheets or structure)."""
+        try:
+            self.for_writing(True)
+        except Refused as exc:
+            return [str(exc)]
+        return []
+
+    def close(self) -> None:
+        """Nothing to close: the workbook stays open in Excel."""
 
     def fingerprints(self) -> dict[str, str]:
         sheet = self._sheet(schema.FINGERPRINT_SHEET)
@@ -246,7 +264,7 @@ class LiveAdapter:
         spot = layout.chart
         if spot is not None:
             ws.charts.add(anchor=ws.range((spot.top_row, 1)), width=340, height=200, chart_type="column_clustered",
-                          source=ws.range((spot.header_row, 1), (spot.last_row, 2)))
+                          source=ws.range((spot.header_row, 1), (spot.last_row, 2)), style=CHART_STYLE)
 
     def write_fingerprints(self, fingerprints: dict[str, str]) -> None:
         ws = self._sheet(schema.FINGERPRINT_SHEET) or self._add_sheet(schema.FINGERPRINT_SHEET)
@@ -261,6 +279,25 @@ class LiveAdapter:
         """Nothing to do: the workbook stays open in Excel, unsaved; the user saves it.
         (Excel clears its undo list when a macro writes, so the message says so.)"""
         return None
+
+
+# --- the register's settings, for the UDFs ----------------------------------------------------
+
+#: the sheets the rules take their numbers from (the register's 参数, its eligibility table and
+#: its holiday rows): what a UDF called from a register reads, and nothing else
+SETTINGS_SHEETS = (schema.SETTINGS_SHEET, schema.RULES_SHEET, schema.HOLIDAY_SHEET)
+
+
+def settings_values(book) -> dict[str, list[list[object]]] | None:
+    """The values of the register's :data:`SETTINGS_SHEETS` in the open workbook ``book``, read
+    as a refresh reads them (whole sheets by value, row 1 first), for
+    :func:`addin.book.reader.book_from_values`; None when ``book`` has no 参数 sheet (not a
+    register: the caller uses the packaged defaults)."""
+    sheets = {s.name: s for s in book.sheets}
+    if schema.SETTINGS_SHEET not in sheets:
+        return None
+    adapter = LiveAdapter(book)
+    return {name: adapter._rows(sheets[name]) for name in SETTINGS_SHEETS if name in sheets}
 
 
 # --- the selection ------------------------------------------------------------------------
@@ -327,6 +364,18 @@ class ExcelUI:
         """Excel's own Open dialog (Application.GetOpenFilename); None when cancelled."""
         answer = self.app.api.GetOpenFilename(FileFilter=filters, Title=title)
         return Path(str(answer)) if answer not in (False, None, "", "False") else None
+
+    def save_as(self, title: str, name: str) -> Path | None:
+        """Excel's own Save As dialog for a new file's name (Application.GetSaveAsFilename; it
+        creates nothing); None when cancelled."""
+        answer = self.app.api.GetSaveAsFilename(InitialFileName=name, FileFilter="Excel 工作簿 (*.xlsx),*.xlsx",
+                                                Title=title)
+        return Path(str(answer)) if answer not in (False, None, "", "False") else None
+
+    def confirm(self, prompt: str, title: str) -> bool | None:
+        """是 / 否 / 取消 in a message box: True, False, or None when cancelled."""
+        answer = self.app.alert(prompt, title=title, buttons="yes_no_cancel", mode="info")
+        return {"yes": True, "no": False}.get(answer)
 
     def ask(self, prompt: str, title: str, default: str = "") -> str | None:
         """Excel's input box for text (Application.InputBox, Type 2); None when cancelled."""

@@ -10,6 +10,11 @@ no metadata), and the add-in needs no import step.
 One difference from xlwings: a Python parameter whose name is a VBA keyword (``end``,
 ``date``...) would not compile in VBA, so its VBA name gets a trailing underscore. The
 names do not reach Python (``XLPy.CallUDF`` passes the values by position).
+
+xlwings' reserved parameter ``caller`` is handled as ``generate_vba_wrapper`` does: it is
+not an Excel argument (not in the VBA signature, not in the Insert Function help), and
+the argument array carries ``Nothing`` in its place, which xlwings' ``call_udf`` replaces
+with the calling cell (an xlwings Range).
 """
 
 from __future__ import annotations
@@ -39,6 +44,11 @@ VBA_RESERVED = frozenset(w.lower() for w in """
 """.split())
 
 
+#: xlwings' reserved UDF parameter (the calling cell) and what the VBA wrapper passes for it
+CALLER = "caller"
+CALLER_PLACEHOLDER = "Nothing"
+
+
 class UDFError(ValueError):
     """A UDF the wrapper generator cannot express faithfully."""
 
@@ -52,10 +62,21 @@ class UDF:
     call_in_wizard: bool = True
     description: str = ""             # the docstring's first paragraph (Insert Function dialog)
     arg_docs: tuple[str, ...] = ()    # the ``@xw.arg(doc=...)`` of each parameter
+    caller_at: int | None = None      # position of xlwings' ``caller`` in the Python signature
 
     @property
     def vba_args(self) -> tuple[str, ...]:
+        """The Excel arguments: the VBA signature (``caller`` is not one)."""
         return tuple(vba_name(a) for a in self.args)
+
+    @property
+    def call_args(self) -> tuple[str, ...]:
+        """The items of the argument array passed to Python, by position: the Excel
+        arguments with ``Nothing`` where the Python signature has ``caller``."""
+        items = list(self.vba_args)
+        if self.caller_at is not None:
+            items.insert(self.caller_at, CALLER_PLACEHOLDER)
+        return tuple(items)
 
 
 def vba_name(python_name: str) -> str:
@@ -125,18 +146,21 @@ def udfs_of(module: ModuleType) -> list[UDF]:
         if unknown:
             raise UDFError(f"{name}: @xw.func options not supported: {sorted(unknown)}")
         func = getattr(module, name)
-        args, optional = [], []
-        for p in inspect.signature(func).parameters.values():
+        args, optional, caller_at = [], [], None
+        for position, p in enumerate(inspect.signature(func).parameters.values()):
             if p.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD:
                 raise UDFError(f"{name}: parameter {p.name} ({p.kind.description}) is not supported")
-            if p.name == "caller":
-                raise UDFError(f"{name}: the 'caller' parameter is not supported")
+            if p.name == CALLER:
+                if CALLER in docs:
+                    raise UDFError(f"{name}: 'caller' is not an Excel argument and takes no @xw.arg")
+                caller_at = position
+                continue
             args.append(p.name)
             optional.append(p.default is not inspect.Parameter.empty)
         out.append(UDF(name, tuple(args), tuple(optional), bool(options.get("volatile", False)),
                        bool(options.get("call_in_wizard", True)),
                        description=_first_paragraph(inspect.getdoc(func) or ""),
-                       arg_docs=tuple(docs.get(a, "") for a in args)))
+                       arg_docs=tuple(docs.get(a, "") for a in args), caller_at=caller_at))
     return out
 
 
@@ -156,7 +180,7 @@ def wrapper_source(module_name: str, udfs: list[UDF]) -> str:
     vba.writeln("")
     for udf in udfs:
         params = ", ".join(("Optional " if opt else "") + a for a, opt in zip(udf.vba_args, udf.optional))
-        args_vba = "Array(" + ", ".join(udf.vba_args) + ")"
+        args_vba = "Array(" + ", ".join(udf.call_args) + ")"
         with vba.block(f"Function {udf.name}({params})"):
             if not udf.call_in_wizard:
                 vba.writeln('If (Not Application.CommandBars("Standard").Controls(1).Enabled) Then Exit Function')

@@ -2,98 +2,136 @@
 
 Why a local page: on WPS / UOS / Kylin desktops there is no Excel to host a ribbon and
 staff do not type commands, but every desktop has a browser. The page needs nothing but
-the Python standard library (``http.server``), listens on the loopback interface only,
-and each action runs the command line's own command (``python -m addin refresh …``) in
-a child process, so what the page does and says is exactly what the command line does
-and says: the same refusals, the same findings, the same exit codes (0 done, 1 done with
-findings, 2 refused and nothing written, 3 internal error), shown in Chinese.
+the Python standard library (``http.server``) and listens on the loopback interface only.
 
-Guards: the server answers only requests whose Host is its own loopback address, and
-every action needs the random token embedded in the page (another web site cannot make
-the browser run a command); one action runs at a time; "open the folder" opens only
-folders this server's own actions produced.
+**One door.** The page's cards and buttons are made from the table of use cases
+(:mod:`addin.launcher.page`), and each button runs that use case's command-line command in
+a child process (``python -m addin …`` with ``ZHICHENG_DOOR=page``), so the page says and
+does exactly what the command line does — the same refusals, findings and exit codes —
+in the page's own words (buttons and fields, never commands and options).
+
+**Private to its user.** Any local account can connect to a loopback port, so the port is
+not the guard. The launcher writes a start file that only its user can read (0600, in a
+0700 folder) and opens the browser on it; the file carries a one-time secret in the URL
+fragment (never sent in a request line, a log or a Referer), which the page exchanges for a
+session cookie (HttpOnly, SameSite=Strict) and then removes from the address bar. Without
+the cookie, ``GET /`` shows how to open the tool and nothing else, and every other request
+is refused. The page cannot be framed and sends no Referer. Requests whose Host is not the
+server's own loopback address are refused (DNS rebinding); changes need a POST with a
+custom header (another site cannot send one without a CORS preflight, which is refused).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import webbrowser
+import zipfile
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from ..errors import Refused
-from ..outputs.files import OUTPUT_FOLDER
+from ..usecases import THE_REGISTER, UseCase, for_door, output_dir
+from ..usecases.table import by_tag
 
 HOST = "127.0.0.1"
 IDLE_MINUTES = 10                       # the server stops when no page has been open this long
                                         # (an open page says so every minute: /ping)
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+DOOR_VARIABLE = "ZHICHENG_DOOR"         # the command line's variable for the page's words (addin.cli.commands)
+HEADER = "X-Zhicheng"                   # every POST carries it (a cross-site form cannot)
+MAX_BODY = 65536
 
 #: exit code -> how the page words it (the command line's codes)
 OUTCOMES = {0: ("done", "完成"), 1: ("findings", "完成，发现问题（见下面的清单）"),
             2: ("refused", "未执行：台账没有任何改动（原因见下面）"), 3: ("error", "程序内部错误（详细信息见下面）")}
 
-
-@dataclass(frozen=True)
-class Action:
-    label: str
-    needs: tuple[str, ...] = ()          # form fields besides the register: "start", "file"
-    output: str | None = None            # output folder name, when the action writes files
+#: what the page offers: tag -> (use case, variant key), made from the table
+ACTIONS: dict[str, tuple[UseCase, str]] = {b.tag(uc): (uc, b.key) for uc in for_door("page") for b in uc.buttons}
 
 
-#: what the page offers (form value -> action); argv() turns one into the command line's arguments
-ACTIONS: dict[str, Action] = {
-    "check": Action("校验"),
-    "refresh": Action("刷新计算"),
-    "docs": Action("生成材料（附件1—4）", output="附件"),
-    "roster": Action("评审会名单", output="评审会"),
-    "publicity": Action("公示名单", needs=("start",), output="公示"),
-    "finance-export": Action("导出财务表", output="财务"),
-    "finance-import": Action("导入缴费", needs=("file",)),
-}
+def label(tag: str) -> str:
+    uc, key = ACTIONS[tag]
+    return uc.variant(key).label
 
 
-def output_dir(book: Path, what: str, now: dt.datetime) -> Path:
-    return book.parent / OUTPUT_FOLDER / f"{what}-{now:%Y%m%d-%H%M%S}"
+def _text(value: object) -> str:
+    if value is None or value is False:
+        return ""
+    return "1" if value is True else str(value).strip()
 
 
-def argv(action: str, book: Path, fields: dict[str, str], now: dt.datetime) -> tuple[list[str], Path | None]:
-    """The command line's arguments for ``action`` and its output folder (if any)."""
-    spec = ACTIONS[action]
-    out = output_dir(book, spec.output, now) if spec.output else None
-    if action in ("check", "refresh"):
-        return [action, str(book)], None
-    if action in ("docs", "roster"):
-        return [action, str(book), "--out", str(out)], out
-    if action == "publicity":
-        return ["publicity", str(book), "--out", str(out), "--start", fields["start"]], out
-    if action == "finance-export":
-        return ["finance", "export", str(book), str(out / "职称评审费缴费表.xlsx")], out
-    if action == "finance-import":
-        return ["finance", "import", str(book), fields["file"]], None
-    raise KeyError(action)
+def argv(tag: str, book: Path | None, values: dict[str, object], now: dt.datetime,
+         folder: Path | None = None) -> tuple[list[str], Path | None, Path | None]:
+    """The command line's arguments for the page's button ``tag``, its output folder (if
+    any) and the register it creates (新建台账); Refused names the field to fill."""
+    uc, key = ACTIONS[tag]
+    variant = uc.variant(key)
+    given = {k: _text(v) for k, v in values.items()}
+    for k, v in variant.values.items():
+        if v == THE_REGISTER:
+            if book is None:
+                raise Refused(f"“{variant.label}”要用上面选择的台账（作为上年台账）：请先选择台账。")
+            v = str(book)
+        given[k] = _text(v)
+    args, out, made = list(uc.command), None, None
+    for p in uc.params:
+        if "cli" not in p.doors:
+            continue
+        if p.kind == "register":
+            value = str(book) if book else ""
+            if not value and p.required:
+                raise Refused("请先选择或填写台账文件。")
+        elif p.kind == "out":
+            out = output_dir(book, uc.output or "输出", now)
+            value = str(out)
+        elif p.kind == "newfile" and p.filename:
+            out = output_dir(book, uc.output or "输出", now)
+            value = str(out / p.filename)
+        elif p.kind == "newfile":
+            value = given.get(p.key, "")
+            if value:
+                path = Path(value).expanduser()
+                made = path if path.is_absolute() else (folder or (book.parent if book else Path.cwd())) / path
+                value = str(made)
+        else:
+            value = given.get(p.key, "")
+        if not value:
+            if p.required or p.cli_required:
+                raise Refused(f"请填写“{p.label}”。")
+            continue
+        if p.flag is None:
+            args.append(value)
+        elif p.kind == "flag":
+            if value.lower() in ("1", "true", "on", "yes", "是"):
+                args.append(p.flag)
+        else:
+            args += [p.flag, value]
+    if made is not None:
+        out = made.parent
+    return args, out, made
 
 
 @dataclass
 class Job:
     id: str
-    action: str
-    book: Path
+    tag: str
+    book: Path | None
     command: list[str]
     out: Path | None
+    made: Path | None = None
     started: float = field(default_factory=time.monotonic)
     lines: list[str] = field(default_factory=list)
     progress: str = ""
@@ -103,10 +141,12 @@ class Job:
     def state(self) -> dict:
         kind, text = OUTCOMES.get(self.code, ("error", f"退出代码 {self.code}")) if self.code is not None \
             else ("running", "正在运行")
-        return {"id": self.id, "action": ACTIONS[self.action].label, "book": str(self.book),
-                "done": self.code is not None, "code": self.code, "kind": kind, "status": text,
-                "progress": self.progress, "seconds": round((self.ended or time.monotonic()) - self.started, 1),
-                "lines": self.lines, "out": str(self.out) if self.out and self.out.exists() else None}
+        done = self.code is not None
+        return {"id": self.id, "action": label(self.tag), "tag": self.tag, "book": str(self.book or ""),
+                "done": done, "code": self.code, "kind": kind, "status": text, "progress": self.progress,
+                "seconds": round((self.ended or time.monotonic()) - self.started, 1), "lines": self.lines,
+                "out": str(self.out) if done and self.out and self.out.exists() else None,
+                "made": str(self.made) if done and self.made and self.made.exists() else None}
 
 
 def open_folder(path: Path) -> None:
@@ -121,88 +161,165 @@ def open_folder(path: Path) -> None:
 def ask_file(title: str, folder: Path) -> Path | None:
     """The system's own Open dialog (tkinter), on this PC, in front of the browser: a page
     cannot learn the path of a file chosen in the browser. None when cancelled; Refused
-    when this Python has no tkinter (e.g. python3-tk not installed on a Linux desktop)."""
+    when this Python has no tkinter or the desktop has no display."""
     try:
         import tkinter
         from tkinter import filedialog
     except ImportError as exc:
         raise Refused("这台电脑的 Python 没有文件对话框（tkinter）：请把台账拖到“台账工具”图标上，"
-                      "或在框中填写台账的完整路径。") from exc
+                      "或在框中填写文件的完整路径。") from exc
     try:
         root = tkinter.Tk()
-    except tkinter.TclError as exc:
-        raise Refused(f"无法打开文件对话框（{exc}）：请在框中填写完整路径。") from exc
+    except tkinter.TclError:
+        raise Refused("无法打开文件对话框（这台电脑当前没有可用的桌面显示）：请在框中填写文件的完整路径。") from None
     try:
         root.withdraw()
         root.attributes("-topmost", True)
         name = filedialog.askopenfilename(parent=root, title=title, initialdir=str(folder),
-                                          filetypes=[("Excel 工作簿", "*.xlsx *.xlsm"), ("所有文件", "*.*")])
+                                          filetypes=[("Excel 工作簿", "*.xlsx *.xlsm"), ("CSV 文件", "*.csv"),
+                                                     ("所有文件", "*.*")])
     finally:
         root.destroy()
     return Path(name) if name else None
 
 
+def is_register(path: Path) -> bool:
+    """Whether a workbook is a register (by its sheet names, read from the package's
+    workbook part without loading the workbook)."""
+    from ..book.schema import KEY_SHEETS
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            text = zf.read("xl/workbook.xml")[:200_000].decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError):
+        return False
+    return any(f'name="{name}"' in text for name in KEY_SHEETS)
+
+
+def private_folder() -> Path:
+    """~/.zhicheng/launcher, readable by its owner only: where the start file goes."""
+    for base in (Path.home() / ".zhicheng", Path(tempfile.gettempdir()) / f"zhicheng-{os.getuid() if hasattr(os, 'getuid') else 'user'}"):
+        folder = base / "launcher"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            os.chmod(base, 0o700)
+            os.chmod(folder, 0o700)
+            if hasattr(os, "getuid") and folder.stat().st_uid != os.getuid():
+                continue                                    # never a folder another user owns
+            return folder
+        except OSError:
+            continue
+    raise Refused("无法创建台账工具的启动文件（用户文件夹不可写）。")
+
+
 class Launcher:
-    """The state behind the page: the folder it lists, the jobs it ran."""
+    """The state behind the page: the folder it lists, the jobs it ran, its secrets."""
 
     def __init__(self, book: Path | None = None, folder: Path | None = None, *,
                  opener: Callable[[Path], None] = open_folder, python: str | None = None,
                  chooser: Callable[[str, Path], Path | None] = ask_file):
         self.book = Path(book).resolve() if book else None
         self.folder = Path(folder or (self.book.parent if self.book else Path.cwd())).resolve()
-        self.token = secrets.token_urlsafe(18)
+        self.secret: str | None = secrets.token_urlsafe(24)   # one-time: in the start file only
+        self.session = secrets.token_urlsafe(24)              # the cookie the secret is exchanged for
         self.opener = opener
         self.chooser = chooser
         self.python = python or sys.executable
         self.jobs: dict[str, Job] = {}
+        self.last: Job | None = None
         self.lock = threading.Lock()
         self.last_seen = time.monotonic()
 
+    # -- the secret and the session ------------------------------------------------------------
+    def exchange(self, secret: str) -> str | None:
+        """The session credential for the one-time secret of the start file (then spent)."""
+        with self.lock:
+            if self.secret and secret and secrets.compare_digest(secret, self.secret):
+                self.secret = None
+                return self.session
+        return None
+
+    def start_file(self, url: str) -> Path:
+        """The file the browser is opened on (0600): it sends the browser to the page with
+        the one-time secret in the fragment."""
+        port = urlsplit(url).port
+        path = private_folder() / f"台账工具-{port}.html"
+        target = f"{url}#{self.secret}"
+        text = ('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+                '<meta name="referrer" content="no-referrer"><title>台账工具</title></head><body>'
+                f'<p>正在打开台账工具……</p><script>location.replace({json.dumps(target)});</script>'
+                "</body></html>")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(path, 0o600)
+        return path
+
     # -- what the page lists --------------------------------------------------------------
-    def workbooks(self) -> list[Path]:
+    def workbooks(self) -> list[tuple[Path, bool]]:
+        """The workbooks of the folder, registers first: (path, is a register)."""
         found = sorted(p for p in self.folder.iterdir() if p.suffix.lower() in WORKBOOK_SUFFIXES
                        and not p.name.startswith(("~$", ".")) and p.is_file()) if self.folder.is_dir() else []
         if self.book and self.book not in found:
             found.insert(0, self.book)
-        return found
+        marked = [(p, is_register(p)) for p in found]
+        return [m for m in marked if m[1]] + [m for m in marked if not m[1]]
 
     # -- running --------------------------------------------------------------------------
     def busy(self) -> Job | None:
         return next((j for j in self.jobs.values() if j.code is None), None)
 
-    def start(self, fields: dict[str, str]) -> Job:
-        """Check the request, then run the command in a child process (Refused: a Chinese reason)."""
-        action = fields.get("action", "")
-        if action not in ACTIONS:
-            raise Refused(f"未知的操作“{action}”。")
-        raw = fields.get("book", "").strip().strip('"')
+    def _register(self, raw: str, needed: bool) -> Path | None:
+        raw = (raw or "").strip().strip('"')
         if not raw:
-            raise Refused("请先选择或填写台账文件。")
+            if needed:
+                raise Refused("请先选择或填写台账文件。")
+            return None
         book = Path(raw).expanduser()
         if not book.is_absolute():
             book = self.folder / book
         if not book.is_file():
             raise Refused(f"找不到台账文件：{book}" + ("（这是一个文件夹，请选择其中的台账文件）" if book.is_dir() else ""))
-        for need in ACTIONS[action].needs:
-            if not fields.get(need, "").strip():
-                raise Refused({"start": "请填写公示开始日期，如 2024-10-21。", "file": "请填写财务填好的缴费表文件。"}[need])
+        return book.resolve()
+
+    def start(self, request: dict) -> Job:
+        """Check the request, then run the command in a child process (Refused: a Chinese reason)."""
+        tag = str(request.get("action", ""))
+        if tag not in ACTIONS:
+            raise Refused(f"未知的操作“{tag}”。")
+        uc, key = ACTIONS[tag]
+        next_year = THE_REGISTER in uc.variant(key).values.values()
+        raw = str(request.get("book", ""))
+        if uc.register in ("read", "write") or next_year:
+            book = self._register(raw, True)
+        elif uc.register == "optional":
+            book = self._register(raw, False)
+        else:                                                  # 新建台账: beside the selected register, if any
+            book = None
+            candidate = Path(raw.strip().strip('"')).expanduser() if raw.strip() else None
+            base = candidate.parent if candidate and candidate.is_file() else self.folder
+        if book is not None:
+            base = book.parent
+        values = request.get("values") or {}
+        if not isinstance(values, dict):
+            raise Refused("请求的格式不对，请刷新页面后再试。")
         with self.lock:
             if self.busy():
-                raise Refused(f"“{ACTIONS[self.busy().action].label}”还在运行，请等它完成。")
-            command, out = argv(action, book.resolve(), {k: v.strip() for k, v in fields.items()}, dt.datetime.now())
-            job = Job(secrets.token_hex(6), action, book.resolve(), command, out)
+                raise Refused(f"“{label(self.busy().tag)}”还在运行，请等它完成。")
+            now = dt.datetime.now()
+            command, out, made = argv(tag, book, values, now, base)
+            job = Job(secrets.token_hex(6), tag, book, command, out, made)
             self.jobs[job.id] = job
+            self.last = job
         threading.Thread(target=self._run, args=(job,), daemon=True).start()
         return job
 
     def _run(self, job: Job) -> None:
-        env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
-        if job.out is not None:
-            job.out.mkdir(parents=True, exist_ok=True)      # finance export writes a file into it
+        env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1", **{DOOR_VARIABLE: "page"})
         try:
             proc = subprocess.Popen([self.python, "-m", "addin", *job.command], stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                                    cwd=str(job.book.parent))
+                                    cwd=str(job.book.parent if job.book else self.folder))
         except OSError as exc:
             job.lines.append(f"无法启动 Python：{exc}")
             self._finish(job, 3)
@@ -218,14 +335,15 @@ class Launcher:
 
     @staticmethod
     def _finish(job: Job, code: int) -> None:
-        if job.out is not None and job.out.is_dir() and not any(job.out.iterdir()):
-            job.out.rmdir()                                 # refused: no empty folder left behind
         job.ended = time.monotonic()
         job.code = code                                     # last: the page takes it as "done"
 
     def browse(self, what: str) -> str:
         """The path picked in the Open dialog ("" when cancelled)."""
-        title = {"book": "选择台账", "file": "选择财务填好的缴费表"}.get(what)
+        titles = {"book": "选择台账", "export": "选择平台导出的文件", "file": "选择财务填好的缴费表",
+                  "from_": "选择上年台账", "aliases": "选择列名对应表", "templates": "选择模板文件夹",
+                  "verify": "选择要核对的归档清单（SHA256SUMS.txt）"}
+        title = titles.get(what)
         if title is None:
             raise Refused("未知的文件选择。")
         with self.lock:                            # one dialog at a time
@@ -241,17 +359,21 @@ class Launcher:
 
     # -- the page ---------------------------------------------------------------------------
     def page(self) -> str:
-        template = resources.files(__package__).joinpath("page.html").read_text(encoding="utf-8")
-        options = "\n".join(f'<option value="{html.escape(str(p))}"{" selected" if p == self.book else ""}>'
-                            f"{html.escape(p.name)}</option>" for p in self.workbooks())
-        buttons = "\n".join(f'<button type="submit" name="action" value="{k}" id="do-{k}">{html.escape(a.label)}</button>'
-                            for k, a in ACTIONS.items())
-        return (template.replace("{{token}}", self.token)
-                .replace("{{folder}}", html.escape(str(self.folder)))
-                .replace("{{book}}", html.escape(str(self.book or "")))
-                .replace("{{options}}", options)
-                .replace("{{buttons}}", buttons)
-                .replace("{{today}}", dt.date.today().isoformat()))
+        from .page import render
+
+        return render(self)
+
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                                "connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"),
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -259,59 +381,113 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        pass                                   # the console window stays quiet
+        pass                                   # the console window stays quiet, and logs no secret
 
+    # -- guards -------------------------------------------------------------------------------
     def _allowed_host(self) -> bool:
         host = self.headers.get("Host", "")
         port = self.server.server_address[1]
         return host in (f"{HOST}:{port}", f"localhost:{port}")
 
-    def _send(self, status: int, body: str, kind: str = "application/json; charset=utf-8") -> None:
-        data = body.encode("utf-8")
+    @property
+    def _cookie_name(self) -> str:
+        return f"zhicheng-{self.server.server_address[1]}"       # cookies are shared between ports
+
+    def _has_session(self) -> bool:
+        from http.cookies import CookieError, SimpleCookie
+
+        try:
+            jar = SimpleCookie(self.headers.get("Cookie", ""))
+        except CookieError:
+            return False
+        morsel = jar.get(self._cookie_name)
+        return bool(morsel) and secrets.compare_digest(morsel.value, self.server.launcher.session)
+
+    # -- answers ------------------------------------------------------------------------------
+    def _send(self, status: int, body: str | bytes, kind: str = "application/json; charset=utf-8",
+              extra: dict | None = None) -> None:
+        data = body.encode("utf-8") if isinstance(body, str) else body
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
+        for name, value in {**SECURITY_HEADERS, **(extra or {})}.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
-    def _json(self, status: int, payload: dict) -> None:
-        self._send(status, json.dumps(payload, ensure_ascii=False))
+    def _json(self, status: int, payload: dict, extra: dict | None = None) -> None:
+        self._send(status, json.dumps(payload, ensure_ascii=False), extra=extra)
+
+    def _asset(self, name: str, kind: str) -> None:
+        text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+        self._send(HTTPStatus.OK, text, kind)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         launcher = self.server.launcher
-        launcher.last_seen = time.monotonic()
         if not self._allowed_host():
-            return self._send(HTTPStatus.FORBIDDEN, "forbidden", "text/plain")
-        url = urlsplit(self.path)
-        if url.path == "/":
+            return self._send(HTTPStatus.FORBIDDEN, "forbidden", "text/plain; charset=utf-8")
+        path = urlsplit(self.path).path
+        if path == "/app.js":
+            return self._asset("app.js", "text/javascript; charset=utf-8")
+        if path == "/app.css":
+            return self._asset("app.css", "text/css; charset=utf-8")
+        if path == "/entry.js":
+            return self._asset("entry.js", "text/javascript; charset=utf-8")
+        if not self._has_session():
+            if path == "/":
+                from .page import entry_page
+
+                return self._send(HTTPStatus.OK, entry_page(), "text/html; charset=utf-8")
+            return self._json(HTTPStatus.FORBIDDEN, {"error": "请从“台账工具”图标打开本页。"})
+        launcher.last_seen = time.monotonic()
+        if path == "/":
             return self._send(HTTPStatus.OK, launcher.page(), "text/html; charset=utf-8")
-        if url.path == "/ping":
+        if path == "/ping":
             return self._json(HTTPStatus.OK, {"ok": True})
-        if url.path == "/job":
-            query = parse_qs(url.query)
-            job = launcher.jobs.get(query.get("id", [""])[0])
-            if job is None or query.get("t", [""])[0] != launcher.token:
+        if path == "/state":
+            last = launcher.last
+            return self._json(HTTPStatus.OK, {"job": last.state() if last else None})
+        if path.startswith("/job/"):
+            job = launcher.jobs.get(path[len("/job/"):])
+            if job is None:
                 return self._json(HTTPStatus.NOT_FOUND, {"error": "没有这个任务"})
             return self._json(HTTPStatus.OK, job.state())
-        self._send(HTTPStatus.NOT_FOUND, "not found", "text/plain")
+        self._send(HTTPStatus.NOT_FOUND, "not found", "text/plain; charset=utf-8")
+
+    def _body(self) -> dict:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        raw = self.rfile.read(min(max(length, 0), MAX_BODY))
+        try:
+            payload = json.loads(raw.decode("utf-8") or "{}")
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return {}
+        return payload if isinstance(payload, dict) else {}
 
     def do_POST(self) -> None:  # noqa: N802
         launcher = self.server.launcher
-        launcher.last_seen = time.monotonic()
-        length = int(self.headers.get("Content-Length") or 0)
-        fields = {k: v[0] for k, v in parse_qs(self.rfile.read(min(length, 65536)).decode("utf-8")).items()}
-        if not self._allowed_host() or not secrets.compare_digest(fields.get("t", ""), launcher.token):
-            return self._json(HTTPStatus.FORBIDDEN, {"error": "页面已过期：请关闭本页，重新打开台账工具。"})
+        body = self._body()
+        if not self._allowed_host() or self.headers.get(HEADER) != "1":
+            return self._json(HTTPStatus.FORBIDDEN, {"error": "请从“台账工具”图标打开本页。"})
         path = urlsplit(self.path).path
+        if path == "/session":
+            session = launcher.exchange(str(body.get("secret", "")))
+            if session is None:
+                return self._json(HTTPStatus.FORBIDDEN, {"error": "这个链接已经用过或已失效：请双击“台账工具”重新打开。"})
+            cookie = f"{self._cookie_name}={session}; Path=/; HttpOnly; SameSite=Strict"
+            return self._json(HTTPStatus.OK, {"ok": True}, extra={"Set-Cookie": cookie})
+        if not self._has_session():
+            return self._json(HTTPStatus.FORBIDDEN, {"error": "页面已过期：请关闭本页，双击“台账工具”重新打开。"})
+        launcher.last_seen = time.monotonic()
         try:
             if path == "/run":
-                return self._json(HTTPStatus.OK, launcher.start(fields).state())
+                return self._json(HTTPStatus.OK, launcher.start(body).state())
             if path == "/browse":
-                return self._json(HTTPStatus.OK, {"path": launcher.browse(fields.get("what", ""))})
+                return self._json(HTTPStatus.OK, {"path": launcher.browse(str(body.get("what", "")))})
             if path == "/open":
-                return self._json(HTTPStatus.OK, {"opened": str(launcher.open(fields.get("id", "")))})
+                return self._json(HTTPStatus.OK, {"opened": str(launcher.open(str(body.get("id", ""))))})
             if path == "/quit":
                 self._json(HTTPStatus.OK, {"bye": True})
                 threading.Thread(target=self.server.shutdown, daemon=True).start()
@@ -353,20 +529,23 @@ def serve(book: Path | None = None, *, port: int = 0, browser: bool = True) -> i
     else:
         launcher = Launcher(book)
     try:
-        server = LauncherServer(launcher, port)
-    except OSError as exc:
-        raise Refused(f"无法在本机端口 {port} 上启动台账工具：{exc.strerror or exc}") from exc
-    print(f"台账工具已启动：{server.url}")
-    print("在浏览器中使用；用完后点页面上的“关闭台账工具”，或关闭本窗口。")
+        server = LauncherServer(launcher, int(port or 0))
+    except (OSError, ValueError) as exc:
+        raise Refused(f"无法在本机端口 {port} 上启动台账工具：{getattr(exc, 'strerror', None) or exc}") from exc
+    start = launcher.start_file(server.url)
+    print(f"台账工具已启动（本机 {server.url}，只有当前用户能打开）。")
+    print(f"如果浏览器没有自动打开，请在浏览器中打开这个文件：{start.as_uri()}")
+    print("用完后点页面上的“关闭台账工具”，或关闭本窗口。")
     sys.stdout.flush()
     server.stop_when_idle()
     if browser:
-        threading.Timer(0.3, webbrowser.open, args=(server.url,)).start()
+        threading.Timer(0.3, webbrowser.open, args=(start.as_uri(),)).start()
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        start.unlink(missing_ok=True)
     print("台账工具已关闭。")
     return 0

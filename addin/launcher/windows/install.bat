@@ -1,10 +1,14 @@
 @echo off
 rem 职称评审台账：不需要管理员权限的安装。双击运行；可以重复运行（升级时也一样）。
+rem 0. 先看 Windows 的版本：Python 3.11 需要 64 位的 Windows 8.1 或更高版本（Windows 7 上最后能用的是 3.8）；
+rem    更旧的 Windows 上说明怎么办，什么也不安装；
 rem 1. 找到 Python（当前用户安装的即可，优先 3.11）：py 启动器，或 %LOCALAPPDATA%\Programs\Python；
 rem    都没有而本文件夹中有 python-3.*-amd64.exe 时，先为当前用户安装它；
 rem 2. 在本文件夹中建立独立环境 .venv（python -m venv）；
 rem 3. 把本软件装进去：有 wheelhouse 文件夹时离线安装（pip --no-index --find-links），否则从本文件夹安装；
-rem 4. 运行 zhicheng install-addin：安装 Excel 加载项并逐项检查。
+rem    本软件每次都重新安装（--force-reinstall --no-deps）：版本号相同的新版本也会替换旧的代码；
+rem 4. 运行 zhicheng install-addin：显示本软件的版本和构建标识，安装 Excel 加载项并逐项检查
+rem    （没有 Microsoft Excel 的电脑不安装加载项，说明用“台账工具”）。
 setlocal EnableExtensions
 cd /d "%~dp0"
 set "HERE=%~dp0"
@@ -15,6 +19,23 @@ set "TRIED_INSTALLER="
 echo 职称评审台账 安装（不需要管理员权限）
 echo 软件文件夹：%HERE%
 echo.
+
+rem the Windows version from "ver": "Microsoft Windows [Version 10.0.19045.4170]" (or [版本 6.1.7601])
+set "WINVER="
+set "WINMAJOR="
+set "WINMINOR="
+for /f "tokens=2 delims=[]" %%A in ('ver') do set "WINVER=%%A"
+if defined WINVER for /f "tokens=2" %%A in ("%WINVER%") do set "WINVER=%%A"
+if defined WINVER for /f "tokens=1,2 delims=." %%A in ("%WINVER%") do (
+    set "WINMAJOR=%%A"
+    set "WINMINOR=%%B"
+)
+if not defined WINMINOR goto windows_bits
+if %WINMAJOR% LSS 6 goto old_windows
+if %WINMAJOR% EQU 6 if %WINMINOR% LSS 3 goto old_windows
+:windows_bits
+if /i "%PROCESSOR_ARCHITECTURE%"=="x86" if not defined PROCESSOR_ARCHITEW6432 goto windows_32bit
+
 if exist "%VPY%" goto have_venv
 
 :find_python
@@ -47,12 +68,19 @@ if errorlevel 1 goto venv_failed
 
 :have_venv
 echo [2/3] 安装本软件到 %VENV%
-if exist "%HERE%wheelhouse\" (
-    "%VPY%" -m pip install --disable-pip-version-check --no-index --find-links "%HERE%wheelhouse" --upgrade zhicheng
-) else (
-    "%VPY%" -m pip install --disable-pip-version-check --upgrade "%HERE%."
-)
+if exist "%HERE%wheelhouse\" goto install_offline
+"%VPY%" -m pip install --disable-pip-version-check --upgrade "%HERE%."
 if errorlevel 1 goto pip_failed
+rem the same version number does not stop a new release: its code replaces the old one
+"%VPY%" -m pip install --disable-pip-version-check --force-reinstall --no-deps "%HERE%."
+if errorlevel 1 goto pip_failed
+goto installed
+:install_offline
+"%VPY%" -m pip install --disable-pip-version-check --no-index --find-links "%HERE%wheelhouse" --upgrade zhicheng
+if errorlevel 1 goto pip_failed
+"%VPY%" -m pip install --disable-pip-version-check --no-index --find-links "%HERE%wheelhouse" --force-reinstall --no-deps zhicheng
+if errorlevel 1 goto pip_failed
+:installed
 
 echo [3/3] 安装 Excel 加载项并检查
 "%VPY%" -m addin install-addin
@@ -61,6 +89,23 @@ echo.
 echo 不用 Excel 时：双击本文件夹中的“台账工具.bat”（或把台账拖到它上面）。
 pause
 exit /b %RESULT%
+
+:old_windows
+echo 这台电脑的 Windows 版本是 %WINVER%（Windows 7、Windows 8 或更早），本软件不能在这里安装，本次没有安装任何内容。
+echo 本软件使用的 Python 3.11 需要 64 位的 Windows 8.1、Windows 10 或 Windows 11（Windows 7 上最后能用的 Python 是 3.8，本软件不支持）。
+echo 在这台电脑上仍然可以用 Excel 或 WPS 打开、查看和打印台账（灰底计算列保存的是数值）。
+echo 刷新计算、生成材料等请在另一台 Windows 8.1 / 10 / 11 电脑上进行：在那台电脑上双击 安装.bat，
+echo 用 Excel 的“职称评审”选项卡或“台账工具”（台账工具.bat）处理台账，再把台账复制回来。
+pause
+exit /b 2
+
+:windows_32bit
+echo 这台电脑是 32 位的 Windows，本软件不能在这里安装，本次没有安装任何内容。
+echo 本软件使用的 Python 3.11 和离线安装包是 64 位的，需要 64 位的 Windows 8.1、Windows 10 或 Windows 11。
+echo 在这台电脑上仍然可以用 Excel 或 WPS 打开、查看和打印台账（灰底计算列保存的是数值）；
+echo 刷新计算、生成材料等请在另一台 64 位 Windows 电脑上进行（双击 安装.bat 后用 Excel 或“台账工具”），再把台账复制回来。
+pause
+exit /b 2
 
 :no_python
 echo 没有找到 Python 3.10 或更高版本。
