@@ -199,7 +199,7 @@ def run_workbook_demo(out_dir, out: TextIO, *, progress=None) -> int:
         if title == "评审费（元）":
             total = rows[-1]
             say(f"评审费：应缴{total[1]}人{total[2]:,.0f}元，已缴{total[3]:,.0f}元，未缴{total[4]:,.0f}元，"
-                f"多缴{total[5]:,.0f}元")
+                f"多缴{total[5]:,.0f}元，退费{total[6]:,.0f}元")
     say(f"待办{len(ev.todos)}项；问题{len(ev.findings)}条（错误{len(ev.errors)}条），例如：")
     for f in ev.errors[:6]:
         say(f"  {f}")
@@ -208,7 +208,7 @@ def run_workbook_demo(out_dir, out: TextIO, *, progress=None) -> int:
     produced = _demo_outputs(report, out_dir, say)
     from .book.reader import read_book
     from .outputs.documents import demo_documents
-    say("\n" + demo_documents(read_book(target), out_dir / "附件", progress))   # re-read: codes now stored
+    say("\n" + demo_documents(read_book(target), out_dir / "附件", progress, now=DEMO_AS_OF))   # re-read: codes stored
     say(f"\n全部输出（台账、评审会、公示、财务、附件）均在 {out_dir.resolve()}")
     shown = f'"{target}"' if " " in str(target) else str(target)
     say(f"查看全部问题（按演示的时间判断期限）：zhicheng check {shown} --as-of \"{DEMO_AS_OF:%Y-%m-%d %H:%M}\"")

@@ -27,6 +27,37 @@ def test_clock_time_is_kept_for_the_application_deadline():
     assert parse_datetime(45534.75).value == dt.datetime(2024, 8, 30, 18, 0)
 
 
+@pytest.mark.parametrize("raw, expected", [
+    ("2024年8月30日18时30分", (18, 30, 0)), ("2024年8月30日 18时30分", (18, 30, 0)), ("2024年8月30日18:30", (18, 30, 0)),
+    ("2024年8月30日18点30分", (18, 30, 0)), ("2024年8月30日18时", (18, 0, 0)), ("2024年8月30日18点半", (18, 30, 0)),
+    ("2024年8月30日下午6时30分", (18, 30, 0)), ("2024年8月30日晚上7点", (19, 0, 0)), ("2024年8月30日上午9时5分", (9, 5, 0)),
+    ("2024年8月30日18时30分15秒", (18, 30, 15)), ("２０２４年８月３０日１８时３０分", (18, 30, 0)),
+    ("2024年8月30号18:30", (18, 30, 0)), ("2024.8.30 18:30", (18, 30, 0)),
+])
+def test_a_date_with_a_chinese_clock_time_is_read_where_a_time_is_expected(raw, expected):
+    """Issue 16, B.7: clerks type the deadline as the notice writes it, 2024年8月30日18时30分."""
+    parsed = parse_datetime(raw)
+    assert parsed.finding is None, parsed.finding
+    assert parsed.value == dt.datetime(2024, 8, 30, *expected)
+    assert parse_date(raw).value == dt.date(2024, 8, 30)
+
+
+@pytest.mark.parametrize("raw, fragment", [
+    ("2024年8月30日25时", "不存在"), ("2024年8月30日18时61分", "不存在"), ("2024-08-3018:30", "无法识别"),
+    ("2024年8月30日下午", "无法识别"),
+])
+def test_a_clock_time_that_cannot_be_is_a_finding(raw, fragment):
+    parsed = parse_datetime(raw)
+    assert parsed.value is None and fragment in parsed.finding.message
+
+
+@given(st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2099, 12, 31)).map(
+    lambda d: d.replace(second=0, microsecond=0)))
+def test_any_moment_written_the_chinese_way_reads_back(moment):
+    text = f"{moment.year}年{moment.month}月{moment.day}日{moment.hour}时{moment.minute}分"
+    assert parse_datetime(text).value == moment
+
+
 @pytest.mark.parametrize("raw, fragment", [
     ("2024-02-30", "2月没有30日"),
     ("2023-02-29", "2月没有29日"),

@@ -107,6 +107,11 @@ def _book_with(changes: dict[str, dict[str, object]], *, keep: tuple[str, ...] |
             row[header.index(column)] = value
         rows.append(row)
     values["申报人员"] = rows
+    renamed = {old: c["申报编号"] for old, c in changes.items() if "申报编号" in c}
+    for name in ("审核记录", "缴费"):          # the application's reviews and payments follow a new id
+        for row in values[name][1:]:
+            if row and row[0] in renamed:
+                row[0] = renamed[row[0]]
     return book_from_values(values)
 
 
@@ -116,16 +121,29 @@ def _problems(report, app_id=None, kind=None):
 
 # --- which documents ----------------------------------------------------------------------
 
+#: held back by their stage: one person by both routes (三), ended (不予受理 3, 视为放弃 1), and 状态
+#: disagreeing with 审核记录 (已退回 past the deadline: 不予受理; 填报中 past 8-30 18:00: 视为放弃)
+HELD = {"2024-044", "2024-045", "2024-046", "2024-047", "2024-048", "2024-051", "2024-049", "2024-052"}
+#: ID numbers that cannot be used: every document of theirs prints one, so none is printed
+UNPRINTABLE_IDS = {"2024-041", "2024-042"}
+
+
 def test_every_live_applicant_gets_attachments_1_to_3_and_only_exempt_ones_get_4(book, generated):
-    held = {"2024-044", "2024-045", "2024-046", "2024-047", "2024-048", "2024-051", "2024-052"}  # 三, inactive
+    held = HELD
     rows = [r for r in book.table("applicants").rows if r.values_by_key.get("app_id") not in held]
     assert not {d.app_id for d in generated.documents} & held
+    assert generated.selected == len(rows) == 61 - 8
+    assert not {d.app_id for d in generated.documents} & UNPRINTABLE_IDS
+    blocked = [p for p in generated.problems if p.app_id in UNPRINTABLE_IDS]
+    assert {(p.app_id, p.kind) for p in blocked} == {(a, k) for a in UNPRINTABLE_IDS for k in (1, 2, 3)}
+    assert all(p.severity.value == "error" and "暂不生成" in p.message and p.field == "身份证号" for p in blocked)
+    rows = [r for r in rows if r.values_by_key.get("app_id") not in UNPRINTABLE_IDS]
     exempt = [r for r in rows if parse_bool(r.values_by_key.get("ce_exempt")).value]
     assert exempt, "the sample has an applicant exempt from continuing education"
     for kind in (1, 2, 3):
         assert len(generated.by_kind(kind)) == len(rows)
     assert {d.app_id for d in generated.by_kind(4)} == {str(r.values_by_key["app_id"]) for r in exempt}
-    assert generated.skipped[4] == len(rows) - len(exempt)
+    assert generated.skipped[4] == generated.selected - len(exempt)
     assert set(generated.combined) == {1, 2, 3, 4}
     for doc in generated.documents:
         assert doc.docx.exists() and doc.docx.suffix == ".docx"
@@ -416,23 +434,40 @@ def test_very_long_texts_are_printed_in_full(tmp_path):
     assert long_name in "\n".join(paragraphs)
 
 
-def test_missing_and_unreadable_dates_show_and_are_listed(tmp_path):
-    book = _book_with({"2024-027": {"单位公示开始": None, "毕业时间": None, "参加工作时间": "去年七月", "学位": ""},
-                       "2024-060": {"单位公示开始": "2031-03-03"}}, keep=("2024-027", "2024-060"))
+def test_missing_dates_show_as_missing_and_are_listed(tmp_path):
+    book = _book_with({"2024-027": {"毕业时间": None, "学位": ""}}, keep=("2024-027",))
     report = generate_documents(book, tmp_path)
     by = {(d.app_id, d.kind): d for d in report.documents}
     table = Document(str(by[("2024-027", 4)].docx)).tables[0]
     assert table.cell(2, 1).text.startswith(MISSING + "毕业于")
-    assert table.cell(3, 5).text == "（有误，请核对）"
     assert table.cell(1, 5).text == MISSING
     listed = {(p.app_id, p.kind, p.field) for p in report.problems}
-    assert {("2024-027", 1, "单位公示开始"), ("2024-027", 4, "毕业时间"), ("2024-027", 4, "参加工作时间"),
-            ("2024-027", 4, "学位")} <= listed
-    unknown_year = [p for p in report.problems if p.app_id == "2024-060" and p.kind == 1]
-    assert any("2031年放假安排未录入" in p.message for p in unknown_year)
-    assert "至（未能计算）止" in _text(by[("2024-060", 1)].docx)
-    located = next(p for p in report.problems if p.field == "参加工作时间")
+    assert {("2024-027", 4, "毕业时间"), ("2024-027", 4, "学位")} <= listed
+    assert report.exit_code == 1
+
+
+def test_unusable_values_and_a_publicity_without_dates_hold_the_document_back(tmp_path):
+    """Issue 17, B.8: attachments never print （有误，请核对）, （未能计算） or “（未填）起至（未填）止”:
+    the document is held back, the report names applicant, attachment and reason, exit 1."""
+    book = _book_with({"2024-027": {"单位公示开始": None, "参加工作时间": "去年七月"},
+                       "2024-060": {"单位公示开始": "2031-03-03"}}, keep=("2024-027", "2024-060"))
+    report = generate_documents(book, tmp_path)
+    made = {(d.app_id, d.kind) for d in report.documents}
+    assert made == {("2024-027", 2), ("2024-027", 3), ("2024-060", 2), ("2024-060", 3)}
+    held = {(p.app_id, p.kind, p.field): p for p in report.problems if "暂不生成" in p.message}
+    assert set(held) == {("2024-027", 1, "单位公示开始"), ("2024-027", 4, "参加工作时间"), ("2024-060", 1, "单位公示截止")}
+    assert all(p.severity.value == "error" for p in held.values())
+    assert "2031年放假安排未录入" in held["2024-060", 1, "单位公示截止"].message
+    assert "无法识别的日期“去年七月”" in held["2024-027", 4, "参加工作时间"].message
+    located = held["2024-027", 4, "参加工作时间"]
     assert str(located).endswith(f"（申报人员!{located.column}{located.row}）") and located.column
+    for doc in report.documents:
+        text = _text(doc.docx)
+        assert "（有误，请核对）" not in text and "（未能计算）" not in text and f"{MISSING}起至" not in text
+    assert report.held == {1: 2, 4: 1}
+    summary = report.summary()
+    assert "附件1 推荐单位公示：0份（2份内容有误或缺少公示日期，暂不生成" in summary
+    assert "2024-027" in summary and "2024-060" in summary
     assert report.exit_code == 1
 
 
@@ -616,9 +651,9 @@ def test_cli_writes_documents_and_returns_an_exit_code(tmp_path, capsys):
     assert _run("docs", str(book), "--out", str(tmp_path / "a"), "--kind", "4") == 0
     out = capsys.readouterr().out
     assert "附件4 免除继续教育学习申请表：1份" in out and "没有发现问题" in out
-    assert _run("docs", str(book), "--out", str(tmp_path / "b"), "--kind", "1,3", "--ids", "2024-049,2024-060") == 1
+    assert _run("docs", str(book), "--out", str(tmp_path / "b"), "--kind", "1,3", "--ids", "2024-001,2024-060") == 1
     out = capsys.readouterr().out
-    assert "单位公示开始：未填" in out and "2024-049" in out
+    assert "应经公示无异议后再提交" in out and "2024-060" in out          # publicised after it was submitted
     assert len(list((tmp_path / "b").rglob("*.docx"))) == 4 + 2
 
 
@@ -650,9 +685,10 @@ def test_progress_goes_to_a_plain_callback_as_excel_shows_it(book, tmp_path):
     report = generate_documents(book, tmp_path, kinds=[1, 3], progress=messages.append)
     assert all(m.startswith("生成附件 ") for m in messages)
     assert 5 <= len(messages) <= 60                       # throttled: the status bar is not redrawn per file
-    live = 61 - 7            # 不予受理 3, 视为放弃 1, 填报中 1 and the two rows of one person by both routes (三)
+    live = 61 - len(HELD)
     assert messages[-1].endswith("完成") and f"{2 * live + 2}/{2 * live + 2}" in messages[-1]
-    assert len(report) == len(report.documents) + len(report.combined) == 2 * live + 2
+    printed = live - len(UNPRINTABLE_IDS)
+    assert len(report) == len(report.documents) + len(report.combined) == 2 * printed + 2
 
 
 def test_the_terminal_progress_bar_draws_on_a_terminal():

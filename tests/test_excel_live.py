@@ -324,8 +324,9 @@ def test_a_second_live_refresh_sees_no_hand_edit_and_a_real_hand_edit_is_reporte
     sheet.range(f"{letter}{row}").value = 12345
     third = run_refresh(adapter, now=NOW, user=USER)
     edits = [str(f) for f in third.evaluation.findings if "手工修改" in f.message]
-    assert edits == [f"申报人员!{letter}{row}: 计算列“应缴费用”被手工修改（现为“12345”，按规则应为“{original:g}”），"
-                     "刷新时按规则重新计算并覆盖"]
+    who = f"{table.rows[0].values_by_key['app_id']} {table.rows[0].values_by_key['name']}"
+    assert edits == [f"{who}（申报人员第{row}行 {letter}列）：计算列“应缴费用”被手工修改（现为“12345”，"
+                     f"按规则应为“{original:g}”），刷新时按规则重新计算并覆盖"]
     assert sheet.range(f"{letter}{row}").value == original
 
 
@@ -409,7 +410,7 @@ def test_dispatch_refuses_tags_outside_the_allow_list(twin, tag):
 def test_check_from_the_ribbon_writes_nothing(twin):
     fake = book_from_file(twin)
     message = ribbon.dispatch("check", book=fake)
-    assert message.critical and message.text.startswith("共") and "申报人员!F42: 身份证号校验位错误" in message.text
+    assert message.critical and message.text.startswith("共") and "（申报人员第42行 F列）：身份证号校验位错误" in message.text
     assert all(not s.writes for s in fake.sheets)
 
 

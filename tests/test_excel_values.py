@@ -69,9 +69,9 @@ def test_a_time_only_cell_is_a_finding_not_the_date_1899_12_30(book):
     _set(book, sheet, f"{letter}{row}", dt.time(9, 30), "h:mm")
     fake = book_from_file(book)
     assert _read(fake, sheet, row, letter) == dt.datetime(1899, 12, 30, 9, 30)   # what xlwings gives
-    expected = f"{sheet}!{letter}{row}: 现职称取得时间：“09:30”只有时间，没有日期"
+    expected = f"（{sheet}第{row}行 {letter}列）：现职称取得时间：“09:30”只有时间，没有日期"    # named: 2024-0xx 姓名（…）
     live = live_findings(fake)
-    assert any(f.startswith(expected) for f in live), live
+    assert any(expected in f for f in live), live
     assert live == file_findings(book)                                           # openpyxl gives a time
 
 
@@ -83,7 +83,7 @@ def test_a_currency_cell_arrives_as_decimal_and_reads_as_a_number(book, amount, 
     value = _read(fake, sheet, row, letter)
     assert isinstance(value, Decimal) and value == Decimal(amount)
     live = live_findings(fake)
-    at_cell = [f for f in live if f.startswith(f"{sheet}!{letter}{row}:")]
+    at_cell = [f for f in live if f"（{sheet}第{row}行 {letter}列）：" in f]
     if finding:
         assert len(at_cell) == 1 and finding in at_cell[0] and "应为数字" not in at_cell[0]
     else:

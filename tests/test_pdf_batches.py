@@ -64,7 +64,8 @@ def test_batches_are_bounded_and_a_missing_pdf_is_retried_then_reported(tmp_path
 
 
 def _register(path: Path, applicants: int) -> Path:
-    """The sample grown to ``applicants`` live applications (a copy of a complete row)."""
+    """The sample grown to ``applicants`` live applications (a copy of a complete row, with
+    its 审核记录: the stage of each copy is the model's)."""
     wb = load_workbook(SAMPLE)
     ws = wb["申报人员"]
     header = [c.value for c in ws[1]]
@@ -75,6 +76,12 @@ def _register(path: Path, applicants: int) -> Path:
         row[header.index("申报编号")] = f"2024-{i + 1:03d}"
         row[header.index("姓名")] = f"测试{i + 1:03d}"
         ws.append(row)
+    reviews = wb["审核记录"]
+    rows = [[c.value for c in r] for r in reviews.iter_rows(min_row=2) if r[0].value == model[0]]
+    reviews.delete_rows(2, reviews.max_row)
+    for i in range(applicants):
+        for r in rows:
+            reviews.append([f"2024-{i + 1:03d}"] + r[1:])
     wb.save(path)
     return path
 

@@ -266,7 +266,7 @@ EXPECTED_PAGES = {
     "评审会/送评委/评审会投票表.xlsx": 2, "评审会/送评委/评审会投票表.docx": 2,
     "评审会/内部留存/编号对照表-内部.xlsx": 2,
     "公示/评审结果公示名单.xlsx": 2, "公示/评审结果公示名单.docx": 3,   # every live code on the roster balloted
-    "财务/缴费表.xlsx": 6,      # 应缴名单 4 pages (专业 and 多缴 columns), 缴费录入, 汇总
+    "财务/缴费表.xlsx": 7,      # 应缴名单 4 pages (专业 and 多缴 columns), 缴费录入, 汇总, 退费名单
 }
 
 

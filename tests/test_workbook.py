@@ -57,8 +57,8 @@ def test_check_lists_findings_with_cells_and_exits_1_on_errors(capsys):
     assert main(["check", str(SAMPLE), "--as-of", AS_OF]) == 1
     out = capsys.readouterr().out
     assert "参数!B11: 材料报送时间2023-09-01不在评审年度2024年内" in out
-    assert "申报人员!F42: 身份证号校验位错误" in out
-    assert "申报人员!F43: 身份证号被Excel存成了数字" in out
+    assert "（申报人员第42行 F列）：身份证号校验位错误" in out          # named: 2024-041 姓名（…）
+    assert "（申报人员第43行 F列）：身份证号被Excel存成了数字" in out
     assert "两种方式申报" in out
 
 
@@ -110,7 +110,9 @@ def test_roll_over_places_each_date_by_its_role_and_the_new_register_checks_clea
     assert notes["apply_start"] == "【请核对】已按2025年度顺延"
     assert main(["check", str(path), "--json"]) == 0
     findings = json.loads(capsys.readouterr().out)["findings"]
-    assert [f for f in findings if f["sheet"] == "参数"] == []
+    # B11/B12 are right now; what is left is the rolled deadline that lands on a Saturday (issue 17, A.5)
+    assert [(f["severity"], f["message"]) for f in findings if f["sheet"] == "参数"] == [
+        ("warning", "申报截止时间2025-08-30 18:00是休息日（星期六），请核对并改为工作日")]
 
 
 def test_roll_over_of_29_february_and_of_a_date_typed_a_year_late():
@@ -270,8 +272,8 @@ def test_check_flags_a_receipt_number_used_twice_in_缴费(sample, capsys):
     out = capsys.readouterr().out
     letter = first[col].column_letter
     receipt = str(first[col].value).strip()
-    assert f"缴费!{letter}{first[col].row}: 票据号{receipt}重复（另见第{second[col].row}行）" in out
-    assert f"缴费!{letter}{second[col].row}: 票据号{receipt}重复（另见第{first[col].row}行）" in out
+    assert f"（缴费第{first[col].row}行 {letter}列）：票据号{receipt}重复（另见第{second[col].row}行）" in out
+    assert f"（缴费第{second[col].row}行 {letter}列）：票据号{receipt}重复（另见第{first[col].row}行）" in out
 
 
 def test_a_receipt_number_on_eight_rows_names_five_others_and_counts_the_rest(sample, capsys):
@@ -289,7 +291,7 @@ def test_a_receipt_number_on_eight_rows_names_five_others_and_counts_the_rest(sa
     letter = filled[0][col].column_letter
     middle = rows[3]
     others = [n for n in rows if n != middle][:5]
-    assert (f"缴费!{letter}{middle}: 票据号{receipt}重复（另见" + "、".join(f"第{n}行" for n in others) +
+    assert (f"（缴费第{middle}行 {letter}列）：票据号{receipt}重复（另见" + "、".join(f"第{n}行" for n in others) +
             "等7行）") in out
 
 
@@ -303,5 +305,5 @@ def test_a_unit_publicity_near_2024_古尔邦节_is_flagged_and_one_in_september
     wb.save(sample)
     main(["check", str(sample), "--as-of", AS_OF])
     out = capsys.readouterr().out
-    assert f"申报人员!{letter}2: 单位公示截止日可能有误：2024年古尔邦节放假安排未录入" in out
-    assert f"申报人员!{letter}3: 单位公示截止日可能有误" not in out
+    assert f"（申报人员第2行 {letter}列）：单位公示截止日可能有误：2024年古尔邦节放假安排未录入" in out
+    assert f"（申报人员第3行 {letter}列）：单位公示截止日可能有误" not in out

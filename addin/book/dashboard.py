@@ -33,14 +33,16 @@ def dashboard_blocks(ev: Evaluation) -> list[tuple[str, list[str], list[list[obj
     Specialties follow the data's order (字典 / lists.csv: 公路, 运输, 交通经济), levels
     the settings' (高级, 中级, 初级); the fee block is :meth:`Evaluation.fee_lines`, the
     same computation as the finance office's 汇总, with overpayments in their own 多缴
-    column (never a negative 未缴)."""
+    column (never a negative 未缴) and what ended applications (不予受理, 视为放弃) paid
+    in 退费 (each one also a 待办 row)."""
     rows = ev.rows
     by_status = Counter(r["status"] for r in rows)
     by_specialty = Counter(r["specialty"] for r in rows)
     by_level = Counter(r["level"] for r in rows)
     by_verdict = Counter(r["eligibility"] or "未判定" for r in rows)
     specialty_key = order_key(ev.specialty_order)
-    fee_rows = [[line.level, line.count_due, line.due, line.paid, line.owed, line.over] for line in ev.fee_lines()]
+    fee_rows = [[line.level, line.count_due, line.due, line.paid, line.owed, line.over, line.refund]
+                for line in ev.fee_lines()]
     todo_rows = [[t.kind, t.app_id, t.name, t.due, t.detail] for t in
                  sorted(ev.todos, key=lambda t: (t.due or dt.date.max, t.kind, t.app_id))]
     return [
@@ -49,7 +51,7 @@ def dashboard_blocks(ev: Evaluation) -> list[tuple[str, list[str], list[list[obj
         ("按级别", ["级别", "人数"], [[k, by_level.get(k, 0)] for k in ev.levels] +
          [[k, v] for k, v in by_level.items() if k not in ev.levels]),
         ("资格审查", ["结论", "人数"], [[k, v] for k, v in sorted(by_verdict.items())]),
-        ("评审费（元）", ["级别", "应缴人数", "应缴", "已缴", "未缴", "多缴"], fee_rows),
+        ("评审费（元）", ["级别", "应缴人数", "应缴", "已缴", "未缴", "多缴", "退费"], fee_rows),
         ("待办", ["事项", "申报编号", "姓名", "期限", "说明"], todo_rows or [["（无）", "", "", None, ""]]),
     ]
 

@@ -15,6 +15,7 @@ import hashlib
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from .. import data
 from ..rules.base import Finding, Parsed, RuleInputError, Severity, error, warning
@@ -26,15 +27,17 @@ from ..rules.fees import FeeLine, account, defense, fee_due, fee_summary
 from ..rules.identity import check_id as _check_id
 from ..rules.seniority import full_years
 from ..rules.meeting import PASSED as VOTE_PASSED, VoteResult, assign_blind_codes, status_against_tally, vote_result
-from ..rules.settings import campaign_span, parse_int, parse_number, validate_settings
-from ..rules.workflow import PASSED, RETURNED, Submission, SubmissionState, assess_submissions, exclusion
+from ..rules.recommendation import (generic_recommenders, objection_contact, publicising_unit,
+                                    publicity_before_submission, recommender_setting)
+from ..rules.settings import campaign_span, deadlines_on_rest_days, parse_int, parse_number, validate_settings
+from ..rules.workflow import (OUT_STATUSES, PASSED, RETURNED, ROUTE_CONFLICT, Stage, Submission, SubmissionState,
+                              UNDECIDED, application_stage, assess_submissions)
 from . import schema
 from ..rules.defence import FAILED as DEFENCE_FAILED
 from .panel import DefenceTally, MeetingDay, defence_tally, meeting_day
 from .reader import Book, RowData, TableData, cell_text as _text
 from .records import applicant_from_keys, forget
 
-ACCEPTED_STATUSES = ("已接收材料", "评审通过", "评审未通过")   # notice 四(四), 四(六)
 MEETING_DUE = "上会"
 
 
@@ -55,9 +58,12 @@ class Evaluation:
     todos: list[Todo] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)                        # per applicant summary for the dashboard
     meeting: dict[int, dict[str, object]] = field(default_factory=dict)   # 评审会 row -> computed values
-    #: rows meeting every condition of the meeting but held back by ``rules.workflow.exclusion``
-    #: (inactive status, route conflict), with the reasons: off the roster unless asked for
+    #: rows meeting every condition of the meeting but held back by a route conflict (三),
+    #: with the reasons: off the roster unless asked for
     held_back: dict[int, list[str]] = field(default_factory=dict)
+    #: the one stage of each application (rules.workflow.application_stage), by register row:
+    #: fee due, documents, meeting, publicity and refunds all follow it
+    stages: dict[int, Stage] = field(default_factory=dict)
     levels: tuple[str, ...] = ()                  # fee levels in the settings' order (高级, 中级, 初级)
     specialty_order: list[str] = field(default_factory=list)              # 专业 in the data's order
     hand_edits: list[tuple[int, str, object]] = field(default_factory=list)  # (row, key, value found) in computed columns
@@ -70,17 +76,17 @@ class Evaluation:
 
     def fee_lines(self) -> list[FeeLine]:
         """The fee summary by level and in total: the one computation that the 统计 sheet
-        and the finance office's 汇总 both print (四(六))."""
-        return fee_summary(((r["level"], account(r["fee_due"], r["fee_paid"])) for r in self.rows), self.levels)
+        and the finance office's 汇总 both print (四(六)); what ended applications paid is 退费."""
+        return fee_summary(((r["level"], account(r["fee_due"], r["fee_paid"], ended=r["ended"])) for r in self.rows),
+                           self.levels)
 
 
 
 
-def _submissions(book: Book, known: set[str]) -> tuple[dict[str, list[Submission]], dict[str, dt.datetime], list[Finding]]:
-    """审核记录 by application id; the time each application was accepted."""
+def _submissions(book: Book, known: set[str]) -> tuple[dict[str, list[Submission]], list[Finding]]:
+    """审核记录 by application id, and the problems of its rows."""
     table = book.table("reviews")
     out: dict[str, list[Submission]] = defaultdict(list)
-    accepted: dict[str, dt.datetime] = {}
     findings: list[Finding] = []
     for row in table.rows:
         v = row.values_by_key
@@ -108,13 +114,12 @@ def _submissions(book: Book, known: set[str]) -> tuple[dict[str, list[Submission
             findings.append(table.locate(warning("已有审核结果但缺少处理时间"), row.number, "decided_at"))
         if decided.value and decided.value < submitted.value:
             findings.append(table.locate(error("处理时间早于提交时间"), row.number, "decided_at"))
-        out[app_id].append(Submission(submitted.value, result, decided.value if result == RETURNED else None))
-        if result == PASSED and decided.value:
-            accepted[app_id] = decided.value
-    return out, accepted, findings
+        out[app_id].append(Submission(submitted.value, result, decided.value if result == RETURNED else None,
+                                      passed_at=decided.value if result == PASSED else None))
+    return out, findings
 
 
-def _payments(book: Book, known: set[str], accepted: dict[str, dt.datetime]) -> tuple[dict[str, float], list[Finding]]:
+def _payments(book: Book, known: set[str], accepted: Mapping[str, dt.datetime]) -> tuple[dict[str, float], list[Finding]]:
     """缴费: amounts by application id, and the problems of each payment (四(六), 一(三))."""
     table = book.table("payments")
     s = book.settings
@@ -220,17 +225,132 @@ _documents = functools.lru_cache(maxsize=4096)(lambda text: frozenset(split_docu
 
 def route_conflict_rows(book: Book) -> dict[int, Finding]:
     """Register rows of one person applying for the same series and level by both routes
-    in the campaign year (三), with the finding for each."""
+    in the campaign year (三), with the finding for each. An application whose 状态 has
+    ended it (不予受理, 视为放弃: the one withdrawn) conflicts with nothing."""
     s, catalog = book.settings, book.catalog
     entries = []
     for row in book.table("applicants").rows:
         v = row.values_by_key
+        if clean_word(v.get("status")) in OUT_STATUSES:
+            continue
         parsed = check_id(v.get("id_number"))
         level = catalog.level_of(v.get("target_title")).value
         if parsed.value and level:
             entries.append(RouteEntry(row.number, parsed.value.number, normalise_text(_text(v.get("series"))), level,
                                       normalise_text(_text(v.get("route"))), s.campaign_year))
     return dict(route_conflicts(entries))
+
+
+@dataclass
+class Stages:
+    """The stage of every application of a register (see :func:`application_stages`)."""
+
+    stages: dict[int, Stage]                       # register row -> its stage
+    route_conflicts: dict[int, Finding]            # register row -> the finding (三)
+    findings: list[Finding]                        # problems of 审核记录's own rows
+    submissions: dict[str, list[Submission]]       # application id -> its submissions
+
+
+def application_stages(book: Book, *, now: dt.datetime) -> Stages:
+    """The one stage of every application (:func:`addin.rules.workflow.application_stage`):
+    its typed 状态, what 审核记录 says judged at ``now`` (一(一), 四(一)1), and whether the
+    same person applies by both routes (三). Every consumer — the fee due and findings of
+    :func:`evaluate`, the documents' selection, the roster, finance, publicity, 统计, the
+    proposed 状态 changes — takes the stage from here, never from 状态 or 审核记录 alone."""
+    s, cal = book.settings, book.calendar
+    table = book.table("applicants")
+    known = {_text(r.values_by_key.get("app_id")) for r in table.rows} - {""}
+    subs, findings = _submissions(book, known)
+    conflicts = route_conflict_rows(book)
+    stages = {}
+    for row in table.rows:
+        app_id = _text(row.values_by_key.get("app_id"))
+        mine = subs.get(app_id, []) if app_id else []
+        try:
+            state = assess_submissions(mine, s, as_of=now, calendar=cal)
+        except RuleInputError as exc:      # e.g. a working-day deadline in a year without a calendar
+            state = SubmissionState(UNDECIDED, len(mine), findings=(error(str(exc), "四(一)1"),))
+        stages[row.number] = application_stage(clean_word(row.values_by_key.get("status")), state,
+                                               route_conflict=row.number in conflicts)
+    return Stages(stages, conflicts, findings, subs)
+
+
+def employer_contacts(book: Book) -> dict[str, tuple[str, str]]:
+    """用人单位: {unit name normalised (clean_word): (department, phone)} (四(二)); empty for a
+    register without the sheet."""
+    table = book.tables.get("employers")
+    if table is None:
+        return {}
+    out = {}
+    for r in table.rows:
+        name = clean_word(r.values_by_key.get("name"))
+        if name:
+            out[name] = tuple(_text(r.values_by_key.get(k)).replace("\n", " ") for k in ("department", "phone"))
+    return out
+
+
+def _unregistered_units(book: Book, view: Stages) -> list[Finding]:
+    """Units that publicise a live application (四(二)) but have no objection office and
+    phone in 用人单位: attachment 1 would send objections to the bureau. One finding per
+    unit (at 用人单位), naming its applications; the clerk registers the unit."""
+    s = book.settings
+    contacts = employer_contacts(book)
+    table = book.table("applicants")
+    units: dict[str, tuple[str, list[str]]] = {}
+    for row in table.rows:
+        if view.stages[row.number].out:
+            continue
+        v = row.values_by_key
+        unit = publicising_unit(_text(v.get("employer")), _text(v.get("employer_type")), _text(v.get("private_basis")), s)
+        if not unit or objection_contact(unit, contacts, s).own:
+            continue
+        who = f"{_text(v.get('app_id'))} {_text(v.get('name'))}".strip()
+        units.setdefault(clean_word(unit), (unit, []))[1].append(who)
+    sheet = book.tables.get("employers")
+    out = []
+    for unit, people in units.values():
+        shown = "、".join(people[:3]) + (f"等{len(people)}人" if len(people) > 3 else "")
+        out.append(warning(f"单位“{unit}”未在“{schema.EMPLOYER_SHEET}”表中登记联系部门和电话（{shown}）："
+                           f"其附件1的异议受理部门暂为参数中的“{s.contact_office}”，请在“{schema.EMPLOYER_SHEET}”表中补登",
+                           "四(二)").at(sheet=sheet.sheet if sheet is not None else schema.EMPLOYER_SHEET))
+    return out
+
+
+def _generic_names(book: Book, view: Stages) -> list[Finding]:
+    """Settings still holding the notice's generic term for a body that recommends live
+    applications (:func:`addin.rules.recommendation.generic_recommenders`)."""
+    generic = {r["key"]: r["value"] for r in data.rows("settings") if (r.get("generic") or "").strip() == "是"}
+    uses: Counter = Counter()
+    for row in book.table("applicants").rows:
+        if view.stages[row.number].out:
+            continue
+        v = row.values_by_key
+        key = recommender_setting(_text(v.get("employer_type")), _text(v.get("route")), _text(v.get("private_basis")))
+        if key:
+            uses[key] += 1
+    return generic_recommenders(book.settings, generic, uses, data.setting_labels())
+
+
+def _people(book: Book) -> dict[tuple[str, int], str]:
+    """(sheet, row) -> "申报编号 姓名" for the rows of 申报人员, 审核记录 and 缴费 that
+    concern an application: findings there name the person (issue 16, B.7)."""
+    applicants = book.table("applicants")
+    names: dict[str, str] = {}
+    out: dict[tuple[str, int], str] = {}
+    for row in applicants.rows:
+        app_id, name = _text(row.values_by_key.get("app_id")), _text(row.values_by_key.get("name"))
+        who = f"{app_id} {name}".strip()
+        if who:
+            out[applicants.sheet, row.number] = who
+        if app_id:
+            names.setdefault(app_id, who)
+    for key in ("reviews", "payments"):
+        table = book.tables.get(key)
+        for row in table.rows if table is not None else ():
+            who = names.get(_text(row.values_by_key.get("app_id")))
+            if who:
+                out[table.sheet, row.number] = who
+    return out
 
 
 @contextlib.contextmanager
@@ -284,14 +404,28 @@ def _evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None =
         ev.todos.append(Todo("放假安排未录入", "", "", None, message))
     ev.findings += book.findings
 
+    def at_setting(f: Finding) -> Finding:             # a rule's finding (column = the key) at its 参数 row
+        return Finding(f.message, f.severity, f.clause, settings_table.sheet, key_rows.get(f.column or ""),
+                       settings_table.letter("value"))
+
+    if key_rows:           # (no 参数 rows: one finding says so, the defaults are not judged again)
+        ev.findings += [at_setting(f) for f in deadlines_on_rest_days(s, cal)]   # a window ending on a rest day
+
     ids = Counter(_text(r.values_by_key.get("app_id")) for r in table.rows)
     known = {k for k in ids if k}
-    subs, accepted, found = _submissions(book, known)
-    ev.findings += found
+    view = application_stages(book, now=now)
+    ev.stages = view.stages
+    ev.findings += view.findings
+    accepted = {}
+    for row in table.rows:
+        stage = view.stages[row.number]
+        app_id = _text(row.values_by_key.get("app_id"))
+        if app_id and stage.accepted and stage.review.accepted_at:
+            accepted[app_id] = stage.review.accepted_at
     paid, found = _payments(book, known, accepted)
     ev.findings += found
     for row in table.rows:
-        row_findings, values = _evaluate_row(book, ctx, table, row, ids, subs, accepted, paid, now)
+        row_findings, values = _evaluate_row(book, ctx, table, row, ids, view.stages[row.number], paid, now)
         ev.computed[row.number] = values
         ev.findings += row_findings
         app_id = _text(row.values_by_key.get("app_id"))
@@ -305,22 +439,25 @@ def _evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None =
                     ev.findings.append(table.locate(warning(
                         f"计算列“{col.header}”被手工修改（现为“{_shown(row.values_by_key.get(key))}”，"
                         f"按规则应为“{_shown(values.get(key))}”），刷新时按规则重新计算并覆盖"), row.number, key))
-        ev.rows.append(_summary(row, values, book))
-        _todos(ev, row, values, s, now)
-    conflicts = route_conflict_rows(book)
+        ev.rows.append(_summary(row, values, book, view.stages[row.number]))
+        _todos(ev, row, values, s, now, view.stages[row.number])
+    if key_rows:           # the register as a whole: bodies still named generically, units without contacts
+        ev.findings += [at_setting(f) for f in _generic_names(book, view)]
+    ev.findings += _unregistered_units(book, view)
+    conflicts = view.route_conflicts
     for ref, finding in conflicts.items():
         ev.findings.append(table.locate(finding, ref, "route"))
         ev.computed[ref]["problems"] = _join(ev.computed[ref]["problems"], finding.message)
-    for row in table.rows:          # 不予受理 / 视为放弃 / 填报中 and route conflicts take no part (三)
-        why = exclusion(_text(row.values_by_key.get("status")), row.number in conflicts, s)
-        if why:
-            values = ev.computed[row.number]
-            if values["meeting_due"] == MEETING_DUE:
-                ev.held_back[row.number] = why
-            before = str(values["meeting_due"]).removeprefix(MEETING_DUE).removeprefix("不上会：")
-            values["meeting_due"] = "不上会：" + "、".join(why + ([before] if before else []))
+    for ref in conflicts:           # the same person by both routes takes no part until one is withdrawn (三)
+        values = ev.computed[ref]
+        if values["meeting_due"] == MEETING_DUE:
+            ev.held_back[ref] = [ROUTE_CONFLICT]
+        before = str(values["meeting_due"]).removeprefix(MEETING_DUE).removeprefix("不上会：")
+        values["meeting_due"] = "不上会：" + "、".join([ROUTE_CONFLICT] + ([before] if before else []))
     _blind_codes(book, table, ev, rng)
-    _meeting(book, table, ev)
+    _meeting(book, table, ev, now)
+    people = _people(book)
+    ev.findings = [f.about(people.get((f.sheet, f.row))) if f.row else f for f in ev.findings]
     for row in table.rows if fingerprints else ():
         app_id = _text(row.values_by_key.get("app_id"))
         if app_id:
@@ -348,7 +485,18 @@ def _blind_codes(book: Book, table: TableData, ev: Evaluation, rng: random.Rando
             seen[code] = number
 
 
-def _meeting(book: Book, table: TableData, ev: Evaluation) -> None:
+def meeting_held(book: Book, now: dt.datetime) -> bool:
+    """Whether the meeting has taken place by ``now``: its date in 评审会 has come, or
+    votes are entered there. Before it, nobody has attended or not."""
+    for row in book.table("meeting").rows:
+        v = row.values_by_key
+        day = parse_date(v.get("meeting_date")).value
+        if (day and day <= now.date()) or any(_text(v.get(k)) for k in ("yes", "no", "abstain")):
+            return True
+    return False
+
+
+def _meeting(book: Book, table: TableData, ev: Evaluation, now: dt.datetime) -> None:
     """Vote tallies of 评审会 -> the result per code and per application (评审会规则);
     with a drawn panel in 评委, the members and those attending come from the draw and
     the attendance (see book.panel); the defence scores of 答辩评分 (四(五))."""
@@ -356,7 +504,7 @@ def _meeting(book: Book, table: TableData, ev: Evaluation) -> None:
     by_code = {v["blind_code"]: n for n, v in ev.computed.items() if v.get("blind_code")}
     from .draw import candidates
 
-    ev.day = day = meeting_day(book, candidates(book, ev))
+    ev.day = day = meeting_day(book, candidates(book, ev), held=meeting_held(book, now))
     ev.findings += day.findings
     senior = {code for code, n in by_code.items()       # on the roster and defending (四(五))
               if ev.computed[n].get("defense") == "需答辩" and ev.computed[n].get("meeting_due") == MEETING_DUE}
@@ -421,7 +569,7 @@ def _join(text: object, message: str) -> str:
     return f"{text}；{message}" if text else message
 
 
-def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids: Counter, subs, accepted, paid,
+def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids: Counter, stage: Stage, paid,
                   now: dt.datetime):
     s, catalog, cal = book.settings, book.catalog, book.calendar
     findings: list[Finding] = []
@@ -471,26 +619,31 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
         note(warning(f"资格审查{verdict}"), "eligibility")
     out["ce_status"] = str(verdict.ce)            # assess computed it once for this applicant
     out["mandarin_check"] = _mandarin(applicant, s, catalog)
-    # submissions (一(一), 四(一)1)
-    try:
-        state: SubmissionState = assess_submissions(subs.get(app_id, []), s, as_of=now, calendar=cal)
-    except RuleInputError as exc:          # e.g. a working-day deadline in a year without a calendar
-        state = SubmissionState("待核", len(subs.get(app_id, [])), findings=(error(str(exc), "四(一)1"),))
+    # submissions (一(一), 四(一)1) and the stage of the application they and 状态 make
+    state = stage.review
     out["submissions"] = state.count or None
     out["review_state"] = str(state)
     out["resubmit_deadline"] = state.deadline
-    for f in state.findings:
-        note(Finding(f.message, Severity.WARNING, f.clause), "status")
-    # fee (四(六)) and defence (四(五))
-    status = _text(v.get("status"))
-    is_accepted = status in ACCEPTED_STATUSES or app_id in accepted
-    due = fee_due(applicant.target_title, catalog, s).value if is_accepted else None
+    if stage.settled:               # an unsettled stage's error already gives the review's reasons
+        for f in state.findings:
+            note(Finding(f.message, Severity.WARNING, f.clause), "status")
+    for f in stage.findings:
+        note(f, "status")
+    # fee (四(六)): due once the material is accepted; refunded when the application has ended
+    status = clean_word(v.get("status"))
+    due = fee_due(applicant.target_title, catalog, s).value if stage.accepted else None
     got = paid.get(app_id, 0.0)
     out["fee_due"] = due
     out["fee_paid"] = got or None
-    balance = account(due, got)
+    balance = account(due, got, ended=stage.out)
     out["fee_balance"] = balance.owed if due is not None else None      # 欠费: never negative
-    if got and not is_accepted:
+    refund = None
+    if got and stage.out:
+        refund = table.locate(warning(f"状态为{status}，已缴{got:g}元应予退费", "四(六)"), row.number, "fee_paid")
+        findings.append(refund)
+    elif got and not stage.settled:
+        note(warning(f"已缴{got:g}元：状态待核，暂不计应缴、不计退费", "四(六)"), "fee_paid")
+    elif got and not stage.accepted:
         note(warning(f"尚未“已接收材料”已有缴费记录{got:g}元（计为多缴）", "四(六)"), "fee_paid")
     if due is not None and balance.over:
         note(warning(f"多缴{balance.over:g}元", "四(六)"), "fee_balance")
@@ -510,15 +663,26 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
         else:
             for message in cal.gaps(start, out["unit_publicity_end"]):
                 note(warning(f"单位公示截止日可能有误：{message}", "四(二)"), "unit_publicity_start")
+            if state.first_at and not stage.out:          # 经公示无异议的按程序提交 (四(二))
+                late = publicity_before_submission(out["unit_publicity_end"], state.first_at)
+                if late:
+                    note(late, "unit_publicity_start")
     out["missing_documents"] = "、".join(missing_documents(applicant, _provided(v.get("documents")), s, catalog)) or None
+    if stage.out:                   # ended: its reminders are not repeated, only errors and the refund stay
+        findings = [f for f in findings if f.severity == Severity.ERROR or f is refund]
     out["problems"] = "；".join(dict.fromkeys(f.message for f in findings if f.severity != Severity.INFO)) or None
     reasons = []
-    if not is_accepted:
-        reasons.append("未接收材料")
-    if verdict.status != "符合" or parse_findings:
-        reasons.append("资格" + (verdict.status if not parse_findings else "待核"))
-    if due is None or got < due:
-        reasons.append("未缴清评审费" if due else "无应缴费用")
+    if not stage.settled:
+        reasons.append("状态与审核记录不符，待核")
+    elif stage.out:
+        reasons.append(f"状态为{status}")
+    else:
+        if not stage.accepted:
+            reasons.append("未接收材料")
+        if verdict.status != "符合" or parse_findings:
+            reasons.append("资格" + (verdict.status if not parse_findings else "待核"))
+        if due is None or got < due:
+            reasons.append("未缴清评审费" if due else "无应缴费用")
     out["meeting_due"] = MEETING_DUE if not reasons else "不上会：" + "、".join(reasons)
     out["blind_code"] = v.get("blind_code")
     out["meeting_result"] = None
@@ -594,18 +758,25 @@ def _mandarin(a, s, catalog) -> str:
     return "达标" if mandarin_ok(level, s, catalog) else "未达标"
 
 
-def _summary(row: RowData, values: dict, book: Book) -> dict:
+def _summary(row: RowData, values: dict, book: Book, stage: Stage) -> dict:
     v = row.values_by_key
     level = book.catalog.level_of(v.get("target_title")).value or "未知"
     return {"app_id": _text(v.get("app_id")), "name": _text(v.get("name")), "status": _text(v.get("status")) or "未填",
             "specialty": _text(v.get("specialty")) or "未填", "level": level,
             "eligibility": str(values.get("eligibility") or "").split("：")[0],
-            "fee_due": values.get("fee_due") or 0, "fee_paid": values.get("fee_paid") or 0}
+            "fee_due": values.get("fee_due") or 0, "fee_paid": values.get("fee_paid") or 0,
+            "ended": stage.out, "settled": stage.settled}
 
 
-def _todos(ev: Evaluation, row: RowData, values: dict, s, now: dt.datetime) -> None:
+def _todos(ev: Evaluation, row: RowData, values: dict, s, now: dt.datetime, stage: Stage) -> None:
     today = now.date()
     app_id, name = _text(row.values_by_key.get("app_id")), _text(row.values_by_key.get("name"))
+    if not stage.settled:
+        ev.todos.append(Todo("状态待核", app_id, name, None, stage.conflict.message if stage.conflict else "状态待核"))
+    if stage.out:                   # ended: nothing to remind of but the money to give back
+        if values.get("fee_paid"):
+            ev.todos.append(Todo("退费", app_id, name, None, f"状态为{stage.status}，已缴{values['fee_paid']:g}元应予退费"))
+        return
     deadline = values.get("resubmit_deadline")
     if deadline and 0 <= (deadline - today).days <= s.resubmit_days:
         ev.todos.append(Todo("待补正", app_id, name, deadline, f"退回后须在{format_date(deadline)}前补正提交"))

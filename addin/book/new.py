@@ -3,11 +3,14 @@
 The 参数 sheet is pre-filled from the notice (the packaged settings), 评审条件 from
 the default table, 节假日 from the packaged Xinjiang days, 字典 from the packaged
 lists. With ``--from`` last year's workbook lends its settings (dates moved to the
-new year and marked for review), rules table, holidays and experts, but no applicants.
+new year and marked for review; a deadline landing on a rest day says so), rules table,
+holidays, employers' contacts and the expert pool — but no applicants and nothing of
+last year's meeting (attendance, draw, recusals naming last year's applicants).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from fractions import Fraction
 from pathlib import Path
@@ -15,7 +18,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from .. import data
-from ..rules.settings import RollOver, Settings, roll_over
+from ..rules.settings import RollOver, Settings, deadlines_on_rest_days, roll_over
 from . import schema
 from .workbook import build_workbook, dictionary
 
@@ -35,8 +38,43 @@ def settings_cell(value: object) -> object:
 
 def shift_settings(settings: Settings, year: int) -> RollOver:
     """The settings moved to ``year`` by each date's role in the campaign (see
-    :func:`~addin.rules.settings.roll_over`), with a note per changed setting."""
-    return roll_over(settings, year, data.setting_labels())
+    :func:`~addin.rules.settings.roll_over`), with a note per changed setting; a deadline
+    that lands on a rest day says so in its note (and is a finding of ``check``)."""
+    roll = roll_over(settings, year, data.setting_labels())
+    if not roll.notes:
+        return roll
+    notes = dict(roll.notes)
+    for finding in deadlines_on_rest_days(roll.settings, data.calendar()):
+        key = finding.column or ""
+        notes[key] = (notes[key] + "；" if notes.get(key) else "") + finding.message
+    return dataclasses.replace(roll, notes=notes)
+
+
+#: what of 评委 belongs to one year's meeting and is not carried into the next
+MEETING_COLUMNS = ("attending", "draw_result", "draw_note")
+
+
+def carry_experts(rows: list[dict], applicants: list[dict]) -> tuple[list[dict], int]:
+    """Last year's expert pool for the next campaign: every expert and their details,
+    without anything of last year's meeting — attendance (是否出席), the draw (抽取结果,
+    抽取说明) — and without recusals naming last year's applications (回避对象 by
+    application id or name; the relation goes when nothing is left of it). Returns the
+    rows and how many recusal entries were dropped."""
+    from .panel import split_names
+
+    known = {str(a.get(k) or "").strip() for a in applicants for k in ("app_id", "name")} - {""}
+    out, dropped = [], 0
+    for row in rows:
+        row = {k: v for k, v in row.items() if k not in MEETING_COLUMNS}
+        related = split_names(str(row.get("related") or ""))
+        kept = [r for r in related if r not in known]
+        dropped += len(related) - len(kept)
+        if len(kept) != len(related):
+            row["related"] = "、".join(kept) or None
+            if not kept:
+                row["relation"] = None
+        out.append(row)
+    return out, dropped
 
 
 def settings_rows(settings: Settings, marked: Mapping[str, str] = MappingProxyType({})) -> list[dict]:
@@ -78,11 +116,14 @@ def new_register(year: int | None = None, previous: Path | None = None, *, now: 
     from .reader import read_book
 
     carried: dict[str, list[dict]] = {}
+    dropped = 0
     if previous is not None:
         old = read_book(Path(previous))
         base = old.settings
         for key in ("rules", "holidays", "experts", "employers"):
             carried[key] = [r.values_by_key for r in old.table(key).rows]
+        carried["experts"], dropped = carry_experts(carried["experts"],
+                                                    [r.values_by_key for r in old.table("applicants").rows])
     else:
         base = data.default_settings()
     year = year or base.campaign_year
@@ -91,7 +132,9 @@ def new_register(year: int | None = None, previous: Path | None = None, *, now: 
     tables = default_tables(settings, roll.notes)
     tables.update(carried)
     tables.update(extra or {})
-    detail = f"{year}年度" + (f"，沿用“{Path(previous).name}”的参数、评审条件、节假日、评委和用人单位联系方式" if previous else "")
+    detail = f"{year}年度" + (f"，沿用“{Path(previous).name}”的参数、评审条件、节假日、评委和用人单位联系方式"
+                              "（评委的出席、抽取结果和抽取说明不沿用" +
+                              (f"，回避对象中上年申报人{dropped}项已删除" if dropped else "") + "）" if previous else "")
     tables["log"] = [{"at": now.replace(microsecond=0), "user": user, "action": "新建台账", "rows": 0, "detail": detail},
                      *(extra or {}).get("log", [])]
     return build_workbook(year, settings.ce_years, tables, default_lists(), defence_item_names(settings)), roll

@@ -16,7 +16,8 @@ from ..rules.settings import parse_bool, parse_number
 from .reader import Book, TableData, cell_text as _text
 
 
-def _split(text: str) -> tuple[str, ...]:
+def split_names(text: str) -> tuple[str, ...]:
+    """The entries of a 回避对象 cell: application ids or names separated by 、,，;； or lines."""
     return tuple(t for t in (x.strip() for x in re.split(r"[、,，;；\n]+", text)) if t)
 
 
@@ -40,7 +41,7 @@ def read_pool(book: Book) -> tuple[list[Expert], list[Finding]]:
         experts.append(Expert(
             ref=row.number, code=clean_word(v.get("code")).upper(), name=_text(v.get("name")),
             employer=_text(v.get("employer")), specialty=clean_word(v.get("specialty")), title=_text(v.get("title")),
-            available=flags["available"], relation=clean_word(v.get("relation")), related=_split(_text(v.get("related"))),
+            available=flags["available"], relation=clean_word(v.get("relation")), related=split_names(_text(v.get("related"))),
             attended=flags["attending"], role=clean_word(v.get("draw_result"))))
     return experts, findings
 
@@ -60,14 +61,15 @@ class MeetingDay:
     findings: list[Finding] = field(default_factory=list)
 
 
-def meeting_day(book: Book, roster: list[Candidate]) -> MeetingDay:
+def meeting_day(book: Book, roster: list[Candidate], *, held: bool = True) -> MeetingDay:
     """Seating from the pool's draw and attendance; a seated expert who must recuse for
-    someone now on the roster (the roster grew after the draw) is an error."""
+    someone now on the roster (the roster grew after the draw) is an error. ``held``:
+    the meeting has taken place (before it, a blank 是否出席 is no finding)."""
     table = book.table("experts")
     experts, findings = read_pool(book)
     if not drawn(experts):
         return MeetingDay(experts, None, {e.code for e in experts if e.attended}, findings)
-    seat = seating(experts)
+    seat = seating(experts, held=held)
     findings += [locate(table, f) for f in seat.findings]
     by_code = {e.code: e for e in experts}
     for code in seat.seated:

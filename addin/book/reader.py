@@ -320,8 +320,7 @@ def _settings_in_lists(settings: Settings, labels: Mapping[str, str]) -> tuple[S
     allowed = {"mandarin_min_level": set(catalog.lists.get("普通话等级", [])),
                "defense_levels": {"初级", "中级", "高级"},
                "econ_exam_titles": set(catalog.titles),
-               "mandarin_employer_types": set(catalog.lists.get("单位性质", [])),
-               "inactive_statuses": set(catalog.lists.get("状态", []))}
+               "mandarin_employer_types": set(catalog.lists.get("单位性质", []))}
     findings, changes = [], {}
     for key, options in allowed.items():
         value = getattr(settings, key)

@@ -133,7 +133,7 @@ SCENARIOS: list[tuple[str, dict]] = [
     ("第3次提交仍被退回", dict(target_title="助理工程师", current_title="技术员", current_title_date=dt.date(2021, 1, 1), education="大学专科", status="不予受理", _reviews="third")),
     ("已退回待补正", dict(target_title="工程师", current_title="助理工程师", current_title_date=dt.date(2019, 1, 1), education="大学本科", status="已退回", _reviews="pending_fix")),
     ("审核中", dict(target_title="工程师", current_title="助理工程师", current_title_date=dt.date(2019, 1, 1), education="大学本科", status="审核中", _reviews="in_review")),
-    ("截止后才首次提交（视为放弃）", dict(target_title="工程师", current_title="助理工程师", current_title_date=dt.date(2019, 1, 1), education="大学本科", status="视为放弃", _reviews="too_late")),
+    ("截止后才首次提交（视为放弃），已缴费应退费", dict(target_title="工程师", current_title="助理工程师", current_title_date=dt.date(2019, 1, 1), education="大学本科", status="视为放弃", _reviews="too_late", _refund=True)),
     ("填报中，尚未提交", dict(target_title="助理工程师", current_title="技术员", current_title_date=dt.date(2021, 1, 1), education="大学专科", status="填报中", _reviews="none")),
     ("已接收材料，未缴费", dict(target_title="工程师", current_title="助理工程师", current_title_date=dt.date(2019, 1, 1), education="大学本科", _pay="none")),
     ("已接收材料，只缴了一部分", dict(target_title="高级工程师", current_title="工程师", current_title_date=dt.date(2016, 1, 1), education="大学本科", _pay="partial")),
@@ -151,6 +151,7 @@ def sample_tables(settings) -> dict[str, list[dict]]:
     people = People()
     rng = people.rng
     years = settings.ce_years
+    calendar = data.calendar()
     applicants, reviews, payments = [], [], []
     twins: dict[str, tuple[str, str, dt.date, str, str]] = {}
     weekend_start_shown = False
@@ -197,24 +198,39 @@ def sample_tables(settings) -> dict[str, list[dict]]:
         else:
             spec.pop("_ce_short", None)
         review = spec.pop("_reviews", "accepted")
+        refund = spec.pop("_refund", False)
         pay = spec.pop("_pay", "full" if row["status"] in ("已接收材料",) else None)
         row.update(spec)
         if not row.get("current_title"):
             row["current_title"] = "无"
-        if row["status"] in ("已接收材料", "评审通过", "评审未通过") and "unit_publicity_start" not in row:
-            start = dt.date(2024, 8, rng.randint(5, 23))
-            if start.weekday() >= 5 and weekend_start_shown:      # one publicity starting on a Saturday is enough
-                start += dt.timedelta(days=7 - start.weekday())
-            weekend_start_shown = weekend_start_shown or start.weekday() >= 5
-            row["unit_publicity_start"] = start
+        publicised = row["status"] in ("已接收材料", "评审通过", "评审未通过") and "unit_publicity_start" not in row
+        offset = rng.randint(5, 23) if publicised else None
+        if row["status"] in ("审核中", "已退回") and "unit_publicity_start" not in row:
+            publicised, offset = True, n          # submitted, so publicised before (not drawn: the names stay)
         row["remarks"] = f"示例：{scenario}"
         if row.get("employer") == "（自由职业）":
             row["employer"] = "自由职业"
         applicants.append(row)
         app_id = row["app_id"]
-        reviews += _review_rows(app_id, review, rng)
+        mine = _review_rows(app_id, review, rng)
+        reviews += mine
+        if publicised and mine:
+            # the unit publicises before it submits (四(二)): its 5 working days end before the first submission
+            first = min(r["submitted_at"] for r in mine).date()
+            start = first - dt.timedelta(days=8 + offset % 4)
+            if start.weekday() >= 5 and (weekend_start_shown or n == 1):   # one weekend start is enough (not the first row,
+                # which tests copy as the model of a clean application)
+                start -= dt.timedelta(days=start.weekday() - 4)
+            while calendar.publicity_end(start, settings.unit_publicity_workdays) >= first:
+                start -= dt.timedelta(days=1)
+            weekend_start_shown = weekend_start_shown or start.weekday() >= 5
+            row["unit_publicity_start"] = start
         if row["status"] in ("已接收材料", "评审通过", "评审未通过") and review == "accepted":
             payments += _payment_rows(app_id, pay or "full", row["target_title"], settings, rng)
+        if refund:        # paid before the application was found to have ended: refunded (四(六)); no draw
+            payments.append({"app_id": app_id, "amount": settings.fees[data.default_catalog().level_of(
+                row["target_title"]).value], "paid_on": dt.date(2024, 9, 3), "method": "扫码",
+                "receipt": f"NO{n:06d}", "clerk": "财务"})
     experts = sample_pool(people)
     return {"applicants": applicants, "reviews": reviews, "payments": payments, "experts": experts,
             "employers": sample_employers()}

@@ -7,10 +7,16 @@ them in one LibreOffice call. It takes a :class:`~addin.book.reader.Book`, so it
 on a workbook file (``zhicheng docs``) and on the workbook open in Excel alike; it
 never writes to the workbook.
 
-Nothing is left silently blank: a field the register lacks prints as （未填）, a value
-that cannot be used as （有误，请核对）, and the report lists applicant, attachment and
-field for each. Numbers and wording come from the settings (参数), the templates and
-packaged data, not from this code.
+Nothing is left silently blank: a field the register lacks prints as （未填） and the
+report lists applicant, attachment and field for each. A document that would print a
+value that cannot be used (（有误，请核对）, （未能计算）) or a unit publicity without its
+dates is not written: the report names the applicant, the attachment and the reason
+(exit 1). Which applications get documents follows their stage
+(:func:`addin.book.evaluate.application_stages`): attachments 1-3 are made from 填报中
+on (the unit publicises before it submits, 四(二)); applications that have ended
+(不予受理, 视为放弃), whose 状态 and 审核记录 disagree, or of one person by both routes
+(三) are held back. Names print as typed (compared normalised). Numbers and wording
+come from the settings (参数), the templates and packaged data, not from this code.
 
 ``python -m addin.outputs.documents --golden`` rewrites the golden files of the tests.
 """
@@ -30,16 +36,18 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from ..book import schema
-from ..book.evaluate import route_conflict_rows
+from ..book.evaluate import Stages, application_stages, employer_contacts
 from ..book.reader import Book, RowData
 from ..rules.base import Finding, RuleInputError, Severity, cites
 from ..rules.catalog import clean_word
 from ..rules.dates import format_date, parse_date
 from ..rules.identity import check_id, mask_id
+from .. import data
 from ..rules.recommendation import (current_title_phrase, objection_contact, publicising_unit,
-                                    publicity_start_warning, recommending_unit)
+                                    publicity_before_submission, publicity_start_warning, recommender_setting,
+                                    recommending_unit)
 from ..rules.settings import parse_bool
-from ..rules.workflow import ROUTE_CONFLICT, exclusion
+from ..rules.workflow import OUT_STATUSES, Stage
 from .files import safe_filename, unique_path, write_bytes_atomic
 from .layout import normalise_phones
 from .mailmerge import CompiledTemplate, Properties, Rendered, TemplateError
@@ -129,6 +137,7 @@ class DocsReport:
     notes: list[str] = field(default_factory=list)           # information, not problems
     templates: dict[int, str] = field(default_factory=dict)  # kind -> where its template came from
     skipped: dict[int, int] = field(default_factory=dict)    # kind -> applicants it does not apply to
+    held: dict[int, int] = field(default_factory=dict)       # kind -> documents held back (unprintable values)
     pdf_requested: bool = False
     report_file: Path | None = None
     packages: list = field(default_factory=list)              # per-employer packages (see .packages)
@@ -168,6 +177,8 @@ class DocsReport:
             line = f"  {att.label} {att.title}：{len(docs)}份"
             if kind in self.skipped and self.skipped[kind]:
                 line += f"（{'另有' if docs else ''}{self.skipped[kind]}人未标“免修继续教育”，不需要此表）"
+            if self.held.get(kind):
+                line += f"（{self.held[kind]}份内容有误或缺少公示日期，暂不生成，见下方问题）"
             if kind in self.combined:
                 line += f"；合并打印：{self.combined[kind].name}"
             if kind in self.templates:
@@ -319,12 +330,15 @@ def _year_month(day: dt.date) -> str:
 
 
 @cites("四(二)", "四(四)", "一(五)")
-def applicant_values(book: Book, row: RowData) -> dict[str, Value]:
+def applicant_values(book: Book, row: RowData, stage: Stage | None = None) -> dict[str, Value]:
     """Every placeholder's value for one register row (see templates.PLACEHOLDERS).
 
     Masked ID numbers on the publicity unless the settings say otherwise (一(五)); the
-    unit publicity ends after the settings' number of Aksu working days (四(二)); the
-    recommendation carries the sentence of 四(四) word for word."""
+    unit publicity ends after the settings' number of Aksu working days (四(二)), before
+    the first submission (``stage``: the application's, with its review); the
+    recommendation carries the sentence of 四(四) word for word. Objections go to the
+    unit's own office (用人单位); a fallback to the bureau's is an issue naming the unit.
+    A recommending body still named by the notice's generic term is an issue."""
     v = row.values_by_key
     s = book.settings
     out: dict[str, Value] = {}
@@ -412,10 +426,21 @@ def applicant_values(book: Book, row: RowData) -> dict[str, Value]:
                 out["公示截止"] = Value(format_date(end), (Issue(
                     "单位公示截止", f"台账中为{format_date(recorded)}，按阿克苏工作日应为{format_date(end)}"
                     "（文件按后者填写；请刷新台账）", "unit_publicity_end"),))
+            first = stage.review.first_at if stage is not None else None
+            late = publicity_before_submission(end, first) if first else None
+            if late:
+                out["公示截止"] = Value(out["公示截止"].text, out["公示截止"].issues + (Issue(
+                    _header("unit_publicity_start"), late.message, "unit_publicity_start"),))
     out["公示工作日数"] = _ok(str(s.unit_publicity_workdays))
     employer, kind, basis = (clean_text(v.get(k)) for k in ("employer", "employer_type", "private_basis"))
-    unit = recommending_unit(employer, kind, clean_text(v.get("route")), basis, s)
+    route = clean_text(v.get("route"))
+    unit = recommending_unit(employer, kind, route, basis, s)
     out["推荐单位"] = _ok(unit) if unit else _missing("employer")
+    setting = recommender_setting(kind, route, basis)
+    if unit and setting and clean_word(unit) == clean_word(_generic_terms().get(setting)):
+        label = data.setting_labels().get(setting, setting)
+        out["推荐单位"] = Value(unit, (Issue(f"参数“{label}”", f"仍为通知中的泛称“{unit}”，请在参数表中填写该机构的全称",
+                                           "route" if setting == "private_recommender" else "employer_type"),))
     publicising = publicising_unit(employer, kind, basis, s)
     out["公示单位"] = _ok(publicising) if publicising else _missing("employer")
     contact = objection_contact(publicising, employer_contacts(book), s)
@@ -423,19 +448,55 @@ def applicant_values(book: Book, row: RowData) -> dict[str, Value]:
                                       ("监督电话", s.supervision_phone, "监督举报电话"), ("发文单位", s.issuer, "发文单位")):
         value = normalise_phones(clean_text(value))
         out[placeholder] = _ok(value) if value else Value(MISSING, (Issue(f"参数“{label}”", "未填"),))
+    if publicising and not contact.own:
+        out["联系科室"] = Value(out["联系科室"].text, out["联系科室"].issues + (Issue(
+            "异议受理部门", f"单位“{publicising}”未在“{schema.EMPLOYER_SHEET}”表中登记联系部门和电话，"
+            f"附件1的异议受理部门暂为参数中的“{clean_text(s.contact_office)}”（请在“{schema.EMPLOYER_SHEET}”表中补登后重新生成）",
+            "employer"),))
     out["评审年度"] = _ok(str(s.campaign_year))
     out["推荐意见"] = _ok(RECOMMEND_SENTENCE)
     return out
 
 
-def employer_contacts(book: Book) -> dict[str, tuple[str, str]]:
-    """用人单位: {unit name: (department, phone)} (四(二)); empty for a register without the sheet."""
-    table = book.tables.get("employers")
-    if table is None:
-        return {}
-    return {clean_word(r.values_by_key.get("name")): (clean_text(r.values_by_key.get("department")),
-                                                       clean_text(r.values_by_key.get("phone")))
-            for r in table.rows if clean_word(r.values_by_key.get("name"))}
+@lru_cache(maxsize=1)
+def _generic_terms() -> dict[str, str]:
+    """The settings whose packaged value is the notice's generic term for a body (settings.csv,
+    column generic): key -> term."""
+    return {r["key"]: r["value"] for r in data.rows("settings") if (r.get("generic") or "").strip() == "是"}
+
+
+#: texts a document never prints in place of a value: the document is held back instead
+UNPRINTABLE = (INVALID, NOT_COMPUTED)
+#: the placeholders of the unit publicity's period (attachment 1: “…起至…止”)
+PUBLICITY_PERIOD = ("公示开始", "公示截止")
+
+
+def unprintable(values: Mapping[str, Value], used: Iterable[str], kind: int, app_id: str, name: str,
+                row: RowData, book: Book) -> list[Problem]:
+    """Why one document is held back from printing (empty: it may be printed): a value
+    it uses that cannot be used (（有误，请核对）, （未能计算）), or a unit publicity period
+    without its dates (no “（未填）起至（未填）止”). One error per field, naming the
+    applicant, the attachment and the reason."""
+    used = set(used)
+    table = book.table("applicants")
+    out: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for placeholder in values:
+        value = values[placeholder]
+        if placeholder not in used:
+            continue
+        blank_period = placeholder in PUBLICITY_PERIOD and value.text in (MISSING, INVALID, NOT_COMPUTED)
+        if value.text not in UNPRINTABLE and not blank_period:
+            continue
+        for issue in value.issues or (Issue(placeholder, "无法确定"),):
+            if (issue.field, issue.message) in seen:
+                continue
+            seen.add((issue.field, issue.message))
+            reason = "未填" if issue.message == "未填" else issue.message
+            out.append(Problem(f"{reason}：{ATTACHMENTS[kind].label}暂不生成（改正后重新生成）", Severity.ERROR, kind,
+                               app_id, name, issue.field, row.number,
+                               table.letter(issue.key) if issue.key else None))
+    return out
 
 
 def _problems_for(values: Mapping[str, Value], used: Iterable[str], kind: int, app_id: str, name: str,
@@ -513,25 +574,30 @@ def value_list(values: Iterable[object] | str | None) -> list[str] | None:
     return [clean_word(v) for v in values if clean_word(v)]
 
 
-def held_back(book: Book, rows: Iterable[RowData], conflicts: Mapping[int, Finding] | None = None
-              ) -> dict[int, list[str]]:
-    """Rows that get no documents by default, with why (``rules.workflow.exclusion``):
-    an inactive status (填报中, 不予受理, 视为放弃) or the same person applying by both
-    routes (三) until one is withdrawn (``conflicts``: :func:`route_conflict_rows`)."""
-    conflicts = route_conflict_rows(book) if conflicts is None else conflicts
+def held_back(book: Book, rows: Iterable[RowData], stages: Stages | None = None, *,
+              now: dt.datetime | None = None) -> dict[int, list[str]]:
+    """Rows that get no documents by default, with why: the stage of the application
+    (:func:`addin.book.evaluate.application_stages`, judged at ``now``) has ended it
+    (不予受理, 视为放弃), its 状态 and 审核记录 disagree, or the same person applies by both
+    routes (三) until one is withdrawn. 填报中 is not held back: attachments 1-3 are
+    needed before the application is submitted (四(二))."""
+    stages = stages or application_stages(book, now=now or dt.datetime.now())
     out = {}
     for row in rows:
-        why = exclusion(clean_word(row.values_by_key.get("status")), row.number in conflicts, book.settings)
+        stage = stages.stages.get(row.number)
+        why = stage.held if stage is not None else []
         if why:
             out[row.number] = why
     return out
 
 
-def select_rows(book: Book, ids=None, status=None, *, include_held_back: bool = False
+def select_rows(book: Book, ids=None, status=None, *, include_held_back: bool = False,
+                now: dt.datetime | None = None, stages: Stages | None = None
                 ) -> tuple[list[RowData], list[Problem]]:
     """The register rows to generate for: all live applications, or those with the given
-    application ids and/or statuses. Applications :func:`held_back` are left out unless
-    ``include_held_back`` (``zhicheng docs --all``); :func:`held_back_notes` says which."""
+    application ids and/or statuses. Applications :func:`held_back` (by their stage at
+    ``now``, default: the present moment) are left out unless ``include_held_back``
+    (``zhicheng docs --all``); :func:`held_back_notes` says which."""
     rows = book.table("applicants").rows
     problems = []
     wanted_ids = value_list(ids)
@@ -546,28 +612,34 @@ def select_rows(book: Book, ids=None, status=None, *, include_held_back: bool = 
         rows = [r for r in rows if clean_word(r.values_by_key.get("status")) in statuses]
     if include_held_back:
         return rows, problems
-    held = held_back(book, rows)
+    held = held_back(book, rows, stages, now=now)
     return [r for r in rows if r.number not in held], problems
 
 
-def held_back_notes(book: Book, ids=None, status=None) -> list[str]:
+def held_back_notes(book: Book, ids=None, status=None, *, now: dt.datetime | None = None,
+                    stages: Stages | None = None) -> list[str]:
     """What the selection left out (:func:`held_back`), for the report: the count per
-    inactive status, and each route conflict with the rows concerned."""
+    status that ended the application, and each application whose 状态 and 审核记录
+    disagree or that is one of a route conflict, named with the reason."""
+    stages = stages or application_stages(book, now=now or dt.datetime.now())
     rows, _ = select_rows(book, ids, status, include_held_back=True)
-    conflicts = route_conflict_rows(book)
     counts: dict[str, int] = defaultdict(int)
     out = []
     for row in rows:
-        for reason in held_back(book, [row], conflicts).get(row.number, []):
-            if reason == ROUTE_CONFLICT:
-                who = f"{clean_word(row.values_by_key.get('app_id'))} {normalise_name(row.values_by_key.get('name'))}"
-                out.append(f"未生成附件：{who}（申报人员第{row.number}行）{conflicts[row.number].message}，"
-                           "请撤回其中一种申报（确需生成时加 --all）")
-            else:
-                counts[reason.removeprefix("状态为")] += 1
+        stage = stages.stages.get(row.number)
+        if stage is None or not stage.held:
+            continue
+        who = f"{clean_word(row.values_by_key.get('app_id'))} {normalise_name(row.values_by_key.get('name'))}".strip()
+        if not stage.settled:
+            out.append(f"未生成附件：{who}（申报人员第{row.number}行）{stage.conflict.message if stage.conflict else stage.held[0]}")
+        elif stage.out:
+            counts[stage.status] += 1
+        if stage.route_conflict and row.number in stages.route_conflicts:
+            out.append(f"未生成附件：{who}（申报人员第{row.number}行）{stages.route_conflicts[row.number].message}，"
+                       "请撤回其中一种申报（确需生成时加 --all）")
     if counts:
-        out.insert(0, "未生成附件（不再参加评审）：" + "、".join(f"{k}{n}人" for k, n in counts.items()) +
-                   "；确需生成时加 --all")
+        ordered = sorted(counts.items(), key=lambda kv: OUT_STATUSES.index(kv[0]) if kv[0] in OUT_STATUSES else 9)
+        out.insert(0, "未生成附件（申报已终止）：" + "、".join(f"{k}{n}人" for k, n in ordered) + "；确需生成时加 --all")
     return out
 
 
@@ -632,11 +704,12 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
     report = DocsReport(out_dir, kinds, pdf_requested=pdf, duplex=duplex)
     compiled, report.templates, problems, report.notes = load_templates(kinds, templates)
     report.problems += problems
-    rows, problems = select_rows(book, ids, status, include_held_back=include_held_back)
+    stages = application_stages(book, now=now)
+    rows, problems = select_rows(book, ids, status, include_held_back=include_held_back, stages=stages)
     report.problems += problems
     report.selected = len(rows)
     if not include_held_back:
-        report.notes += held_back_notes(book, ids, status)
+        report.notes += held_back_notes(book, ids, status, stages=stages)
     plan = _plan(book, rows, [k for k in kinds if k in compiled], report)
     kinds_planned = sorted({k for k, _ in plan})
     steps = len(plan) + (len(kinds_planned) if combined else 0)
@@ -654,12 +727,18 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
         template = compiled[kind]
         values = values_cache.get(row.number)
         if values is None:
-            values = values_cache[row.number] = applicant_values(book, row)
+            values = values_cache[row.number] = applicant_values(book, row, stages.stages.get(row.number))
         app_id, name = values["申报编号"], values["姓名"]
         app_text = app_id.text if app_id.ok else ""
         name_text = name.text if name.ok else ""
         say(done, total, f"{att.label} {app_text} {name_text}".strip())
         if kind in broken:
+            done += 1
+            continue
+        blocked = unprintable(values, template.variables, kind, app_text, name_text, row, book)
+        if blocked:                 # never print （有误，请核对） or a publicity without its dates
+            report.problems += blocked
+            report.held[kind] = report.held.get(kind, 0) + 1
             done += 1
             continue
         context = {p: values[p].text if p in values else MISSING for p in template.variables}
@@ -864,13 +943,15 @@ class StepProgress:
             self.say(f"生成附件 {int(done)}/{total}：{stage}…" if stage != "完成" else f"生成附件 {total}/{total}：完成")
 
 
-def demo_documents(book: Book, out_dir: Path, progress: Callable[[str], None] | None = None) -> str:
+def demo_documents(book: Book, out_dir: Path, progress: Callable[[str], None] | None = None, *,
+                   now: dt.datetime | None = None) -> str:
     """The documents part of ``zhicheng demo``: every attachment for every applicant of
-    the book, with PDFs when LibreOffice is installed; returns a short summary."""
+    the book (their stages judged at ``now``, the demo's moment), with PDFs when
+    LibreOffice is installed; returns a short summary."""
     from .pdf import find_soffice
 
     with_pdf = find_soffice() is not None
-    report = generate_documents(book, Path(out_dir), pdf=with_pdf, by_employer=True,
+    report = generate_documents(book, Path(out_dir), pdf=with_pdf, by_employer=True, now=now,
                                 progress=StepProgress(progress) if progress else None)
     lines = report.summary_lines(limit=3)
     if not with_pdf:

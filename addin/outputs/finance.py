@@ -1,9 +1,13 @@
 """The finance round trip (notice 一(三), 四(六)): a small workbook for the finance
-office (who owes what, a payment-entry table), the import of what they entered into
-缴费, and the fee summary.
+office (who owes what, who is to be refunded, a payment-entry table), the import of
+what they entered into 缴费, and the fee summary.
 
 The export carries only what finance needs: application id, name, employer, level, fee
-due and already paid — no ID numbers or other personal data.
+due and already paid — no ID numbers or other personal data. Who owes and who is
+refunded follow the stage of each application (``Evaluation.stages``): a fee is due once
+the material is accepted; what an application that has ended (不予受理, 视为放弃) paid is
+refunded (退费); an application whose 状态 and 审核记录 disagree is in neither list until
+the clerk resolves it.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from ..rules.settings import parse_number
 from .tables import (CHINESE_DATE, Column, PrintTable, fit_rows, merged_line, print_setup, workbook_properties,
                      write_sheet)
 
-DUE_SHEET, ENTRY_SHEET, SUMMARY_SHEET = "应缴名单", "缴费录入", "汇总"
+DUE_SHEET, ENTRY_SHEET, SUMMARY_SHEET, REFUND_SHEET = "应缴名单", "缴费录入", "汇总", "退费名单"
 ENTRY_HEADERS = ("申报编号", "金额（元）", "缴费日期", "缴费方式", "票据号", "经办人")
 ENTRY_KEYS = ("app_id", "amount", "paid_on", "method", "receipt", "clerk")
 MONEY = "#,##0.00"
@@ -85,28 +89,64 @@ def dues(book: Book, ev: Evaluation) -> list[Due]:
     return sorted(out, key=lambda d: (specialty(d.specialty), d.app_id))
 
 
+@dataclass
+class Refund:
+    """Money paid for an application that has ended (不予受理, 视为放弃): to be refunded."""
+
+    app_id: str
+    name: str
+    employer: str
+    specialty: str
+    level: str
+    status: str
+    paid: float
+    reason: str              # why it ended (审核情况)
+
+
+def refunds(book: Book, ev: Evaluation) -> list[Refund]:
+    """Applications that have ended (their stage: 状态 and 审核记录 agree on 不予受理 or 视为放弃)
+    and paid something: all of it is refunded (四(六)). By specialty in the data's order,
+    then application number."""
+    out = []
+    for row in book.table("applicants").rows:
+        stage, c = ev.stages.get(row.number), ev.computed[row.number]
+        paid = float(c.get("fee_paid") or 0)
+        if stage is None or not stage.out or not paid:
+            continue
+        v = row.values_by_key
+        level = book.catalog.level_of(v.get("target_title")).value or ""
+        out.append(Refund(_text(v.get("app_id")), _text(v.get("name")), _text(v.get("employer")),
+                          _text(v.get("specialty")), level, stage.status, paid, str(stage.review)))
+    specialty = book.sort_key("专业")
+    return sorted(out, key=lambda r: (specialty(r.specialty), r.app_id))
+
+
 def export_summary(ev: Evaluation, items: list[Due]) -> str:
     """The one-line report after an export (command line and ribbon): the totals of
     :meth:`Evaluation.fee_lines`, the same figures as 统计 and the file's 汇总."""
     total = ev.fee_lines()[-1]
-    return (f"应缴{len(items)}人，未缴清{total.count_owing}人，未缴合计{total.owed:,.0f}元，"
+    text = (f"应缴{len(items)}人，未缴清{total.count_owing}人，未缴合计{total.owed:,.0f}元，"
             f"多缴合计{total.over:,.0f}元")
+    if total.count_refund:
+        text += f"，应退费{total.count_refund}人{total.refund:,.0f}元（见“{REFUND_SHEET}”）"
+    return text
 
 
 def summary_table(book: Book, ev: Evaluation) -> PrintTable:
     """Count and amount by level, collected vs due, and who still owes: the figures of
     :meth:`Evaluation.fee_lines`, the same as the 统计 sheet's (an overpayment is 多缴,
     never a negative 未缴, and never offsets another's arrears)."""
-    rows = [[line.level, line.count_due, line.due, line.paid, line.owed, line.over, line.count_owing]
+    rows = [[line.level, line.count_due, line.due, line.paid, line.owed, line.over, line.count_owing, line.refund]
             for line in ev.fee_lines()]
     cols = [Column("级别", 8), Column("应缴人数", 10, "0"), Column("应缴金额（元）", 12, MONEY),
             Column("已缴金额（元）", 12, MONEY), Column("未缴金额（元）", 12, MONEY), Column("多缴金额（元）", 12, MONEY),
-            Column("未缴清人数", 10, "0")]
+            Column("未缴清人数", 10, "0"), Column("退费金额（元）", 12, MONEY)]
     s = book.settings
     return PrintTable(f"{s.campaign_year}年度职称评审费汇总", cols, rows,
                       notes=[f"缴费时间：{format_date(s.payment_start)}至{format_date(s.payment_end)}；"
                              f"标准：高级{s.fee_senior}元、中级{s.fee_intermediate}元、初级{s.fee_junior}元（四(六)）。"
-                             "多缴单列，不抵他人未缴。"],
+                             "多缴单列，不抵他人未缴；不予受理、视为放弃人员已缴的费用全额退还（退费），"
+                             f"名单见“{REFUND_SHEET}”。"],
                       landscape=False, signatures=SIGNERS, properties_title="职称评审费汇总")
 
 
@@ -123,6 +163,21 @@ def due_table(book: Book, items: list[Due]) -> PrintTable:
                       landscape=False, signatures=SIGNERS)
 
 
+def refund_table(book: Book, items: list[Refund]) -> PrintTable:
+    """Who is refunded what (an application that has ended: 不予受理, 视为放弃), for the
+    finance office (no ID numbers)."""
+    s = book.settings
+    cols = [Column("序号", 6), Column("申报编号", 12), Column("姓名", 14), Column("工作单位", 30, wrap=True),
+            Column("专业", 9), Column("级别", 8), Column("状态", 10), Column("退费（元）", 10, MONEY)]
+    rows = [[i, r.app_id, r.name, r.employer, r.specialty, r.level, r.status, r.paid]
+            for i, r in enumerate(items, start=1)]
+    total = sum(r.paid for r in items)
+    return PrintTable(f"{s.campaign_year}年度职称评审费退费名单", cols, rows,
+                      notes=[f"以下{len(items)}人的申报已终止（不予受理、视为放弃），已缴评审费{total:,.0f}元应全额退还（四(六)）。"
+                             if items else "没有需要退费的人员。"],
+                      landscape=False, signatures=SIGNERS, properties_title="职称评审费退费名单")
+
+
 def outstanding_table(items: list[Due]) -> PrintTable:
     cols = [Column("序号", 6), Column("申报编号", 12), Column("姓名", 14), Column("工作单位", 30, wrap=True),
             Column("专业", 9), Column("级别", 8), Column("应缴（元）", 10, MONEY), Column("已缴（元）", 10, MONEY),
@@ -134,7 +189,7 @@ def outstanding_table(items: list[Due]) -> PrintTable:
 
 
 def export_finance(book: Book, ev: Evaluation, path: Path) -> Path:
-    """The finance office's workbook: 应缴名单, 缴费录入 (drop-down 扫码/银行), 汇总."""
+    """The finance office's workbook: 应缴名单, 缴费录入 (drop-down 扫码/银行), 汇总, 退费名单."""
     s = book.settings
     items = dues(book, ev)
     wb = Workbook()
@@ -155,6 +210,7 @@ def export_finance(book: Book, ev: Evaluation, path: Path) -> Path:
         entry.column_dimensions[letter].number_format = fmt
     summary = wb.create_sheet(SUMMARY_SHEET)
     write_sheet(summary, summary_table(book, ev))
+    write_sheet(wb.create_sheet(REFUND_SHEET), refund_table(book, refunds(book, ev)))
     lists = wb.create_sheet("选项")
     lists.append(["缴费方式"])
     for method in book.catalog.lists.get("缴费方式", ["扫码", "银行"]):
@@ -226,16 +282,21 @@ def plan_import(book: Book, ev: Evaluation, entries: list[tuple[int, dict]]) -> 
     out = FinanceImport()
     accounts: dict[str, Account] = {}
     accepted_at: dict[str, dt.date] = {}
+    ended: dict[str, str] = {}              # application id -> the 状态 that ended it
+    unsettled: set[str] = set()
     for row in book.table("applicants").rows:
         app_id, c = _text(row.values_by_key.get("app_id")), ev.computed[row.number]
-        if app_id and c.get("fee_due"):
+        stage = ev.stages.get(row.number)
+        if not app_id or stage is None:
+            continue
+        if c.get("fee_due"):
             accounts[app_id] = account(c["fee_due"], c.get("fee_paid"))
-    for row in book.table("reviews").rows:
-        v = row.values_by_key
-        if _text(v.get("result")) == "通过":
-            day = parse_date(v.get("decided_at")).value
-            if day:
-                accepted_at[_text(v.get("app_id"))] = day
+        if stage.accepted and stage.review.accepted_at:
+            accepted_at[app_id] = stage.review.accepted_at.date()
+        if stage.out:
+            ended[app_id] = stage.status
+        elif not stage.settled:
+            unsettled.add(app_id)
     known = {_text(r.values_by_key.get("app_id")) for r in book.table("applicants").rows}
     receipts = {_text(r.values_by_key.get("receipt")) for r in book.table("payments").rows} - {""}
     existing = {(_text(r.values_by_key.get("app_id")), parse_number(r.values_by_key.get("amount")).value,
@@ -269,7 +330,11 @@ def plan_import(book: Book, ev: Evaluation, entries: list[tuple[int, dict]]) -> 
             continue
         if method and method not in book.catalog.lists.get("缴费方式", []):
             note(warning(f"缴费方式“{method}”应为扫码或银行"), number, "method")
-        if app_id not in accounts:
+        if app_id in ended:
+            note(warning(f"该申报已{ended[app_id]}，不应缴费：此笔缴费应予退还", "四(六)"), number, "app_id")
+        elif app_id in unsettled:
+            note(warning("该申报的状态与审核记录不符（待核），暂不计应缴", "四(六)"), number, "app_id")
+        elif app_id not in accounts:
             note(warning("该申报尚无应缴费用（未“已接收材料”）", "四(六)"), number, "app_id")
         elif abs(amount.value - accounts[app_id].owed) > 0.005:
             note(warning(f"金额{amount.value:g}元与欠费{accounts[app_id].owed:g}元不符", "四(六)"), number, "amount")

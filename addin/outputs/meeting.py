@@ -12,8 +12,9 @@ Two folders, so that what goes to the experts cannot carry the key with it:
 
 Built from a refreshed register, so the blind codes are the register's own
 (:func:`addin.rules.meeting.assign_blind_codes`). Who is on the roster is decided by
-:func:`build_roster` (every condition of the meeting, see ``上会情况``; applications held
-back by ``rules.workflow.exclusion`` only with ``include_held_back``).
+:func:`build_roster` from the evaluation's ``上会情况``, which follows the stage of each
+application (accepted, 状态 and 审核记录 agreeing, paid in full, eligible); the same
+person by both routes (三) only with ``include_held_back``.
 """
 
 from __future__ import annotations
@@ -79,12 +80,13 @@ def meeting_date(book: Book) -> dt.date | None:
 
 def build_roster(book: Book, ev: Evaluation, *, date: dt.date | None = None,
                  include_held_back: bool = False) -> Roster:
-    """Who is on the meeting's roster: the applications due (``上会情况`` = 上会:
-    accepted, paid in full, eligible, live, no route conflict), grouped by series,
-    specialty (both in the data's order: 公路, 运输, 交通经济) and target title, with
-    defence marks and order (四(五)) and recusals. ``include_held_back`` adds those
-    held back only by an inactive status or a route conflict (三) — an explicit
-    request (``zhicheng roster --all``). An application whose series or specialty is
+    """Who is on the meeting's roster: the applications due (``上会情况`` = 上会: the
+    stage accepted with 状态 and 审核记录 agreeing, paid in full, eligible, no route
+    conflict), grouped by series, specialty (both in the data's order: 公路, 运输, 交通经济)
+    and target title, with defence marks and order (四(五)) and recusals.
+    ``include_held_back`` adds those held back only by a route conflict (三) — an
+    explicit request (``zhicheng roster --all``); an application whose stage is ended or
+    unsettled is never on it. An application whose series or specialty is
     not one of the lists' is left off with a reason: blind material prints list words
     only, never free text that could single someone out."""
     s, catalog = book.settings, book.catalog
@@ -135,8 +137,8 @@ def build_roster(book: Book, ev: Evaluation, *, date: dt.date | None = None,
 
 def held_back_lines(book: Book, ev: Evaluation) -> list[str]:
     """One line per application that meets every condition of the meeting but is held
-    back (inactive status, or the same person by both routes: 三), with the register's
-    finding for a route conflict (which names the other row)."""
+    back (the same person by both routes: 三), with the register's finding for the
+    route conflict (which names the other row)."""
     table = book.table("applicants")
     conflicts = {f.row: f.message for f in ev.findings if f.sheet == table.sheet and f.clause == "三"}
     out = []

@@ -21,6 +21,7 @@ from typing import Mapping
 
 from ..book.reader import Book
 from ..rules.base import Severity
+from ..rules.catalog import clean_word
 from ..rules.dates import format_date
 from .files import safe_filename, write_bytes_atomic
 from .mailmerge import CompiledTemplate, Properties
@@ -92,14 +93,19 @@ def write_packages(book: Book, report, compiled: Mapping[int, CompiledTemplate],
 
     kinds = [k for k in KINDS if k in compiled and report.by_kind(k)]
     by_unit: dict[str, list] = defaultdict(list)
+    shown: dict[str, str] = {}       # the unit's name as first typed, for the folder, title and files
     for d in report.documents:
         if d.kind in kinds:
-            by_unit[d.unit or "（未填工作单位）"].append(d)
+            unit = d.unit or "（未填工作单位）"
+            key = clean_word(unit)   # one unit however its brackets or spaces were typed
+            shown.setdefault(key, unit)
+            by_unit[key].append(d)
     base = report.out_dir / FOLDER
     lead = compiled[kinds[0]] if kinds else None
     together = lead is not None and all(lead.compatible(compiled[k]) for k in kinds)
     taken: set[str] = set()
-    for unit, docs in by_unit.items():
+    for key, docs in by_unit.items():
+        unit = shown[key]
         name = safe_filename(unit)
         while name.casefold() in taken:
             name += "_"

@@ -10,32 +10,45 @@ from ..book.evaluate import Evaluation
 from ..book.reader import Book, cell_text as _text
 from ..rules.dates import format_date
 from ..rules.identity import mask_id, normalise_id
-from ..rules.base import Finding
+from ..rules.base import Finding, Severity
 from ..rules.meeting import PASSED, published, status_against_tally
 from .tables import Column, PrintTable, write_docx, write_xlsx
 
 STEM = "评审结果公示名单"
 
 
+def _publishable(ev: Evaluation, number: int) -> bool:
+    """The stage of the application still holds it accepted (四(四)): an application that
+    has since ended, or whose 状态 and 审核记录 disagree, is not published."""
+    stage = ev.stages.get(number)
+    return stage is not None and stage.accepted
+
+
 def withheld(book: Book, ev: Evaluation) -> list[Finding]:
-    """Applications whose 状态 says 评审通过 while the tally does not: kept off the list,
-    each a finding located at its 状态 cell (一(五))."""
+    """Applications kept off the list although 状态 or the tally says 评审通过 (一(五)): a
+    typed 评审通过 without a passing tally, and a passing tally of an application whose
+    stage no longer holds it accepted; each a finding at its 状态 cell naming the person."""
     table = book.table("applicants")
     out = []
     for row in table.rows:
         status, tally = _text(row.values_by_key.get("status")), ev.computed[row.number].get("meeting_result")
+        who = f"{_text(row.values_by_key.get('app_id'))} {_text(row.values_by_key.get('name'))}".strip()
         if status == PASSED and not published(tally):
             finding = status_against_tally(status, tally)
-            who = f"{_text(row.values_by_key.get('app_id'))} {_text(row.values_by_key.get('name'))}".strip()
-            out.append(table.locate(Finding(f"{who}：{finding.message}", finding.severity, finding.clause),
-                                    row.number, "status"))
+        elif published(tally) and not _publishable(ev, row.number):
+            stage = ev.stages.get(row.number)
+            why = "、".join(stage.held) if stage is not None and stage.held else "申报已不在评审中"
+            finding = Finding(f"评审会表决为评审通过，但{why}：不列入评审结果公示，请核对", Severity.ERROR, "一(五)")
+        else:
+            continue
+        out.append(table.locate(finding, row.number, "status").about(who))
     return out
 
 
 def build_publicity(book: Book, ev: Evaluation, start: dt.date) -> tuple[PrintTable, dt.date]:
     """The list and the last day of the publicity (start + the settings' working days).
-    Only those the meeting's tally passed are listed (:func:`rules.meeting.published`);
-    see :func:`withheld` for typed statuses that disagree. By specialty in the data's
+    Only those the meeting's tally passed are listed (:func:`rules.meeting.published`),
+    and only while their stage holds them accepted; see :func:`withheld` for those kept off. By specialty in the data's
     order (公路, 运输, 交通经济), then level in the settings' order."""
     s, catalog = book.settings, book.catalog
     end = book.calendar.publicity_end(start, s.result_publicity_workdays)
@@ -43,7 +56,7 @@ def build_publicity(book: Book, ev: Evaluation, start: dt.date) -> tuple[PrintTa
     passed = []
     for row in book.table("applicants").rows:
         v, c = row.values_by_key, ev.computed[row.number]
-        if not published(c.get("meeting_result")):
+        if not published(c.get("meeting_result")) or not _publishable(ev, row.number):
             continue
         title = catalog.title(v.get("target_title")).value
         level = title.level if title else ""

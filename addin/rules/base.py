@@ -3,7 +3,8 @@
 A rule never raises on bad input: it returns a :class:`Finding` (a value carrying a
 Chinese message, a severity and the clause of the notice it enforces). Readers of the
 workbook attach sheet, row and column to a finding with :meth:`Finding.at`, so it
-prints as ``申报人员!F12: 身份证号校验位错误``.
+prints as ``申报人员!F12: 身份证号校验位错误``; a finding about an application also names
+it (:meth:`Finding.about`): ``2024-011 王建国（申报人员第12行 F列）：身份证号校验位错误``.
 """
 
 from __future__ import annotations
@@ -38,29 +39,52 @@ class Finding:
     sheet: str | None = None
     row: int | None = None
     column: str | None = None
+    who: str | None = None          # the application concerned, e.g. "2024-012 王建国"
 
     def at(self, sheet: str | None = None, row: int | None = None,
            column: str | None = None) -> "Finding":
         """The same finding located in a workbook."""
         # the constructor, not dataclasses.replace: a check locates thousands of findings
         return Finding(self.message, self.severity, self.clause, sheet or self.sheet, row or self.row,
-                       column or self.column)
+                       column or self.column, self.who)
+
+    def about(self, who: str | None) -> "Finding":
+        """The same finding naming the application it concerns (application id and name),
+        so that it reads ``2024-012 王建国（申报人员第13行 AS列）：…``."""
+        if not who or who == self.who:
+            return self
+        return Finding(self.message, self.severity, self.clause, self.sheet, self.row, self.column, who)
 
     @property
     def location(self) -> str:
         if self.sheet is None:
             return ""
+        if self.row and not self.column:          # a whole row: 申报人员第29行, not 申报人员!29
+            return f"{self.sheet}第{self.row}行"
         cell = f"{self.column or ''}{self.row or ''}"
         return f"{self.sheet}!{cell}" if cell else self.sheet
 
+    @property
+    def place(self) -> str:
+        """Where, in words: ``申报人员第13行 AS列`` (``申报人员!AS13`` is :attr:`location`)."""
+        if self.sheet is None:
+            return ""
+        parts = [self.sheet + (f"第{self.row}行" if self.row else "")]
+        if self.column:
+            parts.append(f"{self.column}列")
+        return " ".join(parts)
+
     def __str__(self) -> str:
+        if self.who:
+            where = self.place
+            return f"{self.who}（{where}）：{self.message}" if where else f"{self.who}：{self.message}"
         where = self.location
         return f"{where}: {self.message}" if where else self.message
 
     def as_dict(self) -> dict:
         return {"sheet": self.sheet, "row": self.row, "column": self.column,
                 "message": self.message, "severity": self.severity.value,
-                "clause": self.clause}
+                "clause": self.clause, "who": self.who}
 
 
 def error(message: str, clause: str | None = None) -> Finding:

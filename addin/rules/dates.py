@@ -3,7 +3,8 @@
 Accepted: ``date`` and ``datetime`` (pandas timestamps included), Excel serial numbers
 of the 1900 date system, numbers written as ``20240912``, and text such as
 ``2024-09-12``, ``2024/9/12``, ``2024.9.12``, ``2024年9月12日``, ``20240912``, each
-optionally followed by a clock time (``2024-08-30 18:00``) and in full-width digits.
+optionally followed by a clock time (``2024-08-30 18:00``, ``2024年8月30日18时30分``,
+``2024年8月30日下午6点半``) and in full-width digits.
 Anything else becomes a finding with a Chinese message; nothing here raises.
 """
 
@@ -28,10 +29,16 @@ _EXAMPLE = "（请写成 2024-09-12 或 2024年9月12日）"
 
 _SEPARATED = re.compile(
     r"""^(?P<y>\d{4})\s*(?P<sep>[-/.年])\s*(?P<m>\d{1,2})\s*(?P=sep)?\s*(?:月\s*)?
-        (?P<d>\d{1,2})\s*[日号]?
-        (?:[\sT]+(?P<H>\d{1,2})[:时](?P<M>\d{1,2})(?:[:分](?P<S>\d{1,2}))?(?:\.\d+)?秒?)?$""",
+        (?P<d>\d{1,2})(?:\s*[日号])?
+        (?:(?:(?<=[日号])\s*|[\sT]+)                     # after 日 the time may follow at once
+           (?P<ap>上午|下午|晚上|早上|中午|凌晨)?\s*(?P<H>\d{1,2})\s*
+           (?:[:]\s*(?P<M>\d{1,2})(?:\s*[:]\s*(?P<S>\d{1,2})(?:\.\d+)?)?        # 18:30, 18:30:00
+            |[时点]\s*(?:(?P<half>半)|(?P<M2>\d{1,2})\s*分?(?:\s*(?P<S2>\d{1,2})\s*秒?)?)?  # 18时30分, 18点半, 18时
+           ))?$""",
     re.VERBOSE,
 )
+#: a clock time after these words is in the afternoon or evening (下午6时 = 18:00)
+_AFTERNOON = ("下午", "晚上")
 _COMPACT = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:\s*(?P<H>\d{2}):?(?P<M>\d{2}))?$")
 _BLANKS = {"", "-", "—", "/", "无"}
 _EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!",
@@ -122,9 +129,14 @@ def parse_datetime(value: object) -> Parsed[dt.datetime]:
     for pattern in (_SEPARATED, _COMPACT):
         match = pattern.match(text)
         if match:
-            parts = {k: int(v) for k, v in match.groupdict().items() if v and k != "sep"}
-            return _build(parts["y"], parts["m"], parts["d"], parts.get("H", 0),
-                          parts.get("M", 0), parts.get("S", 0), raw=value)
+            groups = match.groupdict()
+            parts = {k: int(v) for k, v in groups.items() if v and v.isdigit()}
+            hour = parts.get("H", 0)
+            if groups.get("ap") in _AFTERNOON and hour < 12:
+                hour += 12
+            minute = 30 if groups.get("half") else parts.get("M", parts.get("M2", 0))
+            return _build(parts["y"], parts["m"], parts["d"], hour, minute,
+                          parts.get("S", parts.get("S2", 0)), raw=value)
     if re.fullmatch(r"\d{4}年?", text):
         return Parsed(finding=error(f"“{_shown(value)}”只有年份，缺少月和日{_EXAMPLE}"))
     if re.fullmatch(r"\d{5}(\.\d+)?", text):

@@ -33,25 +33,34 @@ def defense(title_or_level: object, catalog: Catalog, settings: Settings) -> Par
 @dataclass(frozen=True)
 class Account:
     """What one application owes: the fee due (0 before 已接收材料) against what was paid.
-    An overpayment is its own figure (``over``), never a negative ``owed``."""
+    An overpayment is its own figure (``over``), never a negative ``owed``; what was paid
+    for an application that has ended (不予受理, 视为放弃) is a ``refund``, not an
+    overpayment."""
 
     due: float
     paid: float
+    ended: bool = False
 
     @property
     def owed(self) -> float:
-        return max(self.due - self.paid, 0.0)
+        return 0.0 if self.ended else max(self.due - self.paid, 0.0)
 
     @property
     def over(self) -> float:
-        return max(self.paid - self.due, 0.0)
+        return 0.0 if self.ended else max(self.paid - self.due, 0.0)
+
+    @property
+    def refund(self) -> float:
+        return self.paid if self.ended else 0.0
 
 
-@cites("四(六)")
-def account(due: float | None, paid: float | None) -> Account:
+@cites("四(六)", "四(一)1", "一(一)")
+def account(due: float | None, paid: float | None, *, ended: bool = False) -> Account:
     """评审费在“已接收材料”后缴纳: the balance of one application; no fee is due before the
-    material is accepted, so anything paid then counts as overpaid."""
-    return Account(float(due or 0), float(paid or 0))
+    material is accepted, so anything paid then counts as overpaid. An application that
+    has ended (不予受理 四(一)1, 视为放弃 一(一): ``ended``) owes nothing and everything it
+    paid is refunded."""
+    return Account(0.0 if ended else float(due or 0), float(paid or 0), ended)
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,8 @@ class FeeLine:
     owed: float              # sum of what each still owes (never offset by others' overpayments)
     over: float              # sum of what each paid too much
     count_owing: int         # applications that have not paid in full
+    refund: float = 0.0      # paid by applications that have ended (不予受理, 视为放弃): to refund
+    count_refund: int = 0
 
 
 TOTAL = "合计"
@@ -74,13 +85,15 @@ TOTAL = "合计"
 def fee_summary(items: Iterable[tuple[str, Account]], levels: Sequence[str]) -> list[FeeLine]:
     """The fee summary by level (the settings' levels, in their order) and the total: the
     one computation behind the 统计 sheet and the finance office's 汇总, so both show the
-    same figures. One applicant's overpayment never reduces another's arrears."""
+    same figures. One applicant's overpayment never reduces another's arrears; what an
+    application that has ended paid is counted apart as 退费."""
     items = list(items)
 
     def line(name: str, accounts: list[Account]) -> FeeLine:
         return FeeLine(name, sum(1 for a in accounts if a.due), sum(a.due for a in accounts),
                        sum(a.paid for a in accounts), sum(a.owed for a in accounts), sum(a.over for a in accounts),
-                       sum(1 for a in accounts if a.owed))
+                       sum(1 for a in accounts if a.owed), sum(a.refund for a in accounts),
+                       sum(1 for a in accounts if a.refund))
 
     lines = [line(level, [a for lv, a in items if lv == level]) for level in levels]
     others = [a for lv, a in items if lv not in levels]

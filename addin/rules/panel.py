@@ -268,14 +268,15 @@ def reserve_place(role: str) -> tuple[str, int] | None:
 
 
 @cites("评审会规则")
-def seating(experts: Sequence[Expert]) -> Seating:
+def seating(experts: Sequence[Expert], *, held: bool = True) -> Seating:
     """评审会议须有三分之二以上评审专家出席；未出席会议的评审专家不得委托他人投票或者补充
     投票; 评委缺席时由候补评委按抽取顺序递补: the members are the panel drawn; those
     seated are the panel members marked as attending, plus, for each absent member, the
     next attending reserve of the same group (the specialty, when the draw was by
     specialty) in the order drawn. A reserve attending without a seat to fill, or an
     expert not drawn marked as attending, is seated nowhere (a finding): they cannot vote
-    or score."""
+    or score. ``held``: whether the meeting has taken place; before it, a blank 是否出席
+    is what it should be, not a finding."""
     findings: list[Finding] = []
     panel = [e for e in experts if clean_word(e.role) == PANEL]
     reserves = sorted(((reserve_place(e.role), e) for e in experts if reserve_place(e.role)),
@@ -284,7 +285,7 @@ def seating(experts: Sequence[Expert]) -> Seating:
     seated = [e.code for e in panel if e.attended]
     absent = [e for e in panel if not e.attended]
     for e in panel:
-        if e.attended is None:
+        if e.attended is None and held:
             findings.append(warning(f"评委{e.code}未填写是否出席，按未出席计", "评审会规则").at(row=e.ref, column="attending"))
     free: dict[str, int] = {}
     for e in absent:

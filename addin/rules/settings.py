@@ -18,7 +18,7 @@ from typing import Mapping
 
 from dateutil.relativedelta import relativedelta
 
-from .base import Finding, Parsed, cites, error, warning
+from .base import Finding, Parsed, RuleInputError, cites, error, warning
 from .dates import normalise_text, parse_date, parse_datetime
 
 SANE_INT = 100_000          # no count, year, day or fee in the settings is larger
@@ -55,7 +55,6 @@ class Settings:
     resubmit_days: int
     resubmit_day_basis: str
     max_submissions: int
-    inactive_statuses: tuple[str, ...]
     appraisal_years: int
     skill_years_advanced_worker: int
     skill_years_technician: int
@@ -361,4 +360,37 @@ def validate_settings(s: Settings) -> list[Finding]:
         out.append(error(f"盲评编号位数应为2—6，实为{s.blind_code_digits}", "四(一)3").at(column="blind_code_digits"))
     if s.max_submissions < 1 or s.resubmit_days < 1:
         out.append(error("补正天数和审核次数上限应至少为1", "四(一)1").at(column="max_submissions"))
+    return out
+
+
+#: the last day of each window of the notice (一(一)—一(四)), with how it is named
+DEADLINES = (("apply_end", "申报截止", "一(一)"), ("review_end", "审核截止", "一(二)"),
+             ("payment_end", "缴费截止", "一(三)"), ("material_end", "材料报送截止", "一(四)"))
+_WEEKDAYS = "一二三四五六日"
+
+
+@cites("一(一)", "一(二)", "一(三)", "一(四)")
+def deadlines_on_rest_days(s: Settings, calendar) -> list[Finding]:
+    """申报截止8月30日18:00、审核截止、缴费截止、材料报送截止: a window of the notice ends on a
+    working day. A deadline that falls on a rest day in Aksu (a weekend not made a working
+    day, a national or Xinjiang holiday) — typically a date rolled over from last year,
+    2025-08-30 being a Saturday — is a finding with the day named, each at its setting
+    (``column`` = the key). ``calendar`` is an :class:`~addin.rules.calendar.AksuCalendar`;
+    a year it does not know, and a deadline outside the campaign year (a finding of
+    :func:`validate_settings`), are skipped here."""
+    out = []
+    for key, label, clause in DEADLINES:
+        moment = getattr(s, key)
+        day = moment.date() if isinstance(moment, dt.datetime) else moment
+        if day.year != s.campaign_year:
+            continue
+        try:
+            working = calendar.is_workday(day)
+        except RuleInputError:
+            continue
+        if working:
+            continue
+        shown = show_value(moment) if isinstance(moment, dt.datetime) else str(day)
+        out.append(warning(f"{label}时间{shown}是休息日（星期{_WEEKDAYS[day.weekday()]}"
+                           f"{'' if day.weekday() >= 5 else '，节假日'}），请核对并改为工作日", clause).at(column=key))
     return out
