@@ -63,13 +63,17 @@ def missing_from_shells(table, cli: set, ribbon_tags: set, page: set) -> list[st
     """Each use case absent from a shell it is declared for, or present in one it is not for."""
     problems = []
     for uc in table:
-        tags = {b.tag(uc) for b in uc.buttons}
-        for door, present in (("cli", uc.command in cli), ("ribbon", tags <= ribbon_tags), ("page", tags <= page)):
+        for door, present in (("cli", uc.command in cli),
+                              ("ribbon", {b.tag(uc) for b in uc.buttons_for("ribbon")} <= ribbon_tags
+                               and bool(uc.buttons_for("ribbon"))),
+                              ("page", {b.tag(uc) for b in uc.buttons_for("page")} <= page
+                               and bool(uc.buttons_for("page")))):
             if (door in uc.doors) != present:
                 problems.append(f"{uc.name}: {'missing from' if door in uc.doors else 'not declared for'} {door}")
-    every = {b.tag(uc) for uc in table for b in uc.buttons}
-    problems += [f"{tag}: a ribbon button without a use case" for tag in ribbon_tags - every]
-    problems += [f"{tag}: a page button without a use case" for tag in page - every]
+    for door, shown in (("ribbon", ribbon_tags), ("page", page)):
+        declared = {b.tag(uc) for uc in table for b in uc.buttons_for(door)}
+        problems += [f"{tag}: a {door} button without a use case" for tag in sorted(shown - declared)]
+        problems += [f"{tag}: a {door} button of the table missing from the {door}" for tag in sorted(declared - shown)]
     problems += [f"{' '.join(c)}: a command without a use case" for c in cli - {uc.command for uc in table}]
     return problems
 
@@ -88,7 +92,9 @@ def test_a_use_case_missing_from_a_shell_is_named():
 
     planted = replace(by_name("check"), name="notify", command=("notify",), label="通知")
     problems = missing_from_shells(TABLE + (planted,), cli_commands(), customui_tags(customui_xml()), page_tags())
-    assert problems == ["notify: missing from cli", "notify: missing from ribbon", "notify: missing from page"]
+    assert problems == ["notify: missing from cli", "notify: missing from ribbon", "notify: missing from page",
+                        "notify: a ribbon button of the table missing from the ribbon",
+                        "notify: a page button of the table missing from the page"]
     problems = missing_from_shells(TABLE, cli_commands(), customui_tags(customui_xml()) | {"docs.all"}, page_tags())
     assert problems == ["docs.all: a ribbon button without a use case"]
 
@@ -282,3 +288,69 @@ def test_a_full_disk_while_writing_outputs_is_a_chinese_refusal_that_leaves_noth
                   file_context(None, CLI))
     assert outcome.code == 2 and "磁盘空间不足" in outcome.lines[0] and "No space" not in outcome.lines[0]
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".~zhicheng-")]
+
+
+# --- 核对状态: the one write into a clerk's column, only on confirmation, on every shell -----------------
+
+def _status_of(path: Path) -> dict[str, str]:
+    from addin.book.reader import read_book
+
+    return {str(r.values_by_key.get("app_id")): str(r.values_by_key.get("status") or "")
+            for r in read_book(path).table("applicants").rows}
+
+
+def test_status_changes_are_listed_then_written_only_with_their_confirmation_code(book, capsys):
+    before = book.read_bytes()
+    assert main(["status", str(book), "--as-of", "2024-11-20 10:00"]) == 1
+    out = capsys.readouterr().out
+    assert book.read_bytes() == before                                   # listing writes nothing
+    code = re.search(r"确认码：([0-9a-f]{12})", out).group(1)
+    assert "2024-052" in out and "“填报中”→“视为放弃”" in out and f"--confirm {code}" in out
+    assert main(["status", str(book), "--confirm", "000000000000", "--as-of", "2024-11-20 10:00"]) == 2
+    assert "不符" in capsys.readouterr().err and book.read_bytes() == before
+    assert main(["status", str(book), "--confirm", code, "--as-of", "2024-11-20 10:00"]) in (0, 1)
+    out = capsys.readouterr().out
+    assert "已按确认写入3处状态" in out and "已刷新" in out
+    after = _status_of(book)
+    assert after["2024-052"] == "视为放弃" and after["2024-049"] == "不予受理" and after["2024-001"] == "评审通过"
+    assert main(["status", str(book), "--as-of", "2024-11-20 10:00"]) == 0
+    assert "没有需要更新的状态" in capsys.readouterr().out
+
+
+def test_the_ribbon_shows_the_list_and_writes_only_when_the_clerk_says_yes(book):
+    class Answering(QuietUI):
+        def __init__(self, yes):
+            super().__init__()
+            self.yes, self.shown = yes, []
+
+        def confirm(self, prompt, title):
+            self.shown.append(prompt)
+            return self.yes
+
+    before = book.read_bytes()
+    no = Answering(False)
+    message = ribbon.run_action("status", actions.file_session(book, no, now=dt.datetime(2024, 11, 20, 10)))
+    assert "未写入" in message.text and book.read_bytes() == before and "2024-052" in no.shown[0]
+    yes = Answering(True)
+    message = ribbon.run_action("status", actions.file_session(book, yes, now=dt.datetime(2024, 11, 20, 10)))
+    assert "已按确认写入3处状态" in message.text and _status_of(book)["2024-052"] == "视为放弃"
+
+
+def test_the_page_fills_the_confirmation_code_and_its_button_writes(book, tmp_path):
+    import time
+
+    launcher = page_server.Launcher(book, opener=lambda p: None)
+
+    def wait(job):
+        deadline = time.monotonic() + 120
+        while job.code is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return job.state()
+
+    listed = wait(launcher.start({"action": "status", "book": str(book), "values": {"confirm": "stale"}}))
+    assert listed["code"] == 1 and listed["proposal"] and listed["usecase"] == "status"
+    assert "点“确认写入状态”" in "\n".join(listed["lines"]) and "zhicheng" not in "\n".join(listed["lines"])
+    written = wait(launcher.start({"action": "status.apply", "book": str(book),
+                                   "values": {"confirm": listed["proposal"]}}))
+    assert written["code"] in (0, 1) and "已按确认写入" in "\n".join(written["lines"]), written["lines"]
+    assert "status.apply" not in ribbon.ACTIONS                   # the ribbon asks in a dialog instead

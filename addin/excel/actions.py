@@ -183,8 +183,18 @@ def run_usecase(uc: UseCase, variant_key: str, s: Session) -> Message:
         values = ask_values(s, uc, variant)
     except Cancelled:
         return Message(f"已取消，未{variant.label}。", f"{TITLE} · {variant.label}")
+    chosen: str | None = variant_key
     for _attempt in range(3):
-        outcome = run(uc, values, s.context(), variant_key)
+        outcome = run(uc, values, s.context(), chosen)
+        if outcome.proposal and any(p.kind == "text" and p.key == "confirm" for p in uc.params) \
+                and not values.get("confirm"):
+            # a list the clerk confirms before anything is written (核对状态): shown, then asked
+            shown = answer(uc, variant, outcome).text
+            if not s.ui.confirm(shown + "\n\n把以上建议写入台账？（选“否”则不写入）", variant.label):
+                return Message(f"未写入（台账没有改动）。\n\n{shown}", f"{TITLE} · {variant.label}")
+            values["confirm"] = outcome.proposal
+            chosen = None                      # the button's own values listed; the confirmation writes
+            continue
         needs = outcome.json.get("needs") if outcome.code == REFUSED and isinstance(outcome.json, dict) else None
         if not needs or values.get(needs):
             return answer(uc, variant, outcome)

@@ -31,7 +31,8 @@ TAG = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 #: tag -> (use case, variant key): the allow-list, made from the table (a test checks it
 #: against the ribbon XML). "selfcheck" runs in VBA and is not here.
 ACTIONS: dict[str, tuple[UseCase, str]] = {
-    button.tag(uc): (uc, button.key) for uc in for_door("ribbon") if uc.run is not None for button in uc.buttons
+    button.tag(uc): (uc, button.key) for uc in for_door("ribbon") if uc.run is not None
+    for button in uc.buttons_for("ribbon")
 }
 
 

@@ -35,7 +35,7 @@ def customui_xml() -> str:
             continue
         lines.append(f'        <group id="{GROUP_IDS[group]}" label={quoteattr(group)}>')
         for uc in members:
-            for button in uc.buttons:
+            for button in uc.buttons_for("ribbon"):
                 tag = button.tag(uc)
                 ident = "zc" + "".join(part.capitalize() for part in tag.replace("-", ".").split("."))
                 tip = (button.description or uc.description)[:SUPERTIP_MAX]

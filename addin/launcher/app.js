@@ -47,6 +47,10 @@ function show(state) {
   open.hidden = !(state.done && state.out);
   open.dataset.job = state.id;
   if (state.done && state.made) choose(state.made);
+  if (state.done) {                     // a list to confirm (核对状态): its code goes into the card's field
+    const field = document.querySelector(`.card[data-usecase="${state.usecase}"] [data-param="confirm"]`);
+    if (field) field.value = state.proposal || "";
+  }
 }
 
 function refused(message) {

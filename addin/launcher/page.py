@@ -36,7 +36,8 @@ def button_id(tag: str) -> str:
 
 def shown_params(uc: UseCase) -> list[Param]:
     """The parameters the page asks for (the ones no variant fixes)."""
-    fixed = set.intersection(*(set(v.values) for v in uc.buttons)) if uc.buttons else set()
+    buttons = uc.buttons_for("page")
+    fixed = set.intersection(*(set(v.values) for v in buttons)) if buttons else set()
     return [p for p in uc.params if "page" in p.doors and p.kind not in AUTO_KINDS and p.key not in fixed
             and not (p.kind == "newfile" and p.filename)]
 
@@ -79,8 +80,8 @@ def card(uc: UseCase, today: dt.date) -> str:
         main += f"<details><summary>更多选项</summary>{more}</details>"
     buttons = "".join(f'<button type="button" class="run" data-action="{_e(b.tag(uc))}" id="{button_id(b.tag(uc))}" '
                       f'title="{_e(PAGE.render(b.description or uc.description, uc))}">{_e(b.label)}</button>'
-                      for b in uc.buttons)
-    title = " / ".join(b.label for b in uc.buttons) if uc.variants else uc.label
+                      for b in uc.buttons_for("page"))
+    title = " / ".join(b.label for b in uc.buttons_for("page")) if uc.variants else uc.label
     return (f'<div class="card" data-usecase="{_e(uc.name)}"><h3>{_e(title)}</h3>'
             f'<p class="tip">{_e(PAGE.render(uc.summary, uc))}</p>{main}<div class="buttons">{buttons}</div></div>')
 

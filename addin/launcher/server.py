@@ -53,13 +53,15 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 DOOR_VARIABLE = "ZHICHENG_DOOR"         # the command line's variable for the page's words (addin.cli.commands)
 HEADER = "X-Zhicheng"                   # every POST carries it (a cross-site form cannot)
 MAX_BODY = 65536
+PROPOSAL = "确认码："                    # the line with which a use case offers a list to confirm (核对状态)
 
 #: exit code -> how the page words it (the command line's codes)
 OUTCOMES = {0: ("done", "完成"), 1: ("findings", "完成，发现问题（见下面的清单）"),
             2: ("refused", "未执行：台账没有任何改动（原因见下面）"), 3: ("error", "程序内部错误（详细信息见下面）")}
 
 #: what the page offers: tag -> (use case, variant key), made from the table
-ACTIONS: dict[str, tuple[UseCase, str]] = {b.tag(uc): (uc, b.key) for uc in for_door("page") for b in uc.buttons}
+ACTIONS: dict[str, tuple[UseCase, str]] = {b.tag(uc): (uc, b.key) for uc in for_door("page")
+                                           for b in uc.buttons_for("page")}
 
 
 def label(tag: str) -> str:
@@ -142,7 +144,9 @@ class Job:
         kind, text = OUTCOMES.get(self.code, ("error", f"退出代码 {self.code}")) if self.code is not None \
             else ("running", "正在运行")
         done = self.code is not None
-        return {"id": self.id, "action": label(self.tag), "tag": self.tag, "book": str(self.book or ""),
+        proposal = next((line.split("：", 1)[1].strip() for line in self.lines if line.startswith(PROPOSAL)), None)
+        return {"id": self.id, "action": label(self.tag), "usecase": ACTIONS[self.tag][0].name,
+                "proposal": proposal if done else None, "tag": self.tag, "book": str(self.book or ""),
                 "done": done, "code": self.code, "kind": kind, "status": text, "progress": self.progress,
                 "seconds": round((self.ended or time.monotonic()) - self.started, 1), "lines": self.lines,
                 "out": str(self.out) if done and self.out and self.out.exists() else None,

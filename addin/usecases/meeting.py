@@ -56,7 +56,7 @@ def roster(ctx: Context, *, out: Path, date: dt.date | None = None, as_of: dt.da
     lines.append(f"只把“{TO_COMMITTEE}”文件夹交给评委；“{KEPT_IN_OFFICE}”（内部名单、编号对照表）由组织人事科保管。")
     held = held_back_lines(report.book, report.evaluation)
     if held and not all:
-        lines += ["", f"以下{len(held)}份申报符合上会条件，但因状态或同一人两种方式申报（三）未列入"
+        lines += ["", f"以下{len(held)}份申报符合上会条件，但同一人两种方式申报（三）尚未处理，未列入"
                       "（处理后重新生成；确需列入时选 --all）："]
         lines += [f"  {line}" for line in held]
     return Outcome(lines, OK, files=files, out=Path(out))

@@ -26,10 +26,10 @@ def docs(ctx: Context, *, out: Path, kinds: list[int] | None = None, ids: list[s
     unknown = [s for s in status or [] if known and s not in known]
     if unknown:
         raise Refused(f"--status：“{'、'.join(unknown)}”不是台账中的状态（可填：{'、'.join(sorted(known))}）")
-    rows, _ = select_rows(book, ids, status, include_held_back=all)
+    rows, _ = select_rows(book, ids, status, include_held_back=all, now=ctx.now)
     if not rows:
-        raise Refused("没有符合条件的申报人员（请检查 --ids 和 --status；不予受理、视为放弃和同一人两种方式申报的"
-                      "默认不生成，确需生成时选 --all），未生成任何文件")
+        raise Refused("没有符合条件的申报人员（请检查 --ids 和 --status；不予受理、视为放弃、状态与审核记录不一致和同一人"
+                      "两种方式申报的默认不生成，确需生成时选 --all），未生成任何文件")
     folder = templates or (templates_folder_for(ctx.register) if ctx.register else None)
     report = generate_documents(book, out, kinds=kinds or [1, 2, 3, 4], ids=ids, status=status, pdf=pdf,
                                 progress=ctx.progress, templates=folder, duplex=duplex, by_employer=by_employer,

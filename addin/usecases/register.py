@@ -157,4 +157,31 @@ def import_platform(ctx: Context, *, export: Path, overwrite: bool = False, alia
     return Outcome(lines + more)              # the import is done; what the register holds is check's answer
 
 
-__all__ = ["check", "refresh", "settings", "calendar", "new", "import_platform", "refresh_lines", "Refused"]
+def status(ctx: Context, *, confirm: str | None = None, as_of: dt.datetime | None = None, **_) -> Outcome:
+    """核对状态: the 状态 changes the verdicts call for, listed; written into 状态 (the clerk's
+    column) with a log row only when the clerk confirms exactly that list (its 确认码)."""
+    from ..book.status import apply_status_changes, propose_status_changes
+    from .spec import digest
+
+    adapter, book, ev = assess(ctx, now=as_of, write=bool(confirm))
+    changes = propose_status_changes(book, ev)
+    listed = [f"  {c}" for c in changes]
+    code = digest([str(c) for c in changes])
+    if not changes:
+        return Outcome(["没有需要更新的状态：状态与审核记录、评审会表决结果一致。"])
+    if not confirm:
+        how = {"cli": f"核对无误后运行 zhicheng status {ctx.register} --confirm {code} 写入。",
+               "page": "核对无误后点“确认写入状态”写入（确认码已填好）。"}.get(ctx.door.name)   # the ribbon asks itself
+        outcome = Outcome([f"建议更新{len(changes)}处状态（尚未写入，须经确认）："] + listed +
+                          ["", f"确认码：{code}"] + ([how] if how else []), FINDINGS)
+        outcome.proposal = code
+        return outcome
+    if confirm.strip().lower() != code:
+        raise Refused(f"确认码“{confirm}”与现在的建议（{code}）不符：列出建议后台账已有变动。请重新列出、核对后再确认；未写入任何内容。")
+    backup = apply_status_changes(adapter, book, changes, now=as_of or ctx.now, user=ctx.user)
+    lines = [f"已按确认写入{len(changes)}处状态，并记入日志："] + listed + [backup_line(backup), "", "接着刷新计算列："]
+    _, more = refresh_lines(ctx, as_of=as_of)
+    return Outcome(lines + more)
+
+
+__all__ = ["status", "check", "refresh", "settings", "calendar", "new", "import_platform", "refresh_lines", "Refused"]

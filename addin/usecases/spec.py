@@ -150,6 +150,7 @@ class Variant:
     values: Mapping[str, object] = field(default_factory=dict)
     description: str = ""
     icon: str = ""
+    doors: frozenset[str] = frozenset({"cli", "page", "ribbon"})     # the shells that show this button
 
     def tag(self, usecase: "UseCase") -> str:
         return usecase.name + (f".{self.key}" if self.key else "")
@@ -260,6 +261,10 @@ class UseCase:
     @property
     def buttons(self) -> tuple[Variant, ...]:
         return self.variants or (Variant("", self.label, {}, self.description, self.icon),)
+
+    def buttons_for(self, door: str) -> tuple[Variant, ...]:
+        """The buttons ``door`` shows (none when the use case is not for that shell)."""
+        return tuple(b for b in self.buttons if door in b.doors) if door in self.doors else ()
 
     @property
     def writes(self) -> bool:

@@ -82,6 +82,22 @@ TABLE: tuple[UseCase, ...] = (
         register.refresh, register="write", group="台账", icon="RefreshAll", large=True,
         params=(_register(), _as_of())),
     UseCase(
+        "status", ("status",), "核对状态", "列出按审核记录和表决结果应更新的状态，确认后写入",
+        "“状态”列由组织人事科填写。本操作按审核记录（补正期限、提交次数、申报截止）和评审会表决结果列出应更新的状态"
+        "（申报编号、姓名、现在的状态、建议的状态和依据的条款），不写入；核对无误后用确认码确认，才把这些状态写入"
+        "“状态”列并记入日志（先备份），接着刷新计算列。列出建议后台账有变动时拒绝写入。",
+        register.status, register="write", group="台账", icon="ReviewAcceptChange",
+        params=(_register(),
+                Param("confirm", "text", "确认码", "列出建议时给出的确认码：确认写入这些状态", flag="--confirm", metavar="确认码",
+                      ribbon="never"),
+                _as_of()),
+        variants=(Variant("", "核对状态", {"confirm": ""},
+                          "列出按审核记录和评审会表决结果应更新的状态（不写入）；加载项中核对后可直接确认写入。",
+                          "ReviewAcceptChange"),
+                  Variant("apply", "确认写入状态", {},
+                          "把刚列出的状态建议写入“状态”列（确认码须与列出时的一致），记入日志并刷新。",
+                          "ReviewAcceptChange", doors=frozenset({"page"})))),
+    UseCase(
         "settings", ("settings",), "节假日与参数", "本年度的时间节点、参数中的问题和已掌握的放假安排",
         "查看本年度的主要时间节点、参数与节假日表中的问题，以及软件已掌握的放假安排（全国、新疆、节假日表补录）。",
         register.settings, group="台账", icon="CalendarInsert",
@@ -119,7 +135,7 @@ TABLE: tuple[UseCase, ...] = (
                 Param("by_employer", "flag", "按用人单位分文件夹",
                       "另按用人单位分文件夹（“按单位”）：本单位人员的附件1—3、一份合并打印文件和报送清单（报送对象、截止日期取自参数）",
                       flag="--by-employer", ribbon="options"),
-                _all("同时为不予受理、视为放弃和同一人两种方式申报（三）尚未处理的人员生成（默认不生成）"))),
+                _all("同时为不予受理、视为放弃、状态与审核记录不一致和同一人两种方式申报（三）尚未处理的人员生成（默认不生成）"))),
     UseCase(
         "finance-export", ("finance", "export"), "导出财务表", "导出给财务的缴费表（不含身份证号）",
         "生成给财务审计办公室的缴费表：应缴人员、评审费、已缴与未缴金额、应退费用，缴费方式为下拉选择；不含身份证号。"
@@ -178,7 +194,7 @@ TABLE: tuple[UseCase, ...] = (
                 Param("date", "date", "评审会日期", "评审会日期（默认取“评审会”表中的会议日期）", flag="--date", metavar="日期",
                       advanced=True, ribbon="never"),
                 _as_of(),
-                _all("同时列入符合上会条件、但状态为不予受理/视为放弃或同一人两种方式申报（三）尚未处理的申报"))),
+                _all("同时列入符合上会条件、但同一人两种方式申报（三）尚未处理的申报"))),
     # --- 结果公示 -----------------------------------------------------------------------------------------
     UseCase(
         "publicity", ("publicity",), "公示名单", "生成评审结果公示名单",
