@@ -44,6 +44,7 @@ import tempfile
 import time
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Callable, Iterable
 from xml.etree import ElementTree as ET
@@ -551,7 +552,8 @@ def _verify_output(tmp: Path, original: Path | None) -> None:
             names = set(zf.namelist())
             if "[Content_Types].xml" not in names or zf.testzip() is not None:
                 raise bad
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, zlib.error,
+            NotImplementedError, RuntimeError):
         raise bad from None
     if original is None:
         return

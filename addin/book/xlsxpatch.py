@@ -35,6 +35,7 @@ import re
 import struct
 import threading
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -955,7 +956,17 @@ class Package:
             return self._changed[part]
         if part in self._removed or part not in self.infos:
             raise PatchRefused(f"工作簿中缺少“{part}”部件，无法安全写入")
-        return self.zf.read(part)
+        try:
+            return self.zf.read(part)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+            raise self._damaged(exc, part) from None
+
+    def _damaged(self, exc: BaseException, part: str) -> PatchRefused:
+        """A part that cannot be inflated (the reader refuses such a file before a write
+        starts; this is the writer's own guard): the one refusal of a damaged file."""
+        from .package_limits import damaged, describe_damage
+
+        return PatchRefused(damaged(self.path.name, describe_damage(exc, part)))
 
     def write(self, part: str, data: bytes) -> None:
         self._changed[part] = data

@@ -1,0 +1,365 @@
+"""Hostile files and faults, third pass (issue 19): every reader bounded, every write whole,
+nothing a clerk built in Excel destroyed, no crash without a Chinese message.
+
+Each test builds its file in the test: a copy of the sample register (or a minimal
+package) with parts patched inside the zip the way another program, a damaged disk or
+an attacker would leave them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from addin.book.package_limits import PackageRefused
+from addin.book.sample import SAMPLE
+from addin.book.stream import read_values
+from addin.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = "2024-09-05 10:00"
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+
+# --- building files ---------------------------------------------------------------------------------
+
+def parts_of(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {info.filename: z.read(info.filename) for info in z.infolist()}
+
+
+def write_parts(path: Path, parts: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, payload in parts.items():
+            z.writestr(name, payload)
+
+
+def patch_part(path: Path, part: str, change) -> None:
+    """Rewrite one member through ``change(text) -> text``; the others are kept."""
+    parts = parts_of(path)
+    parts[part] = change(parts[part].decode("utf-8")).encode("utf-8")
+    write_parts(path, parts)
+
+
+def sheet_part(path: Path, sheet: str) -> str:
+    """The zip member of a sheet, through the workbook's relationships."""
+    parts = parts_of(path)
+    rid = re.search(rf'<sheet [^>]*name="{re.escape(sheet)}"[^>]*r:id="([^"]+)"', parts["xl/workbook.xml"].decode())
+    target = re.search(rf'Id="{rid.group(1)}"[^>]*Target="([^"]+)"|Target="([^"]+)"[^>]*Id="{rid.group(1)}"',
+                       parts["xl/_rels/workbook.xml.rels"].decode())
+    return "xl/" + (target.group(1) or target.group(2)).lstrip("/").removeprefix("xl/")
+
+
+def add_sheet(path: Path, name: str, sheet_data: str, extra: str = "") -> str:
+    """A worksheet of the clerk's own (XML as written here) added at the end of the tabs."""
+    parts = parts_of(path)
+    n = 1
+    while f"xl/worksheets/sheet{n}.xml" in parts:
+        n += 1
+    part = f"xl/worksheets/sheet{n}.xml"
+    parts[part] = (f'<worksheet xmlns="{MAIN}" xmlns:x="{MAIN}"><sheetData>{sheet_data}</sheetData>{extra}'
+                   f'</worksheet>').encode()
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    parts["xl/_rels/workbook.xml.rels"] = rels.replace(
+        "</Relationships>", f'<Relationship Id="rIdClerk{n}" Type="{REL}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+                            f'</Relationships>').encode()
+    book = parts["xl/workbook.xml"].decode()
+    parts["xl/workbook.xml"] = book.replace(
+        "</sheets>", f'<sheet xmlns:r="{REL}" name="{name}" sheetId="{90 + n}" r:id="rIdClerk{n}"/></sheets>').encode()
+    types = parts["[Content_Types].xml"].decode()
+    parts["[Content_Types].xml"] = types.replace(
+        "</Types>", f'<Override PartName="/{part}" ContentType="{WORKSHEET_CT}"/></Types>').encode()
+    write_parts(path, parts)
+    return part
+
+
+def minimal_book(path: Path, sheet_data: str) -> None:
+    """A one-sheet package (sheet "S") with a date style (index 1)."""
+    parts = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{WORKSHEET_CT}"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '</Types>',
+        "_rels/.rels": f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
+        '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{REL}/styles" Target="styles.xml"/></Relationships>',
+        "xl/styles.xml": f'<styleSheet xmlns="{MAIN}"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+        '</numFmts><fonts count="1"><font/></fonts><fills count="1"><fill/></fills><borders count="1"><border/></borders>'
+        '<cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="164"/></cellXfs>'
+        '</styleSheet>',
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{MAIN}" xmlns:x="{MAIN}"><sheetData>{sheet_data}</sheetData>'
+        '</worksheet>',
+    }
+    write_parts(path, {k: v.encode() for k, v in parts.items()})
+
+
+def run_cli(args: list[str], capsys) -> tuple[int, str]:
+    code = main(args)
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def has_chinese(text: str) -> bool:
+    return bool(re.search(r"[\u4e00-\u9fff]", text))
+
+
+# --- 1. a cell reference written any way never lets calamine allocate an unbounded grid ----------------
+
+FILLER = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>填充</t></is></c></row>' for n in range(1, 20000, 900))
+
+FAR_CELLS = {
+    "attribute s before r": '<row r="20000"><c s="0" r="XFD20000"><v>1</v></c></row>',
+    "single quotes": "<row r=\"20000\"><c r='XFD20000'><v>1</v></c></row>",
+    "spaces around =": '<row r="20000"><c r = "XFD20000"><v>1</v></c></row>',
+    "a line break before r": '<row r="20000"><c\nr="XFD20000"><v>1</v></c></row>',
+    "a tab before r, two letters": '<row r="20000"><c\tr="ZZ1048576"><v>1</v></c></row>',
+    "a namespace prefix": '<row r="20000"><x:c r="XFD20000"><x:v>1</x:v></x:c></row>',
+}
+FAR_SHEETS = {name: FILLER + cell for name, cell in FAR_CELLS.items()}
+FAR_SHEETS["a cell far below its row"] = '<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="ZZ1048576"><v>1</v></c></row>'
+
+
+
+@pytest.mark.parametrize("cells", FAR_SHEETS.values(), ids=FAR_SHEETS.keys())
+def test_a_far_cell_written_any_way_is_read_by_the_streaming_parser_not_calamine(tmp_path, monkeypatch, cells):
+    """issue 19.1: the scan that guards calamine's dense grid looked for ``<c r="`` only;
+    a reference written another way (or a cell below every row) passed it, and calamine
+    asked for 10 GB. Now such a sheet never reaches calamine, and the far cell is read."""
+    from addin.book import stream
+
+    path = tmp_path / "远.xlsx"
+    minimal_book(path, cells)
+    assert not stream.plain_sheet(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml"))
+    used: list[str] = []
+    monkeypatch.setattr(stream, "_calamine_parse", lambda workbook, name: used.append(name))     # never parse it here
+    sheet = read_values(path)["S"]
+    assert not used
+    assert sheet.rows[-1][1] == {16383 if "XFD" in cells else 701: 1}
+    assert len(sheet.rows) == cells.count("</row>")
+
+
+def test_a_76_kb_register_with_a_far_cell_is_checked_within_bounded_memory(tmp_path):
+    """issue 19.1 end to end: the hostile sheet is the register's largest (so calamine
+    would parse it first); ``check`` runs in a process whose address space is capped at
+    3 GB (calamine asked for 10 GB and the process aborted, exit 134, no message)."""
+    path = tmp_path / "台账.xlsx"
+    shutil.copyfile(SAMPLE, path)
+    big = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{"填充" * 2500}</t></is></c></row>'
+                  for n in range(1, 20000, 900))
+    add_sheet(path, "我的表", big + '<row r="20000"><c s="0" r="XFD20000"><v>1</v></c></row>')
+    assert path.stat().st_size < 200_000
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30)); "
+            "from addin.cli import main; sys.exit(main(sys.argv[1:]))")
+    done = subprocess.run([sys.executable, "-c", code, "check", str(path), "--as-of", AS_OF], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode in (0, 1), (done.returncode, done.stderr[-2000:])
+    assert "共" in done.stdout and "条" in done.stdout
+
+
+@pytest.mark.parametrize("ref", ["B!5", "5", "ZZZZ5", "XFE5", "B 5"])
+def test_a_cell_reference_excel_cannot_hold_is_one_chinese_refusal(tmp_path, ref):
+    path = tmp_path / "坏位置.xlsx"
+    minimal_book(path, f'<row r="5"><c r="A5"><f>1</f><v>1</v></c><c r="{ref}"><v>2</v></c></row>')
+    with pytest.raises(PackageRefused, match=f"已损坏.*单元格位置“{re.escape(ref)}”"):
+        read_values(path)
+
+
+@pytest.mark.parametrize("row", ["0", "1048577", "abc", "-3"])
+def test_a_row_number_excel_cannot_hold_is_one_chinese_refusal(tmp_path, row):
+    path = tmp_path / "坏行.xlsx"
+    minimal_book(path, f'<row r="{row}"><c r="A1"><f>1</f><v>1</v></c></row>')
+    with pytest.raises(PackageRefused, match="已损坏.*不是 Excel 的单元格"):
+        read_values(path)
+
+
+def test_an_escaped_control_character_reads_the_same_on_both_parsers(tmp_path):
+    """Excel writes a pasted vertical tab as ``_x000B_`` (and a literal ``_x`` as
+    ``_x005F_x``): calamine decoded it, the streaming parser did not; both decode now."""
+    from python_calamine import CalamineWorkbook
+
+    from addin.book.stream import Package
+
+    texts = ["艾合买提_x000B_库尔班", "_x005F_x000B_", "_x0041_", "x_x00_y"]
+    cells = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{t}</t></is></c>' for i, t in enumerate(texts))
+    path = tmp_path / "转义.xlsx"
+    minimal_book(path, f'<row r="1">{cells}</row>')
+    package = Package.open(path)
+    try:
+        streamed = package.read_sheet("S", "xl/worksheets/sheet1.xml", False).rows
+    finally:
+        package.close()
+    workbook = CalamineWorkbook.from_path(str(path))
+    fast = workbook.get_sheet_by_name("S").to_python()
+    workbook.close()
+    assert streamed == [(1, {0: "艾合买提\x0b库尔班", 1: "_x000B_", 2: "A", 3: "x_x00_y"})]
+    assert [streamed[0][1][i] for i in range(4)] == fast[0]
+
+
+# --- 7. a damaged package is the same Chinese refusal for every command -----------------------------------
+
+def _local_header_data(path: Path, part: str) -> tuple[int, int]:
+    """(offset, length) of one member's compressed bytes in the file."""
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(part)
+    raw = path.read_bytes()
+    name_len, extra_len = struct.unpack("<HH", raw[info.header_offset + 26:info.header_offset + 30])
+    return info.header_offset + 30 + name_len + extra_len, info.compress_size
+
+
+def bad_crc(path: Path, part: str) -> None:
+    """The member's checksum (in both headers) no longer matches its bytes."""
+    with zipfile.ZipFile(path) as z:
+        crc = z.getinfo(part).CRC
+    raw = path.read_bytes()
+    old, new = struct.pack("<I", crc), struct.pack("<I", crc ^ 0xFFFFFFFF)
+    assert raw.count(old) >= 2
+    path.write_bytes(raw.replace(old, new))
+
+
+def bad_deflate(path: Path, part: str) -> None:
+    """Bytes in the middle of the member's deflate stream garbled."""
+    start, length = _local_header_data(path, part)
+    raw = bytearray(path.read_bytes())
+    for i in range(start + length // 3, start + length // 3 + 24):
+        raw[i] ^= 0xA5
+    path.write_bytes(bytes(raw))
+
+
+def doctype(path: Path, part: str) -> None:
+    """An internal DTD with an entity, used in the first inline string of the part."""
+    def change(xml: str) -> str:
+        root = re.search(r"<[A-Za-z]", xml).start()
+        xml = xml[:root] + '<!DOCTYPE r [<!ENTITY e "实体">]>' + xml[root:]
+        return re.sub(r"(<is><t>)", r"\1&e;", xml, count=1)
+    patch_part(path, part, change)
+
+
+def bad_reference(path: Path, part: str) -> None:
+    patch_part(path, part, lambda xml: xml.replace('<c r="B5"', '<c r="B!5"', 1))
+
+
+DAMAGE = {
+    "a wrong checksum in the applicants' table part": (bad_crc, "xl/tables/table2.xml", "校验和不符"),
+    "a wrong checksum in the applicants' sheet": (bad_crc, "申报人员", "校验和不符"),
+    "deflate data that does not inflate (theme)": (bad_deflate, "xl/theme/theme1.xml", "压缩数据无法解压"),
+    "deflate data that does not inflate (experts)": (bad_deflate, "评委", ""),
+    "an entity in a sheet": (doctype, "申报人员", "DOCTYPE"),
+    "a DOCTYPE in the content types": (doctype, "[Content_Types].xml", "DOCTYPE"),
+    "a bad r= attribute": (bad_reference, "申报人员", "B!5"),
+}
+
+
+@pytest.fixture(scope="module")
+def intake_files(tmp_path_factory):
+    """A finance file and a platform export made from a sound copy of the sample."""
+    import pandas as pd
+
+    folder = tmp_path_factory.mktemp("intake")
+    sound = folder / "台账.xlsx"
+    shutil.copyfile(SAMPLE, sound)
+    assert main(["finance", "export", str(sound), str(folder / "缴费表.xlsx"), "--as-of", AS_OF]) == 0
+    pd.DataFrame([{"身份证号": "652901199001011234", "姓名": "新人", "系列": "工程系列",
+                   "拟申报职称": "工程师"}]).to_excel(folder / "平台导出.xlsx", index=False)
+    return folder / "缴费表.xlsx", folder / "平台导出.xlsx"
+
+
+@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+def test_a_damaged_package_is_the_same_refusal_for_every_command(tmp_path, capsys, intake_files, damage):
+    """issue 19.7: ``check`` refused a damaged file with exit 2, but refresh, roster, draw,
+    record and import met the damage later (when the writer copied or parsed a part) and
+    crashed (zlib.error, BadZipFile, CalamineError, ValueError: exit 3). Every command now
+    gives the one Chinese refusal, and nothing is written."""
+    change, where, words = damage
+    finance, export = intake_files
+    commands = {
+        "check": ["check"], "refresh": ["refresh"], "roster": ["roster", "--out", "{out}"],
+        "draw": ["draw", "--out", "{out}", "--redraw", "评委临时不能到会"], "record": ["record", "--out", "{out}"],
+        "forms": ["record", "--out", "{out}", "--forms"], "import": ["import", "{book}", str(export)],
+        "finance import": ["finance", "import", "{book}", str(finance)], "publicity": ["publicity", "--out", "{out}",
+                                                                                       "--start", "2024-10-21"],
+    }
+    answers = {}
+    for name, args in commands.items():
+        book = tmp_path / f"{name}.xlsx"
+        shutil.copyfile(SAMPLE, book)
+        part = where if "/" in where or where.startswith("[") else sheet_part(book, where)
+        change(book, part)
+        before = book.read_bytes()
+        out = tmp_path / f"out-{name}"
+        argv = [a.format(out=out, book=book) for a in args]
+        if "{book}" not in args:
+            argv.insert(1 if name not in ("finance import",) else 2, str(book))
+        code, text = run_cli(argv + (["--as-of", AS_OF] if name not in ("publicity",) else []), capsys)
+        assert code == 2, (name, code, text[-500:])
+        assert words in text and "已损坏" in text and "Error" not in text, (name, text)
+        assert book.read_bytes() == before and not out.exists(), name
+        line = next(line for line in text.splitlines() if "已损坏" in line)
+        answers[name] = line.replace(book.name, "台账.xlsx")
+    assert len(set(answers.values())) == 1, answers
+
+
+ODD_REFS = st.one_of(st.sampled_from(["A1", "B2", "b2", "$A$1", "A0", "AA10", "ZZ3", "XFD1", "XFE1", "A1048577", "", " ",
+                                      "1A", "A", "5", "A 1", "Ａ1", "A-1", "A1.5"]),
+                     st.text(alphabet="AZaz019$!:. _-", max_size=8))
+ODD_TYPES = st.sampled_from([None, "s", "n", "b", "e", "str", "inlineStr", "d", "zz", "", "S"])
+ODD_STYLES = st.sampled_from([None, "0", "1", "7", "x", "-1", "1.5", ""])
+ODD_VALUES = st.one_of(st.sampled_from(["0", "1", "3", "-1", "1e400", "nan", "abc", "", "2024-09-05", "1.5", "99999"]),
+                       st.text(max_size=6))
+
+
+def _attr(name: str, value: str | None) -> str:
+    from xml.sax.saxutils import quoteattr
+
+    return "" if value is None else f" {name}={quoteattr(value)}"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(ODD_REFS, ODD_TYPES, ODD_STYLES, ODD_VALUES, st.booleans()), min_size=1, max_size=6),
+       st.sampled_from([None, "1", "2", "0", "x", "1048576"]))
+def test_odd_cell_attributes_are_read_or_refused_never_a_crash(tmp_path, cells, row):
+    """issue 19.7: a bad ``r=``, ``t=`` or ``s=`` is read as Excel would show it or refused
+    with a Chinese message (the same for every command: they all read through here);
+    never an exception of another kind (ValueError, IndexError, CalamineError)."""
+    from xml.sax.saxutils import escape
+
+    from addin.book.stream import Package
+
+    body = "".join(f"<c{_attr('r', r)}{_attr('t', t)}{_attr('s', s)}>"
+                   + (f"<is><t>{escape(v)}</t></is>" if inline else f"<v>{escape(v)}</v>") + "</c>"
+                   for r, t, s, v, inline in cells)
+    path = tmp_path / "奇.xlsx"
+    minimal_book(path, f"<row{_attr('r', row)}>{body}</row>")
+    try:
+        fast = read_values(path)["S"].rows
+    except PackageRefused as exc:
+        assert has_chinese(str(exc)) and "已损坏" in str(exc)
+        fast = None
+    package = Package.open(path)
+    try:
+        streamed = package.read_sheet("S", "xl/worksheets/sheet1.xml", False).rows
+    except PackageRefused as exc:
+        assert has_chinese(str(exc))
+        streamed = None
+    finally:
+        package.close()
+    if fast is not None and streamed is not None:
+        assert fast == streamed
