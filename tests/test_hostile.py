@@ -363,3 +363,146 @@ def test_odd_cell_attributes_are_read_or_refused_never_a_crash(tmp_path, cells, 
         package.close()
     if fast is not None and streamed is not None:
         assert fast == streamed
+
+
+# --- 2. every workbook the tool takes in is read through the one bounded reader ------------------------------
+
+ENTRY = "缴费录入"
+
+
+def finance_file(book: Path, folder: Path, rows: list[list]) -> Path:
+    """The finance office's file exported from ``book``, with ``rows`` typed into 缴费录入."""
+    from openpyxl import load_workbook
+
+    path = folder / "缴费表.xlsx"
+    assert main(["finance", "export", str(book), str(path), "--as-of", AS_OF]) == 0
+    wb = load_workbook(path)
+    ws = wb[ENTRY]
+    for i, row in enumerate(rows):
+        for c, value in enumerate(row, start=1):
+            ws.cell(row=3 + i, column=c, value=value)
+    wb.save(path)
+    return path
+
+
+def payments(book: Path) -> list[dict]:
+    from addin.book.reader import read_book
+
+    return [r.values_by_key for r in read_book(book).table("payments").rows]
+
+
+def owing(book: Path, count: int) -> list[str]:
+    """Application ids with a fee still owed (from a check of the register)."""
+    from addin.book.refresh import check
+    from addin.outputs.finance import dues
+
+    bk, ev = check(book, now=dt.datetime(2024, 9, 5, 10))
+    ids = [d.app_id for d in dues(bk, ev)]
+    assert len(ids) >= count
+    return ids[:count]
+
+
+def test_finance_import_reads_every_payment_whatever_the_dimension_says(book, tmp_path, capsys):
+    """issue 19.2a: with a stale ``<dimension ref="A1:F6">`` only 4 of 10 payments were
+    imported (openpyxl read-only trusts it), exit 0, no word of the other 6."""
+    ids = owing(book, 10)
+    rows = [[app_id, 100, dt.date(2024, 9, 6), "扫码", f"R-{i:03d}", "财务甲"] for i, app_id in enumerate(ids)]
+    path = finance_file(book, tmp_path, rows)
+    part = sheet_part(path, ENTRY)
+    patch_part(path, part, lambda xml: re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:F6"/>', xml, count=1))
+    assert '<dimension ref="A1:F6"/>' in parts_of(path)[part].decode()
+    before = len(payments(book))
+    code, text = run_cli(["finance", "import", str(book), str(path), "--as-of", AS_OF], capsys)
+    assert code in (0, 1) and "导入10笔缴费" in text, text
+    assert {p["receipt"] for p in payments(book)[before:]} == {f"R-{i:03d}" for i in range(10)}
+
+
+def test_finance_import_of_a_file_claiming_every_cell_stays_within_bounded_memory(book, tmp_path):
+    """issue 19.2b: no size limits (a 6 MB file: MemoryError, exit 3; 3 MB: 3.1 GB of
+    memory). A file whose entry sheet claims A1:XFD1048576 (and has one value there) is
+    read sparsely in a process capped at 2 GB: the two payments are imported."""
+    ids = owing(book, 2)
+    path = finance_file(book, tmp_path, [[ids[0], 100, dt.date(2024, 9, 6), "扫码", "R-1", "财务甲"],
+                                         [ids[1], 100, dt.date(2024, 9, 6), "扫码", "R-2", "财务甲"]])
+    part = sheet_part(path, ENTRY)
+
+    def claim_everything(xml: str) -> str:
+        xml = re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:XFD1048576"/>', xml, count=1)
+        return xml.replace("</sheetData>", '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
+    patch_part(path, part, claim_everything)
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)); "
+            "from addin.cli import main; sys.exit(main(sys.argv[1:]))")
+    done = subprocess.run([sys.executable, "-c", code, "finance", "import", str(book), str(path), "--as-of", AS_OF],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode in (0, 1), (done.returncode, done.stderr[-1500:])
+    assert "导入2笔缴费" in done.stdout
+    assert {"R-1", "R-2"} <= {p["receipt"] for p in payments(book)}
+
+
+def test_a_finance_file_beyond_the_intake_bounds_is_refused_before_it_is_read(book, tmp_path, capsys):
+    """issue 19.2b: the workbooks the tool takes in have bounds of their own (limits.csv
+    intake_max_mb, intake_max_rows): a finance file inflating to more than 50 MB, or with
+    more rows than any year has payments, is a Chinese refusal; the register is untouched."""
+    from addin import data
+
+    ids = owing(book, 1)
+    path = finance_file(book, tmp_path, [[ids[0], 100, dt.date(2024, 9, 6), "扫码", "R-1", "财务甲"]])
+    part = sheet_part(path, ENTRY)
+    rows = int(data.limit("intake_max_rows")) + 5
+    many = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>2024-{n:06d}</t></is></c><c r="B{n}"><v>1</v></c>'
+                   f'</row>' for n in range(4, 4 + rows))
+    patch_part(path, part, lambda xml: xml.replace("</sheetData>", many + "</sheetData>"))
+    before = book.read_bytes()
+    code, text = run_cli(["finance", "import", str(book), str(path), "--as-of", AS_OF], capsys)
+    assert code == 2 and "intake_max_rows" in text and "未导入" in text, text
+    assert book.read_bytes() == before
+
+    patch_part(path, part, lambda xml: xml.replace(many, ""))
+    parts = parts_of(path)                     # parts of 1 MB each (below the ratio check), 51 MB in all
+    parts.update({f"xl/media/image{i}.bin": bytes(2**20) for i in range(int(data.limit("intake_max_mb")) + 1)})
+    write_parts(path, parts)
+    code, text = run_cli(["finance", "import", str(book), str(path), "--as-of", AS_OF], capsys)
+    assert code == 2 and "超过上限" in text, text
+    assert book.read_bytes() == before
+
+
+def test_two_payments_with_their_own_receipts_are_two_payments(book, tmp_path, capsys):
+    """issue 19.2c: two payments with the same id, amount and date but receipts NO-A1 and
+    NO-A2 were imported as one ("已跳过（不会重复导入）"). A payment is the same payment
+    only when its receipt number is the same; without receipt numbers the repeat is named
+    (which row it repeats) for the clerk to decide."""
+    ids = owing(book, 2)
+    day = dt.date(2024, 9, 6)
+    path = finance_file(book, tmp_path, [
+        [ids[0], 200, day, "扫码", "NO-A1", "财务甲"],
+        [ids[0], 200, day, "扫码", "NO-A2", "财务甲"],      # the same id, amount and date: another payment
+        [ids[1], 100, day, "银行", None, "财务甲"],
+        [ids[1], 100, day, "银行", None, "财务甲"],         # no receipt numbers: taken as a repeat, named
+    ])
+    before = len(payments(book))
+    code, text = run_cli(["finance", "import", str(book), str(path), "--as-of", AS_OF], capsys)
+    assert code in (0, 1) and "导入3笔缴费" in text, text
+    added = payments(book)[before:]
+    assert [(p["app_id"], p["receipt"]) for p in added] == [(ids[0], "NO-A1"), (ids[0], "NO-A2"), (ids[1], None)]
+    assert re.search(r"缴费录入!E6.*没有票据号.*与本表第5行相同.*视为同一笔.*请填写票据号", text), text
+    # the same file again adds nothing, and says why for each row
+    code, text = run_cli(["finance", "import", str(book), str(path), "--as-of", AS_OF], capsys)
+    assert "导入0笔缴费" in text and text.count("已跳过（不会重复导入）") == 4, text
+    assert len(payments(book)) == before + 3
+
+
+def test_the_platform_export_is_read_whatever_its_dimension_says(book, tmp_path, capsys):
+    """issue 19.2: the platform export went through pandas/openpyxl read-only too: a stale
+    dimension hid its rows. It goes through the one bounded reader now."""
+    import pandas as pd
+
+    from conftest import make_id
+
+    export = tmp_path / "平台导出.xlsx"
+    people = [{"身份证号码": make_id(seq=f"{i:03d}"), "姓名": f"新人{i}", "系列": "工程系列", "拟申报职称": "工程师"}
+              for i in range(1, 9)]
+    pd.DataFrame(people).to_excel(export, index=False)
+    patch_part(export, "xl/worksheets/sheet1.xml",
+               lambda xml: re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:D3"/>', xml, count=1))
+    code, text = run_cli(["import", str(book), str(export), "--as-of", AS_OF], capsys)
+    assert code in (0, 1) and "新增8行" in text, text

@@ -580,9 +580,11 @@ def _iso(text: str) -> object:
         return text
 
 
-def read_values(path: Path) -> dict[str, SheetValues]:
-    """Every worksheet of a workbook file, in workbook order (hidden ones included)."""
-    package = Package.open(Path(path))
+def read_values(path: Path, *, intake: bool = False) -> dict[str, SheetValues]:
+    """Every worksheet of a workbook file, in workbook order (hidden ones included).
+    ``intake``: a workbook the tool only takes in (the finance office's file, the
+    platform's export), refused beyond limits.csv ``intake_max_mb``."""
+    package = Package.open(Path(path), intake=intake)
     try:
         return package.read_all()
     except DAMAGE as exc:
