@@ -506,3 +506,87 @@ def test_the_platform_export_is_read_whatever_its_dimension_says(book, tmp_path,
                lambda xml: re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:D3"/>', xml, count=1))
     code, text = run_cli(["import", str(book), str(export), "--as-of", AS_OF], capsys)
     assert code in (0, 1) and "新增8行" in text, text
+
+
+# --- 3. an Excel table's totals row is never an application, and its cells are kept ---------------------------
+
+def table_part(path: Path, sheet: str) -> str:
+    part = sheet_part(path, sheet)
+    folder, name = part.rsplit("/", 1)
+    rels = parts_of(path)[f"{folder}/_rels/{name}.rels"].decode()
+    target = re.search(r'Target="([^"]*tables/[^"]+)"', rels).group(1)
+    return "xl/tables/" + target.rsplit("/", 1)[1]
+
+
+def totals_row(path: Path, sheet: str, sums: dict[str, str]) -> tuple[int, str]:
+    """表设计 > 汇总行 on the sheet's table, as Excel saves it: the table's range one row
+    longer with totalsRowCount="1" (its filter not), a label in column A and SUBTOTAL
+    formulas with their cached results under the columns of ``sums`` (letter -> header).
+    Returns the totals row's number and its XML."""
+    table = table_part(path, sheet)
+    xml = parts_of(path)[table].decode()
+    ref = re.search(r'<table [^>]*\bref="A1:([A-Z]+)(\d+)"', xml)
+    last, row = ref.group(1), int(ref.group(2)) + 1
+    name = re.search(r'displayName="([^"]+)"', xml).group(1)
+
+    def change_table(text: str) -> str:
+        text = text.replace(f'ref="A1:{last}{row - 1}" headerRowCount="1"',
+                            f'ref="A1:{last}{row}" headerRowCount="1" totalsRowCount="1"', 1)
+        for header in sums.values():
+            text = text.replace(f'name="{header}"/>', f'name="{header}" totalsRowFunction="sum"/>', 1)
+        return text.replace('name="申报编号"/>', 'name="申报编号" totalsRowLabel="汇总"/>', 1)
+    patch_part(path, table, change_table)
+    cells = '<c r="A{r}" t="inlineStr"><is><t>汇总</t></is></c>'.format(r=row) + "".join(
+        f'<c r="{letter}{row}"><f>SUBTOTAL(109,{name}[{header}])</f><v>{1000 + i}</v></c>'
+        for i, (letter, header) in enumerate(sums.items()))
+    row_xml = f'<row r="{row}">{cells}</row>'
+    patch_part(path, sheet_part(path, sheet), lambda text: text.replace("</sheetData>", row_xml + "</sheetData>", 1))
+    return row, row_xml
+
+
+def test_the_register_tables_totals_row_is_no_application_and_is_kept(book, capsys):
+    """issue 19.3: with 表设计 > 汇总行 on, refresh read the totals row as a 62nd
+    application, replaced its SUBTOTAL formulas and cached results with nothing, wrote
+    verdicts into it; check reported 身份证号为空 on it; 统计 counted 62."""
+    from addin.book.reader import read_book
+
+    row, row_xml = totals_row(book, "申报人员", {"BG": "应缴费用", "BI": "欠费"})
+    assert len(read_book(book).table("applicants").rows) == 61
+    code, text = run_cli(["check", str(book), "--as-of", AS_OF], capsys)
+    assert f"申报人员!A{row}" not in text and not re.search(rf"申报人员!\w+{row}\b", text), text
+    table = table_part(book, "申报人员")
+    code, text = run_cli(["refresh", str(book), "--as-of", AS_OF], capsys)
+    assert code in (0, 1) and "61行计算列" in text, text
+    after = parts_of(book)
+    assert row_xml in after[sheet_part(book, "申报人员")].decode()          # formulas, results, label: as they were
+    assert f'ref="A1:BP{row}" headerRowCount="1" totalsRowCount="1"' in after[table].decode()
+    title = read_values(book)["统计"].rows[0][1][0]
+    assert "共61份申报" in title, title
+
+
+def test_a_new_row_below_a_totals_row_is_refused_never_written_into_it(book, tmp_path, capsys):
+    """A new application (import) or payment (finance import) would go where the totals
+    row is, or below it outside the table: refused with a Chinese message saying what to
+    do; nothing is written."""
+    import pandas as pd
+
+    from conftest import make_id
+
+    totals_row(book, "申报人员", {"BG": "应缴费用"})
+    export = tmp_path / "平台导出.xlsx"
+    pd.DataFrame([{"身份证号": make_id(seq="777"), "姓名": "新人", "系列": "工程系列", "拟申报职称": "工程师"}]
+                 ).to_excel(export, index=False)
+    before = book.read_bytes()
+    code, text = run_cli(["import", str(book), str(export), "--as-of", AS_OF], capsys)
+    assert code == 2 and "汇总行" in text and "未写入" in text, text
+    assert book.read_bytes() == before
+
+    other = tmp_path / "缴费汇总.xlsx"
+    shutil.copyfile(SAMPLE, other)
+    totals_row(other, "缴费", {"B": "金额"})
+    ids = owing(other, 1)
+    path = finance_file(other, tmp_path, [[ids[0], 100, dt.date(2024, 9, 6), "扫码", "R-9", "财务甲"]])
+    before = other.read_bytes()
+    code, text = run_cli(["finance", "import", str(other), str(path), "--as-of", AS_OF], capsys)
+    assert code == 2 and "汇总行" in text, text
+    assert other.read_bytes() == before

@@ -167,13 +167,16 @@ def read_table(sheet: Sheet, rows) -> TableData:
     (live Excel). The header row is found by its headers within the first rows (a title
     row may sit above it); other names of a header (the alias table) are accepted; rows
     far below the others (more than limits.csv max_blank_gap blank rows) and cells
-    beyond Excel's length limit are reported."""
+    beyond Excel's length limit are reported. An Excel table's totals row (表设计 > 汇总行,
+    :attr:`SheetValues.totals`) is never a data row."""
     table = TableData(sheet.name)
     if rows is None:
         table.present = False
         table.findings.append(error(f"缺少工作表“{sheet.name}”").at(sheet=sheet.name))
         return table
-    numbered = [(n, cells) for n, cells in iter_numbered(rows) if cells and any(not _is_blank(v) for _, v in iter_cells(cells))]
+    totals = rows.totals if isinstance(rows, SheetValues) else frozenset()     # an Excel table's totals row: no data
+    numbered = [(n, cells) for n, cells in iter_numbered(rows)
+                if n not in totals and cells and any(not _is_blank(v) for _, v in iter_cells(cells))]
     if not numbered:
         return table
     matcher = _Matcher(sheet)

@@ -101,6 +101,7 @@ class SheetValues:
     rows: list[tuple[int, dict[int, object]]] = field(default_factory=list)   # (row number, {0-based column: value})
     hidden: bool = False
     uncached: list[str] = field(default_factory=list)    # formula cells (A1 refs) without a cached result
+    totals: frozenset[int] = frozenset()     # rows that are an Excel table's totals row (表设计 > 汇总行): not data
 
     def cell(self, row: int, column: int) -> object:
         """The value at a 1-based row and column (None when empty)."""
@@ -188,6 +189,24 @@ def _shared_strings(zf: zipfile.ZipFile, part: str | None) -> list[str]:
     return out
 
 
+_RANGE = re.compile(r"\$?[A-Za-z]{1,3}\$?(\d{1,7}):\$?[A-Za-z]{1,3}\$?(\d{1,7})")
+
+
+def _totals_rows(zf: zipfile.ZipFile, sheet_part: str) -> frozenset[int]:
+    """The rows of a sheet that are its tables' totals rows (``totalsRowCount``: the last
+    rows of the table's range), which hold SUBTOTAL formulas, never data."""
+    rows: set[int] = set()
+    for kind, target in _rels(zf, sheet_part).values():
+        if kind != "table" or target not in zf.NameToInfo:
+            continue
+        root = etree.fromstring(zf.read(target), _SAFE)
+        count, ref = root.get("totalsRowCount") or "0", _RANGE.fullmatch(root.get("ref") or "")
+        if count.isdigit() and int(count) > 0 and ref:
+            last = int(ref.group(2))
+            rows.update(range(max(int(ref.group(1)) + 1, last - int(count) + 1), last + 1))
+    return frozenset(rows)
+
+
 def _date_styles(zf: zipfile.ZipFile, part: str | None) -> frozenset[int]:
     """Indexes of the cell formats (cellXfs) whose number format shows a date or time."""
     if not part or part not in zf.NameToInfo:
@@ -218,6 +237,7 @@ class Package:
     strings: list[str]
     date_styles: frozenset[int]
     epoch: dt.datetime
+    totals: dict[str, frozenset[int]] = field(default_factory=dict)     # sheet part -> its tables' totals rows
 
     @classmethod
     def open(cls, path: Path, *, intake: bool = False) -> "Package":
@@ -253,7 +273,8 @@ class Package:
                             sheets.append((sheet.get("name", ""), target, sheet.get("state", "visible") != "visible"))
             by_kind = {kind: target for kind, target in rels.values()}
             return cls(zf, path, sheets, _shared_strings(zf, by_kind.get("sharedStrings")),
-                       _date_styles(zf, by_kind.get("styles")), epoch)
+                       _date_styles(zf, by_kind.get("styles")), epoch,
+                       {part: rows for _n, part, _h in sheets if (rows := _totals_rows(zf, part))})
         except DAMAGE as exc:
             zf.close()
             raise PackageRefused(damaged(path.name, describe_damage(exc))) from None
@@ -421,6 +442,9 @@ class Package:
                     out[name] = sheet
                     continue
                 out[name] = self.read_sheet(name, part, hidden)
+            for name, part, _hidden in self.sheets:
+                if part in self.totals:
+                    out[name].totals = self.totals[part]
             return out
         finally:
             worker.join()
