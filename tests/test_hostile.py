@@ -590,3 +590,45 @@ def test_a_new_row_below_a_totals_row_is_refused_never_written_into_it(book, tmp
     code, text = run_cli(["finance", "import", str(other), str(path), "--as-of", AS_OF], capsys)
     assert code == 2 and "汇总行" in text, text
     assert other.read_bytes() == before
+
+
+# --- 4. formulas over computed columns: the workbook is recalculated when next opened ------------------------
+
+WORKBOOK_ORDER = ("fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets",
+                  "functionGroups", "externalReferences", "definedNames", "calcPr", "oleSize", "customWorkbookViews",
+                  "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects",
+                  "extLst")
+
+
+def _workbook_children(path: Path) -> list[tuple[str, dict]]:
+    from lxml import etree
+
+    root = etree.fromstring(parts_of(path)["xl/workbook.xml"])
+    return [(etree.QName(child).localname, dict(child.attrib)) for child in root]
+
+
+@pytest.mark.parametrize("calc", ['<calcPr calcId="191029" iterateCount="50" fullPrecision="0"/>', ""],
+                         ids=["Excel's calcPr", "no calcPr, an extLst"])
+def test_a_refresh_marks_the_workbook_for_a_full_recalculation_on_load(book, capsys, calc):
+    """issue 19.4: a clerk's ``=COUNTIF(申报人员!BA:BA,"符合")`` kept the result cached before
+    the refresh (0 where 47 rows now read 符合) until Excel recalculated. After writing
+    computed cells the writer sets ``<calcPr fullCalcOnLoad="1">`` (as openpyxl does),
+    keeping every other calcPr attribute, in the place the schema gives it."""
+    ext = '<extLst><ext uri="{140A7094-0E35-4892-8432-C4D2E57EDEB5}"><x15:workbookPr chartTrackingRefBase="1" ' \
+          'xmlns:x15="http://schemas.microsoft.com/office/spreadsheetml/2010/11/main"/></ext></extLst>'
+    patch_part(book, "xl/workbook.xml",
+               lambda xml: re.sub(r"<calcPr[^>]*/>", calc, xml).replace("</workbook>", ("" if calc else ext) + "</workbook>"))
+    add_sheet(book, "我的统计", '<row r="1"><c r="A1"><f>COUNTIF(申报人员!BA:BA,"符合")</f><v>0</v></c></row>')
+    assert "fullCalcOnLoad" not in parts_of(book)["xl/workbook.xml"].decode()
+    code, text = run_cli(["refresh", str(book), "--as-of", AS_OF], capsys)
+    assert code in (0, 1), text
+    children = _workbook_children(book)
+    names = [name for name, _ in children]
+    assert names == sorted(names, key=WORKBOOK_ORDER.index), names          # still in the schema's order
+    calc_pr = dict(children)["calcPr"]
+    assert calc_pr.get("fullCalcOnLoad") == "1"
+    if calc:
+        assert (calc_pr["calcId"], calc_pr["iterateCount"], calc_pr["fullPrecision"]) == ("191029", "50", "0")
+    else:
+        assert names[-2:] == ["calcPr", "extLst"]
+    assert '<f>COUNTIF(申报人员!BA:BA,"符合")</f>' in parts_of(book)[sheet_part(book, "我的统计")].decode()

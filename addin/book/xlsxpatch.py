@@ -1175,6 +1175,28 @@ class Package:
                 self.remove_rels_to(self.workbook_part, target)
                 self.set_override(target, None)
 
+    #: workbook.xml's children that follow calcPr (ECMA-376 CT_Workbook's sequence)
+    _AFTER_CALC_PR = ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing",
+                      "fileRecoveryPr", "webPublishObjects", "extLst")
+
+    def _recalculate_on_load(self) -> None:
+        """Mark the workbook for a full recalculation when it is next opened
+        (``<calcPr fullCalcOnLoad="1">``, as openpyxl does): the formulas of the clerks'
+        own sheets over the cells written here (``=COUNTIF(申报人员!BA:BA,"符合")``) hold
+        results cached before the write. Every other calcPr attribute is kept."""
+        calc = self.workbook.find(f"{{{self.ns}}}calcPr")
+        if calc is None:
+            calc = etree.Element(f"{{{self.ns}}}calcPr")
+            follower = next((child for child in self.workbook if _local(child.tag) in self._AFTER_CALC_PR), None)
+            if follower is not None:
+                follower.addprevious(calc)
+            else:
+                self.workbook.append(calc)
+        elif calc.get("fullCalcOnLoad") in ("1", "true"):
+            return
+        calc.set("fullCalcOnLoad", "1")
+        self._workbook_changed = True
+
     def open_part(self, part: str):
         """A readable binary stream of a part's current content."""
         if part in self._changed:
@@ -1196,6 +1218,8 @@ class Package:
         styles = self.styles if self._edits else None
         if self._edits:
             self._drop_calc_chain()
+        if self._edits or self._changed:
+            self._recalculate_on_load()
         if self._workbook_changed:
             self.write(self.workbook_part, serialize(self.workbook))
             self._workbook_changed = False
