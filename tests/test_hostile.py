@@ -632,3 +632,152 @@ def test_a_refresh_marks_the_workbook_for_a_full_recalculation_on_load(book, cap
     else:
         assert names[-2:] == ["calcPr", "extLst"]
     assert '<f>COUNTIF(申报人员!BA:BA,"符合")</f>' in parts_of(book)[sheet_part(book, "我的统计")].decode()
+
+
+# --- 6. a control character pasted into a name: named by check, removed the same way by every output --------
+
+def _texts_of(path: Path) -> str:
+    """Every XML part of an .xlsx/.docx output as text (what a reader of the file meets)."""
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        return "".join("".join(etree.fromstring(z.read(n)).itertext()) + z.read(n).decode("utf-8", "replace")
+                       for n in z.namelist() if n.endswith(".xml"))
+
+
+def test_a_pasted_vertical_tab_in_a_name_is_named_by_check_and_removed_from_every_output(book, tmp_path, capsys):
+    """issue 19.6: ``艾合买提_x000B_库尔班`` (Excel's form of a pasted vertical tab): check was
+    silent, roster exited 3 after writing the register and the 送评委 files but no 内部留存
+    (no code key), finance export exited 3."""
+    part = sheet_part(book, "申报人员")
+    patch_part(book, part, lambda xml: re.sub(r'(<c r="B3"[^>]*><is><t>[^<]*?)&#183;', r"\1_x000B_", xml, count=1))
+    assert "_x000B_" in parts_of(book)[part].decode()
+    code, text = run_cli(["check", str(book), "--as-of", AS_OF], capsys)
+    assert re.search(r"申报人员!B3: 姓名：含有看不见的控制字符U\+000B（垂直制表符）.*按“艾合买提库尔班”", text), text
+    out = tmp_path / "输出"
+    runs = {
+        "roster": ["roster", str(book), "--out", str(out / "评审会"), "--as-of", AS_OF],
+        "finance export": ["finance", "export", str(book), str(out / "缴费表.xlsx"), "--as-of", AS_OF],
+        "docs": ["docs", str(book), "--out", str(out / "附件"), "--ids", "2024-002"],
+        "publicity": ["publicity", str(book), "--out", str(out / "公示"), "--start", "2024-10-21", "--as-of", AS_OF],
+        "record": ["record", str(book), "--out", str(out / "评审会"), "--as-of", AS_OF],
+    }
+    for name, args in runs.items():
+        code, text = run_cli(args, capsys)
+        assert code in (0, 1), (name, code, text[-800:])
+    assert list((out / "评审会" / "内部留存").glob("*编号对照表*"))
+    made = [p for p in out.rglob("*") if p.suffix in (".xlsx", ".docx")]
+    assert len(made) >= 8
+    named = [p.name for p in made if "艾合买提库尔班" in _texts_of(p)]
+    assert any("缴费表" in n for n in named) and any("推荐" in n or "附件" in n or "2024-002" in n for n in named), named
+    for p in made:
+        text = _texts_of(p)
+        assert "\x0b" not in text and "_x000B_" not in text and "_x000b_" not in text, p
+
+
+# --- 8. a full disk while writing documents: a Chinese refusal that leaves nothing half-written -----------------
+
+class FullDisk:
+    """A disk that fills up: files opened for writing under ``folder`` take ``room`` bytes
+    in all, then a write stores what still fits and fails with ENOSPC (as a real full disk
+    does, leaving a truncated file behind). Every Python-level open is watched (io.open,
+    builtins.open: zipfile, python-docx, openpyxl and Path.write_bytes all go through it)."""
+
+    def __init__(self, monkeypatch, folder: Path, room: int):
+        import builtins
+        import io
+
+        self.folder, self.room, self.written = str(folder), room, 0
+        real = io.open
+
+        def watched(file, mode="r", *args, **kwargs):
+            handle = real(file, mode, *args, **kwargs)
+            name = os.fspath(file) if isinstance(file, (str, os.PathLike)) else os.readlink(f"/proc/self/fd/{file}")
+            if any(m in mode for m in "wax+") and os.path.abspath(name).startswith(self.folder):
+                return _Filling(handle, self, name)
+            return handle
+        monkeypatch.setattr(io, "open", watched)
+        monkeypatch.setattr(builtins, "open", watched)
+
+
+class _Filling:
+    def __init__(self, handle, disk: FullDisk, name: str):
+        self._handle, self._disk, self._name = handle, disk, name
+
+    def write(self, data):
+        import errno
+
+        left = self._disk.room - self._disk.written
+        if len(data) > left:
+            if left > 0:
+                self._handle.write(data[:left])
+                self._disk.written += left
+            self._handle.flush()
+            raise OSError(errno.ENOSPC, "No space left on device", self._name)
+        self._disk.written += len(data)
+        return self._handle.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._handle.close()
+
+    def __iter__(self):
+        return iter(self._handle)
+
+
+def _leftovers(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize("command", [["record", "--forms", "--as-of", AS_OF], ["docs", "--kind", "1,2"],
+                                     ["roster", "--as-of", AS_OF]],
+                         ids=["record --forms", "docs", "roster"])
+def test_a_full_disk_while_writing_documents_is_a_refusal_that_leaves_nothing(book, tmp_path, monkeypatch, capsys,
+                                                                               command):
+    """issue 19.8: ``record --forms`` on a full disk exited 3 and left a truncated
+    答辩评分表-P23.docx (8,192 bytes, not a zip) in 送评委; ``docs`` printed "No space left on
+    device" in English beside "可能正被 Word/WPS 打开" and kept what it had made. Now: exit 2,
+    a Chinese message, not one file left in the output folder, no staging folder left."""
+    disk = tmp_path / "U盘"
+    disk.mkdir()
+    out = disk / "评审会"
+    FullDisk(monkeypatch, disk, room=30_000)
+    code, text = run_cli([command[0], str(book), "--out", str(out), *command[1:]], capsys)
+    assert code == 2, (code, text[-1500:])
+    assert "磁盘空间不足" in text and "No space" not in text and "Word/WPS" not in text, text
+    assert str(out) in text and ".~zhicheng" not in text, text          # the place as the clerk named it
+    assert _leftovers(disk) == [], _leftovers(disk)
+
+
+def test_outputs_that_replace_earlier_ones_are_put_back_when_one_cannot_be_replaced(book, tmp_path, monkeypatch,
+                                                                                    capsys):
+    """Whole or nothing over an existing folder too: a second run replaces the first's
+    files; when one of them cannot be replaced (a file open in Word on Windows), the ones
+    already moved in are taken out and the first run's files are put back, byte for byte."""
+    import errno
+
+    from addin.usecases import runner
+
+    out = tmp_path / "评审会"
+    assert main(["roster", str(book), "--out", str(out), "--as-of", AS_OF]) == 0
+    before = {p: p.read_bytes() for p in _leftovers(out)}
+    assert len(before) >= 4
+    real, moved = os.replace, []
+
+    def locked(src, dst, *args, **kwargs):
+        if ".~zhicheng-评审会-" in str(src) and "内部留存" in str(dst):          # a new file moving in
+            if moved:
+                raise PermissionError(errno.EACCES, "Permission denied", str(dst))
+            moved.append(dst)
+        return real(src, dst, *args, **kwargs)
+    monkeypatch.setattr(runner.os, "replace", locked)
+    capsys.readouterr()
+    code, text = run_cli(["roster", str(book), "--out", str(out), "--as-of", AS_OF], capsys)
+    assert code == 2 and "没有权限" in text and "Word" in text, text
+    assert {p: p.read_bytes() for p in _leftovers(out)} == before
+    assert not [p for p in tmp_path.rglob(".~zhicheng*")]

@@ -22,6 +22,7 @@ from ..rules.calendar import AksuCalendar, read_day_rules
 from ..rules.catalog import NO_TITLE, Catalog, build_catalog, clean_word, order_key
 from ..rules.settings import Settings, show_value
 from . import schema
+from .records import printable_text, unprintable
 from .schema import CE_HEADER, Sheet
 from .stream import SheetValues, iter_cells, iter_numbered, read_values
 
@@ -238,10 +239,17 @@ def read_table(sheet: Sheet, rows) -> TableData:
         for i, value in iter_cells(raw_row):
             if i >= width or not names[i]:
                 continue
-            if isinstance(value, str) and len(value) > longest:
-                table.findings.append(error(f"{names[i]}：单元格有{len(value):,}个字符，超过 Excel 单元格的上限"
-                                            f"{longest:,}个字符（Excel 和各输出文件会截断），请缩短").at(
-                    sheet=sheet.name, row=number, column=get_column_letter(i + 1)))
+            if value.__class__ is str:
+                if len(value) > longest:
+                    table.findings.append(error(f"{names[i]}：单元格有{len(value):,}个字符，超过 Excel 单元格的上限"
+                                                f"{longest:,}个字符（Excel 和各输出文件会截断），请缩短").at(
+                        sheet=sheet.name, row=number, column=get_column_letter(i + 1)))
+                if not value.isprintable() and (hidden := unprintable(value)):
+                    value = printable_text(value)          # one way for every output: removed, and said
+                    table.findings.append(warning(
+                        f"{names[i]}：含有看不见的控制字符{'、'.join(hidden)}（多为从网页或其他软件复制粘贴带入），"
+                        f"各输出中已删除（按“{value}”）；请在单元格中删除它").at(
+                        sheet=sheet.name, row=number, column=get_column_letter(i + 1)))
             if keys[i]:
                 by_key_values[keys[i]] = value
             else:

@@ -384,12 +384,25 @@ def os_reason(exc: OSError) -> str:
     reasons = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有权限",
                errno.EPERM: "没有权限", errno.EROFS: "磁盘或文件夹是只读的", errno.EIO: "磁盘读写出错",
                errno.ENOENT: "文件或文件夹不存在", errno.EBUSY: "文件正被其他程序占用",
+               errno.EFBIG: "文件超过了磁盘或系统允许的大小",
                errno.ENAMETOOLONG: "文件路径太长", errno.EMFILE: "打开的文件太多"}
     return reasons.get(exc.errno, f"系统错误（错误码 {exc.errno}）" if exc.errno else "系统错误")
 
 
 def _disk_full(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+#: errors of writing a file that are the disk's state, not the file's: full, over quota,
+#: read-only, a size the system will not write, an I/O error
+DISK_STATE = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EIO)
+
+
+def disk_state(exc: BaseException) -> bool:
+    """Whether an error of writing an output is the disk's state (:data:`DISK_STATE`): the
+    run must stop as a whole (the use-case runner makes it a Chinese refusal and removes
+    what was made), never be listed as one file's problem beside the files that were made."""
+    return isinstance(exc, OSError) and exc.errno in DISK_STATE
 
 
 # ---------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from ..rules.recommendation import (current_title_phrase, objection_contact, pub
                                     publicity_start_warning, recommending_unit)
 from ..rules.settings import parse_bool
 from ..rules.workflow import ROUTE_CONFLICT, exclusion
+from ..book.safe_write import disk_state, os_reason
 from .files import safe_filename, unique_path, write_bytes_atomic
 from .layout import unbreakable_phones
 from .mailmerge import CompiledTemplate, Properties, Rendered, TemplateError
@@ -684,7 +685,9 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
         try:
             write_bytes_atomic(path, template.to_bytes(doc, properties))
         except OSError as exc:
-            report.problems.append(Problem(f"无法写入“{path.name}”（文件可能正被 Word/WPS 打开）：{exc.strerror or exc}",
+            if disk_state(exc):               # a full disk stops the run: a refusal, nothing left (issue 19.8)
+                raise
+            report.problems.append(Problem(f"无法写入“{path.name}”（文件可能正被 Word/WPS 打开）：{os_reason(exc)}",
                                            Severity.ERROR, kind, app_text, name_text, row=row.number))
             done += 1
             continue
@@ -704,8 +707,10 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
                     write_bytes_atomic(path, compiled[kind].combine(rendered[kind], properties, odd_page_starts=duplex))
                     report.combined[kind] = path
                 except OSError as exc:
+                    if disk_state(exc):
+                        raise
                     report.problems.append(Problem(f"无法写入“{path.name}”（文件可能正被 Word/WPS 打开）："
-                                                   f"{exc.strerror or exc}", Severity.ERROR, kind))
+                                                   f"{os_reason(exc)}", Severity.ERROR, kind))
             done += 1
     if duplex and report.combined:
         report.notes.append("合并打印文件按双面打印编排：每人从奇数页（正面）开始，页码连续编排")
@@ -722,7 +727,9 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
         try:
             text = "\n".join(report.summary_lines(limit=None)) + "\n"
             write_bytes_atomic(report.report_file, text.replace("\n", "\r\n").encode("utf-8-sig"))
-        except OSError:
+        except OSError as exc:
+            if disk_state(exc):
+                raise
             report.report_file = None
     return report
 
