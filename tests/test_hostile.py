@@ -781,3 +781,136 @@ def test_outputs_that_replace_earlier_ones_are_put_back_when_one_cannot_be_repla
     assert code == 2 and "没有权限" in text and "Word" in text, text
     assert {p: p.read_bytes() for p in _leftovers(out)} == before
     assert not [p for p in tmp_path.rglob(".~zhicheng*")]
+
+
+# --- 10. the error log: no personal data, the user's own 0600 file, rotated; backups pruned up front -----------
+
+PERSONAL = "艾合买提·库尔班 652901199001011234 电话13912345678"    # what an exception's text may carry
+
+
+def _crash_with_personal_data(monkeypatch):
+    import addin.usecases.register
+
+    def broken(*_a, **_k):
+        raise KeyError(PERSONAL)
+    monkeypatch.setattr(addin.usecases.register, "assess", broken)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions and owners")
+def test_the_crash_log_masks_personal_data_and_is_the_users_own(book, tmp_path, monkeypatch, capsys):
+    """issue 19.10: the crash log recorded applicants' names and was world-readable."""
+    import stat
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    _crash_with_personal_data(monkeypatch)
+    named = book.with_name("艾合买提的台账.xlsx")
+    shutil.copyfile(book, named)
+    assert main(["check", str(named)]) == 3
+    err = capsys.readouterr().err
+    log = home / ".zhicheng" / "zhicheng-errors.log"
+    assert str(log) in err
+    text = log.read_text(encoding="utf-8")
+    for secret in ("艾合买提", "库尔班", "652901199001011234", "13912345678"):
+        assert secret not in text, secret
+    assert "KeyError" in text and "652901***********4" in text and "139********" in text and "〔8字〕" in text
+    assert "Traceback" in text and "raise KeyError(PERSONAL)" in text        # the program's own lines are kept
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert stat.S_IMODE(log.parent.stat().st_mode) == 0o700
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions and owners")
+def test_with_an_unwritable_home_the_log_never_goes_into_another_users_file(book, tmp_path, monkeypatch, capsys):
+    """issue 19.10: with an unwritable home the tool appended to an existing
+    /tmp/zhicheng-errors.log owned by another user. Now: a folder of the user's own in
+    the temporary folder; a file or folder another user owns, or a link, is never used.
+    (Another user is played by changing the user id the log checks owners against.)"""
+    import tempfile
+
+    from addin import errorlog
+
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(tempfile, "tempdir", str(shared))
+    theirs = shared / "zhicheng-errors.log"                     # the old shared place, someone else's
+    theirs.write_text("their log\n", encoding="utf-8")
+    _crash_with_personal_data(monkeypatch)
+    me = os.geteuid()
+    mine = shared / f"zhicheng-{me}" / "zhicheng-errors.log"
+    assert main(["check", str(book)]) == 3
+    err = capsys.readouterr().err
+    assert str(mine) in err and mine.stat().st_mode & 0o077 == 0 and mine.parent.stat().st_mode & 0o077 == 0
+    assert theirs.read_text(encoding="utf-8") == "their log\n"
+    # the same folder and file seen by another user (the id the log checks owners against)
+    monkeypatch.setattr(errorlog.os, "geteuid", lambda: me + 1000)
+    other = shared / f"zhicheng-{me + 1000}"
+    other.mkdir(mode=0o700)                                      # made by "me", not by the user + 1000
+    size = mine.stat().st_size
+    assert main(["check", str(book)]) == 3
+    err = capsys.readouterr().err
+    assert "无法写入日志文件" in err and "艾合买提" not in err and not list(other.iterdir())
+    assert mine.stat().st_size == size and theirs.read_text(encoding="utf-8") == "their log\n"
+    monkeypatch.setattr(errorlog.os, "geteuid", lambda: me)
+    # a folder of that name that others may write into (as /tmp itself) is not used
+    os.chmod(mine.parent, 0o777)
+    assert main(["check", str(book)]) == 3
+    assert "无法写入日志文件" in capsys.readouterr().err and mine.stat().st_size == size
+    # a link planted where the log goes is not followed
+    os.chmod(mine.parent, 0o700)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("victim\n", encoding="utf-8")
+    mine.unlink()
+    mine.symlink_to(victim)
+    assert main(["check", str(book)]) == 3
+    assert victim.read_text(encoding="utf-8") == "victim\n" and "无法写入日志文件" in capsys.readouterr().err
+
+
+def test_the_crash_log_is_rotated(tmp_path, monkeypatch):
+    from addin import data, errorlog
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    limit, keep = data.limit("error_log_max_kb") * 1024, int(data.limit("error_log_keep"))
+    log = None
+    for n in range(keep + 3):
+        log = errorlog.write(errorlog.CLI_LOG, "命令行", RuntimeError("x" * int(limit)))
+    assert log is not None and log.stat().st_size < 2 * limit
+    rotated = sorted(p.name for p in log.parent.iterdir())
+    assert rotated == [errorlog.CLI_LOG] + [f"{errorlog.CLI_LOG}.{i}" for i in range(1, keep + 1)], rotated
+
+
+def test_backups_left_by_killed_runs_are_pruned_at_the_start_of_every_write(book):
+    """issue 19.10: backups left by killed runs (30 seen) were pruned only after a
+    successful write; a write that fails now starts by pruning them too (by count, and
+    by age: none older than backup_max_days but the newest)."""
+    from addin.book.safe_write import BACKUP_DIR_NAME, WriteRefused, safe_save
+
+    folder = book.parent / BACKUP_DIR_NAME
+    folder.mkdir()
+    now = dt.datetime.now()
+    stamps = [now - dt.timedelta(hours=n) for n in range(1, 26)] + [now - dt.timedelta(days=200 + n) for n in range(5)]
+    for stamp in stamps:
+        shutil.copyfile(book, folder / f"{book.stem}-{stamp:%Y%m%d-%H%M%S-%f}{book.suffix}")
+    clerks = folder / "我自己的备份.xlsx"
+    shutil.copyfile(book, clerks)
+
+    def fails(_tmp):
+        raise WriteRefused("模拟的失败")
+    with pytest.raises(WriteRefused):
+        safe_save(book, fails, keep_backups=10)
+    left = sorted(p.name for p in folder.iterdir() if p != clerks)
+    assert len(left) == 9, left                                  # the failed run's own backup is removed again
+    assert all(f"{stamp:%Y%m%d-%H%M%S}" in " ".join(left) for stamp in stamps[:9])
+    assert clerks.exists()
+
+    for old in folder.iterdir():
+        if old != clerks:
+            old.unlink()
+    for stamp in stamps[-5:]:                                    # only old ones: the newest of them stays
+        shutil.copyfile(book, folder / f"{book.stem}-{stamp:%Y%m%d-%H%M%S-%f}{book.suffix}")
+    with pytest.raises(WriteRefused):
+        safe_save(book, fails, keep_backups=10)
+    assert sorted(p.name for p in folder.iterdir() if p != clerks) == [
+        f"{book.stem}-{stamps[-5]:%Y%m%d-%H%M%S-%f}{book.suffix}"]

@@ -15,7 +15,9 @@ Every write of a workbook goes through :func:`safe_save`. It guarantees:
   write is refused with a Chinese message naming the sheet and the part.
 * **The old version is kept.** Before a replace, the workbook is copied to ``备份``
   beside it as ``<stem>-YYYYMMDD-HHMMSS-ffffff<suffix>``; the newest ``keep_backups``
-  copies of that workbook are kept, older ones are deleted after a successful write.
+  copies of that workbook are kept, and none older than limits.csv ``backup_max_days``
+  but the newest: the others are deleted at the start of every write (backups left by
+  runs that were killed count too) and again after a successful one.
 * **The replace is atomic.** The new version is written to a hidden temporary file in
   the same folder, flushed to disk, checked (a complete zip with ``[Content_Types].xml``;
   macros and custom ribbon still there when the original had them), then moved over the
@@ -542,7 +544,9 @@ def _make_backup(path: Path, backup_dir: Path) -> Path:
     return backup
 
 
-def _prune_backups(path: Path, backup_dir: Path, keep: int) -> None:
+def _prune_backups(path: Path, backup_dir: Path, keep: int, max_days: float | None = None) -> None:
+    """Keep the newest ``keep`` backups of ``path`` and none older than ``max_days`` (the
+    newest one is always kept, whatever its age)."""
     pattern = _backup_pattern(path)
     try:
         entries = [(m.group(1), p) for p in backup_dir.iterdir()
@@ -550,11 +554,23 @@ def _prune_backups(path: Path, backup_dir: Path, keep: int) -> None:
     except OSError:
         return
     entries.sort(reverse=True)
-    for _stamp, old in entries[keep:]:
+    oldest = (dt.datetime.now() - dt.timedelta(days=max_days)).strftime(_BACKUP_STAMP) if max_days else ""
+    for n, (stamp, old) in enumerate(entries):
+        if n < keep and (n == 0 or stamp >= oldest):
+            continue
         try:
             old.unlink()
         except OSError as exc:
             warnings.warn(f"无法删除旧备份 {old}：{exc}", RuntimeWarning, stacklevel=3)
+
+
+def _backup_days() -> float | None:
+    from .. import data
+
+    try:
+        return data.limit("backup_max_days")
+    except Exception:  # noqa: BLE001 - pruning by age is a courtesy; by count it is done anyway
+        return None
 
 
 def _verify_output(tmp: Path, original: Path | None) -> None:
@@ -724,6 +740,8 @@ def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 1
         before = None
         mode = _new_file_mode()
 
+    if exists:           # backups left by runs that were killed count too: pruned before this one is made
+        _prune_backups(target, backup_dir or folder / BACKUP_DIR_NAME, keep_backups - 1, _backup_days())
     backup = _make_backup(target, backup_dir or folder / BACKUP_DIR_NAME) if exists else None
     tmp: Path | None = None
     holder: int | None = None
@@ -767,5 +785,5 @@ def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 1
         raise
     _fsync_dir(folder)
     if backup is not None:
-        _prune_backups(target, backup.parent, keep_backups)
+        _prune_backups(target, backup.parent, keep_backups, _backup_days())
     return backup
