@@ -5,10 +5,11 @@ box of a ribbon button), the details go to a log file the clerk can send to the
 maintainer. The log
 
 * holds no personal data: the traceback's frames (file, line, function and the source
-  line: the program's own text) are kept, but every message that carries data (the
-  exception's text, the command's arguments) is masked — ID numbers and mobile numbers
-  keep only a few digits, and any run of Chinese characters (a name, an employer, a
-  file named after a person) is replaced by its length (``〔3字〕``);
+  line: the program's own text) are kept, but what carries data is masked — ID numbers
+  and mobile numbers keep only a few digits, and a run of Chinese characters (a name, an
+  employer, a file named after a person) is replaced by its length (``〔3字〕``) in the
+  command's arguments and in what an exception's text quotes or gives as a path (the
+  program's own words in it stay readable);
 * lives in the user's own folder: ``~/.zhicheng`` (made 0700), or, when that cannot be
   written, a folder of the user's own in the system's temporary folder
   (``zhicheng-<user id>``, made 0700); a folder or file that another user owns, a
@@ -47,6 +48,19 @@ def mask(text: str) -> str:
     return _CHINESE.sub(lambda m: f"〔{len(m.group(0))}字〕", text)
 
 
+#: where an exception's text carries data: in quotes (the program quotes every value it
+#: names, Python's repr quotes strings) and in paths (output files are named after people)
+_DATA = re.compile(r"“[^”]*”|‘[^’]*’|「[^」]*」|《[^》]*》|\"[^\"]*\"|'[^']*'|(?:[A-Za-z]:)?[\\/][^\s'\"“”，。；]*")
+
+
+def mask_message(text: str) -> str:
+    """An exception's text with the data it carries masked (:func:`mask` of what is quoted
+    and of paths, ID and mobile numbers anywhere); the program's own words stay readable."""
+    text = _ID.sub(lambda m: m.group(1) + "*" * (len(m.group(0)) - 7) + m.group(2), text)
+    text = _MOBILE.sub(lambda m: m.group(1) + "*" * 8, text)
+    return _DATA.sub(lambda m: mask(m.group(0)), text)
+
+
 def describe(exc: BaseException) -> str:
     """The traceback of ``exc`` (and of the exceptions it came from) with every message
     masked (:func:`mask`) and the frames as they are (they hold the program's own text)."""
@@ -70,7 +84,7 @@ def describe(exc: BaseException) -> str:
         if te.stack:
             out.append("Traceback (most recent call last):\n")
             out.extend(te.stack.format())
-        out.append(mask("".join(te.format_exception_only())))
+        out.append(mask_message("".join(te.format_exception_only())))
         out.append(link)
     return "".join(out)
 
