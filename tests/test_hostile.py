@@ -914,3 +914,104 @@ def test_backups_left_by_killed_runs_are_pruned_at_the_start_of_every_write(book
         safe_save(book, fails, keep_backups=10)
     assert sorted(p.name for p in folder.iterdir() if p != clerks) == [
         f"{book.stem}-{stamps[-5]:%Y%m%d-%H%M%S-%f}{book.suffix}"]
+
+
+# --- 5. hand edits of 盲评编号: reported, the drawn code put back; a doubtful code never reaches a roster -------
+
+def _set_cell(path: Path, sheet: str, ref: str, text: str | None) -> None:
+    """Type ``text`` into one cell (inline string; None empties it), as the clerk would."""
+    def change(xml: str) -> str:
+        cell = re.search(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)', xml)
+        style = re.search(r'\ss="(\d+)"', cell.group(0))
+        attrs = f' r="{ref}"' + (f' s="{style.group(1)}"' if style else "")
+        new = f"<c{attrs}/>" if text is None else f'<c{attrs} t="inlineStr"><is><t>{text}</t></is></c>'
+        return xml[:cell.start()] + new + xml[cell.end():]
+    patch_part(path, sheet_part(path, sheet), change)
+
+
+def _codes(path: Path) -> dict[int, str]:
+    from addin.book.reader import read_book
+
+    return {r.number: r.values_by_key.get("blind_code") for r in read_book(path).table("applicants").rows}
+
+
+def _roster_codes(folder: Path) -> dict[str, list[str]]:
+    """The codes each roster file (送评委 and 内部留存, .xlsx) lists, by file name."""
+    from openpyxl import load_workbook
+
+    found = {}
+    for path in sorted(folder.rglob("*.xlsx")):
+        found[path.name] = [v for ws in load_workbook(path).worksheets for row in ws.iter_rows(values_only=True)
+                            for v in row if isinstance(v, str) and re.fullmatch(r"[A-Z]{2}-\d{3}", v)]
+    return found
+
+
+def test_a_copied_blind_code_is_a_hand_edit_and_the_drawn_code_comes_back(book, tmp_path, capsys):
+    """issue 19.5: copying GL-579 into a second row, roster exited 0 and printed GL-579
+    twice on the blind roster and the vote sheet; the code key mapped it to two
+    applications. Now the copy is reported like any hand edit, the row gets back the code
+    the tool drew for it (with a 日志 row), and every code appears once."""
+    assert main(["refresh", str(book), "--as-of", AS_OF]) in (0, 1)      # the tool's fingerprints of its codes
+    before = _codes(book)
+    assert before[3] == "GL-579" and before[2] == "GL-827"
+    _set_cell(book, "申报人员", "BO2", "GL-579")                          # 2024-001's code typed over
+    capsys.readouterr()
+    code, text = run_cli(["check", str(book), "--as-of", AS_OF], capsys)
+    assert re.search(r"申报人员!BO2: 计算列“盲评编号”被手工修改（现为“GL-579”），刷新时恢复本软件抽取的“GL-827”", text), text
+    out = tmp_path / "评审会"
+    code, text = run_cli(["roster", str(book), "--out", str(out), "--as-of", AS_OF], capsys)
+    assert code in (0, 1), text
+    assert _codes(book) == before
+    printed = _roster_codes(out)
+    assert len(printed) >= 3 and all(codes and len(codes) == len(set(codes)) for codes in printed.values()), printed
+    from addin.book.reader import read_book
+    log = read_book(book).table("log").rows[-1].values_by_key
+    assert "原为“GL-579”，已改为“GL-827”" in log["detail"], log
+
+
+def test_a_code_the_tool_did_not_draw_is_replaced_by_a_drawn_one(book, capsys):
+    """A code the tool did not draw — typed into a row it gave none, or into a row the
+    last refresh did not know (added since) — is replaced: by a drawn code where the row
+    is due at the meeting, by none where it is not; each with a 日志 row."""
+    from addin.book import schema
+    from addin.book.reader import read_book
+
+    assert main(["refresh", str(book), "--as-of", AS_OF]) in (0, 1)
+    before = _codes(book)
+    assert before[5] is None and before[3] == "GL-579"
+    # 2024-002 (row 3, due) as a row the last refresh did not know: its fingerprint removed
+    patch_part(book, sheet_part(book, schema.FINGERPRINT_SHEET),
+               lambda xml: re.sub(r"<row [^>]*>(?:(?!</row>).)*2024-002(?:(?!</row>).)*</row>", "", xml, count=1))
+    assert "2024-002" not in read_book(book).fingerprints
+    _set_cell(book, "申报人员", "BO3", "GL-001")
+    _set_cell(book, "申报人员", "BO5", "GL-002")                          # 2024-004: not due, the tool gave none
+    capsys.readouterr()
+    assert main(["refresh", str(book), "--as-of", AS_OF]) in (0, 1)
+    text = capsys.readouterr().out
+    after = _codes(book)
+    assert re.fullmatch(r"GL-\d{3}", after[3]) and after[3] not in ("GL-001", *[c for n, c in before.items() if n != 3])
+    assert after[5] is None
+    assert "申报人员!BO3（盲评编号）：原为“GL-001”" in text and "申报人员!BO5（盲评编号）：原为“GL-002”，已改为“空”" in text
+    log = read_book(book).table("log").rows[-1].values_by_key["detail"]
+    assert "原为“GL-001”" in log and "原为“GL-002”" in log
+
+
+def test_without_fingerprints_a_code_given_twice_never_reaches_a_roster(book, tmp_path, capsys):
+    """A register the tool has not refreshed since (no fingerprints: nothing tells which
+    copy is the tool's): roster and record are refused, exit 2, naming both rows; once
+    the clerk clears the copy, the row gets a new drawn code."""
+    _set_cell(book, "申报人员", "BO2", "GL-579")                          # the committed sample has no fingerprints
+    out = tmp_path / "评审会"
+    code, text = run_cli(["roster", str(book), "--out", str(out), "--as-of", AS_OF], capsys)
+    assert code == 2 and "盲评编号GL-579同时出现在申报人员!BO2、申报人员!BO3" in text and "未生成评审会名单" in text, text
+    assert not out.exists()
+    code, text = run_cli(["record", str(book), "--out", str(out), "--forms", "--as-of", AS_OF], capsys)
+    assert code == 2 and "GL-579" in text and not out.exists(), text
+    _set_cell(book, "申报人员", "BO2", None)                              # the clerk clears the copy
+    code, text = run_cli(["roster", str(book), "--out", str(out), "--as-of", AS_OF], capsys)
+    assert code in (0, 1), text
+    codes = _codes(book)
+    assert codes[3] == "GL-579" and re.fullmatch(r"GL-\d{3}", codes[2]) and codes[2] != "GL-579"
+    for name, listed in _roster_codes(out).items():
+        assert len(listed) == len(set(listed)), name
+        assert listed.count("GL-579") == listed.count(codes[2]) == 1, name

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from ..book.codes import refuse_doubtful_codes
 from .common import backup_line, files_lines, read
 from .runner import NeedsValue
 from .spec import FINDINGS, OK, Context, Outcome
@@ -48,6 +49,7 @@ def roster(ctx: Context, *, out: Path, date: dt.date | None = None, as_of: dt.da
     from ..outputs.meeting import KEPT_IN_OFFICE, TO_COMMITTEE, build_roster, held_back_lines, write_roster
 
     report = _refreshed(ctx, as_of)
+    refuse_doubtful_codes(report.book, report.evaluation, "评审会名单")      # issue 19.5
     ctx.progress("生成评审会名单…")
     result = build_roster(report.book, report.evaluation, date=date, include_held_back=all)
     files = write_roster(result, Path(out))
@@ -71,6 +73,7 @@ def record(ctx: Context, *, out: Path, forms: bool = False, as_of: dt.datetime |
 
     now = as_of or ctx.now
     report = _refreshed(ctx, as_of)
+    refuse_doubtful_codes(report.book, report.evaluation, "答辩评分表" if forms else "评审会议记录")
     office, committee = Path(out) / KEPT_IN_OFFICE, Path(out) / TO_COMMITTEE
     if forms:
         files = score_forms(report.book, report.evaluation, committee, now=now)
