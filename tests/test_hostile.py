@@ -1015,3 +1015,32 @@ def test_without_fingerprints_a_code_given_twice_never_reaches_a_roster(book, tm
     for name, listed in _roster_codes(out).items():
         assert len(listed) == len(set(listed)), name
         assert listed.count("GL-579") == listed.count(codes[2]) == 1, name
+
+
+# --- 9. an Excel error value is never printed: the row is held back and named, exit 1 ------------------------
+
+def test_an_error_value_is_never_published_the_row_is_held_back_and_named(book, tmp_path, capsys):
+    """issue 19.9: an employer cell holding #N/A (a VLOOKUP) was printed as a published
+    person's employer in the publicity xlsx and docx, exit 0. No output prints an error
+    value: publicity, roster, attachments and the finance list hold the row back, name
+    the cell, and exit 1."""
+    patch_part(book, sheet_part(book, "申报人员"), lambda xml: re.sub(
+        r'<c r="H3"[^>]*?(?:/>|>.*?</c>)', '<c r="H3" t="e"><f>VLOOKUP(A3,单位!A:B,2,0)</f><v>#N/A</v></c>', xml, count=1))
+    out = tmp_path / "输出"
+    runs = {
+        "publicity": ["publicity", str(book), "--out", str(out / "公示"), "--start", "2024-10-21", "--as-of", AS_OF],
+        "roster": ["roster", str(book), "--out", str(out / "评审会"), "--as-of", AS_OF],
+        "docs": ["docs", str(book), "--out", str(out / "附件"), "--kind", "1,2,3"],
+        "finance export": ["finance", "export", str(book), str(out / "缴费表.xlsx"), "--as-of", AS_OF],
+    }
+    for name, args in runs.items():
+        code, text = run_cli(args, capsys)
+        assert code == 1, (name, code, text[-1500:])
+        assert re.search(r"2024-002 艾合买提·库尔班（申报人员第3行）：工作单位（申报人员!H3）显示错误值#N/A，未列入", text), (name, text)
+    made = [p for p in out.rglob("*") if p.suffix in (".xlsx", ".docx")]
+    assert len(made) >= 10
+    for p in made:
+        text = _texts_of(p)
+        assert "#N/A" not in text, p
+    publicity = _texts_of(out / "公示" / "评审结果公示名单.xlsx")
+    assert "艾合买提·库尔班" not in publicity and "别克·别克" in publicity

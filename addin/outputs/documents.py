@@ -31,7 +31,7 @@ from typing import Callable, Iterable, Mapping
 
 from ..book import schema
 from ..book.evaluate import route_conflict_rows
-from ..book.reader import Book, RowData
+from ..book.reader import Book, RowData, error_row_lines, error_rows
 from ..rules.base import Finding, RuleInputError, Severity, cites
 from ..rules.catalog import clean_word
 from ..rules.dates import format_date, parse_date
@@ -540,6 +540,9 @@ def select_rows(book: Book, ids=None, status=None, *, include_held_back: bool = 
         rows = [r for r in rows if clean_word(r.values_by_key.get("app_id")) in set(wanted_ids)]
     if statuses:
         rows = [r for r in rows if clean_word(r.values_by_key.get("status")) in statuses]
+    errors = error_rows(book)                 # an Excel error value is never printed, --all or not (issue 19.9)
+    problems += [Problem(line, Severity.ERROR) for line in error_row_lines(book, [r.number for r in rows], "附件")]
+    rows = [r for r in rows if r.number not in errors]
     if include_held_back:
         return rows, problems
     held = held_back(book, rows)

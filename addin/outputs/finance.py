@@ -23,7 +23,7 @@ from ..book import schema
 from ..book.adapter import WorkbookAdapter
 from ..book.inplace import PackageAdapter
 from ..book.evaluate import Evaluation
-from ..book.reader import Book, book_from_values
+from ..book.reader import Book, book_from_values, error_rows
 from ..book.refresh import current_user, log_row
 from ..rules.base import Finding, Severity, error, warning
 from ..rules.fees import Account, account
@@ -74,9 +74,10 @@ def dues(book: Book, ev: Evaluation) -> list[Due]:
     """Applications with a fee due (材料已接收), with what is paid, by specialty in the
     data's order (公路, 运输, 交通经济), then application number."""
     out = []
+    held = error_rows(book)                   # a row showing an Excel error value is never printed (issue 19.9)
     for row in book.table("applicants").rows:
         v, c = row.values_by_key, ev.computed[row.number]
-        if not c.get("fee_due"):
+        if not c.get("fee_due") or row.number in held:
             continue
         level = book.catalog.level_of(v.get("target_title")).value or ""
         out.append(Due(_text(v.get("app_id")), _text(v.get("name")), _text(v.get("employer")),

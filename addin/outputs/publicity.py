@@ -7,10 +7,10 @@ import datetime as dt
 from pathlib import Path
 
 from ..book.evaluate import Evaluation
-from ..book.reader import Book, cell_text as _text
+from ..book.reader import Book, cell_text as _text, error_row_lines, error_rows
 from ..rules.dates import format_date
 from ..rules.identity import mask_id, normalise_id
-from ..rules.base import Finding
+from ..rules.base import Finding, Severity
 from ..rules.meeting import PASSED, published, status_against_tally
 from .tables import Column, PrintTable, write_docx, write_xlsx
 
@@ -19,7 +19,8 @@ STEM = "评审结果公示名单"
 
 def withheld(book: Book, ev: Evaluation) -> list[Finding]:
     """Applications whose 状态 says 评审通过 while the tally does not: kept off the list,
-    each a finding located at its 状态 cell (一(五))."""
+    each a finding located at its 状态 cell (一(五)); and those passed whose row shows an
+    Excel error value (:func:`~addin.book.reader.error_rows`): kept off too, each named."""
     table = book.table("applicants")
     out = []
     for row in table.rows:
@@ -29,6 +30,12 @@ def withheld(book: Book, ev: Evaluation) -> list[Finding]:
             who = f"{_text(row.values_by_key.get('app_id'))} {_text(row.values_by_key.get('name'))}".strip()
             out.append(table.locate(Finding(f"{who}：{finding.message}", finding.severity, finding.clause),
                                     row.number, "status"))
+    held = error_rows(book)                   # an Excel error value is never published (issue 19.9)
+    for row in table.rows:
+        if row.number in held and published(ev.computed[row.number].get("meeting_result")):
+            column = table.errors[row.number][0][1].rsplit("!", 1)[-1].rstrip("0123456789")
+            out += [Finding(line, Severity.ERROR, "一(五)", table.sheet, row.number, column)
+                    for line in error_row_lines(book, [row.number], "公示")]
     return out
 
 
@@ -41,9 +48,10 @@ def build_publicity(book: Book, ev: Evaluation, start: dt.date) -> tuple[PrintTa
     end = book.calendar.publicity_end(start, s.result_publicity_workdays)
     specialty_key, levels = book.sort_key("专业"), list(s.fees)
     passed = []
+    held = error_rows(book)                   # a row showing an Excel error value: see withheld
     for row in book.table("applicants").rows:
         v, c = row.values_by_key, ev.computed[row.number]
-        if not published(c.get("meeting_result")):
+        if not published(c.get("meeting_result")) or row.number in held:
             continue
         title = catalog.title(v.get("target_title")).value
         level = title.level if title else ""

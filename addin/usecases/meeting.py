@@ -46,6 +46,8 @@ def _refreshed(ctx: Context, as_of: dt.datetime | None):
 def roster(ctx: Context, *, out: Path, date: dt.date | None = None, as_of: dt.datetime | None = None,
            all: bool = False, **_) -> Outcome:  # noqa: A002 - the option's name
     """评审会名单: refresh first (it assigns and stores the blind codes), then the rosters."""
+    from ..book.evaluate import MEETING_DUE
+    from ..book.reader import error_row_lines
     from ..outputs.meeting import KEPT_IN_OFFICE, TO_COMMITTEE, build_roster, held_back_lines, write_roster
 
     report = _refreshed(ctx, as_of)
@@ -61,7 +63,12 @@ def roster(ctx: Context, *, out: Path, date: dt.date | None = None, as_of: dt.da
         lines += ["", f"以下{len(held)}份申报符合上会条件，但因状态或同一人两种方式申报（三）未列入"
                       "（处理后重新生成；确需列入时选 --all）："]
         lines += [f"  {line}" for line in held]
-    return Outcome(lines, OK, files=files, out=Path(out))
+    errors = error_row_lines(report.book, [r.number for r in report.book.table("applicants").rows
+                                           if report.evaluation.computed[r.number].get("meeting_due") == MEETING_DUE
+                                           or all and r.number in report.evaluation.held_back], "评审会名单")
+    if errors:                                # an Excel error value is never printed (issue 19.9)
+        lines += ["", f"以下{len(errors)}份申报的单元格显示错误值，未列入评审会名单："] + [f"  {line}" for line in errors]
+    return Outcome(lines, FINDINGS if errors else OK, files=files, out=Path(out))
 
 
 def record(ctx: Context, *, out: Path, forms: bool = False, as_of: dt.datetime | None = None, **_) -> Outcome:
