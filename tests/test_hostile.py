@@ -1044,3 +1044,19 @@ def test_an_error_value_is_never_published_the_row_is_held_back_and_named(book, 
         assert "#N/A" not in text, p
     publicity = _texts_of(out / "公示" / "评审结果公示名单.xlsx")
     assert "艾合买提·库尔班" not in publicity and "别克·别克" in publicity
+
+
+@pytest.mark.parametrize("damage", [bad_crc, bad_deflate, doctype], ids=["checksum", "deflate", "DOCTYPE"])
+def test_a_damaged_finance_file_or_platform_export_is_refused_the_same_way(book, tmp_path, capsys, intake_files,
+                                                                            damage):
+    """The workbooks the tool takes in go through the same reader: damage in them is the
+    same Chinese refusal (exit 2), and the register is untouched."""
+    finance, export = intake_files
+    for source, command in ((finance, ["finance", "import"]), (export, ["import"])):
+        taken = tmp_path / source.name
+        shutil.copyfile(source, taken)
+        damage(taken, sheet_part(taken, "缴费录入") if source == finance else "xl/worksheets/sheet1.xml")
+        before = book.read_bytes()
+        code, text = run_cli([*command, str(book), str(taken), "--as-of", AS_OF], capsys)
+        assert code == 2 and "已损坏" in text and taken.name in text and "Error" not in text, text
+        assert book.read_bytes() == before
