@@ -491,9 +491,11 @@ def test_two_payments_with_their_own_receipts_are_two_payments(book, tmp_path, c
     assert len(payments(book)) == before + 3
 
 
-def test_the_platform_export_is_read_whatever_its_dimension_says(book, tmp_path, capsys):
-    """issue 19.2: the platform export went through pandas/openpyxl read-only too: a stale
-    dimension hid its rows. It goes through the one bounded reader now."""
+def test_the_platform_export_is_read_sparsely_whatever_its_dimension_says(book, tmp_path):
+    """issue 19.2: the platform export went through pandas/openpyxl too, which builds every
+    row out to the widest cell: one value in XFD1048576 with a dimension claiming the
+    whole sheet (a 2 GB process: MemoryError, exit 3). It goes through the one bounded
+    reader now: every row that holds data, sparsely, whatever the dimension says."""
     import pandas as pd
 
     from conftest import make_id
@@ -502,10 +504,17 @@ def test_the_platform_export_is_read_whatever_its_dimension_says(book, tmp_path,
     people = [{"身份证号码": make_id(seq=f"{i:03d}"), "姓名": f"新人{i}", "系列": "工程系列", "拟申报职称": "工程师"}
               for i in range(1, 9)]
     pd.DataFrame(people).to_excel(export, index=False)
-    patch_part(export, "xl/worksheets/sheet1.xml",
-               lambda xml: re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:D3"/>', xml, count=1))
-    code, text = run_cli(["import", str(book), str(export), "--as-of", AS_OF], capsys)
-    assert code in (0, 1) and "新增8行" in text, text
+
+    def claim_everything(xml: str) -> str:
+        xml = re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:D3"/>', xml, count=1)
+        return xml.replace("</sheetData>", '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
+    patch_part(export, "xl/worksheets/sheet1.xml", claim_everything)
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)); "
+            "from addin.cli import main; sys.exit(main(sys.argv[1:]))")
+    done = subprocess.run([sys.executable, "-c", code, "import", str(book), str(export), "--as-of", AS_OF],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode in (0, 1), (done.returncode, done.stderr[-1500:])
+    assert "新增8行" in done.stdout and "导出文件第1048576行：缺少身份证号" in done.stdout, done.stdout[-1500:]
 
 
 # --- 3. an Excel table's totals row is never an application, and its cells are kept ---------------------------

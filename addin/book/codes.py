@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from ..errors import Refused
-from ..rules.base import Finding, error, warning
+from ..rules.base import Finding, warning
 from ..rules.meeting import assign_blind_codes, code_prefix
 
 KEY = "blind_code"

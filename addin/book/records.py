@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import operator
 import re
-import unicodedata
 from functools import lru_cache
 from typing import Mapping, Sequence
 
