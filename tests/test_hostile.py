@@ -662,7 +662,7 @@ def test_a_pasted_vertical_tab_in_a_name_is_named_by_check_and_removed_from_ever
     patch_part(book, part, lambda xml: re.sub(r'(<c r="B3"[^>]*><is><t>[^<]*?)&#183;', r"\1_x000B_", xml, count=1))
     assert "_x000B_" in parts_of(book)[part].decode()
     code, text = run_cli(["check", str(book), "--as-of", AS_OF], capsys)
-    assert re.search(r"申报人员!B3: 姓名：含有看不见的控制字符U\+000B（垂直制表符）.*按“艾合买提库尔班”", text), text
+    assert re.search(r"（申报人员第3行 B列）：姓名：含有看不见的控制字符U\+000B（垂直制表符）.*按“艾合买提库尔班”", text), text
     out = tmp_path / "输出"
     runs = {
         "roster": ["roster", str(book), "--out", str(out / "评审会"), "--as-of", AS_OF],
@@ -966,7 +966,7 @@ def test_a_copied_blind_code_is_a_hand_edit_and_the_drawn_code_comes_back(book, 
     _set_cell(book, "申报人员", "BO2", "GL-579")                          # 2024-001's code typed over
     capsys.readouterr()
     code, text = run_cli(["check", str(book), "--as-of", AS_OF], capsys)
-    assert re.search(r"申报人员!BO2: 计算列“盲评编号”被手工修改（现为“GL-579”），刷新时恢复本软件抽取的“GL-827”", text), text
+    assert re.search(r"（申报人员第2行 BO列）：计算列“盲评编号”被手工修改（现为“GL-579”），刷新时恢复本软件抽取的“GL-827”", text), text
     out = tmp_path / "评审会"
     code, text = run_cli(["roster", str(book), "--out", str(out), "--as-of", AS_OF], capsys)
     assert code in (0, 1), text
