@@ -14,9 +14,15 @@ LOWER = ("rules", "book", "outputs", "excel", "data", "launcher")   # the launch
 def _imports(path: Path) -> set[str]:
     """Absolute names of the addin modules that ``path`` imports (relative imports resolved)."""
     module = ".".join(("addin",) + path.relative_to(PACKAGE).with_suffix("").parts)
-    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    return _imports_in(path.read_text(encoding="utf-8"), module, path.name == "__init__.py")
+
+
+def _imports_in(source: str, module: str, is_package: bool) -> set[str]:
+    """The addin names imported anywhere in ``source`` (at the top, in a function, under
+    an ``if``): ``ast.walk`` visits every node."""
+    package = module if is_package else module.rsplit(".", 1)[0]
     names = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             names |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
@@ -59,3 +65,68 @@ def test_one_refusal_type_for_every_layer():
     from addin.excel.install import InstallRefused
 
     assert all(issubclass(t, Refused) for t in (WriteRefused, ActionRefused, BuildError, InstallRefused))
+
+
+def _module_name(path: Path) -> str:
+    parts = ("addin",) + path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module -> the addin modules it imports, at the top or inside a function (a name
+    imported from a module, ``from addin.book import schema`` or ``from .schema import
+    KEY``, is resolved to the longest importable module it names)."""
+    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+    def resolve(name: str) -> str:
+        while name not in modules:
+            name = name.rsplit(".", 1)[0]
+        return name
+
+    return {m: {resolve(n) for n in _imports(p)} - {m} for m, p in modules.items()}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(found)
+
+
+def test_the_cycle_finder_sees_an_import_inside_a_function():
+    """The check can fail: an import deferred into a function is an edge, and a cycle
+    closed by such an edge is found."""
+    source = "import json\n\ndef totals():\n    from .evaluate import evaluate\n    return evaluate\n"
+    assert "addin.book.evaluate" in _imports_in(source, "addin.book.dashboard", False)
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _cycles(graph) == [["a", "b", "c"]]
+
+
+def test_no_import_cycles_in_the_package():
+    """No module imports itself back through others, counting imports made inside
+    functions (a deferred import hides a cycle from Python, not from the reader)."""
+    assert _cycles(_import_graph()) == []
