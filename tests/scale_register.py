@@ -46,7 +46,8 @@ def build_scale_register(path: Path, count: int = 300, seed: int = 2025) -> Path
     """Write a register of ``count`` applications due at the meeting (and two held back)
     to ``path``, as a refresh, a draw and a meeting would have left it."""
     from addin.book.draw import DRAW_ACTION, log_detail, plan_draw
-    from addin.book.evaluate import MEETING_DUE, evaluate
+    from addin.book.evaluate import evaluate
+    from addin.rules.meeting import MEETING_DUE
     from addin.book.reader import book_from_values, workbook_values
     from addin.rules.defence import defence_items
     from addin.rules.panel import PANEL

@@ -20,10 +20,11 @@ from ..rules.settings import Settings
 from ..rules.panel import ALL_SPECIALTIES, Candidate, Draw, DrawRefused, Expert, draw_panel, pool_problems
 from . import schema
 from .adapter import WorkbookAdapter
-from .evaluate import MEETING_DUE, Evaluation, evaluate
-from .panel import locate, read_pool
+from ..rules.meeting import MEETING_DUE
+from .evaluate import evaluate
+from .panel import candidates, locate, read_pool
 from .reader import Book, book_from_values, cell_text as _text
-from .refresh import log_row, refuse_ambiguous_columns, write_sheet_cells
+from .writes import log_row, refuse_ambiguous_columns, write_sheet_cells
 
 DRAW_ACTION, REDRAW_ACTION = "抽取评委", "重新抽取评委"
 SOURCE_LABEL = "计算机随机抽取（操作系统安全随机数 secrets.SystemRandom）"
@@ -36,19 +37,6 @@ class ReasonNeeded(DrawRefused):
 def secure_random() -> random.Random:
     """The product's random source: the operating system's (not reproducible, not seeded)."""
     return secrets.SystemRandom()
-
-
-def candidates(book: Book, ev: Evaluation) -> list[Candidate]:
-    """The applicants due at the meeting (上会情况 = 上会), and those only held back (who
-    may still be put on the roster with ``--all``): the panel must be free of any
-    interest in any of them."""
-    out = []
-    for row in book.table("applicants").rows:
-        if ev.computed[row.number].get("meeting_due") == MEETING_DUE or row.number in ev.held_back:
-            v = row.values_by_key
-            out.append(Candidate(_text(v.get("app_id")), _text(v.get("name")), _text(v.get("employer")),
-                                 _text(ev.computed[row.number].get("blind_code"))))
-    return out
 
 
 @dataclass
@@ -105,7 +93,7 @@ def plan_draw(book: Book, *, now: dt.datetime, user: str, rng: random.Random, re
         raise DrawRefused(f"“{table.sheet}”工作表缺少列" + "、".join(f"“{m}”" for m in missing) +
                           "（专家库须有可参加、回避关系、回避对象、抽取结果等列，可用 zhicheng new 新建台账后复制专家），未抽取")
     ev = evaluate(book, now=now, previous=None)
-    roster = candidates(book, ev)
+    roster = candidates(book, ev.computed, ev.held_back)
     if not roster:
         raise DrawRefused("上会名单为空（没有材料已接收、已缴费且资格符合的申报），无需抽取评委；未抽取")
     pool, findings = read_pool(book)

@@ -26,7 +26,7 @@ from ..rules.eligibility import Context, RouteEntry, assess, mandarin_ok, route_
 from ..rules.fees import FeeLine, account, defense, fee_due, fee_summary
 from ..rules.identity import check_id as _check_id
 from ..rules.seniority import full_years
-from ..rules.meeting import PASSED as VOTE_PASSED, VoteResult, status_against_tally, vote_result
+from ..rules.meeting import MEETING_DUE, PASSED as VOTE_PASSED, VoteResult, status_against_tally, vote_result
 from ..rules.recommendation import (generic_recommenders, objection_contact, publicising_unit,
                                     publicity_before_submission, recommender_setting)
 from ..rules.settings import campaign_span, deadlines_on_rest_days, parse_int, parse_number, validate_settings
@@ -34,13 +34,10 @@ from ..rules.workflow import (OUT_STATUSES, PASSED, RETURNED, ROUTE_CONFLICT, St
                               UNDECIDED, application_stage, assess_submissions)
 from . import schema
 from ..rules.defence import FAILED as DEFENCE_FAILED
-from .panel import DefenceTally, MeetingDay, defence_tally, meeting_day
+from .panel import DefenceTally, MeetingDay, candidates, defence_tally, meeting_day
 from .reader import Book, RowData, TableData, cell_text as _text
 from .codes import checked_codes
 from .records import applicant_from_keys, forget
-
-MEETING_DUE = "上会"
-
 
 @dataclass
 class Todo:
@@ -508,9 +505,7 @@ def _meeting(book: Book, table: TableData, ev: Evaluation, now: dt.datetime) -> 
     the attendance (see book.panel); the defence scores of 答辩评分 (四(五))."""
     sheet = book.table("meeting")
     by_code = {v["blind_code"]: n for n, v in ev.computed.items() if v.get("blind_code")}
-    from .draw import candidates
-
-    ev.day = day = meeting_day(book, candidates(book, ev), held=meeting_held(book, now))
+    ev.day = day = meeting_day(book, candidates(book, ev.computed, ev.held_back), held=meeting_held(book, now))
     ev.findings += day.findings
     senior = {code for code, n in by_code.items()       # on the roster and defending (四(五))
               if ev.computed[n].get("defense") == "需答辩" and ev.computed[n].get("meeting_due") == MEETING_DUE}

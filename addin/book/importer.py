@@ -28,7 +28,7 @@ from . import schema
 from .adapter import WorkbookAdapter
 from .inplace import PackageAdapter
 from .reader import book_from_values
-from .refresh import current_user, log_row, refuse_ambiguous_columns, refuse_unreadable_tables
+from .writes import current_user, log_row, refuse_ambiguous_columns, refuse_unreadable_tables
 from .safe_write import WriteRefused
 
 MATCH_KEYS = ("id_number", "series", "target_title")

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import Mapping
 
 from ..rules.base import Finding, error, warning
 from ..rules.catalog import clean_word
+from ..rules.meeting import MEETING_DUE
 from ..rules.defence import DefenceResult, Item, ScoreSheet, check_sheet, defence_items, defence_result
 from ..rules.panel import PANEL, Candidate, Expert, Seating, recusal_reasons, reserve_place, seating
 from ..rules.settings import parse_bool, parse_number
@@ -24,6 +26,20 @@ def split_names(text: str) -> tuple[str, ...]:
 def locate(table: TableData, finding: Finding) -> Finding:
     """A rule's finding, whose ``column`` is a schema key, at its cell of ``table``."""
     return replace(finding, sheet=table.sheet, column=table.letter(finding.column) if finding.column else None)
+
+
+def candidates(book: Book, computed: Mapping[int, Mapping[str, object]],
+               held_back: Mapping[int, object]) -> list[Candidate]:
+    """The applicants due at the meeting (上会情况 = 上会 in the evaluation's ``computed``
+    values), and those only ``held_back`` (who may still be put on the roster with
+    ``--all``): the panel must be free of any interest in any of them."""
+    out = []
+    for row in book.table("applicants").rows:
+        if computed[row.number].get("meeting_due") == MEETING_DUE or row.number in held_back:
+            v = row.values_by_key
+            out.append(Candidate(_text(v.get("app_id")), _text(v.get("name")), _text(v.get("employer")),
+                                 _text(computed[row.number].get("blind_code"))))
+    return out
 
 
 def read_pool(book: Book) -> tuple[list[Expert], list[Finding]]:

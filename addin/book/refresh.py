@@ -9,7 +9,6 @@ the workbook open in Excel (``addin.excel``).
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -23,8 +22,12 @@ from .evaluate import Evaluation, evaluate
 from ..rules.dates import format_date
 from .reader import Book, book_from_values, cell_text, read_book
 from .safe_write import WriteRefused
+from .writes import current_user, log_row, refuse_ambiguous_columns, refuse_unreadable_tables, write_sheet_cells
 
 Progress = Callable[[str], None]
+
+#: the tables a refresh reads to compute what it writes
+READ_TABLES = ("settings", "applicants", "reviews", "payments", "meeting")
 
 
 @dataclass
@@ -73,13 +76,6 @@ def check(path: Path, *, now: dt.datetime | None = None) -> tuple[Book, Evaluati
     return book, ev
 
 
-def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name on some systems
-        return "未知"
-
-
 def computed_cells(book: Book, ev: Evaluation) -> tuple[CellsByRow, dict[str, str]]:
     """The computed cells of 申报人员 as (row, letter) -> value (a view of the
     evaluation's rows, not a copy), and their formats."""
@@ -88,63 +84,6 @@ def computed_cells(book: Book, ev: Evaluation) -> tuple[CellsByRow, dict[str, st
     cells = CellsByRow(ev.computed, {key: letter for key, (letter, _fmt) in letters.items() if letter})
     formats = {letter: fmt for letter, fmt in letters.values() if letter}
     return cells, formats
-
-
-def write_sheet_cells(adapter: WorkbookAdapter, book: Book, key: str, rows: dict[int, dict[str, object]]) -> None:
-    """Write computed values of a small sheet (评审会, 答辩评分, 评委: ``key``) given as
-    row -> column key -> value, in the columns the sheet has."""
-    spec = next(s for s in schema.sheets(range(0)) if s.key == key)
-    table = book.table(key)
-    letters = {c.key: (table.letter(c.key), "@" if c.kind == "text" else c.number_format) for c in spec.computed}
-    cells = {(n, letters[k][0]): v for n, values in rows.items() for k, v in values.items()
-             if k in letters and letters[k][0]}
-    if cells:
-        adapter.write_cells(spec.name, cells, {letter: fmt for letter, fmt in letters.values() if letter},
-                            table=spec.table)
-
-
-def log_row(action: str, rows: int, detail: str, *, now: dt.datetime, user: str) -> tuple[dict, dict]:
-    """A 日志 row and its formats, keyed by header (for ``adapter.append_row``)."""
-    values = (now.replace(microsecond=0), user, action, rows, detail)
-    return ({c.header: v for c, v in zip(schema.LOG_COLUMNS, values)},
-            {c.header: c.number_format for c in schema.LOG_COLUMNS})
-
-
-def refuse_ambiguous_columns(book: Book, *keys: str) -> None:
-    """A write goes by header: a header found twice could send values into a clerk's column."""
-    for key in keys:
-        table = book.table(key)
-        if table.duplicates:
-            raise WriteRefused(f"“{table.sheet}”工作表中" + "、".join(f"“{h}”" for h in table.duplicates) +
-                               "列出现了不止一次，无法确定写入哪一列，未写入（请删除或改名重复的列）")
-
-
-#: the register columns without which every row's verdict would be wrong: a write refuses
-#: when one of them is not found (under its header or an alias of it)
-KEY_COLUMNS = ("app_id", "name", "id_number", "target_title", "series", "status")
-#: the tables a refresh reads to compute what it writes
-READ_TABLES = ("settings", "applicants", "reviews", "payments", "meeting")
-
-
-def refuse_unreadable_tables(book: Book, *keys: str) -> None:
-    """A write needs its tables' headers: a table whose header row was not found (a title
-    row does not hide it; a renamed header may), or a register without a key column,
-    refuses the write, naming what is missing (rather than computing from blanks)."""
-    problems = []
-    for key in keys:
-        table = book.table(key)
-        if table.present and table.header_row is None and table.missing_headers:
-            problems.append(f"“{table.sheet}”工作表的前几行中找不到表头（应有" +
-                            "、".join(f"“{h}”" for h in table.missing_headers[:6]) + "等列）")
-    applicants = book.table("applicants")
-    if "applicants" in keys and applicants.header_row is not None:
-        spec = {c.key: c.header for c in schema.APPLICANT_INPUTS + schema.APPLICANT_INPUTS_2}
-        missing = [spec[k] for k in KEY_COLUMNS if not applicants.letter(k)]
-        if missing:
-            problems.append(f"“{applicants.sheet}”工作表第{applicants.header_row}行的表头中没有" +
-                            "、".join(f"“{h}”" for h in missing) + "列（或其别名）")
-    if problems:
-        raise WriteRefused("；".join(problems) + "，无法确定各列的位置，未写入（请恢复表头后再试）")
 
 
 def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,

@@ -358,7 +358,8 @@ def build_sample():
     from ..rules.defence import defence_items
     from ..rules.panel import PANEL, Candidate
     from .draw import DRAW_ACTION, SOURCE_LABEL, log_detail, plan_draw
-    from .evaluate import MEETING_DUE, evaluate
+    from ..rules.meeting import MEETING_DUE
+    from .evaluate import evaluate
     from .reader import book_from_values, workbook_values
 
     settings, rows = sample_settings()
@@ -415,7 +416,7 @@ def _defence_rows(coded, ev, applicants, seated, absent_code, items, rng) -> lis
     """Score sheets of the seated members for every senior applicant on the roster: one
     applicant scores below the pass mark, one sheet comes from an absent member (not
     counted) and one gives an item more than its points (not counted)."""
-    from .evaluate import MEETING_DUE
+    from ..rules.meeting import MEETING_DUE
 
     index = {a["app_id"]: i for i, a in enumerate(applicants)}
     seniors = [a for a in coded if ev.computed[index[a["app_id"]] + 2].get("defense") == "需答辩"

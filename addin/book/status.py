@@ -27,7 +27,7 @@ from . import schema
 from .adapter import WorkbookAdapter
 from .evaluate import Evaluation
 from .reader import Book, cell_text
-from .refresh import log_row, refuse_ambiguous_columns, refuse_unreadable_tables
+from .writes import log_row, refuse_ambiguous_columns, refuse_unreadable_tables
 from .safe_write import WriteRefused
 
 ACTION = "更新状态"

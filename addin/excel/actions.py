@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, ContextManager, Protocol
 
 from ..book.adapter import WorkbookAdapter
-from ..book.refresh import current_user
+from ..book.writes import current_user
 from ..errors import Refused
 from ..outputs.files import OUTPUT_FOLDER
 from ..usecases import FINDINGS, REFUSED, ButtonDoor, Context, Outcome, Param, UseCase, Variant, run

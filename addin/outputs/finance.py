@@ -28,7 +28,7 @@ from ..book.adapter import WorkbookAdapter
 from ..book.inplace import PackageAdapter
 from ..book.evaluate import Evaluation
 from ..book.reader import Book, book_from_values, error_rows
-from ..book.refresh import current_user, log_row
+from ..book.writes import current_user, log_row
 from ..rules.base import Finding, Severity, error, warning
 from ..rules.fees import Account, account
 from ..rules.dates import format_date, parse_date

@@ -23,7 +23,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..book.evaluate import MEETING_DUE, Evaluation
+from ..book.evaluate import Evaluation
+from ..rules.meeting import MEETING_DUE
 from ..book.reader import Book, cell_text as _text, error_rows, is_excel_error
 from ..rules.dates import format_date, parse_date
 from ..rules.meeting import recusals

@@ -14,6 +14,8 @@ from .base import Finding, cites, error, warning
 from .settings import Settings
 
 PASSED, FAILED, NO_QUORUM, PENDING = "评审通过", "评审未通过", "未达法定人数", "待录入"
+#: 上会情况 of an application due at the meeting (otherwise "不上会：" and the reasons)
+MEETING_DUE = "上会"
 
 
 @cites("评审会规则")

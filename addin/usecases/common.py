@@ -42,7 +42,7 @@ def ensure_register(adapter, name: str):
 def file_context(path: Path | None, door: Door, *, now: dt.datetime | None = None, user: str | None = None,
                  progress: Callable[[str], None] | None = None) -> Context:
     """A context on a register file (the command line, and the page through it)."""
-    from ..book.refresh import current_user
+    from ..book.writes import current_user
 
     register = Path(path) if path else None
     opener = (lambda write: open_register_file(register, write)) if register else None

@@ -46,7 +46,7 @@ def _refreshed(ctx: Context, as_of: dt.datetime | None):
 def roster(ctx: Context, *, out: Path, date: dt.date | None = None, as_of: dt.datetime | None = None,
            all: bool = False, **_) -> Outcome:  # noqa: A002 - the option's name
     """评审会名单: refresh first (it assigns and stores the blind codes), then the rosters."""
-    from ..book.evaluate import MEETING_DUE
+    from ..rules.meeting import MEETING_DUE
     from ..book.reader import error_row_lines
     from ..outputs.meeting import KEPT_IN_OFFICE, TO_COMMITTEE, build_roster, held_back_lines, write_roster
 
