@@ -26,6 +26,7 @@ from ..rules.dates import format_date
 from ..book.safe_write import disk_state, os_reason
 from .files import safe_filename, write_bytes_atomic
 from .mailmerge import CompiledTemplate, Properties
+from .report import Problem
 from .tables import Column, PrintTable, write_docx
 from .templates import ATTACHMENTS
 
@@ -90,8 +91,6 @@ def write_packages(book: Book, report, compiled: Mapping[int, CompiledTemplate],
                    now: dt.datetime) -> list[Package]:
     """One folder per unit (the unit that publicises, 四(二)) under ``report.out_dir``;
     adds the packages to ``report.packages`` and any failure to ``report.problems``."""
-    from .documents import Problem
-
     kinds = [k for k in KINDS if k in compiled and report.by_kind(k)]
     by_unit: dict[str, list] = defaultdict(list)
     shown: dict[str, str] = {}       # the unit's name as first typed, for the folder, title and files
