@@ -26,7 +26,7 @@ workbooks: $(STAMP)
 
 # regenerate the attachment templates (workbooks/templates, addin/data/templates)
 templates: $(STAMP)
-	$(BIN)/python -m addin.outputs.templates
+	$(BIN)/python -m addin.devtools.build_templates
 
 # regenerate the golden renderings of the attachments
 golden: $(STAMP)

@@ -34,8 +34,8 @@ from addin.outputs.documents import (GOLDEN, GOLDEN_APPLICANTS, MISSING, demo_do
 from addin.outputs.files import FORBIDDEN, safe_filename
 from addin.outputs.mailmerge import CompiledTemplate
 from addin.outputs.pdf import convert_to_pdf, find_soffice
-from addin.outputs.templates import (ATTACHMENTS, WORKBOOK_TEMPLATES, build_template, packaged_folder,
-                                     readme_text)
+from addin.devtools.build_templates import WORKBOOK_TEMPLATES, build_template, readme_text
+from addin.outputs.templates import ATTACHMENTS, packaged_folder
 from addin.rules.dates import format_date, parse_date
 from addin.rules.identity import check_id, mask_id
 from addin.rules.settings import parse_bool

@@ -130,3 +130,12 @@ def test_no_import_cycles_in_the_package():
     """No module imports itself back through others, counting imports made inside
     functions (a deferred import hides a cycle from Python, not from the reader)."""
     assert _cycles(_import_graph()) == []
+
+
+def test_the_product_never_imports_the_developers_tools():
+    """addin.devtools (make templates, make golden, make workbooks) writes committed files;
+    nothing the product runs imports it."""
+    graph = _import_graph()
+    users = sorted(m for m, targets in graph.items()
+                   if not m.startswith("addin.devtools") and any(t.startswith("addin.devtools") for t in targets))
+    assert users == []

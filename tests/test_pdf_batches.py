@@ -18,7 +18,7 @@ from addin.outputs import pdf as pdf_module
 from addin.outputs.documents import generate_documents
 from addin.outputs.mailmerge import CompiledTemplate
 from addin.outputs.pdf import convert_to_pdf, find_soffice
-from addin.outputs.templates import build_template
+from addin.devtools.build_templates import build_template
 
 
 def _require_libreoffice():

@@ -30,6 +30,8 @@ from docxtpl import DocxTemplate
 from jinja2 import meta
 from lxml import etree
 
+from .officialdoc import BODY_FONT, set_fonts, utc
+
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -82,11 +84,6 @@ class Properties:
                 f'<dcterms:created xsi:type="dcterms:W3CDTF">{when}</dcterms:created>'
                 f'<dcterms:modified xsi:type="dcterms:W3CDTF">{when}</dcterms:modified>'
                 "<dc:language>zh-CN</dc:language></cp:coreProperties>")
-
-
-def utc(moment: dt.datetime) -> dt.datetime:
-    """A moment as naive UTC, as document properties store it (a naive moment is local time)."""
-    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
 def _plain_text(xml: str) -> str:
@@ -558,7 +555,6 @@ def _east_asian_marks(p) -> None:
     the East Asian font: Word does so by the documents' font hint, LibreOffice would draw
     them half as wide in the Latin font, and the lines would break differently."""
     from .layout import ambiguous
-    from .templates import BODY_FONT, set_fonts
 
     for el in list(p.iter(_w("t"))):
         run = el.getparent()

@@ -30,7 +30,7 @@ from docx.enum.text import WD_BREAK
 from docx.shared import Pt
 
 from ..rules.dates import format_date
-from . import templates as T
+from . import officialdoc as T
 from .tables import Column, body_paragraph, confidential_header, docx_grid, keep_rows_with_next
 
 TEXT_MM = T.PAGE_MM[0] - T.MARGINS_MM["left"] - T.MARGINS_MM["right"]      # 156 mm
@@ -48,7 +48,7 @@ def official_document(title: str, subject: str, *, now: dt.datetime):
 
 def title(doc, *lines: str) -> None:
     """The 2号小标宋 title, one line per part (balanced by the caller, words kept whole)."""
-    p = T._para(doc, "公文标题", lines[0])
+    p = T.paragraph(doc, "公文标题", lines[0])
     for line in lines[1:]:
         p.add_run().add_break()
         p.add_run(line)
@@ -68,7 +68,7 @@ CONFIDENTIAL = "内部资料　注意保密"
 
 
 def heading(doc, text: str):
-    return T._para(doc, "小标题", text)
+    return T.paragraph(doc, "小标题", text)
 
 
 def table(doc, columns: Sequence[Column], rows: Sequence[Sequence[object]]):
@@ -87,12 +87,12 @@ def signatures(doc, roles: Sequence[str], *, signs: Sequence = (), grid=None) ->
     """Signature lines (role, room to sign) and the date, kept on one page with the
     paragraphs they sign (``signs``) and the last rows of ``grid``, the table before
     them: a signature never stands alone on a page."""
-    paragraphs = list(signs) + [T._para(doc, "落款")]
+    paragraphs = list(signs) + [T.paragraph(doc, "落款")]
     for role in roles:
-        paragraphs.append(T._para(doc, "落款", f"{role}（签名）：{SPACE * 8}"))
-        T._indent_chars(paragraphs[-1], 2)
-    date = T._para(doc, "落款", f"年{SPACE * 2}月{SPACE * 2}日")
-    T._indent_chars(date, T.DATE_INDENT)
+        paragraphs.append(T.paragraph(doc, "落款", f"{role}（签名）：{SPACE * 8}"))
+        T.indent_chars(paragraphs[-1], 2)
+    date = T.paragraph(doc, "落款", f"年{SPACE * 2}月{SPACE * 2}日")
+    T.indent_chars(date, T.DATE_INDENT)
     paragraphs.append(date)
     if grid is not None:
         keep_rows_with_next(grid)

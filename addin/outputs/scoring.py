@@ -51,11 +51,11 @@ def score_forms(book: Book, ev: Evaluation, out_dir: Path, *, now: dt.datetime) 
             blank = R.SPACE * 8                       # room to write the score
             rows = [[i, item.name, item.points, blank] for i, item in enumerate(items.value, start=1)]
             rows.append(["", "合计", full, blank])
-            R.T._para(doc, "表注")
+            R.T.paragraph(doc, "表注")
             grid = R.table(doc, [R.C("序号"), R.C("评分项目", 20, True), R.C("分值"), R.C("得分")], rows)
             for row in grid.rows[1:]:
-                R.T._row_height(row, 14)
-            notes = [R.T._para(doc, "表注", note) for note in (
+                R.T.row_height(row, 14)
+            notes = [R.T.paragraph(doc, "表注", note) for note in (
                 "注：1.各项得分不超过该项分值，合计为各项得分之和。",
                 f"2.答辩成绩为出席评委评分{drop}的平均分，{s.defence_pass_score}分及以上为合格。",
                 "3.本表由评委签名后当场交监票人，不得带离会场。")]

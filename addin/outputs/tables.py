@@ -38,7 +38,7 @@ from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, Twips
+from docx.shared import Twips
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -48,8 +48,8 @@ from ..book.xlsxpatch import looks_like_formula
 from ..rules.dates import format_date
 from .layout import (FANGSONG, HEI, SERIF, ambiguous, balanced_lines, display_width, keep_spans, layout_lines,
                      normalise_phones, text_points, widest_line, wrap_text)
-from .templates import (BODY_CHAR_SPACING, BODY_FONT, HEAD_FONT, MARGINS_MM, PAGE_MM, SIZE_2, SIZE_3, SIZE_S4,
-                        TITLE_FONT, finish_document, keep_together, official_document, set_fonts, set_properties)
+from .officialdoc import (BODY_CHAR_SPACING, BODY_FONT, HEAD_FONT, PAGE_MM, SIZE_2, SIZE_3, SIZE_S4,
+                          TITLE_FONT, finish_document, keep_together, official_document, set_fonts, set_properties, utc)
 
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -531,8 +531,6 @@ def write_xlsx(table: PrintTable, path: Path, *, sheet_name: str = "名单", ext
 
 def workbook_properties(wb, title: str, subject: str = "", now: dt.datetime | None = None) -> None:
     """Title and subject of the workbook itself, created and modified now."""
-    from .mailmerge import utc
-
     now = utc(now or dt.datetime.now())
     props = wb.properties
     props.creator = props.lastModifiedBy = "职称评审台账"

@@ -22,7 +22,7 @@ from addin.book.sample import SAMPLE
 from addin.outputs.documents import applicant_values, generate_documents
 from addin.outputs.mailmerge import CompiledTemplate
 from addin.outputs.pdf import convert_to_pdf, find_soffice
-from addin.outputs.templates import build_template
+from addin.devtools.build_templates import build_template
 
 APPLICANTS = 1_000
 PDF_FILES = 30
