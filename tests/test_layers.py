@@ -13,13 +13,13 @@ LOWER = ("rules", "book", "outputs", "excel", "data", "launcher")   # the launch
 
 def _imports(path: Path) -> set[str]:
     """Absolute names of the addin modules that ``path`` imports (relative imports resolved)."""
-    module = ".".join(("addin",) + path.relative_to(PACKAGE).with_suffix("").parts)
-    return _imports_in(path.read_text(encoding="utf-8"), module, path.name == "__init__.py")
+    return _imports_in(path.read_text(encoding="utf-8"), _module_name(path), path.name == "__init__.py")
 
 
-def _imports_in(source: str, module: str, is_package: bool) -> set[str]:
+def _imports_in(source: str, module: str, is_package: bool, *, from_packages: bool = True) -> set[str]:
     """The addin names imported anywhere in ``source`` (at the top, in a function, under
-    an ``if``): ``ast.walk`` visits every node."""
+    an ``if``): ``ast.walk`` visits every node. ``from P import x`` gives ``P.x`` and, with
+    ``from_packages``, ``P`` itself."""
     package = module if is_package else module.rsplit(".", 1)[0]
     names = set()
     for node in ast.walk(ast.parse(source)):
@@ -30,7 +30,7 @@ def _imports_in(source: str, module: str, is_package: bool) -> set[str]:
             for _ in range(node.level - 1):
                 base = base.rsplit(".", 1)[0]
             target = (f"{base}.{node.module}" if node.module else base) if node.level else node.module
-            names |= {target} | {f"{target}.{a.name}" for a in node.names}
+            names |= ({target} if from_packages else set()) | {f"{target}.{a.name}" for a in node.names}
     return {n for n in names if n == "addin" or n.startswith("addin.")}
 
 
@@ -75,7 +75,8 @@ def _module_name(path: Path) -> str:
 def _import_graph() -> dict[str, set[str]]:
     """Module -> the addin modules it imports, at the top or inside a function (a name
     imported from a module, ``from addin.book import schema`` or ``from .schema import
-    KEY``, is resolved to the longest importable module it names)."""
+    KEY``, is resolved to the longest importable module it names: ``from . import schema``
+    is an edge to the submodule, not to the package around it)."""
     modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
 
     def resolve(name: str) -> str:
@@ -83,7 +84,9 @@ def _import_graph() -> dict[str, set[str]]:
             name = name.rsplit(".", 1)[0]
         return name
 
-    return {m: {resolve(n) for n in _imports(p)} - {m} for m, p in modules.items()}
+    return {m: {resolve(n) for n in _imports_in(p.read_text(encoding="utf-8"), m, p.name == "__init__.py",
+                                                from_packages=False)} - {m}
+            for m, p in modules.items()}
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -122,6 +125,7 @@ def test_the_cycle_finder_sees_an_import_inside_a_function():
     closed by such an edge is found."""
     source = "import json\n\ndef totals():\n    from .evaluate import evaluate\n    return evaluate\n"
     assert "addin.book.evaluate" in _imports_in(source, "addin.book.dashboard", False)
+    assert "addin.usecases.table" in _imports_in("from .table import TABLE\n", "addin.usecases", True)
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _cycles(graph) == [["a", "b", "c"]]
 

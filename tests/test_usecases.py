@@ -354,3 +354,14 @@ def test_the_page_fills_the_confirmation_code_and_its_button_writes(book, tmp_pa
                                    "values": {"confirm": listed["proposal"]}}))
     assert written["code"] in (0, 1) and "已按确认写入" in "\n".join(written["lines"]), written["lines"]
     assert "status.apply" not in ribbon.ACTIONS                   # the ribbon asks in a dialog instead
+
+
+def test_every_command_has_a_run_and_only_the_shell_starters_are_bound_by_the_command_line():
+    """A use case without its own run is either 自检 (VBA) or one that starts a shell made
+    from the table (build-addin, install-addin, launcher), which the command line binds."""
+    from addin.cli.starters import STARTERS, bound
+
+    assert all(callable(bound(uc).run) for uc in for_door("cli"))
+    unbound = {uc.name for uc in TABLE if uc.run is None}
+    assert unbound == set(STARTERS) | {"selfcheck"}
+    assert all(by_name(name).doors == frozenset({"cli"}) for name in STARTERS)

@@ -20,6 +20,7 @@ import sys
 
 from ..usecases import CLI, PARENTS, REFUSED, ButtonDoor, Door, UseCase, for_door, run
 from .base import Parser, err
+from .starters import bound
 
 #: the environment variable with which the page asks for its own words
 DOOR_VARIABLE = "ZHICHENG_DOOR"
@@ -43,7 +44,7 @@ def _handler(usecase: UseCase):
         bar = _progress()
         ctx = file_context(None, door(), progress=bar)
         try:
-            outcome = run(usecase, raw, ctx)
+            outcome = run(bound(usecase), raw, ctx)
         finally:
             bar.close()
         if outcome.code == REFUSED:

@@ -26,7 +26,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, Protocol, Sequence
 
 from ..errors import Refused
 
@@ -55,57 +55,19 @@ KINDS = {
 RIBBON_SOURCES = ("ask", "options", "selection", "never", "active")
 
 
-class Door:
-    """How one shell names things. Use cases write their messages in the command line's
-    words (``zhicheng check``, ``--start``); :meth:`render` turns them into the page's or
-    the ribbon's (the button “校验”, the field “公示开始日期”) from the table itself."""
+class Door(Protocol):
+    """How one shell names things (the doors themselves, made from the table: :mod:`.doors`).
+    Use cases write their messages in the command line's words (``zhicheng check``,
+    ``--start``); :meth:`render` turns them into the page's or the ribbon's (the button
+    “校验”, the field “公示开始日期”)."""
 
-    name = "cli"
+    name: str
 
     def render(self, text: str, usecase: "UseCase | None" = None) -> str:
-        return text
+        """``text`` in this shell's words."""
 
     def action(self, name: str) -> str:
         """How this shell names use case ``name`` in a sentence."""
-        from .table import by_name
-
-        return "zhicheng " + " ".join(by_name(name).command)
-
-
-class ButtonDoor(Door):
-    """The page and the ribbon: commands are buttons, options are fields."""
-
-    COMMAND = re.compile(r" ?(?:命令行\s*)?zhicheng ([a-z][a-z-]*(?: (?:export|import))?)"
-                         r"((?: (?:--?[a-z][\w-]*|[^\s，。；：、）（“”]*[./\\][^\s，。；：、）（“”]*))*) ?")
-    OPTION = re.compile(r" ?(?<![\w-])--([a-z][a-z-]*)(?: 原因)? ?")
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def action(self, name: str) -> str:
-        from .table import by_name
-
-        return f"“{by_name(name).label}”"
-
-    def render(self, text: str, usecase: "UseCase | None" = None) -> str:
-        from .table import TABLE, by_command
-
-        def command(m: re.Match) -> str:
-            uc = by_command(m.group(1))
-            return f"“{uc.label}”" if uc else m.group(0)
-
-        def option(m: re.Match) -> str:
-            flag = "--" + m.group(1)
-            for uc in ([usecase] if usecase else []) + list(TABLE):
-                p = next((p for p in uc.params if p.flag == flag), None)
-                if p is not None:
-                    return f"“{p.label}”"
-            return m.group(0)
-
-        return self.OPTION.sub(option, self.COMMAND.sub(command, text))
-
-
-CLI = Door()
 
 
 @dataclass(frozen=True)
@@ -243,7 +205,10 @@ class UseCase:
     label: str                                 # the button (Chinese)
     summary: str                               # one line: command-line help, page tip
     description: str                           # command-line description, ribbon supertip
-    run: Callable[..., Outcome]                # run(ctx, **values) -> Outcome
+    #: run(ctx, **values) -> Outcome; None for a use case run elsewhere: 自检 in VBA, and the
+    #: three that start a shell made from this table (build-addin, install-addin, launcher),
+    #: which the command line binds (addin.cli.starters)
+    run: Callable[..., Outcome] | None
     params: tuple[Param, ...] = ()
     register: str = "read"                     # none | read | write | optional
     output: str | None = None                  # output folder name (page, ribbon): "附件", "评审会" ...

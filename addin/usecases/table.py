@@ -252,7 +252,7 @@ TABLE: tuple[UseCase, ...] = (
         "build-addin", ("build-addin",), "构建加载项", "构建 Excel 加载项（zhicheng.xlam）",
         "由软件包中的 VBA 与功能区定义（由用例表生成）、已安装的 xlwings 和 Python 工作表函数构建 Excel 加载项 "
         "zhicheng.xlam（在任何系统上都可构建；同样的输入得到完全相同的文件）。",
-        tools.build_addin, register="none", group="命令行工具", doors=CLI_ONLY, why_not="安装与维护",
+        None, register="none", group="命令行工具", doors=CLI_ONLY, why_not="安装与维护",
         params=(Param("out", "text", "输出文件夹", "输出文件夹（默认 ./dist）", flag="--out", metavar="文件夹",
                       default="dist"),)),
     UseCase(
@@ -262,14 +262,14 @@ TABLE: tuple[UseCase, ...] = (
         "Python 的位置；然后逐项检查 Python、xlwings DLL（不在加载项找它的位置时复制过去）、配置文件和 "
         "XLSTART 中的副本，列出检查结果（有未通过的项目时退出代码为 1）。通常由软件文件夹中的 安装.bat 运行。"
         "其他系统上会说明替代做法。",
-        tools.install_addin, register="none", group="命令行工具", doors=CLI_ONLY, why_not="安装与维护",
+        None, register="none", group="命令行工具", doors=CLI_ONLY, why_not="安装与维护",
         params=(Param("xlam", "text", "加载项文件", "使用已构建的加载项文件（默认按本机已安装的 xlwings 现场构建）",
                       flag="--xlam", metavar="文件"),)),
     UseCase(
         "launcher", ("launcher",), "台账工具", "打开台账工具（本机网页：全年的各项操作，不需要 Excel）",
         "在本机（127.0.0.1）打开台账工具页面：选择台账后点按钮即可完成全年的各项操作（新建台账、导入、校验、刷新、生成材料、"
         "财务、抽取评委、评分表、名单、会议记录、公示），结果与命令行相同。供 WPS、LibreOffice 和信创桌面使用。",
-        tools.launcher, register="none", group="命令行工具", doors=CLI_ONLY, why_not="台账工具本身",
+        None, register="none", group="命令行工具", doors=CLI_ONLY, why_not="台账工具本身",
         params=(Param("place", "text", "台账或文件夹", "台账文件或其所在文件夹（可省略，在页面中选择）", metavar="台账"),
                 Param("port", "text", "端口", "本机端口（默认自动选择空闲端口）", flag="--port", metavar="端口"),
                 Param("no_browser", "flag", "不打开浏览器", "不自动打开浏览器（只显示网址）", flag="--no-browser"),

@@ -1,5 +1,7 @@
-"""Use cases that belong to one shell: the command line's demo, schema and set-up commands,
-and the ribbon's 关于. Each is in the table with the shells it is for and why."""
+"""Use cases that belong to one shell: the command line's demo and schema, and the ribbon's
+关于. Each is in the table with the shells it is for and why. (The set-up commands that
+start a shell — build-addin, install-addin, launcher — are run by the command line:
+:mod:`addin.cli.starters`.)"""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import sys
 from pathlib import Path
 
 from .. import __version__
-from .spec import FINDINGS, OK, REFUSED, Context, Outcome
+from .spec import OK, REFUSED, Context, Outcome
 
 CONFIG_NAME = "zhicheng"         # xlwings PROJECT_NAME of the add-in (see addin.excel.build)
 
@@ -49,37 +51,6 @@ def schema(ctx: Context, *, json: bool = False, **_) -> Outcome:
     return outcome
 
 
-def build_addin(ctx: Context, *, out: Path | None = None, **_) -> Outcome:
-    from ..excel.build import build_addin as build
-
-    report = build(Path(out or "dist"))       # BuildError is a refusal: exit 2
-    return Outcome([f"已构建加载项：{report.path}（{report.size:,} 字节，{report.seconds:.1f} 秒）",
-                    f"  VBA 模块：{'、'.join(report.modules)}",
-                    f"  功能区按钮{report.buttons}个，工作表函数{report.udfs}个（UDF 模块 udfs）",
-                    "在 Windows 办公电脑上安装：zhicheng install-addin（或把该文件复制到 %APPDATA%\\Microsoft\\Excel\\XLSTART）"],
-                   files=[report.path])
-
-
-def install_addin(ctx: Context, *, xlam: Path | None = None, **_) -> Outcome:
-    from ..excel.install import install
-
-    report = install(xlam=Path(xlam) if xlam else None)   # InstallRefused: exit 2
-    return Outcome(list(report.lines), FINDINGS if report.problems else OK)
-
-
-def launcher(ctx: Context, *, place: Path | None = None, port: int | None = None, no_browser: bool = False,
-             shortcut: Path | None = None, **_) -> Outcome:
-    if shortcut:
-        from ..launcher.shortcuts import write_shortcut
-
-        path = write_shortcut(Path(shortcut))
-        return Outcome([f"已生成台账工具图标：{path}", "双击它打开台账工具；也可以把台账文件拖到它上面。"])
-    from ..launcher.server import serve
-
-    code = serve(Path(place) if place else None, port=port or 0, browser=not no_browser)
-    return Outcome([], code)
-
-
 def _years(years) -> str:
     from .register import _years as spans
 
@@ -110,4 +81,4 @@ def about(ctx: Context, **_) -> Outcome:
     return Outcome(lines)
 
 
-__all__ = ["demo", "schema", "build_addin", "install_addin", "launcher", "about", "REFUSED"]
+__all__ = ["demo", "schema", "about", "REFUSED"]
