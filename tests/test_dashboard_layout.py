@@ -13,7 +13,8 @@ import pytest
 from openpyxl import load_workbook
 
 from addin.book import schema
-from addin.book.dashboard import (CHART_ROWS, CHINESE_DATE, ROW_HEIGHT, dashboard_blocks, dashboard_layout)
+from addin.book.schema import CHINESE_DATE
+from addin.book.dashboard import CHART_ROWS, ROW_HEIGHT, dashboard_blocks, dashboard_layout
 from addin.book.refresh import refresh
 from addin.book.xlsxpatch import Package
 

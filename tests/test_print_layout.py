@@ -23,14 +23,16 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from addin.book.refresh import check
+from addin.textwidth import display_width
 from addin.outputs.documents import GOLDEN_APPLICANTS, generate_documents
 from addin.outputs.finance import export_finance
-from addin.outputs.layout import (FANGSONG, HEI, balanced_lines, break_points, display_width, keep_spans, layout_lines,
-                                  text_points, wrap_text, wrapped_lines)
+from addin.book.schema import CHINESE_DATE
+from addin.outputs.layout import (FANGSONG, HEI, balanced_lines, break_points, keep_spans, layout_lines, text_points,
+                                  wrap_text, wrapped_lines)
 from addin.outputs.meeting import build_roster, write_roster
 from addin.outputs.pdf import compact, convert_to_pdf, find_soffice, font_substitutions, pdf_text
 from addin.outputs.publicity import build_publicity, write_publicity
-from addin.outputs.tables import CHINESE_DATE, XLSX, _money_text, cell_lines, cell_text, line_height, text_room
+from addin.outputs.tables import XLSX, _money_text, cell_lines, cell_text, line_height, text_room
 
 NOW = dt.datetime(2024, 10, 20, 10, 0)
 VOTE_TITLE = "阿克苏地区交通运输局职称评审委员会2024年度职称评审会投票表"
@@ -372,3 +374,15 @@ def test_lists_carry_their_own_title_subject_and_generation_time(outputs):
             assert not props.description and not props.category, name
         assert title and subject and "模板" not in title + subject, name
         assert created >= started, (name, created)
+
+
+def test_one_display_width_for_print_the_terminal_and_the_dashboard():
+    """One measure, three uses (issue 18.5): ambiguous marks (· “ —) are wide in print, where
+    a Chinese font draws them, and narrow on a terminal and in 统计's column estimate."""
+    from addin.book.dashboard import text_width
+    from addin.cli.base import width
+
+    name = "艾合买提·库尔班"
+    assert display_width(name) == 16 and width(name) == text_width(name) == 15
+    assert width("（２０２４）") == text_width("（２０２４）") == display_width("（２０２４）") == 12
+    assert text_width(dt.date(2024, 9, 1)) == display_width("2024年9月1日") == 12

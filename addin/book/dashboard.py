@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from openpyxl.styles import Alignment, Border, Font, Side
 
 from ..rules.catalog import order_key
+from ..rules.dates import format_date
+from ..textwidth import display_width
+from .schema import CHINESE_DATE
 from .evaluate import Evaluation
 from .workbook import HEADER_FILL, HEADER_FONT
 from .xlsxpatch import CellStyle
@@ -59,7 +62,6 @@ def dashboard_blocks(ev: Evaluation) -> list[tuple[str, list[str], list[list[obj
 
 THIN = Side(style="thin", color="BFBFBF")
 GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-CHINESE_DATE = 'yyyy"年"m"月"d"日"'
 TITLE = CellStyle(font=TITLE_FONT, alignment=Alignment(vertical="center"))
 SECTION = CellStyle(font=SECTION_FONT, alignment=Alignment(vertical="bottom"))
 HEADER = CellStyle(number_format="@", font=HEADER_FONT, fill=HEADER_FILL, border=GRID,
@@ -81,12 +83,12 @@ MIN_WIDTH, MAX_WIDTH = 10, 50     # column widths, in characters
 def text_width(value: object) -> int:
     """Width of a value in Excel's character units (a Chinese character counts two)."""
     text = "" if value is None else (_shown(value) if not isinstance(value, str) else value)
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    return display_width(text, ambiguous=1)
 
 
 def _shown(value: object) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
-        return f"{value.year}年{value.month}月{value.day}日"
+        return format_date(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from .. import data
-from ..rules.base import Finding, Parsed, RuleInputError, Severity, error, warning
+from ..rules.base import Finding, Parsed, RuleInputError, Severity, error, is_excel_error, warning
 from ..rules.catalog import clean_word
 from ..rules.dates import format_date, normalise_text, parse_date, parse_datetime
 from ..rules.documents import missing_documents, split_documents
@@ -690,9 +690,6 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
     return findings, out
 
 
-_EXCEL_ERRORS = ("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!")
-
-
 def _choice_plan(book: Book) -> list[tuple[str, str, set[str] | None, dict[tuple, Finding | None]]]:
     """The register's input columns that hold words, once per book: (key, header, the
     options of its drop-down list or None, a memo of what was found of each value, by
@@ -741,7 +738,7 @@ def _choice_finding(header: str, options: set[str] | None, raw: object) -> Findi
     text = _text(raw)
     if not text:
         return None
-    if text.upper() in _EXCEL_ERRORS:
+    if is_excel_error(text):
         return error(f"{header}：单元格显示错误值{text}")
     if options and clean_word(text) not in options:
         shown = text if len(text) <= 20 else text[:20] + "…"

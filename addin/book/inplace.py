@@ -26,7 +26,6 @@ from .adapter import Blocks, CellsByRow, columns_by_header
 from .dashboard import DashboardLayout, dashboard_layout
 from .reader import fingerprints_from
 from .safe_write import WriteRefused, check_writable, safe_save, snapshot
-from .reader import OWN_SHEETS
 from .stream import SheetValues, read_values as stream_values
 from .workbook import COMPUTED_FILL
 from .xlsxpatch import (CHART_CT, DOC_REL_NS, DRAWING_CT, REL_TYPE, CellStyle, CellWriter, Package, cell_xml,
@@ -66,7 +65,7 @@ class PackageAdapter:
         """A formula whose result the file does not hold would read as empty: refuse
         rather than compute from blanks (this writer never drops a cached result, but a
         file saved by another program may lack them)."""
-        gaps = [f"{name}!{ref}" for name, sheet in self._values.items() if name not in OWN_SHEETS
+        gaps = [f"{name}!{ref}" for name, sheet in self._values.items() if name not in schema.OWN_SHEETS
                 for ref in sheet.uncached]
         if gaps:
             self.pkg.close()

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from .. import data
 from ..errors import Refused
-from ..rules.base import Finding, error, warning
+from ..rules.base import Finding, error, is_excel_error, warning
 from ..rules.calendar import AksuCalendar, read_day_rules
 from ..rules.catalog import NO_TITLE, Catalog, build_catalog, clean_word, order_key
 from ..rules.settings import Settings, show_value
@@ -100,16 +100,6 @@ class TableData:
     def locate(self, finding: Finding, row: int, key_or_header: str | None = None) -> Finding:
         letter = self.letter(key_or_header) if key_or_header else None
         return finding.at(sheet=self.sheet, row=row, column=letter)
-
-
-#: what Excel shows in a cell whose formula failed (a VLOOKUP that found nothing: #N/A)
-EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!",
-                          "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
-
-
-def is_excel_error(value: object) -> bool:
-    """Whether a cell's value is an Excel error value (as read from a file: its text)."""
-    return value.__class__ is str and value[:1] == "#" and value.strip().upper() in EXCEL_ERRORS
 
 
 def error_rows(book: "Book", key: str = "applicants") -> dict[int, str]:
@@ -381,15 +371,12 @@ def _settings_in_lists(settings: Settings, labels: Mapping[str, str]) -> tuple[S
     return (dataclasses.replace(settings, **changes) if changes else settings), findings
 
 
-OWN_SHEETS = (schema.DASHBOARD_SHEET, schema.LOG_SHEET, schema.FINGERPRINT_SHEET)   # written by the tool only
-
-
 def _uncached(sheets: Mapping[str, object]) -> list[Finding]:
     """One finding per sheet naming the formula cells whose result the file does not hold
     (they read as blank): the clerk opens and saves the file in Excel or WPS once."""
     out = []
     for name, sheet in sheets.items():
-        if isinstance(sheet, SheetValues) and sheet.uncached and name not in OWN_SHEETS:
+        if isinstance(sheet, SheetValues) and sheet.uncached and name not in schema.OWN_SHEETS:
             cells = sheet.uncached
             first = cells[0].rstrip("0123456789")
             out.append(error(f"有{len(cells)}个公式单元格没有保存计算结果（" + "、".join(cells[:10]) +

@@ -52,13 +52,14 @@ from typing import Callable, Iterable
 from xml.etree import ElementTree as ET
 
 from ..errors import Refused
+from . import schema
 
 __all__ = ["WriteRefused", "lock_file", "foreign_parts", "check_writable", "safe_save",
            "snapshot", "BACKUP_DIR_NAME", "TEMP_PREFIX"]
 
 BACKUP_DIR_NAME = "备份"
 TEMP_PREFIX = ".~zhicheng-"
-OWN_SHEETS = ("统计", "_计算记录")     # rebuilt by every refresh
+OWN_SHEETS = schema.REBUILT_SHEETS     # rebuilt by every refresh: foreign parts on them are refused
 
 
 class WriteRefused(Refused):

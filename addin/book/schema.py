@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+#: dates as the notice writes them (2024年9月10日): 参数's dates, 统计, every printed list
+CHINESE_DATE = 'yyyy"年"m"月"d"日"'
 #: column kinds and their Excel number formats
 FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "text": "@", "id": "@",
            "int": "0", "number": "0.##", "money": "#,##0.00", "year": "0", "bool": "@", "general": "General"}
 #: formats of date and date-time values in a "general" column (the 参数 sheet's 值), as the notice writes them
-GENERAL_DATE_FORMATS = {"date": 'yyyy"年"m"月"d"日"', "datetime": "yyyy-mm-dd hh:mm"}
+GENERAL_DATE_FORMATS = {"date": CHINESE_DATE, "datetime": "yyyy-mm-dd hh:mm"}
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,10 @@ def not_a_register(sheet_names, file_name: str) -> str | None:
 LOG_SHEET = "日志"
 README_SHEET = "说明"
 FINGERPRINT_SHEET = "_计算记录"     # hidden: what the last refresh wrote, to notice hand edits
+#: the sheets every refresh replaces whole (anything a clerk adds on them would be lost)
+REBUILT_SHEETS = (DASHBOARD_SHEET, FINGERPRINT_SHEET)
+#: the sheets only the tool writes (the rebuilt ones and the log it appends to)
+OWN_SHEETS = (DASHBOARD_SHEET, LOG_SHEET, FINGERPRINT_SHEET)
 
 APPLICANT_INPUTS: tuple[Column, ...] = (
     C("app_id", "申报编号", width=10, note="每行唯一，如 2024-001"),

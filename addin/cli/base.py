@@ -15,11 +15,11 @@ import argparse
 import datetime as dt
 import re
 import sys
-import unicodedata
 import zipfile
 from pathlib import Path
 
 from ..errors import Refused
+from ..textwidth import display_width
 
 #: the exit codes of every command (README, ``--help``)
 EXIT_OK, EXIT_FINDINGS, EXIT_REFUSED, EXIT_INTERNAL = 0, 1, 2, 3
@@ -72,8 +72,8 @@ def translate(message: str) -> str:
 # --- layout by display width ----------------------------------------------------------
 
 def width(text: str) -> int:
-    """Columns a terminal gives ``text`` (wide East Asian characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    """Columns a terminal gives ``text`` (wide East Asian characters take two, ambiguous ones one)."""
+    return display_width(text, ambiguous=1)
 
 
 _TOKEN = re.compile(r"[\x21-\x7e]+|\s+|.", re.S)      # an ASCII word, a space run, one character

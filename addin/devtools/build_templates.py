@@ -162,7 +162,7 @@ def _attachment_4(doc) -> None:
     opinion.paragraphs[0]._p.getparent().remove(opinion.paragraphs[0]._p)   # the empty first paragraph
     for _ in range(2):
         K.paragraph(opinion, "表格正文")
-    for line in ("（公章）", f"年{K.SPACE * 2}月{K.SPACE * 2}日"):
+    for line in ("（公章）", K.SIGN_DATE):
         p = K.paragraph(opinion, "表格正文", line)
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         p.paragraph_format.right_indent = Pt(K.SIZE_S4 * 3)

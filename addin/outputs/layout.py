@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
 
+from ..textwidth import char_width, display_width
+
 #: characters a line must not start with / end with (Chinese line-breaking rules, 避头尾)
 NO_LINE_START = "，。、；：？！）》」』”’】〕…—·%,.;:?!)]}"
 NO_LINE_END = "（《「『“‘【〔([{"
@@ -30,17 +32,6 @@ def ambiguous(ch: str) -> bool:
     """A mark such as · × — “ ” that Chinese fonts draw a full em wide and Latin fonts
     narrow (East Asian width "ambiguous", not ASCII)."""
     return not ch.isascii() and unicodedata.east_asian_width(ch) == "A"
-
-
-def char_width(ch: str) -> int:
-    """2 for CJK, full-width and ambiguous characters (GB2312 fonts draw the middle dot
-    of 艾力·买买提, “quotes” and — full width), else 1."""
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F", "A") else 1
-
-
-def display_width(text: str) -> int:
-    """Half-width units of a one-line text."""
-    return sum(char_width(ch) for ch in text)
 
 
 def wrapped_lines(text: str, capacity: float) -> int:

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from ..book.evaluate import Evaluation
 from ..rules.meeting import MEETING_DUE
-from ..book.reader import Book, cell_text as _text, error_rows, is_excel_error
+from ..book.reader import Book, cell_text as _text, error_rows
+from ..rules.base import is_excel_error
 from ..rules.dates import format_date, parse_date
 from ..rules.meeting import recusals
 from .tables import Column, PrintTable, write_docx, write_xlsx

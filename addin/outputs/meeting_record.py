@@ -91,7 +91,7 @@ def signatures(doc, roles: Sequence[str], *, signs: Sequence = (), grid=None) ->
     for role in roles:
         paragraphs.append(T.paragraph(doc, "落款", f"{role}（签名）：{SPACE * 8}"))
         T.indent_chars(paragraphs[-1], 2)
-    date = T.paragraph(doc, "落款", f"年{SPACE * 2}月{SPACE * 2}日")
+    date = T.paragraph(doc, "落款", T.SIGN_DATE)
     T.indent_chars(date, T.DATE_INDENT)
     paragraphs.append(date)
     if grid is not None:

@@ -42,6 +42,8 @@ BODY_CHAR_SPACING = -0.25
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 PAGE_MM = (210, 297)
 SPACE = "\u3000"     # ideographic space: blanks to write on
+#: the date line of a signature block, written by hand: 年　　月　　日
+SIGN_DATE = f"年{SPACE * 2}月{SPACE * 2}日"
 
 
 def utc(moment: dt.datetime) -> dt.datetime:
@@ -350,7 +352,7 @@ def signature(doc, signer: str, *, seal: str | None, space_lines: int = 1, signs
     goes over the date, within one line of the text."""
     paragraphs = [signs] if signs is not None else []
     paragraphs += [paragraph(doc, "落款") for _ in range(space_lines)]
-    for text, indent in ((signer, SIGN_INDENT), (seal, SEAL_INDENT), (f"年{SPACE * 2}月{SPACE * 2}日", DATE_INDENT)):
+    for text, indent in ((signer, SIGN_INDENT), (seal, SEAL_INDENT), (SIGN_DATE, DATE_INDENT)):
         if text:
             line = paragraph(doc, "落款", text)
             indent_chars(line, indent)

@@ -45,21 +45,22 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
 from ..book.xlsxpatch import looks_like_formula
+from ..book.schema import CHINESE_DATE
 from ..rules.dates import format_date
-from .layout import (FANGSONG, HEI, SERIF, ambiguous, balanced_lines, display_width, keep_spans, layout_lines,
+from ..textwidth import display_width
+from .layout import (FANGSONG, HEI, SERIF, ambiguous, balanced_lines, keep_spans, layout_lines,
                      normalise_phones, text_points, widest_line, wrap_text)
 from .officialdoc import (BODY_CHAR_SPACING, BODY_FONT, HEAD_FONT, PAGE_MM, SIZE_2, SIZE_3, SIZE_S4,
-                          TITLE_FONT, finish_document, keep_together, official_document, set_fonts, set_properties, utc)
+                          SIGN_DATE, TITLE_FONT, finish_document, keep_together, official_document, set_fonts, set_properties, utc)
 
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 #: dates in every sheet as in documents: 2024年9月10日
-CHINESE_DATE = 'yyyy"年"m"月"d"日"'
 BLANK = "＿"
 SPACE = "\u3000"
 #: the blank date of a signature block
-BLANK_DATE = f"{SPACE * 2}年{SPACE * 2}月{SPACE * 2}日"
+BLANK_DATE = SPACE * 2 + SIGN_DATE
 #: table rows kept on the page of the signature block below them
 ROWS_WITH_SIGNATURES = 2
 

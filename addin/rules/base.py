@@ -15,6 +15,17 @@ from typing import Callable, Generic, TypeVar
 
 from ..errors import Refused
 
+#: what Excel shows in a cell whose formula failed (a VLOOKUP that found nothing: #N/A), as
+#: a file or live Excel gives it: its text
+EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!",
+                          "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+
+
+def is_excel_error(value: object) -> bool:
+    """Whether a cell's value is an Excel error value (its text, in any case)."""
+    return value.__class__ is str and value[:1] == "#" and value.strip().upper() in EXCEL_ERRORS
+
+
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable)
 

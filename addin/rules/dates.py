@@ -17,7 +17,7 @@ import unicodedata
 
 from dateutil import parser as du_parser
 
-from .base import Finding, Parsed, error
+from .base import Finding, Parsed, error, is_excel_error
 
 # Excel's 1900 system: serial 1 = 1900-01-01, serial 60 = the 1900-02-29 that never
 # existed (kept for Lotus 1-2-3 compatibility), serial 61 = 1900-03-01.
@@ -41,8 +41,6 @@ _SEPARATED = re.compile(
 _AFTERNOON = ("下午", "晚上")
 _COMPACT = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:\s*(?P<H>\d{2}):?(?P<M>\d{2}))?$")
 _BLANKS = {"", "-", "—", "/", "无"}
-_EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!",
-                 "#SPILL!", "#CALC!", "#GETTING_DATA"}
 
 
 def normalise_text(text: str) -> str:
@@ -124,7 +122,7 @@ def parse_datetime(value: object) -> Parsed[dt.datetime]:
     text = normalise_text(value)
     if text in _BLANKS:
         return Parsed()
-    if text.upper() in _EXCEL_ERRORS:
+    if is_excel_error(text):
         return Parsed(finding=error(f"单元格显示错误值{text}，不是日期"))
     for pattern in (_SEPARATED, _COMPACT):
         match = pattern.match(text)

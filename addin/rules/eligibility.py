@@ -11,6 +11,7 @@ from typing import Iterable, Mapping
 
 from .base import Finding, cites, error
 from .catalog import GRADES, Catalog, EligibilityRule, Title
+from .dates import format_date
 from .ce import NOT_MET, UNKNOWN, CeVerdict, YearHours, ce_status
 from .seniority import full_years
 from .settings import Settings
@@ -198,7 +199,7 @@ def _check_rule_row(ctx: Context, a: Applicant, rule: EligibilityRule) -> tuple[
             return t.failures, t.missing
     years = full_years(since, cutoff)
     if years < rule.years:
-        t.fail(f"{label}至{cutoff:%Y年%m月%d日}满{max(years, 0)}年，不足{rule.years}年", "四(二)")
+        t.fail(f"{label}至{format_date(cutoff)}满{max(years, 0)}年，不足{rule.years}年", "四(二)")
     return t.failures, t.missing
 
 

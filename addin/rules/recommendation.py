@@ -10,6 +10,7 @@ from typing import Mapping
 from .base import Finding, RuleInputError, cites, error, warning
 from .calendar import AksuCalendar
 from .catalog import clean_word
+from .dates import format_date
 from .settings import Settings
 
 FREELANCE = "自由职业"
@@ -110,8 +111,8 @@ def publicity_before_submission(publicity_end: dt.date, first_submitted: dt.date
     the day of the first submission or later is an error."""
     if publicity_end < first_submitted.date():
         return None
-    return error(f"单位公示至{publicity_end.year}年{publicity_end.month}月{publicity_end.day}日结束，"
-                 f"而第一次提交审核在{first_submitted.year}年{first_submitted.month}月{first_submitted.day}日："
+    return error(f"单位公示至{format_date(publicity_end)}结束，"
+                 f"而第一次提交审核在{format_date(first_submitted)}："
                  "应经公示无异议后再提交", "四(二)")
 
 
