@@ -16,7 +16,7 @@ from addin.book import schema
 from addin.book.schema import CHINESE_DATE
 from addin.book.dashboard import CHART_ROWS, ROW_HEIGHT, dashboard_blocks, dashboard_layout
 from addin.book.refresh import refresh
-from addin.book.xlsxpatch import Package
+from addin.xlsx.package import Package
 
 NOW = dt.datetime(2024, 9, 5, 10, 0)
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from addin.book.package_limits import PackageRefused
+from addin.xlsx.limits import PackageRefused
 from addin.book.sample import SAMPLE
-from addin.book.stream import read_values
+from addin.xlsx.reader import read_values
 from addin.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,13 +144,13 @@ def test_a_far_cell_written_any_way_is_read_by_the_streaming_parser_not_calamine
     """issue 19.1: the scan that guards calamine's dense grid looked for ``<c r="`` only;
     a reference written another way (or a cell below every row) passed it, and calamine
     asked for 10 GB. Now such a sheet never reaches calamine, and the far cell is read."""
-    from addin.book import stream
+    from addin.xlsx import fastpath
 
     path = tmp_path / "远.xlsx"
     minimal_book(path, cells)
-    assert not stream.plain_sheet(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml"))
+    assert not fastpath.plain_sheet(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml"))
     used: list[str] = []
-    monkeypatch.setattr(stream, "_calamine_parse", lambda workbook, name: used.append(name))     # never parse it here
+    monkeypatch.setattr(fastpath, "calamine_parse", lambda workbook, name: used.append(name))     # never parse it here
     sheet = read_values(path)["S"]
     assert not used
     assert sheet.rows[-1][1] == {16383 if "XFD" in cells else 701: 1}
@@ -196,13 +196,13 @@ def test_an_escaped_control_character_reads_the_same_on_both_parsers(tmp_path):
     ``_x005F_x``): calamine decoded it, the streaming parser did not; both decode now."""
     from python_calamine import CalamineWorkbook
 
-    from addin.book.stream import Package
+    from addin.xlsx.reader import PackageReader
 
     texts = ["艾合买提_x000B_库尔班", "_x005F_x000B_", "_x0041_", "x_x00_y"]
     cells = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{t}</t></is></c>' for i, t in enumerate(texts))
     path = tmp_path / "转义.xlsx"
     minimal_book(path, f'<row r="1">{cells}</row>')
-    package = Package.open(path)
+    package = PackageReader.open(path)
     try:
         streamed = package.read_sheet("S", "xl/worksheets/sheet1.xml", False).rows
     finally:
@@ -341,7 +341,7 @@ def test_odd_cell_attributes_are_read_or_refused_never_a_crash(tmp_path, cells, 
     never an exception of another kind (ValueError, IndexError, CalamineError)."""
     from xml.sax.saxutils import escape
 
-    from addin.book.stream import Package
+    from addin.xlsx.reader import PackageReader
 
     body = "".join(f"<c{_attr('r', r)}{_attr('t', t)}{_attr('s', s)}>"
                    + (f"<is><t>{escape(v)}</t></is>" if inline else f"<v>{escape(v)}</v>") + "</c>"
@@ -353,7 +353,7 @@ def test_odd_cell_attributes_are_read_or_refused_never_a_crash(tmp_path, cells, 
     except PackageRefused as exc:
         assert has_chinese(str(exc)) and "已损坏" in str(exc)
         fast = None
-    package = Package.open(path)
+    package = PackageReader.open(path)
     try:
         streamed = package.read_sheet("S", "xl/worksheets/sheet1.xml", False).rows
     except PackageRefused as exc:
@@ -894,7 +894,8 @@ def test_backups_left_by_killed_runs_are_pruned_at_the_start_of_every_write(book
     """issue 19.10: backups left by killed runs (30 seen) were pruned only after a
     successful write; a write that fails now starts by pruning them too (by count, and
     by age: none older than backup_max_days but the newest)."""
-    from addin.book.safe_write import BACKUP_DIR_NAME, WriteRefused, safe_save
+    from addin.book.safe_write import BACKUP_DIR_NAME, safe_save
+    from addin.errors import WriteRefused
 
     folder = book.parent / BACKUP_DIR_NAME
     folder.mkdir()

@@ -11,7 +11,7 @@ from addin.book import schema
 from addin.book.inplace import PackageAdapter
 from addin.book.importer import import_export, import_into
 from addin.book.reader import read_book
-from addin.book.safe_write import WriteRefused
+from addin.errors import WriteRefused
 from addin.book.sample import SAMPLE
 from addin.cli import main
 from conftest import make_id

@@ -30,15 +30,18 @@ from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import PatternFill
 
-from addin.book import safe_write, schema, xlsxpatch
+from addin.book import safe_write, schema
+from addin.xlsx import cells as xlsx_cells, opc, rows as xlsx_rows, sheetedit, zipcopy
 from addin.data import limit
 from addin.book.adapter import CellsByRow
 from addin.book.inplace import PackageAdapter
 from addin.book.reader import read_book
 from addin.book.refresh import check, refresh
-from addin.book.safe_write import TEMP_PREFIX, WriteRefused, remove_stale_temps
+from addin.book.safe_write import TEMP_PREFIX, remove_stale_temps
+from addin.errors import WriteRefused
 from addin.book.sample import SAMPLE
-from addin.book.xlsxpatch import CellStyle, Package
+from addin.xlsx.package import Package
+from addin.xlsx.styles import CellStyle
 from addin.cli import main
 
 NOW = dt.datetime(2024, 9, 5, 10, 0)
@@ -270,7 +273,7 @@ def assert_consistent_package(path: Path) -> None:
             for rel in etree.fromstring(z.read(rels)):
                 if rel.get("TargetMode") == "External":
                     continue
-                target = xlsxpatch.resolve(source if source != "" else "", rel.get("Target"))
+                target = opc.resolve(source if source != "" else "", rel.get("Target"))
                 assert target in names, f"{rels}: {rel.get('Id')} points to missing {target}"
         assert z.testzip() is None
 
@@ -291,11 +294,11 @@ def _owned_parts(before: Path, after: Path) -> set[str]:
                 info = pkg.sheet_info(sheet)
                 if info is None:
                     continue
-                out |= {info.part, xlsxpatch.rels_path(info.part)}
+                out |= {info.part, opc.rels_path(info.part)}
                 for _rid, rtype, target in pkg.rels(info.part):
                     if rtype.endswith("/table") or sheet == schema.DASHBOARD_SHEET:
                         out.add(target)
-                        out |= {xlsxpatch.rels_path(target)}
+                        out |= {opc.rels_path(target)}
                         if sheet == schema.DASHBOARD_SHEET:
                             out |= {t for _i, _r, t in pkg.rels(target)}
         finally:
@@ -576,12 +579,12 @@ def test_a_full_disk_while_the_register_sheet_streams_out_is_refused_too(book, m
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(self, data)
 
-    monkeypatch.setattr(xlsxpatch, "_BATCH", 4096)          # many pieces, so that some follow the error
+    monkeypatch.setattr(sheetedit, "_BATCH", 4096)          # many pieces, so that some follow the error
     monkeypatch.setattr(zipfile._ZipWriteFile, "write", fill_up)
     with pytest.raises(WriteRefused, match="磁盘空间不足"):
         refresh(book, now=NOW, user="测试")
     assert book.read_bytes() == original and list(book.parent.glob(TEMP_PREFIX + "*")) == []
-    assert failed_in == ["xlsxpatch-write"]
+    assert failed_in == ["xlsx-write"]
 
 
 def test_the_background_writer_hands_its_error_over_and_never_blocks():
@@ -592,11 +595,11 @@ def test_the_background_writer_hands_its_error_over_and_never_blocks():
         raise OSError(errno.EIO, "I/O error")
 
     with pytest.raises(OSError, match="I/O error"):
-        with xlsxpatch._Background(failing, depth=1) as write:
+        with zipcopy.Background(failing, depth=1) as write:
             for i in range(200):          # the queue holds one piece: a writer that stopped would block this
                 write(b"%d" % i)
     assert calls == [b"0"]
-    with xlsxpatch._Background(calls.append) as write:
+    with zipcopy.Background(calls.append) as write:
         for piece in (b"a", b"", b"b"):
             write(piece)
     assert calls == [b"0", b"a", b"", b"b"]
@@ -740,7 +743,7 @@ def test_streaming_in_tiny_chunks_writes_the_same_bytes(book, tmp_path, monkeypa
     twin = tmp_path / "twin.xlsx"
     shutil.copyfile(book, twin)
     refresh(book, now=NOW, user="测试")
-    monkeypatch.setattr(xlsxpatch, "_CHUNK", 97)
+    monkeypatch.setattr(sheetedit, "_CHUNK", 97)
     refresh(twin, now=NOW, user="测试")
     a, b = _parts(book), _parts(twin)
     assert a.keys() == b.keys()
@@ -834,7 +837,7 @@ def test_any_value_is_written_as_a_value_of_its_own_type(tmp_path, values):
     row = [c.value for c in next(load_workbook(tmp_path / "h-out.xlsx")["表"].iter_rows())][1:]
     for got, value in zip(row + [None] * len(values), values):
         if isinstance(value, str):
-            expected = xlsxpatch.clean_text(value)
+            expected = xlsx_cells.clean_text(value)
             assert got == (expected or None)
         elif isinstance(value, bool):
             assert got is value
@@ -874,10 +877,10 @@ def test_rows_are_found_as_the_row_pattern_finds_them_even_cut_short(rows, data)
     says "not complete yet" for a row cut off by the end of a chunk."""
     prefix, xml = rows
     buf = xml[:data.draw(st.integers(0, len(xml)))]
-    expected = [m.span() for m in xlsxpatch._row_pattern(prefix).finditer(buf)]
+    expected = [m.span() for m in xlsx_rows.row_pattern(prefix).finditer(buf)]
     found, pos = [], 0
     while True:
-        start, end = xlsxpatch._find_row(buf, pos, b"<" + prefix + b"row", b"</" + prefix + b"row")
+        start, end = xlsx_rows.find_row(buf, pos, b"<" + prefix + b"row", b"</" + prefix + b"row")
         if end < 0:
             break
         found.append((start, end))

@@ -42,7 +42,7 @@ def _lower_files():
 def test_the_scan_sees_relative_imports_of_the_cli():
     """The check itself can fail: a relative import of the CLI is resolved to addin.cli."""
     assert "addin.cli" in _imports(PACKAGE / "__main__.py")
-    assert "addin.errors.Refused" in _imports(PACKAGE / "book" / "safe_write.py")
+    assert "addin.errors.WriteRefused" in _imports(PACKAGE / "book" / "safe_write.py")
 
 
 def test_no_lower_layer_imports_the_command_line():
@@ -58,7 +58,7 @@ def test_argument_parsing_lives_in_the_command_line_package_only():
 
 
 def test_one_refusal_type_for_every_layer():
-    from addin.book.safe_write import WriteRefused
+    from addin.errors import WriteRefused
     from addin.errors import Refused
     from addin.excel.actions import ActionRefused
     from addin.excel.build import BuildError

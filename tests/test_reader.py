@@ -1,4 +1,4 @@
-"""The one reader (addin.book.stream + addin.book.reader) against the failures of issue 9.
+"""The one reader (addin.xlsx.reader + addin.book.reader) against the failures of issue 9.
 
 Each test builds its register in the test: a copy of the sample changed with openpyxl,
 or with its sheet XML patched inside the zip (what other programs write: a stale
@@ -18,11 +18,11 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from addin.book import schema
-from addin.book.package_limits import PackageRefused
+from addin.xlsx.limits import PackageRefused
 from addin.book.reader import book_from_values, read_book
 from addin.book.refresh import check, refresh
-from addin.book.safe_write import WriteRefused
-from addin.book.stream import read_values
+from addin.errors import WriteRefused
+from addin.xlsx.reader import read_values
 from addin.cli import main
 
 NOW = dt.datetime(2024, 9, 20, 10)
@@ -420,7 +420,8 @@ def _hand_built(path: Path, sheet_data: str) -> None:
 
 
 def test_calamine_and_the_streaming_parser_give_the_same_values(tmp_path):
-    from addin.book.stream import Package, _calamine_sheet, plain_sheet
+    from addin.xlsx.fastpath import calamine_sheet, plain_sheet
+    from addin.xlsx.reader import PackageReader
     from python_calamine import CalamineWorkbook
 
     cells = ('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c>'
@@ -434,13 +435,13 @@ def test_calamine_and_the_streaming_parser_give_the_same_values(tmp_path):
     path = tmp_path / "两条路.xlsx"
     _hand_built(path, cells)
     assert plain_sheet(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml"))
-    package = Package.open(path)
+    package = PackageReader.open(path)
     try:
         streamed = package.read_sheet("S", "xl/worksheets/sheet1.xml", False)
     finally:
         package.close()
     workbook = CalamineWorkbook.from_path(str(path))
-    fast = _calamine_sheet(workbook, "S", False)
+    fast = calamine_sheet(workbook, "S", False)
     workbook.close()
     assert streamed.rows == fast.rows
     assert [n for n, _ in streamed.rows] == [1, 2, 4, 60]
@@ -459,7 +460,7 @@ def test_calamine_and_the_streaming_parser_give_the_same_values(tmp_path):
     '<row><c r="A1"><v>1</v></c></row>',                                     # a row without its number
 ])
 def test_what_calamine_cannot_read_goes_through_the_streaming_parser(tmp_path, cells):
-    from addin.book.stream import plain_sheet
+    from addin.xlsx.fastpath import plain_sheet
 
     path = tmp_path / "x.xlsx"
     _hand_built(path, cells)
@@ -472,35 +473,35 @@ def test_a_sheet_whose_grid_would_be_too_big_for_calamine_is_streamed(tmp_path, 
     rectangle exceeds limits.csv calamine_max_cells goes through the streaming parser,
     and reads the same (here the bound is lowered so that a small sheet crosses it)."""
     from addin import data
-    from addin.book import stream
+    from addin.xlsx import fastpath
 
     cells = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(1, 41))
     cells += '<row r="41"><c r="A41"><v>41</v></c><c r="BP41"><v>7</v></c></row>'     # 41 rows x 68 columns
     path = tmp_path / "宽.xlsx"
     _hand_built(path, cells)
     xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
-    assert stream.plain_sheet(xml)
+    assert fastpath.plain_sheet(xml)
     before = read_values(path)["S"].rows
     limit = data.limit
     monkeypatch.setattr(data, "limit", lambda key: 41 * 68 - 1 if key == "calamine_max_cells" else limit(key))
-    assert not stream.plain_sheet(xml)
+    assert not fastpath.plain_sheet(xml)
     used: list[str] = []
-    monkeypatch.setattr(stream, "_calamine_parse", lambda *a: used.append("calamine"))
+    monkeypatch.setattr(fastpath, "calamine_parse", lambda *a: used.append("calamine"))
     assert read_values(path)["S"].rows == before              # not even parsed: its grid is too big
     assert not used
     monkeypatch.setattr(data, "limit", lambda key: 41 * 68 if key == "calamine_max_cells" else limit(key))
-    assert stream.plain_sheet(xml)
+    assert fastpath.plain_sheet(xml)
 
 
 def test_a_failure_inside_calamine_is_a_refusal_naming_the_damage(tmp_path, monkeypatch):
-    from addin.book import stream
+    from addin.xlsx import fastpath
 
     path = tmp_path / "坏.xlsx"
     _hand_built(path, '<row r="1"><c r="A1"><v>1</v></c></row>')
 
     def broken(*_args):
         raise zipfile.BadZipFile("第3个部件的校验和不符")
-    monkeypatch.setattr(stream, "_calamine_parse", broken)
+    monkeypatch.setattr(fastpath, "calamine_parse", broken)
     with pytest.raises(PackageRefused, match="已损坏.*校验和不符"):
         read_values(path)
 
@@ -509,10 +510,10 @@ def test_a_sheet_that_is_bounded_but_not_faithful_is_read_by_the_streaming_parse
     """A formula makes a sheet unfit for calamine (it cannot tell a missing cached result),
     though its grid is small: calamine may already have parsed it (it was safe to), but
     what it read is not used."""
-    from addin.book import stream
+    from addin.xlsx import fastpath
 
     used: list[str] = []
-    monkeypatch.setattr(stream, "_sheet_values", lambda *a: used.append("calamine"))
+    monkeypatch.setattr(fastpath, "sheet_values", lambda *a: used.append("calamine"))
     path = tmp_path / "公式.xlsx"
     _hand_built(path, '<row r="1"><c r="A1"><f>1+1</f></c><c r="B1"><v>3</v></c></row>')
     sheet = read_values(path)["S"]
@@ -546,7 +547,7 @@ def test_values_by_header_are_what_the_row_holds_even_with_a_column_named_twice(
 
     spec = next(s for s in schema.sheets(range(2024, 2025)) if s.key == "payments")
     first, second = spec.columns[0].header, spec.columns[1].header
-    from addin.book.stream import SheetValues
+    from addin.xlsx.sheetvalues import SheetValues
 
     rows = SheetValues("缴费", [(1, {0: first, 1: second, 2: first, 3: "备注甲"}), (2, {0: "2024-001", 1: "A", 3: "x"}),
                                (3, {0: "2024-002", 1: "B", 2: "2024-009"})])
@@ -565,7 +566,7 @@ def test_every_sheet_reads_the_same_whichever_thread_and_parser_reads_it(tmp_pat
     gives."""
     from openpyxl import Workbook
 
-    from addin.book.stream import Package
+    from addin.xlsx.reader import PackageReader
 
     wb = Workbook()
     big = wb.active
@@ -580,7 +581,7 @@ def test_every_sheet_reads_the_same_whichever_thread_and_parser_reads_it(tmp_pat
     path = tmp_path / "三张表.xlsx"
     wb.save(path)
     values = read_values(path)
-    package = Package.open(path)
+    package = PackageReader.open(path)
     try:
         streamed = {name: package.read_sheet(name, part, hidden) for name, part, hidden in package.sheets}
     finally:
@@ -595,20 +596,20 @@ def test_every_sheet_reads_the_same_whichever_thread_and_parser_reads_it(tmp_pat
 def test_a_failure_reading_a_small_sheet_on_the_worker_is_raised(tmp_path, monkeypatch):
     from openpyxl import Workbook
 
-    from addin.book import stream
+    from addin.xlsx import fastpath
 
     wb = Workbook()
     wb.active.append(["大"] * 50)
     wb.create_sheet("小").append(["小"])
     path = tmp_path / "两张表.xlsx"
     wb.save(path)
-    real = stream._calamine_parse
+    real = fastpath.calamine_parse
 
     def broken(workbook, name):
         if name == "小":
             raise zipfile.BadZipFile("“小”的数据不完整")
         return real(workbook, name)
-    monkeypatch.setattr(stream, "_calamine_parse", broken)
+    monkeypatch.setattr(fastpath, "calamine_parse", broken)
     with pytest.raises(PackageRefused, match="已损坏.*数据不完整"):
         read_values(path)
 
@@ -616,13 +617,13 @@ def test_a_failure_reading_a_small_sheet_on_the_worker_is_raised(tmp_path, monke
 def test_a_sheet_whose_data_starts_below_and_right_of_a1_reads_at_its_cells(tmp_path):
     """calamine gives the rows from the first cell holding data: the reader puts them back
     at their row and column, as the streaming parser does."""
-    from addin.book.stream import Package
+    from addin.xlsx.reader import PackageReader
 
     path = tmp_path / "偏移.xlsx"
     _hand_built(path, '<row r="3"><c r="C3" t="s"><v>0</v></c><c r="D3"><v>5</v></c></row>'
                       '<row r="5"><c r="B5"><v>7</v></c></row>')
     fast = read_values(path)["S"]
-    package = Package.open(path)
+    package = PackageReader.open(path)
     try:
         streamed = package.read_sheet("S", "xl/worksheets/sheet1.xml", False)
     finally:
@@ -633,12 +634,12 @@ def test_a_sheet_whose_data_starts_below_and_right_of_a1_reads_at_its_cells(tmp_
 def test_calamine_opened_ahead_of_need_may_fail_without_failing_the_read(tmp_path, monkeypatch):
     """The reading thread opens calamine while the worker scans, before it knows it needs
     it; a failure there is not the file's: calamine is opened again when a sheet needs it."""
-    from addin.book import stream
+    from addin.xlsx import fastpath
 
     path = tmp_path / "先开.xlsx"
     _hand_built(path, '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"><v>3</v></c></row>')
     expected = read_values(path)["S"].rows
-    real, calls = stream.CalamineWorkbook, []
+    real, calls = fastpath.CalamineWorkbook, []
 
     class FirstOpenFails:
         @staticmethod
@@ -647,6 +648,6 @@ def test_calamine_opened_ahead_of_need_may_fail_without_failing_the_read(tmp_pat
             if len(calls) == 1:
                 raise RuntimeError("暂时打不开")
             return real.from_path(name)
-    monkeypatch.setattr(stream, "CalamineWorkbook", FirstOpenFails)
+    monkeypatch.setattr(fastpath, "CalamineWorkbook", FirstOpenFails)
     assert read_values(path)["S"].rows == expected == [(1, {0: "工程系列", 1: 3})]
     assert len(calls) == 2

@@ -27,7 +27,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table
 
 from addin.book import safe_write
-from addin.book.safe_write import (TEMP_PREFIX, WriteRefused, check_writable, foreign_parts,
+from addin.errors import WriteRefused
+from addin.book.safe_write import (TEMP_PREFIX, check_writable, foreign_parts,
                                    lock_file, safe_save, snapshot)
 
 REPO = Path(__file__).resolve().parents[1]

@@ -25,7 +25,7 @@ from addin.book.inplace import PackageAdapter
 from addin.book.new import new_register, settings_rows
 from addin.book.reader import book_from_values, read_book
 from addin.book.refresh import check, refresh
-from addin.book.safe_write import WriteRefused
+from addin.errors import WriteRefused
 from addin.book.sample import SAMPLE, sample_tables
 from addin.book.status import apply_status_changes, propose_status_changes
 from addin.cli import main

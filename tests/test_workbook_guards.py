@@ -15,7 +15,7 @@ from addin.book import schema
 from addin.book.importer import import_export
 from addin.book.reader import read_book
 from addin.book.refresh import check, refresh
-from addin.book.safe_write import WriteRefused
+from addin.errors import WriteRefused
 from addin.book.sample import SAMPLE
 from addin.cli import main
 from addin.outputs.finance import apply_import, export_finance, plan_import, read_entries

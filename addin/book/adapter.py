@@ -15,7 +15,7 @@ import datetime as dt
 from pathlib import Path
 from typing import ItemsView, Iterator, Mapping, Protocol, Sequence
 
-from .safe_write import WriteRefused
+from ..errors import WriteRefused
 
 #: (section title, header, rows) blocks of the dashboard, see dashboard.dashboard_blocks
 Blocks = list[tuple[str, list[str], list[list[object]]]]

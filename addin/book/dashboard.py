@@ -24,7 +24,7 @@ from ..textwidth import display_width
 from .schema import CHINESE_DATE
 from .evaluate import Evaluation
 from .workbook import HEADER_FILL, HEADER_FONT
-from .xlsxpatch import CellStyle
+from ..xlsx.styles import CellStyle
 
 TITLE_FONT = Font(name="等线", bold=True, size=14)
 SECTION_FONT = Font(name="等线", bold=True, size=12)

@@ -58,7 +58,7 @@ def read_export(path: Path) -> pd.DataFrame:
     row, indexed by its row number in the file.
 
     An .xlsx/.xlsm export is read through the one bounded reader
-    (:func:`addin.book.stream.read_values`, as a workbook taken in: ``intake_max_mb``):
+    (:func:`addin.xlsx.reader.read_values`, as a workbook taken in: ``intake_max_mb``):
     its first sheet, every row that holds data whatever its ``<dimension>`` says, the
     first of them the headers. A .csv is refused beyond the same size. Either is refused
     beyond ``intake_max_rows`` rows."""
@@ -85,7 +85,7 @@ def read_export(path: Path) -> pd.DataFrame:
             raise WriteRefused(f"无法识别“{path.name}”的文字编码（应为 UTF-8 或 GBK）")
         frame.index = range(2, len(frame) + 2)
     elif suffix in (".xlsx", ".xlsm"):
-        from .stream import read_values
+        from ..xlsx.reader import read_values
 
         sheets = read_values(path, intake=True)
         rows = next(iter(sheets.values())).rows if sheets else []

@@ -1,7 +1,7 @@
 """The workbook file edited in place: the command line's :class:`WorkbookAdapter`.
 
 A refresh (or an import) changes only what the product owns, inside the existing
-package (:mod:`addin.book.xlsxpatch`): the cells it writes in their rows, the 统计
+package (:mod:`addin.xlsx`): the cells it writes in their rows, the 统计
 sheet, the hidden fingerprint sheet, the formats those cells need and the tables'
 ranges. Every other part of the file — other sheets, pictures, charts, pivot tables,
 slicers, comments, Excel 2010+ extensions, WPS parts, macros, cached formula results —
@@ -25,11 +25,16 @@ from . import schema
 from .adapter import Blocks, CellsByRow, columns_by_header
 from .dashboard import DashboardLayout, dashboard_layout
 from .reader import fingerprints_from
-from .safe_write import WriteRefused, check_writable, safe_save, snapshot
-from .stream import SheetValues, read_values as stream_values
+from ..errors import WriteRefused
+from ..xlsx.cells import cell_xml, escape_attr, sheet_xml
+from ..xlsx.opc import CHART_CT, DOC_REL_NS, DRAWING_CT, REL_TYPE, rels_path
+from ..xlsx.package import Package
+from ..xlsx.reader import read_values as stream_values
+from ..xlsx.sheetedit import CellWriter
+from ..xlsx.sheetvalues import SheetValues
+from ..xlsx.styles import CellStyle, styled
+from .safe_write import check_writable, foreign_parts, safe_save, snapshot
 from .workbook import COMPUTED_FILL
-from .xlsxpatch import (CHART_CT, DOC_REL_NS, DRAWING_CT, REL_TYPE, CellStyle, CellWriter, Package, cell_xml,
-                        escape_attr, sheet_xml, styled)
 
 DRAWING_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -37,7 +42,7 @@ C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 
 
 def read_values(path: Path) -> tuple[dict[str, SheetValues], dict[str, str]]:
-    """Every worksheet as the one streaming reader gives it (:mod:`addin.book.stream`:
+    """Every worksheet as the one streaming reader gives it (:mod:`addin.xlsx.reader`:
     every row that holds data whatever the dimension element says, cached results for
     formula cells) and the fingerprints of the hidden sheet."""
     values = stream_values(path)
@@ -91,8 +96,6 @@ class PackageAdapter:
     def refusals(self) -> list[str]:
         """What would stop a write of this file (things on the sheets a refresh rebuilds,
         Strict OOXML), in Chinese; [] when a write can go ahead."""
-        from .safe_write import foreign_parts
-
         return foreign_parts(self.path)
 
     def close(self) -> None:
@@ -265,7 +268,7 @@ def _dashboard_xml(pkg: Package, layout: DashboardLayout, drawing_rid: str | Non
 
 def _drop_drawings(pkg: Package, sheet_part: str) -> None:
     """Remove the drawing (and its charts) of a sheet the product rebuilds; only ever
-    reached when the drawing holds nothing but charts (see safe_write.inplace_refusals)."""
+    reached when the drawing holds nothing but charts (see addin.xlsx.foreign)."""
     for _rid, rtype, drawing in pkg.rels(sheet_part):
         if not rtype.endswith("/drawing"):
             continue
@@ -279,7 +282,6 @@ def _drop_drawings(pkg: Package, sheet_part: str) -> None:
 
 
 def _remove_part(pkg: Package, part: str) -> None:
-    from .xlsxpatch import rels_path
     pkg.remove(part)
     if pkg.exists(rels_path(part)):
         pkg.remove(rels_path(part))

@@ -151,7 +151,8 @@ def defence_item_names(settings: Settings) -> tuple[str, ...]:
 def new_workbook(path: Path, year: int | None = None, previous: Path | None = None, *, user: str = "") -> RollOver:
     """Write a new, empty register for ``year`` to ``path`` (refusing to overwrite); returns
     how the settings were rolled over (what was corrected)."""
-    from .safe_write import WriteRefused, safe_save
+    from ..errors import WriteRefused
+    from .safe_write import safe_save
 
     path = Path(path)
     if path.exists():

@@ -24,7 +24,8 @@ from ..rules.settings import Settings, show_value
 from . import schema
 from .records import printable_text, unprintable
 from .schema import CE_HEADER, Sheet
-from .stream import SheetValues, iter_cells, iter_numbered, read_values
+from ..xlsx.reader import read_values
+from ..xlsx.sheetvalues import SheetValues, iter_cells, iter_numbered
 
 
 def cell_text(value: object) -> str:
@@ -188,7 +189,7 @@ def _find_header(sheet: Sheet, numbered: list[tuple[int, object]], matcher: _Mat
 
 def read_table(sheet: Sheet, rows) -> TableData:
     """A data sheet's rows by header, skipping blank rows. ``rows`` is a
-    :class:`~addin.book.stream.SheetValues` (from the file) or a list of rows from row 1
+    :class:`~addin.xlsx.sheetvalues.SheetValues` (from the file) or a list of rows from row 1
     (live Excel). The header row is found by its headers within the first rows (a title
     row may sit above it); other names of a header (the alias table) are accepted; rows
     far below the others (more than limits.csv max_blank_gap blank rows) and cells
@@ -400,7 +401,7 @@ def fingerprints_from(rows) -> dict[str, str]:
 
 def book_from_values(sheets: Mapping[str, object]) -> Book:
     """Build a :class:`Book` from ``{sheet name: rows}``: a
-    :class:`~addin.book.stream.SheetValues` per sheet (a file, :func:`read_book`) or a list
+    :class:`~addin.xlsx.sheetvalues.SheetValues` per sheet (a file, :func:`read_book`) or a list
     of rows from row 1 (live Excel)."""
     findings: list[Finding] = _uncached(sheets)
     settings_spec = next(s for s in schema.sheets(range(0)) if s.key == "settings")
@@ -460,7 +461,7 @@ def workbook_values(wb) -> dict[str, list[tuple]]:
 
 
 def read_book(path: Path) -> Book:
-    """Read a workbook file (read-only, streamed: :mod:`addin.book.stream`) into a :class:`Book`."""
+    """Read a workbook file (read-only, streamed: :mod:`addin.xlsx.reader`) into a :class:`Book`."""
     try:
         values = read_values(Path(path))
     except Refused:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..errors import Refused
+from ..errors import Refused, WriteRefused
 from . import schema
 from .adapter import CellsByRow, WorkbookAdapter
 from .inplace import PackageAdapter
@@ -21,7 +21,6 @@ from .dashboard import dashboard_blocks
 from .evaluate import Evaluation, evaluate
 from ..rules.dates import format_date
 from .reader import Book, book_from_values, cell_text, read_book
-from .safe_write import WriteRefused
 from .writes import current_user, log_row, refuse_ambiguous_columns, refuse_unreadable_tables, write_sheet_cells
 
 Progress = Callable[[str], None]

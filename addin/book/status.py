@@ -28,7 +28,7 @@ from .adapter import WorkbookAdapter
 from .evaluate import Evaluation
 from .reader import Book, cell_text
 from .writes import log_row, refuse_ambiguous_columns, refuse_unreadable_tables
-from .safe_write import WriteRefused
+from ..errors import WriteRefused
 
 ACTION = "更新状态"
 

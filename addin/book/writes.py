@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 
+from ..errors import WriteRefused
 from . import schema
 from .adapter import WorkbookAdapter
 from .reader import Book
-from .safe_write import WriteRefused
 
 
 def current_user() -> str:

@@ -276,7 +276,7 @@ def workbook(text: str) -> Path:
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise Refused(f"“{path.name}”不是 .xlsx/.xlsm 工作簿")
     if not zipfile.is_zipfile(path):
-        from ..book.package_limits import describe_non_zip
+        from ..xlsx.limits import describe_non_zip
         raise Refused(describe_non_zip(path))     # password-protected, old .xls, or damaged
     return path
 

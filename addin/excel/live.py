@@ -39,7 +39,7 @@ from ..book import schema
 from ..errors import Refused
 from ..book.adapter import Blocks, columns_by_header
 from ..book.dashboard import dashboard_layout
-from ..book.safe_write import WriteRefused
+from ..errors import WriteRefused
 from ..book.workbook import COMPUTED_FILL, HEADER_FILL
 from ..book.reader import cell_text as _text
 

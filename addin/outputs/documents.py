@@ -48,7 +48,7 @@ from ..rules.recommendation import (current_title_phrase, objection_contact, pub
                                     recommending_unit)
 from ..rules.settings import parse_bool
 from ..rules.workflow import OUT_STATUSES, Stage
-from ..book.safe_write import disk_state, os_reason
+from ..errors import disk_state, os_reason
 from .files import safe_filename, unique_path, write_bytes_atomic
 from .layout import normalise_phones
 from .mailmerge import CompiledTemplate, Properties, Rendered, TemplateError

@@ -254,11 +254,11 @@ def read_entries(path: Path) -> list[tuple[int, dict]]:
     (row number, {ENTRY_KEYS: value}); ValueError (Chinese) when the sheet or its
     header is not there.
 
-    The file is read through the one bounded reader (:func:`addin.book.stream.read_values`,
+    The file is read through the one bounded reader (:func:`addin.xlsx.reader.read_values`,
     as a workbook taken in: ``intake_max_mb``): every row that holds data, whatever its
     ``<dimension>`` says; a damaged or oversized file is refused (PackageRefused)."""
     from .. import data
-    from ..book.stream import read_values
+    from ..xlsx.reader import read_values
 
     sheets = read_values(Path(path), intake=True)
     if ENTRY_SHEET not in sheets:

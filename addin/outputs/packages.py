@@ -23,7 +23,7 @@ from ..book.reader import Book
 from ..rules.base import Severity
 from ..rules.catalog import clean_word
 from ..rules.dates import format_date
-from ..book.safe_write import disk_state, os_reason
+from ..errors import disk_state, os_reason
 from .files import safe_filename, write_bytes_atomic
 from .mailmerge import CompiledTemplate, Properties
 from .report import Problem

@@ -44,7 +44,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
-from ..book.xlsxpatch import looks_like_formula
+from ..xlsx.cells import looks_like_formula
 from ..book.schema import CHINESE_DATE
 from ..rules.dates import format_date
 from ..textwidth import display_width

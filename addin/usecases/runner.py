@@ -210,7 +210,7 @@ def run(usecase: UseCase, raw: Mapping[str, object], ctx: Context, variant: str 
     except OSError as exc:
         if exc.errno not in OUTPUT_ERRORS:
             raise
-        from ..book.safe_write import os_reason
+        from ..errors import os_reason
 
         where = f"“{exc.filename}”" if exc.filename else "输出文件"
         hint = "（文件可能正被 Word、WPS 或其他程序打开，请关闭后重试）" if exc.errno in (errno.EACCES, errno.EPERM) else ""

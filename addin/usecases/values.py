@@ -43,7 +43,7 @@ def workbook_path(text: object, *, csv: bool = False) -> Path:
     if path.suffix.lower() not in suffixes:
         raise Refused(f"“{path.name}”不是 .xlsx/.xlsm 工作簿" + ("或 .csv 文件" if csv else ""))
     if path.suffix.lower() != ".csv" and not zipfile.is_zipfile(path):
-        from ..book.package_limits import describe_non_zip
+        from ..xlsx.limits import describe_non_zip
         raise Refused(describe_non_zip(path))     # password-protected, old .xls, or damaged
     return path
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from addin.book.evaluate import evaluate
 from addin.book.reader import RowData, book_from_values
 from addin.book.refresh import check
-from addin.book.stream import read_values
+from addin.xlsx.reader import read_values
 
 from .bench_refresh import APPLICANTS, REPO, big_register
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .. import data
-from .safe_write import WriteRefused
+from ..errors import WriteRefused, os_reason
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"      # OLE compound file (CFB): old .xls, encrypted .xlsx
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
@@ -91,8 +91,6 @@ def open_package(path: Path, *, intake: bool = False) -> zipfile.ZipFile:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
         raise PackageRefused(describe_non_zip(path)) from None
     except OSError as exc:
-        from .safe_write import os_reason
-
         raise PackageRefused(f"无法读取“{path.name}”：{os_reason(exc)}") from None
     try:
         check_package(zf, path.name, total_mb=data.limit("intake_max_mb") if intake else None)
@@ -177,6 +175,4 @@ def check_integrity(zf: zipfile.ZipFile, name: str, *, skip: Iterable[str] = ())
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
             raise PackageRefused(damaged(name, describe_damage(exc, info.filename))) from None
         except OSError as exc:
-            from .safe_write import os_reason
-
             raise PackageRefused(f"无法读取“{name}”：{os_reason(exc)}") from None
