@@ -3,6 +3,7 @@ side never import the command line (it is the top shell), and the command line i
 only place that parses arguments."""
 
 import ast
+import re
 from pathlib import Path
 
 import addin
@@ -143,3 +144,11 @@ def test_the_product_never_imports_the_developers_tools():
     users = sorted(m for m, targets in graph.items()
                    if not m.startswith("addin.devtools") and any(t.startswith("addin.devtools") for t in targets))
     assert users == []
+
+
+def test_one_relationships_parser():
+    """A part's relationships are read in one place, addin/xlsx/opc.py (issue 18.1): nowhere
+    else does the code look at a relationship's target mode or target to interpret it."""
+    readers = sorted(str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+                     if re.search(r"""get\(["'](?:TargetMode|Target)["']""", p.read_text(encoding="utf-8")))
+    assert readers == ["xlsx/opc.py"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from docxtpl import DocxTemplate
 from jinja2 import meta
 from lxml import etree
 
+from ..xlsx.opc import relationships
 from .officialdoc import BODY_FONT, set_fonts, utc
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -320,11 +322,13 @@ class CompiledTemplate:
         return next((b for i, b in self.entries if i.filename == name), None)
 
     def _relationship_types(self) -> dict[str, tuple[str, str]]:
+        """The document part's relationships (:func:`addin.xlsx.opc.relationships`): id ->
+        (type, target relative to ``word/``)."""
         blob = self._blob("word/_rels/document.xml.rels")
         if not blob:
             return {}
-        root = etree.fromstring(blob)
-        return {rel.get("Id"): (rel.get("Type"), rel.get("Target")) for rel in root}
+        return {rel.id: (rel.type, posixpath.relpath(rel.target, "word"))
+                for rel in relationships(blob, "word/document.xml")}
 
 
 def _core(template_blob: bytes, properties: Properties | None) -> bytes:

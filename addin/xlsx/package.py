@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from .limits import damaged, describe_damage
 from .opc import (CT_NS, DOC_REL_NS, MAIN_NS, PKG_REL_NS, REL_TYPE, SHEET_CT, STRICT_MAIN_NS, STYLES_CT, PatchRefused,
-                  Relationship, local, main_part, parse_xml, relationships, relative, rels_path, resolve, serialize)
+                  Relationship, local, main_part, parse_xml, relationships, relative, rels_path, serialize)
 from .rows import parse_range
 from .sheetedit import SheetEdit
 from .styles import Styles
@@ -135,8 +135,9 @@ class Package:
         name = rels_path(part)
         if not self.exists(name):
             return
+        ids = {r.id for r in self.rels(part) if r.target == target}
         root = parse_xml(self.read(name), name)
-        gone = [r for r in root if resolve(part, r.get("Target", "")) == target and r.get("TargetMode") != "External"]
+        gone = [r for r in root if r.get("Id") in ids]
         for r in gone:
             root.remove(r)
         if gone:
