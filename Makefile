@@ -30,7 +30,7 @@ templates: $(STAMP)
 
 # regenerate the golden renderings of the attachments
 golden: $(STAMP)
-	$(BIN)/python -m addin.outputs.documents --golden
+	$(BIN)/python -m addin.devtools.golden
 
 # regenerate vba_stubs/customUI.xml (the ribbon) from the table of use cases
 ribbon: $(STAMP)

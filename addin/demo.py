@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import TextIO
+from pathlib import Path
+from typing import Callable, TextIO
 
 from stdnum.cn import ric
 
@@ -207,7 +208,6 @@ def run_workbook_demo(out_dir, out: TextIO, *, progress=None) -> int:
     say("  （灰底列为计算结果；“统计”表含图表与待办；“日志”表记录了本次刷新）")
     produced = _demo_outputs(report, out_dir, say)
     from .book.reader import read_book
-    from .outputs.documents import demo_documents
     say("\n" + demo_documents(read_book(target), out_dir / "附件", progress, now=DEMO_AS_OF))   # re-read: codes stored
     say(f"\n全部输出（台账、评审会、公示、财务、附件）均在 {out_dir.resolve()}")
     shown = f'"{target}"' if " " in str(target) else str(target)
@@ -257,3 +257,21 @@ def _demo_outputs(report, out_dir, say) -> list:
     owing = [d for d in dues(book, ev) if d.owed]
     say(f"财务：缴费表已导出（不含身份证号），未缴清{len(owing)}人")
     return files
+
+
+def demo_documents(book, out_dir: Path, progress: Callable[[str], None] | None = None, *,
+                   now: dt.datetime | None = None) -> str:
+    """The documents part of ``zhicheng demo``: every attachment for every applicant of
+    the book (their stages judged at ``now``, the demo's moment), with PDFs when
+    LibreOffice is installed; returns a short summary."""
+    from .outputs.documents import generate_documents
+    from .outputs.pdf import find_soffice
+    from .outputs.progress import StepProgress
+
+    with_pdf = find_soffice() is not None
+    report = generate_documents(book, Path(out_dir), pdf=with_pdf, by_employer=True, now=now,
+                                progress=StepProgress(progress) if progress else None)
+    lines = report.summary_lines(limit=3)
+    if not with_pdf:
+        lines.append("（未安装 LibreOffice，未生成 PDF）")
+    return "\n".join(lines)

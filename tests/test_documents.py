@@ -29,8 +29,10 @@ from openpyxl import load_workbook
 from addin.book.reader import book_from_values, read_book, workbook_values
 from addin.book.sample import SAMPLE
 from addin.outputs import documents as docs_module
-from addin.outputs.documents import (GOLDEN, GOLDEN_APPLICANTS, MISSING, demo_documents,
-                                     generate_documents, golden_texts, reviewing_office)
+from addin.demo import demo_documents
+from addin.devtools.golden import GOLDEN, GOLDEN_APPLICANTS, golden_texts
+from addin.outputs.documents import generate_documents
+from addin.outputs.placeholders import MISSING, reviewing_office
 from addin.outputs.files import FORBIDDEN, safe_filename
 from addin.outputs.mailmerge import CompiledTemplate
 from addin.outputs.pdf import convert_to_pdf, find_soffice
@@ -696,7 +698,7 @@ def test_the_terminal_progress_bar_draws_on_a_terminal():
         def isatty(self):
             return True
 
-    from addin.outputs.documents import TerminalProgress
+    from addin.outputs.progress import TerminalProgress
 
     stream = Tty()
     bar = TerminalProgress(stream)

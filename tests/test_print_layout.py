@@ -24,7 +24,8 @@ from openpyxl.utils import get_column_letter
 
 from addin.book.refresh import check
 from addin.textwidth import display_width
-from addin.outputs.documents import GOLDEN_APPLICANTS, generate_documents
+from addin.devtools.golden import GOLDEN_APPLICANTS
+from addin.outputs.documents import generate_documents
 from addin.outputs.finance import export_finance
 from addin.book.schema import CHINESE_DATE
 from addin.outputs.layout import (FANGSONG, HEI, balanced_lines, break_points, keep_spans, layout_lines, text_points,

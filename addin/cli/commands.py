@@ -31,7 +31,7 @@ def door() -> Door:
 
 
 def _progress():
-    from ..outputs.documents import TerminalProgress
+    from ..outputs.progress import TerminalProgress
 
     return TerminalProgress()
 

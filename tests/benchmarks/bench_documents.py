@@ -19,7 +19,8 @@ from openpyxl import load_workbook
 
 from addin.book.reader import book_from_values, workbook_values
 from addin.book.sample import SAMPLE
-from addin.outputs.documents import applicant_values, generate_documents
+from addin.outputs.documents import generate_documents
+from addin.outputs.placeholders import applicant_values
 from addin.outputs.mailmerge import CompiledTemplate
 from addin.outputs.pdf import convert_to_pdf, find_soffice
 from addin.devtools.build_templates import build_template
