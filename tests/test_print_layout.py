@@ -33,7 +33,8 @@ from addin.outputs.layout import (FANGSONG, HEI, balanced_lines, break_points, k
 from addin.outputs.meeting import build_roster, write_roster
 from addin.outputs.pdf import compact, convert_to_pdf, find_soffice, font_substitutions, pdf_text
 from addin.outputs.publicity import build_publicity, write_publicity
-from addin.outputs.tables import XLSX, _money_text, cell_lines, cell_text, line_height, text_room
+from addin.outputs.tables.model import cell_text, money_text
+from addin.outputs.tables.xlsx_layout import XLSX, cell_lines, line_height, text_room
 
 NOW = dt.datetime(2024, 10, 20, 10, 0)
 VOTE_TITLE = "阿克苏地区交通运输局职称评审委员会2024年度职称评审会投票表"
@@ -134,7 +135,7 @@ def test_every_xlsx_row_is_tall_enough_for_its_wrapped_and_merged_text(outputs):
                 if cell.value is None or type(cell).__name__ == "MergedCell":
                     continue
                 text = cell_text(cell.value) if not isinstance(cell.value, (int, float)) else \
-                    _money_text(cell.value, cell.number_format)
+                    money_text(cell.value, cell.number_format)
                 width = _merged_width(ws, cell)
                 size = cell.font.sz or 11
                 latin = HEI if cell.font.name == "黑体" else FANGSONG
@@ -287,7 +288,7 @@ def _expected_texts(path: Path) -> list[str]:
         for row in ws.iter_rows():
             for cell in row:
                 if cell.value is not None:
-                    texts.append(_money_text(cell.value, cell.number_format) if isinstance(cell.value, (int, float))
+                    texts.append(money_text(cell.value, cell.number_format) if isinstance(cell.value, (int, float))
                                  else cell_text(cell.value))
     return [t for t in texts if t.strip()]
 

@@ -33,8 +33,8 @@ from ..rules.base import Finding, Severity, error, warning
 from ..rules.fees import Account, account
 from ..rules.dates import format_date, parse_date
 from ..rules.settings import parse_number
-from .tables import (CHINESE_DATE, Column, PrintTable, fit_rows, merged_line, print_setup, workbook_properties,
-                     write_sheet)
+from ..book.schema import CHINESE_DATE
+from .tables import Column, PrintTable, fit_rows, merged_line, print_setup, workbook_properties, write_sheet
 
 DUE_SHEET, ENTRY_SHEET, SUMMARY_SHEET, REFUND_SHEET = "应缴名单", "缴费录入", "汇总", "退费名单"
 ENTRY_HEADERS = ("申报编号", "金额（元）", "缴费日期", "缴费方式", "票据号", "经办人")
