@@ -32,24 +32,19 @@ from jinja2 import meta
 from lxml import etree
 
 from ..xlsx.opc import relationships
-from .officialdoc import BODY_FONT, set_fonts, utc
+from .linekeeper import LineKeeper
+from .officialdoc import DOCUMENT, utc, wtag
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
 WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
-DOCUMENT = "word/document.xml"
 CORE = "docProps/core.xml"
 #: parts that may hold placeholders
 _TEMPLATED = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-
-
-def _w(tag: str) -> str:
-    return f"{{{W}}}{tag}"
 
 
 class TemplateError(Exception):
@@ -224,7 +219,7 @@ class CompiledTemplate:
             raise ValueError("nothing to combine")
         odd = [odd_page_starts] * len(documents) if isinstance(odd_page_starts, bool) else list(odd_page_starts)
         first = etree.fromstring(documents[0].parts[DOCUMENT].encode("utf-8"))
-        body = first.find(_w("body"))
+        body = first.find(wtag("body"))
         for child in list(body):
             body.remove(child)
         templated_hf = [n for n in self.compiled if n != DOCUMENT]
@@ -235,18 +230,18 @@ class CompiledTemplate:
         bookmark = 0
         for index, doc in enumerate(documents):
             root = etree.fromstring(doc.parts[DOCUMENT].encode("utf-8"))
-            src_body = root.find(_w("body"))
+            src_body = root.find(wtag("body"))
             children = list(src_body)
-            sect = children[-1] if children and children[-1].tag == _w("sectPr") else None
+            sect = children[-1] if children and children[-1].tag == wtag("sectPr") else None
             content = children[:-1] if sect is not None else children
-            sect = copy.deepcopy(sect) if sect is not None else etree.Element(_w("sectPr"))
+            sect = copy.deepcopy(sect) if sect is not None else etree.Element(wtag("sectPr"))
             if any(odd):
                 _odd_page_start(sect, odd=odd[index], restart=index == 0)
             else:
                 _restart_numbering(sect)
             # headers / footers with placeholders: one rendered copy per section
             for ref in sect:
-                if ref.tag not in (_w("headerReference"), _w("footerReference")):
+                if ref.tag not in (wtag("headerReference"), wtag("footerReference")):
                     continue
                 r_id = ref.get(f"{{{R}}}id")
                 target = rel_types.get(r_id, (None, None))[1]
@@ -262,22 +257,22 @@ class CompiledTemplate:
                     ref.set(f"{{{R}}}id", new_id)
             last = None             # the body's last child (len() of an lxml element counts its children)
             for el in content:
-                for b in el.iter(_w("bookmarkStart"), _w("bookmarkEnd")):
-                    b.set(_w("id"), str(bookmark + int(b.get(_w("id"), "0"))))
+                for b in el.iter(wtag("bookmarkStart"), wtag("bookmarkEnd")):
+                    b.set(wtag("id"), str(bookmark + int(b.get(wtag("id"), "0"))))
                 body.append(el)
                 last = el
             bookmark += 10000
             if index < len(documents) - 1:
-                if last is None or last.tag != _w("p"):
-                    last = etree.SubElement(body, _w("p"))
-                p_pr = last.find(_w("pPr"))
+                if last is None or last.tag != wtag("p"):
+                    last = etree.SubElement(body, wtag("p"))
+                p_pr = last.find(wtag("pPr"))
                 if p_pr is None:
-                    p_pr = etree.Element(_w("pPr"))
+                    p_pr = etree.Element(wtag("pPr"))
                     last.insert(0, p_pr)
-                old = p_pr.find(_w("sectPr"))
+                old = p_pr.find(wtag("sectPr"))
                 if old is not None:
                     p_pr.remove(old)
-                change = p_pr.find(_w("pPrChange"))
+                change = p_pr.find(wtag("pPrChange"))
                 (change.addprevious if change is not None else p_pr.append)(sect)
             else:
                 body.append(sect)
@@ -342,37 +337,37 @@ def _entry(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
 
 
 def _restart_numbering(sect) -> None:
-    numbering = sect.find(_w("pgNumType"))
+    numbering = sect.find(wtag("pgNumType"))
     if numbering is None:
-        numbering = etree.Element(_w("pgNumType"))
+        numbering = etree.Element(wtag("pgNumType"))
         # CT_SectPr order: ... pgBorders, lnNumType, pgNumType, cols, formProt, vAlign, noEndnote,
         # titlePg, textDirection, bidi, rtlGutter, docGrid, printerSettings, sectPrChange
-        later = [sect.find(_w(t)) for t in ("cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection",
+        later = [sect.find(wtag(t)) for t in ("cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection",
                                                "bidi", "rtlGutter", "docGrid", "printerSettings", "sectPrChange")]
         later = [el for el in later if el is not None]
         if later:
             later[0].addprevious(numbering)
         else:
             sect.append(numbering)
-    numbering.set(_w("start"), "1")
+    numbering.set(wtag("start"), "1")
 
 
 def _odd_page_start(sect, *, odd: bool, restart: bool) -> None:
     """The section starts on an odd page (``odd``) or the next page; its page numbers
     continue from the previous section unless ``restart``."""
-    kind = sect.find(_w("type"))
+    kind = sect.find(wtag("type"))
     if kind is None:
-        kind = etree.Element(_w("type"))
+        kind = etree.Element(wtag("type"))
         # CT_SectPr order: headerReference*, footerReference*, footnotePr, endnotePr, type, pgSz, ...
-        later = next((el for el in sect if el.tag not in (_w("headerReference"), _w("footerReference"),
-                                                          _w("footnotePr"), _w("endnotePr"))), None)
+        later = next((el for el in sect if el.tag not in (wtag("headerReference"), wtag("footerReference"),
+                                                          wtag("footnotePr"), wtag("endnotePr"))), None)
         (later.addprevious if later is not None else sect.append)(kind)
-    kind.set(_w("val"), "oddPage" if odd else "nextPage")
-    numbering = sect.find(_w("pgNumType"))
+    kind.set(wtag("val"), "oddPage" if odd else "nextPage")
+    numbering = sect.find(wtag("pgNumType"))
     if restart:
         _restart_numbering(sect)
     elif numbering is not None:
-        numbering.attrib.pop(_w("start"), None)
+        numbering.attrib.pop(wtag("start"), None)
 
 
 def _add_relationships(blob: bytes, rels: list[tuple[str, str, str]]) -> bytes:
@@ -393,214 +388,3 @@ def _add_overrides(blob: bytes, parts: Mapping[str, str]) -> bytes:
         el.set("PartName", "/" + name)
         el.set("ContentType", f"application/vnd.openxmlformats-officedocument.wordprocessingml.{kind}+xml")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-# --- lines kept whole ------------------------------------------------------------------------
-
-def _twips_attr(el, attr: str) -> float:
-    value = el.get(_w(attr)) if el is not None else None
-    try:
-        return float(value) / 20 if value is not None else 0.0
-    except ValueError:
-        return 0.0
-
-
-class LineKeeper:
-    """Line breaks for a template's rendered body paragraphs (see the module's notes).
-
-    Reads the template's own page setup (text width) and paragraph styles (size,
-    character spacing, indents, alignment), so a template reworded in Word is laid out
-    with its own measures; centred, right-aligned and table paragraphs are left alone."""
-
-    def __init__(self, entries: Sequence[tuple[zipfile.ZipInfo, bytes]]):
-        blobs = {info.filename: blob for info, blob in entries}
-        self.styles: dict[str, dict] = {}
-        self.default = {"size": 10.5, "spacing": 0.0, "first": 0.0, "left": 0.0, "right": 0.0, "jc": "left"}
-        styles = blobs.get("word/styles.xml")
-        if styles:
-            root = etree.fromstring(styles)
-            defaults = root.find(f"{_w('docDefaults')}/{_w('rPrDefault')}/{_w('rPr')}")
-            if defaults is not None and defaults.find(_w("sz")) is not None:
-                self.default["size"] = float(defaults.find(_w("sz")).get(_w("val"))) / 2
-            raw = {}
-            for style in root.findall(_w("style")):
-                if style.get(_w("type")) == "paragraph":
-                    raw[style.get(_w("styleId"))] = style
-            for style_id in raw:
-                self.styles[style_id] = self._resolve(style_id, raw, set())
-        self.width = None
-        document = blobs.get(DOCUMENT)
-        if document:
-            sect = etree.fromstring(document).find(f"{_w('body')}/{_w('sectPr')}")
-            if sect is not None:
-                size, margins = sect.find(_w("pgSz")), sect.find(_w("pgMar"))
-                width = _twips_attr(size, "w") - _twips_attr(margins, "left") - _twips_attr(margins, "right")
-                self.width = width if width > 0 else None
-
-    def _resolve(self, style_id: str, raw: dict, seen: set) -> dict:
-        style = raw.get(style_id)
-        if style is None or style_id in seen:
-            return dict(self.default)
-        seen.add(style_id)
-        based = style.find(_w("basedOn"))
-        out = self._resolve(based.get(_w("val")), raw, seen) if based is not None else dict(self.default)
-        r_pr, p_pr = style.find(_w("rPr")), style.find(_w("pPr"))
-        if r_pr is not None:
-            if r_pr.find(_w("sz")) is not None:
-                out["size"] = float(r_pr.find(_w("sz")).get(_w("val"))) / 2
-            if r_pr.find(_w("spacing")) is not None:
-                out["spacing"] = _twips_attr(r_pr.find(_w("spacing")), "val")
-        if p_pr is not None:
-            self._paragraph(p_pr, out)
-        return out
-
-    @staticmethod
-    def _paragraph(p_pr, out: dict) -> None:
-        ind = p_pr.find(_w("ind"))
-        if ind is not None:
-            chars = lambda attr: float(ind.get(_w(attr))) / 100 * out["size"] if ind.get(_w(attr)) else None  # noqa: E731
-            first = chars("firstLineChars")
-            out["first"] = first if first is not None else _twips_attr(ind, "firstLine") - _twips_attr(ind, "hanging")
-            left = chars("leftChars")
-            out["left"] = left if left is not None else _twips_attr(ind, "left")
-            right = chars("rightChars")
-            out["right"] = right if right is not None else _twips_attr(ind, "right")
-        jc = p_pr.find(_w("jc"))
-        if jc is not None:
-            out["jc"] = jc.get(_w("val"))
-
-    def apply(self, xml: str, keep: Sequence[str] = (), keep_words: Sequence[str] = ()) -> str:
-        """``xml`` (a rendered document part) with the line breaks its body paragraphs need."""
-        from .layout import ambiguous, keep_spans, layout_lines
-
-        if self.width is None:
-            return xml
-        try:
-            root = etree.fromstring(xml.encode("utf-8"))
-        except etree.XMLSyntaxError:
-            return xml                  # a template that renders broken markup: check() reports it
-        changed = False
-        for p in root.iter(_w("p")):
-            if any(a.tag == _w("tc") for a in p.iterancestors()):
-                continue
-            p_pr = p.find(_w("pPr"))
-            style = p_pr.find(_w("pStyle")) if p_pr is not None else None
-            metrics = dict(self.styles.get(style.get(_w("val")) if style is not None else "Normal", self.default))
-            if p_pr is not None:
-                self._paragraph(p_pr, metrics)
-            if metrics["jc"] not in ("left", "both", "start", "distribute"):
-                continue
-            pieces = _paragraph_pieces(p)
-            text = "".join(t for _, t in pieces)
-            if len(text) < 2:
-                continue
-            laid = layout_lines(text, self.width - metrics["left"] - metrics["right"], metrics["size"],
-                                first_indent=metrics["first"], spacing=metrics["spacing"],
-                                spans=keep_spans(text, keep, keep_words), autospace=True)
-            if laid.forced:
-                _break_before(p, pieces, laid.forced)
-                changed = True
-            if any(ambiguous(ch) for ch in text):
-                _east_asian_marks(p)
-                changed = True
-        return etree.tostring(root, encoding="unicode") if changed else xml
-
-
-def _paragraph_pieces(p) -> list[tuple[object, str]]:
-    """The paragraph's text in document order as (element, text): each w:t with its text,
-    a w:br as a line end, a w:tab as a space."""
-    out = []
-    for el in p.iter(_w("t"), _w("br"), _w("tab")):
-        if el.tag == _w("t"):
-            out.append((el, el.text or ""))
-        elif el.tag == _w("br"):
-            out.append((el, "\n"))
-        else:
-            out.append((el, " "))
-    return out
-
-
-def _break_before(p, pieces: list[tuple[object, str]], offsets: Sequence[int]) -> None:
-    """A line break (its own run, in the run's format) before each text offset of ``p``."""
-    at = 0
-    targets = sorted(set(offsets))
-    for el, text in pieces:
-        if el.tag != _w("t"):
-            at += len(text)
-            continue
-        inside = [o - at for o in targets if at <= o < at + len(text)]
-        at += len(text)
-        if not inside:
-            continue
-        run = el.getparent()
-        later = list(el.itersiblings())            # what follows the text in its run goes after the new runs
-        parts = [text[a:b] for a, b in zip([0] + inside, inside + [len(text)])]
-        el.text = parts[0]
-        _preserve(el)
-        anchor = run
-        for part in parts[1:]:
-            br_run = _copy_run(run)
-            etree.SubElement(br_run, _w("br"))
-            anchor.addnext(br_run)
-            text_run = _copy_run(run)
-            t = etree.SubElement(text_run, _w("t"))
-            t.text = part
-            _preserve(t)
-            br_run.addnext(text_run)
-            anchor = text_run
-        for sibling in later:
-            anchor.append(sibling)
-        if not parts[0]:
-            el.getparent().remove(el)
-
-
-def _east_asian_marks(p) -> None:
-    """Marks such as · × — “ ” (East Asian width ambiguous) in runs of their own drawn by
-    the East Asian font: Word does so by the documents' font hint, LibreOffice would draw
-    them half as wide in the Latin font, and the lines would break differently."""
-    from .layout import ambiguous
-
-    for el in list(p.iter(_w("t"))):
-        run = el.getparent()
-        if run.find(f"{_w('rPr')}/{_w('rStyle')}") is not None or not any(ambiguous(c) for c in el.text or ""):
-            continue
-        segments, current, kind = [], "", None
-        for ch in el.text:
-            k = ambiguous(ch)
-            if current and k != kind:
-                segments.append((current, kind))
-                current = ""
-            current, kind = current + ch, k
-        segments.append((current, kind))
-        later = list(el.itersiblings())
-        anchor = None
-        for text, marked in segments:
-            new = _copy_run(run)
-            t = etree.SubElement(new, _w("t"))
-            t.text = text
-            _preserve(t)
-            if marked:
-                r_pr = new.find(_w("rPr"))
-                if r_pr is None:
-                    r_pr = etree.Element(_w("rPr"))
-                    new.insert(0, r_pr)
-                set_fonts(r_pr, BODY_FONT, BODY_FONT)
-            (anchor if anchor is not None else run).addnext(new)
-            anchor = new
-        for sibling in later:
-            anchor.append(sibling)
-        run.remove(el)
-        if not [c for c in run if c.tag != _w("rPr")]:
-            run.getparent().remove(run)
-
-
-def _copy_run(run):
-    new = etree.Element(_w("r"))
-    r_pr = run.find(_w("rPr"))
-    if r_pr is not None:
-        new.append(copy.deepcopy(r_pr))
-    return new
-
-
-def _preserve(t) -> None:
-    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")

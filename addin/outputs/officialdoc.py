@@ -46,6 +46,17 @@ SPACE = "\u3000"     # ideographic space: blanks to write on
 SIGN_DATE = f"年{SPACE * 2}月{SPACE * 2}日"
 
 
+#: the main part of a .docx package
+DOCUMENT = "word/document.xml"
+#: WordprocessingML's namespace
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def wtag(tag: str) -> str:
+    """A WordprocessingML element or attribute name (``wtag("p")``: ``{…/main}p``)."""
+    return f"{{{W}}}{tag}"
+
+
 def utc(moment: dt.datetime) -> dt.datetime:
     """A moment as naive UTC, as document properties store it (a naive moment is local time)."""
     return moment.astimezone(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
