@@ -18,7 +18,8 @@ from . import schema
 from .adapter import CellsByRow, WorkbookAdapter
 from .inplace import PackageAdapter
 from .dashboard import dashboard_blocks
-from .evaluate import Evaluation, evaluate
+from .evaluate import evaluate
+from .evaluation import Evaluation
 from ..rules.dates import format_date
 from .reader import Book, book_from_values, cell_text, read_book
 from .writes import current_user, log_row, refuse_ambiguous_columns, refuse_unreadable_tables, write_sheet_cells

@@ -1,7 +1,7 @@
 """Proposed 状态 changes, and writing them once the clerk has confirmed them.
 
 状态 is the clerk's column: the tool never changes it on its own. It computes the stage
-of every application (:func:`addin.book.evaluate.application_stages`) and the meeting's
+of every application (:func:`addin.book.stages.application_stages`) and the meeting's
 tally, and where these call for another 状态 it *proposes* the change:
 :func:`propose_status_changes` lists them (row, application, name, the 状态 now, the
 状态 proposed, why, with the clause). After the clerk confirms the list, a shell calls
@@ -25,7 +25,7 @@ from pathlib import Path
 from ..rules.meeting import FAILED as MEETING_FAILED, PASSED as MEETING_PASSED
 from . import schema
 from .adapter import WorkbookAdapter
-from .evaluate import Evaluation
+from .evaluation import Evaluation
 from .reader import Book, cell_text
 from .writes import log_row, refuse_ambiguous_columns, refuse_unreadable_tables
 from ..errors import WriteRefused

@@ -9,7 +9,7 @@ never writes to the workbook.
 
 Each placeholder's value comes from :mod:`.placeholders` (nothing left silently blank,
 nothing unusable printed); the run's report is :mod:`.report`. Which applications get
-documents follows their stage (:func:`addin.book.evaluate.application_stages`):
+documents follows their stage (:func:`addin.book.stages.application_stages`):
 attachments 1-3 are made from 填报中 on (the unit publicises before it submits, 四(二));
 applications that have ended (不予受理, 视为放弃), whose 状态 and 审核记录 disagree, or
 of one person by both routes (三) are held back.
@@ -23,7 +23,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..book.evaluate import Stages, application_stages
+from ..book.stages import Stages, application_stages
 from ..book.reader import Book, RowData, error_row_lines, error_rows
 from ..errors import disk_state, os_reason
 from ..rules.base import Severity
@@ -103,7 +103,7 @@ def value_list(values: Iterable[object] | str | None) -> list[str] | None:
 def held_back(book: Book, rows: Iterable[RowData], stages: Stages | None = None, *,
               now: dt.datetime | None = None) -> dict[int, list[str]]:
     """Rows that get no documents by default, with why: the stage of the application
-    (:func:`addin.book.evaluate.application_stages`, judged at ``now``) has ended it
+    (:func:`addin.book.stages.application_stages`, judged at ``now``) has ended it
     (不予受理, 视为放弃), its 状态 and 审核记录 disagree, or the same person applies by both
     routes (三) until one is withdrawn. 填报中 is not held back: attachments 1-3 are
     needed before the application is submitted (四(二))."""

@@ -26,7 +26,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from ..book import schema
 from ..book.adapter import WorkbookAdapter
 from ..book.inplace import PackageAdapter
-from ..book.evaluate import Evaluation
+from ..book.evaluation import Evaluation
 from ..book.reader import Book, book_from_values, error_rows
 from ..book.writes import current_user, log_row
 from ..rules.base import Finding, Severity, error, warning

@@ -23,7 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..book.evaluate import Evaluation
+from ..book.evaluation import Evaluation
 from ..rules.meeting import MEETING_DUE
 from ..book.reader import Book, cell_text as _text, error_rows
 from ..rules.base import is_excel_error

@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Mapping
 
 from .. import data
 from ..book import schema
-from ..book.evaluate import employer_contacts
+from ..book.employers import employer_contacts
 from ..book.reader import Book, RowData
 from ..rules.base import RuleInputError, Severity, cites
 from ..rules.catalog import clean_word

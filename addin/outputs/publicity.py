@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ..book.evaluate import Evaluation
+from ..book.evaluation import Evaluation
 from ..book.reader import Book, cell_text as _text, error_row_lines, error_rows
 from ..rules.dates import format_date
 from ..rules.identity import mask_id, normalise_id

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ..book.evaluate import Evaluation
+from ..book.evaluation import Evaluation
 from ..book.reader import Book
 from ..errors import Refused
 from ..rules.defence import defence_items
