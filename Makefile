@@ -22,7 +22,7 @@ test: $(STAMP)
 
 # regenerate workbooks/template.xlsx and workbooks/sample-2024.xlsx after a schema change
 workbooks: $(STAMP)
-	$(BIN)/python -m addin.book.sample
+	$(BIN)/python -m addin.devtools.workbooks
 
 # regenerate the attachment templates (workbooks/templates, addin/data/templates)
 templates: $(STAMP)

@@ -354,22 +354,22 @@ def test_signature_and_seal_lines_as_in_the_notice(generated):
 # --- reproducibility --------------------------------------------------------------------------
 
 def test_committed_templates_are_fresh():
-    """Regenerate with: python -m addin.outputs.templates"""
+    """Regenerate with: make templates"""
     for kind, att in ATTACHMENTS.items():
         fresh = build_template(kind)
         for path in (WORKBOOK_TEMPLATES / att.filename, packaged_folder() / att.packaged_name):
-            assert path.exists(), f"{path} is missing: run python -m addin.outputs.templates"
-            assert path.read_bytes() == fresh, f"{path} is stale: run python -m addin.outputs.templates"
+            assert path.exists(), f"{path} is missing: run make templates"
+            assert path.read_bytes() == fresh, f"{path} is stale: run make templates"
     assert (WORKBOOK_TEMPLATES / "说明.txt").read_bytes() == readme_text().encode("utf-8-sig")
 
 
 def test_golden_files_are_fresh(book, tmp_path):
-    """Regenerate with: python -m addin.outputs.documents --golden"""
+    """Regenerate with: make golden"""
     fresh = golden_texts(book, tmp_path)
     stored = {p.name: p.read_text(encoding="utf-8") for p in GOLDEN.glob("*.txt")}
-    assert set(stored) == set(fresh), "golden files differ in number: run python -m addin.outputs.documents --golden"
+    assert set(stored) == set(fresh), "golden files differ in number: run make golden"
     for name, text in fresh.items():
-        assert stored[name] == text, f"{name} is stale: run python -m addin.outputs.documents --golden"
+        assert stored[name] == text, f"{name} is stale: run make golden"
     assert {n.split("-附件")[0] for n in stored if "-附件" in n} == set(GOLDEN_APPLICANTS)
 
 

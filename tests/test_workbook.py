@@ -12,7 +12,8 @@ from addin.book import schema
 from addin.book.dump import dump
 from addin.book.reader import book_from_values, read_book
 from addin.book.refresh import check, refresh
-from addin.book.sample import SAMPLE, TEMPLATE, write_all
+from addin.book.sample import SAMPLE, TEMPLATE
+from addin.devtools.workbooks import write_all
 from addin.cli import main
 
 AS_OF = "2024-09-05 10:00"

@@ -1,6 +1,6 @@
 """The committed workbooks: ``workbooks/template.xlsx`` and ``workbooks/sample-2024.xlsx``.
 
-Run ``python -m addin.book.sample`` (or ``make workbooks``) after changing the schema;
+Run ``make workbooks`` (:mod:`addin.devtools.workbooks`) after changing the schema;
 a test fails while the committed files are stale.
 
 The sample's people are invented: names are drawn at random from common name parts,
@@ -435,18 +435,3 @@ def _defence_rows(coded, ev, applicants, seated, absent_code, items, rng) -> lis
         if n == 2:
             rows[-1][f"item:{items[0].name}"] = items[0].points + 5
     return rows
-
-
-def write_all(folder: Path = WORKBOOKS) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    out = []
-    for name, build in (("template.xlsx", build_template), ("sample-2024.xlsx", build_sample)):
-        path = folder / name
-        build().save(path)
-        out.append(path)
-    return out
-
-
-if __name__ == "__main__":   # pragma: no cover
-    for p in write_all():
-        print(f"已生成 {p}")
