@@ -21,8 +21,9 @@ import pytest
 from openpyxl import load_workbook
 
 from addin.book import schema
-from addin.launcher import server as launcher_server, shortcuts
-from addin.launcher.server import Launcher, LauncherServer
+from addin.launcher import jobs as launcher_jobs, shortcuts
+from addin.launcher.jobs import Launcher
+from addin.launcher.server import LauncherServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -391,7 +392,7 @@ def test_without_a_display_or_tkinter_the_dialog_is_a_chinese_refusal(monkeypatc
     if sys.platform == "win32":
         pytest.skip("Windows always has a display for the dialog")
     with pytest.raises(Refused, match="文件对话框") as caught:
-        launcher_server.ask_file("选择台账", tmp_path)
+        launcher_jobs.ask_file("选择台账", tmp_path)
     assert caught.value.message.isascii() is False and "TclError" not in caught.value.message
 
 

@@ -21,7 +21,7 @@ from addin.book import schema
 from addin.cli import build_parser, main
 from addin.excel import actions, ribbon
 from addin.excel.ribbonui import customui_xml
-from addin.launcher import server as page_server
+from addin.launcher import jobs as page_jobs
 from addin.launcher.page import render
 from addin.usecases import CLI, TABLE, ButtonDoor, by_name, for_door, run
 from addin.usecases.common import file_context
@@ -55,7 +55,7 @@ def customui_tags(text: str) -> set[str]:
 
 
 def page_tags() -> set[str]:
-    launcher = page_server.Launcher(folder=ROOT / "workbooks")
+    launcher = page_jobs.Launcher(folder=ROOT / "workbooks")
     return set(re.findall(r'data-action="([^"]+)"', render(launcher)))
 
 
@@ -81,7 +81,7 @@ def missing_from_shells(table, cli: set, ribbon_tags: set, page: set) -> list[st
 def test_the_table_drives_the_command_line_the_ribbon_and_the_page():
     ribbon_tags = customui_tags(customui_xml())
     assert set(ribbon.ACTIONS) | {"selfcheck"} == ribbon_tags        # the allow-list is the ribbon's buttons
-    assert set(page_server.ACTIONS) == page_tags()
+    assert set(page_jobs.ACTIONS) == page_tags()
     assert missing_from_shells(TABLE, cli_commands(), ribbon_tags, page_tags()) == []
 
 
@@ -115,15 +115,15 @@ def test_every_page_button_maps_to_a_command_the_command_line_accepts(tmp_path):
     now = dt.datetime(2024, 10, 21, 9, 30)
     values = {"start": "2024-10-21", "file": str(tmp_path / "缴费表.xlsx"), "export": str(tmp_path / "导出.xlsx"),
               "path": "2025年台账.xlsx", "year": "2025", "pdf": True, "kinds": "1,3"}
-    for tag, (uc, _key) in page_server.ACTIONS.items():
-        args, out, made = page_server.argv(tag, book, values, now, tmp_path)
+    for tag, (uc, _key) in page_jobs.ACTIONS.items():
+        args, out, made = page_jobs.argv(tag, book, values, now, tmp_path)
         parsed = build_parser().parse_args(args)
         assert callable(parsed.handler), tag
         if uc.output and any(p.kind in ("out", "newfile") and p.filename or p.kind == "out" for p in uc.params):
             assert out == tmp_path / "职称评审输出" / f"{uc.output}-20241021-093000", tag
-    args, _, made = page_server.argv("new.next", book, {"path": "2025年台账.xlsx"}, now, tmp_path)
+    args, _, made = page_jobs.argv("new.next", book, {"path": "2025年台账.xlsx"}, now, tmp_path)
     assert args == ["new", str(tmp_path / "2025年台账.xlsx"), "--from", str(book)] and made.parent == tmp_path
-    args, _, _ = page_server.argv("docs", book, {"kinds": "1,3", "pdf": True, "by_employer": True, "duplex": False,
+    args, _, _ = page_jobs.argv("docs", book, {"kinds": "1,3", "pdf": True, "by_employer": True, "duplex": False,
                                                   "all": True, "ids": "2024-001"}, now, tmp_path)
     assert args[args.index("--kind") + 1] == "1,3" and "--pdf" in args and "--by-employer" in args
     assert "--all" in args and "--duplex" not in args and args[args.index("--ids") + 1] == "2024-001"
@@ -339,7 +339,7 @@ def test_the_ribbon_shows_the_list_and_writes_only_when_the_clerk_says_yes(book)
 def test_the_page_fills_the_confirmation_code_and_its_button_writes(book, tmp_path):
     import time
 
-    launcher = page_server.Launcher(book, opener=lambda p: None)
+    launcher = page_jobs.Launcher(book, opener=lambda p: None)
 
     def wait(job):
         deadline = time.monotonic() + 120
