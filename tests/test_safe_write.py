@@ -28,8 +28,8 @@ from openpyxl.worksheet.table import Table
 
 from addin.book import safe_write
 from addin.errors import WriteRefused
-from addin.book.safe_write import (TEMP_PREFIX, check_writable, foreign_parts,
-                                   lock_file, safe_save, snapshot)
+from addin.book.locks import lock_file
+from addin.book.safe_write import TEMP_PREFIX, check_writable, foreign_parts, safe_save, snapshot
 
 REPO = Path(__file__).resolve().parents[1]
 APPLICANTS = "申报人员"

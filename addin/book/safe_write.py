@@ -51,55 +51,15 @@ from typing import Callable, Iterable
 
 from ..errors import WriteRefused, disk_full, os_reason
 from ..xlsx import foreign
+from .locks import check_lock
 from . import schema
 
-__all__ = ["lock_file", "foreign_parts", "check_writable", "safe_save",
+__all__ = ["foreign_parts", "check_writable", "safe_save",
            "snapshot", "BACKUP_DIR_NAME", "TEMP_PREFIX"]
 
 BACKUP_DIR_NAME = "备份"
 TEMP_PREFIX = ".~zhicheng-"
 OWN_SHEETS = schema.REBUILT_SHEETS     # rebuilt by every refresh: foreign parts on them are refused
-
-
-# ---------------------------------------------------------------------------------------
-# Owner (lock) files
-
-
-def _lock_names(name: str) -> list[str]:
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    names = ["~$" + name]
-    # Excel replaces the first two characters for longer names; how it counts
-    # characters of Chinese names is not documented, so the short form is always
-    # checked too (a false alarm only asks the user to close a workbook).
-    if len(stem) > 2:
-        names.append("~$" + name[2:])
-    names.append(".~lock." + name + "#")   # LibreOffice
-    return names
-
-
-def lock_file(path: Path) -> Path | None:
-    """The owner file Excel, WPS or LibreOffice keeps beside an open workbook, if any."""
-    path = Path(path)
-    folders = [path.parent]
-    if path.is_symlink():
-        real = Path(os.path.realpath(path))
-        folders.append(real.parent)
-        names = [(path.name, folders[0]), (real.name, real.parent)]
-    else:
-        names = [(path.name, folders[0])]
-    for name, folder in names:
-        for candidate in _lock_names(name):
-            lock = folder / candidate
-            if os.path.lexists(lock):
-                return lock
-    return None
-
-
-def _lock_message(lock: Path) -> str:
-    program = "LibreOffice" if lock.name.startswith(".~lock.") else "Excel 或 WPS"
-    return (f"工作簿正在被 {program} 打开（发现锁文件 {lock.name}），请关闭后重试。"
-            f"如果确认已经关闭仍出现此提示，可能是上次异常退出留下的锁文件，"
-            f"确认无人打开该工作簿后可删除“{lock}”。本次未写入任何内容。")
 
 
 # ---------------------------------------------------------------------------------------
@@ -140,12 +100,6 @@ def _check_folder(folder: Path) -> None:
                            f"请把工作簿复制到可以修改的文件夹（如“文档”）后重试。本次未写入任何内容。")
 
 
-def _check_lock(path: Path) -> None:
-    lock = lock_file(path)
-    if lock is not None:
-        raise WriteRefused(_lock_message(lock))
-
-
 def check_writable(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS,
                    check_foreign: bool = True) -> None:
     """Raise :class:`WriteRefused` unless the workbook can be replaced without losing
@@ -157,7 +111,7 @@ def check_writable(path: Path, *, own_sheets: Iterable[str] = OWN_SHEETS,
         raise WriteRefused(f"找不到工作簿“{path}”，请确认文件位置后重试。本次未写入任何内容。")
     if not path.is_file():
         raise WriteRefused(f"“{path}”不是文件，无法作为工作簿写入。本次未写入任何内容。")
-    _check_lock(path)
+    check_lock(path)
     st = path.stat()
     if not os.access(path, os.W_OK) or _no_write_bits(st):
         raise WriteRefused(f"工作簿“{path.name}”是只读文件，无法写入。请在文件属性中取消“只读”"
@@ -448,7 +402,7 @@ def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 1
         if unchanged_since is not None:     # it existed when loaded: deleted or moved since
             raise _changed_meanwhile(path)
         _check_folder(folder)
-        _check_lock(path)
+        check_lock(path)
         before = None
         mode = _new_file_mode()
 
@@ -477,7 +431,7 @@ def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 1
                                f"临时文件已删除，原工作簿未作任何改动。") from None
         _verify_output(tmp, target if exists else None)
         os.chmod(tmp, mode)
-        _check_lock(path)
+        check_lock(path)
         if _signature(target) != before:
             raise _changed_meanwhile(path)
         os.close(holder)
