@@ -1,8 +1,13 @@
 """Every rule names the clause of the notice it implements and restates it."""
 
+import ast
 import importlib
+import inspect
 import pkgutil
 import re
+from pathlib import Path
+
+import addin
 
 import addin.rules
 from addin.rules.base import RULES
@@ -33,3 +38,68 @@ def test_reasons_in_verdicts_cite_clauses(ctx):
                                     employer_type="事业单位", appraisals=("不合格", "合格", "合格")))
     for reason in verdict.failures:
         assert CLAUSE.match(reason.clause), reason
+
+
+def test_no_rule_outside_rules():
+    """A function that cites a clause is a rule, and rules live in addin/rules (issue 18.2):
+    nothing outside it is decorated with @cites."""
+    package = Path(addin.__file__).parent
+    outside = sorted(str(p.relative_to(package)) for p in package.rglob("*.py")
+                     if p.relative_to(package).parts[0] != "rules" and "@cites(" in p.read_text(encoding="utf-8"))
+    assert outside == []
+
+
+#: what the evaluation takes from addin.rules that decides nothing the notice regulates:
+#: the findings' vocabulary, cell readers, words and dates as written, lookups in the settings
+HELPERS = {
+    "error", "warning", "is_excel_error",                                              # rules.base
+    "parse_date", "parse_datetime", "parse_year", "normalise_text", "format_date",     # rules.dates
+    "parse_int", "parse_number", "parse_bool", "campaign_span",                         # rules.settings
+    "clean_word", "split_documents",                                                   # words in cells
+    "reserve_place", "code_prefix",                                                    # 候补n, a code's letters
+}
+#: the modules that make the evaluation (addin.book.evaluate and the parts it puts together)
+EVALUATION = ("evaluate", "stages", "payments", "employers", "tally", "panel", "codes", "records", "status", "draw")
+
+
+def test_the_rules_the_evaluation_calls_cite_their_clauses():
+    """Every function the evaluation takes from addin/rules is a rule that cites its clause
+    (so test_every_rule_cites_a_clause_and_restates_it sees it), or one of the named
+    helpers that decide nothing. A verdict worked out in the evaluation itself would have
+    to be moved into rules/ to be called from there."""
+    _load_all_rules()
+    cited = set(RULES.values())
+    book = Path(addin.__file__).parent / "book"
+    called = {}
+    for name in EVALUATION:
+        for node in ast.walk(ast.parse((book / f"{name}.py").read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 2 and (node.module or "").startswith("rules"):
+                module = importlib.import_module(f"addin.{node.module}")
+                for alias in node.names:
+                    obj = getattr(module, alias.name)
+                    if inspect.isfunction(obj):
+                        called[f"{node.module}.{alias.name}"] = obj
+    assert len(called) > 30
+    uncited = sorted(k for k, fn in called.items() if fn not in cited and k.rsplit(".", 1)[1] not in HELPERS)
+    assert uncited == []
+    assert {"rules.eligibility.mandarin_check", "rules.workflow.meeting_due", "rules.fees.fee_notes",
+            "rules.workflow.reminder_due", "rules.workflow.held_by_route_conflict"} <= set(called)
+
+
+def test_the_mandarin_column_and_the_verdict_give_one_answer(ctx):
+    """Issue 18.2: 单位性质 “事业” (not a word of its list) gave 不要求 in the 普通话 column and
+    “not recognised” in the verdict; both now come from rules.eligibility.mandarin_check."""
+    from addin.rules.eligibility import Applicant, assess, mandarin_check
+
+    for kind, level in (("事业", ""), ("", ""), ("事业单位", ""), ("事业单位", "三级甲等"), ("事业单位", "四级"),
+                        ("国有企业", "")):
+        check = mandarin_check(kind, level, ctx.settings, ctx.catalog)
+        verdict = assess(ctx, Applicant(target_title="工程师", employer_type=kind, mandarin=level))
+        reasons = [r.text for r in verdict.failures + verdict.missing]
+        if check.failure:
+            assert check.failure in reasons, (kind, level)
+        if check.missing:
+            assert check.missing in reasons, (kind, level)
+        assert (check.column == "不要求") == (kind == "国有企业"), (kind, level, check)
+    assert mandarin_check("事业", "", ctx.settings, ctx.catalog).column == "待核"
+    assert mandarin_check("事业单位", "三级甲等", ctx.settings, ctx.catalog).column == "达标"

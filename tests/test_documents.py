@@ -32,7 +32,9 @@ from addin.outputs import documents as docs_module
 from addin.demo import demo_documents
 from addin.devtools.golden import GOLDEN, GOLDEN_APPLICANTS, golden_texts
 from addin.outputs.documents import generate_documents
-from addin.outputs.placeholders import MISSING, reviewing_office
+from addin.data import exemption_reviewers
+from addin.outputs.placeholders import MISSING
+from addin.rules.ce import reviewing_office
 from addin.outputs.files import FORBIDDEN, safe_filename
 from addin.outputs.mailmerge import CompiledTemplate
 from addin.outputs.pdf import convert_to_pdf, find_soffice
@@ -301,7 +303,7 @@ def test_attachment_4_table_holds_the_register_values(book, generated):
     ("身体原因", None),
 ])
 def test_reviewing_office_follows_the_notes_of_the_form(reason, office):
-    assert reviewing_office(reason) == office
+    assert reviewing_office(reason, exemption_reviewers()) == office
 
 
 def test_an_exemption_reason_matching_no_note_is_reported(tmp_path):

@@ -23,13 +23,13 @@ from ..rules.base import Finding, RuleInputError, Severity, error, is_excel_erro
 from ..rules.catalog import clean_word
 from ..rules.dates import format_date, parse_date
 from ..rules.documents import missing_documents, split_documents
-from ..rules.eligibility import Context, assess, mandarin_ok
-from ..rules.fees import account, defense, fee_due
+from ..rules.eligibility import Context, assess, mandarin_check
+from ..rules.fees import account, defense, fee_due, fee_notes
 from ..rules.seniority import full_years
 from ..rules.meeting import MEETING_DUE
 from ..rules.recommendation import publicity_before_submission
 from ..rules.settings import campaign_span, deadlines_on_rest_days, validate_settings
-from ..rules.workflow import ROUTE_CONFLICT, Stage
+from ..rules.workflow import ROUTE_CONFLICT, Stage, held_by_route_conflict, meeting_due, reminder_due
 from . import schema
 from .reader import Book, RowData, TableData, cell_text as _text
 from .records import applicant_from_keys, forget
@@ -166,8 +166,7 @@ def _evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None =
         values = ev.computed[ref]
         if values["meeting_due"] == MEETING_DUE:
             ev.held_back[ref] = [ROUTE_CONFLICT]
-        before = str(values["meeting_due"]).removeprefix(MEETING_DUE).removeprefix("不上会：")
-        values["meeting_due"] = "不上会：" + "、".join([ROUTE_CONFLICT] + ([before] if before else []))
+        values["meeting_due"] = held_by_route_conflict(values["meeting_due"])
     blind_codes(book, table, ev, rng, previous)
     meeting_results(book, table, ev, now)
     people = _people(book)
@@ -240,7 +239,7 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
     if verdict.status == "不符合":
         note(warning(f"资格审查{verdict}"), "eligibility")
     out["ce_status"] = str(verdict.ce)            # assess computed it once for this applicant
-    out["mandarin_check"] = _mandarin(applicant, s, catalog)
+    out["mandarin_check"] = mandarin_check(applicant.employer_type, applicant.mandarin, s, catalog).column
     # submissions (一(一), 四(一)1) and the stage of the application they and 状态 make
     state = stage.review
     out["submissions"] = state.count or None
@@ -260,19 +259,11 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
     balance = account(due, got, ended=stage.out)
     out["fee_balance"] = balance.owed if due is not None else None      # 欠费: never negative
     refund = None
-    if got and stage.out:
-        refund = table.locate(warning(f"状态为{status}，已缴{got:g}元应予退费", "四(六)"), row.number, "fee_paid")
-        findings.append(refund)
-    elif got and not stage.settled:
-        note(warning(f"已缴{got:g}元：状态待核，暂不计应缴、不计退费", "四(六)"), "fee_paid")
-    elif got and not stage.accepted:
-        note(warning(f"尚未“已接收材料”已有缴费记录{got:g}元（计为多缴）", "四(六)"), "fee_paid")
-    if due is not None and balance.over:
-        note(warning(f"多缴{balance.over:g}元", "四(六)"), "fee_balance")
-    elif due is not None and got and balance.owed:
-        note(warning(f"只缴了{got:g}元，还差{balance.owed:g}元", "四(六)"), "fee_balance")
-    elif due is not None and not got and now.date() > s.payment_end:
-        note(warning(f"缴费时间已过仍未缴费{due}元", "一(三)"), "fee_balance")
+    for fee in fee_notes(due, got, status=status, ended=stage.out, settled=stage.settled, accepted=stage.accepted,
+                         today=now.date(), settings=s):
+        findings.append(table.locate(fee.finding, row.number, fee.column))
+        if fee.refund:
+            refund = findings[-1]
     out["defense"] = defense(applicant.target_title, catalog, s).value or None
     # unit publicity (四(二))
     start = parse_date(v.get("unit_publicity_start")).value
@@ -293,19 +284,8 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
     if stage.out:                   # ended: its reminders are not repeated, only errors and the refund stay
         findings = [f for f in findings if f.severity == Severity.ERROR or f is refund]
     out["problems"] = "；".join(dict.fromkeys(f.message for f in findings if f.severity != Severity.INFO)) or None
-    reasons = []
-    if not stage.settled:
-        reasons.append("状态与审核记录不符，待核")
-    elif stage.out:
-        reasons.append(f"状态为{status}")
-    else:
-        if not stage.accepted:
-            reasons.append("未接收材料")
-        if verdict.status != "符合" or parse_findings:
-            reasons.append("资格" + (verdict.status if not parse_findings else "待核"))
-        if due is None or got < due:
-            reasons.append("未缴清评审费" if due else "无应缴费用")
-    out["meeting_due"] = MEETING_DUE if not reasons else "不上会：" + "、".join(reasons)
+    out["meeting_due"] = meeting_due(stage, eligibility=verdict.status, eligibility_pending=bool(parse_findings),
+                                     due=due, paid=got)
     out["blind_code"] = v.get("blind_code")
     out["meeting_result"] = None
     return findings, out
@@ -367,16 +347,6 @@ def _choice_finding(header: str, options: set[str] | None, raw: object) -> Findi
     return None
 
 
-def _mandarin(a, s, catalog) -> str:
-    """普通话 column: 达标 / 未达标 / 须提供 / 不要求 (notice 四(一)7)."""
-    if a.employer_type not in s.mandarin_employer_types:
-        return "不要求"
-    level = catalog.pick("普通话等级", a.mandarin).value
-    if not level:
-        return "须提供"
-    return "达标" if mandarin_ok(level, s, catalog) else "未达标"
-
-
 def _summary(row: RowData, values: dict, book: Book, stage: Stage) -> dict:
     v = row.values_by_key
     level = book.catalog.level_of(v.get("target_title")).value or "未知"
@@ -397,13 +367,13 @@ def _todos(ev: Evaluation, row: RowData, values: dict, s, now: dt.datetime, stag
             ev.todos.append(Todo("退费", app_id, name, None, f"状态为{stage.status}，已缴{values['fee_paid']:g}元应予退费"))
         return
     deadline = values.get("resubmit_deadline")
-    if deadline and 0 <= (deadline - today).days <= s.resubmit_days:
+    if deadline and reminder_due(deadline, today, s):
         ev.todos.append(Todo("待补正", app_id, name, deadline, f"退回后须在{format_date(deadline)}前补正提交"))
     balance = values.get("fee_balance")
-    if values.get("fee_due") and balance and balance > 0 and (s.payment_end - today).days <= s.resubmit_days:
+    if values.get("fee_due") and balance and balance > 0 and reminder_due(s.payment_end, today, s, overdue=True):
         ev.todos.append(Todo("未缴费", app_id, name, s.payment_end, f"尚欠{balance:g}元，缴费截止{format_date(s.payment_end)}"))
     end = values.get("unit_publicity_end")
-    if end and 0 <= (end - today).days <= s.resubmit_days + 1:
+    if end and reminder_due(end, today, s, slack=1):
         ev.todos.append(Todo("公示将结束", app_id, name, end, f"单位公示{format_date(end)}结束，请收取公示结果"))
     if str(values.get("eligibility") or "").startswith("待核"):
         ev.todos.append(Todo("待核", app_id, name, None, str(values["eligibility"])))

@@ -11,11 +11,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from functools import lru_cache
 from importlib import resources
 
 from ..rules.calendar import AksuCalendar, DayRule, PendingFestival, national_rules, read_day_rules
 from ..rules.catalog import Catalog, build_catalog
+from ..rules.ce import ReviewerRule
 from ..rules.settings import Settings
 
 
@@ -110,3 +112,14 @@ def calendar(workbook_rules: tuple[DayRule, ...] = ()) -> AksuCalendar:
     """
     national, years = _national()
     return AksuCalendar(national, years, xinjiang_rules(), workbook_rules, pending_festivals())
+
+
+@lru_cache(maxsize=1)
+def exemption_reviewers() -> tuple[ReviewerRule, ...]:
+    """Who reviews a continuing-education exemption (attachment 4, notes 1-2), as packaged
+    data: the first row whose words (and, if any, and-words) occur in the reason wins."""
+    source = resources.files(__name__).joinpath("templates").joinpath("exemption-reviewers.csv")
+    text = source.read_text(encoding="utf-8")
+    split = lambda cell: tuple(w for w in re.split(r"[、,，;；\s]+", cell or "") if w)  # noqa: E731
+    return tuple(ReviewerRule(split(r["words"]), split(r["and_words"]), r["reviewer"].strip(), r["source"].strip())
+                 for r in csv.DictReader(io.StringIO(text)))

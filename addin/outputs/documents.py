@@ -28,12 +28,13 @@ from ..book.reader import Book, RowData, error_row_lines, error_rows
 from ..errors import disk_state, os_reason
 from ..rules.base import Severity
 from ..rules.catalog import clean_word
+from ..rules.recommendation import RECOMMEND_SENTENCE
 from ..rules.settings import parse_bool
 from ..rules.workflow import OUT_STATUSES
 from .files import safe_filename, unique_path, write_bytes_atomic
 from .mailmerge import CompiledTemplate, Properties, Rendered, TemplateError
 from .pdf import PdfUnavailable, compact, convert_to_pdf, font_substitutions, pdf_text, pdftotext_available
-from .placeholders import (KEPT_WHOLE, KEPT_WORDS, MISSING, RECOMMEND_SENTENCE, Value, header_of, value_problems,
+from .placeholders import (KEPT_WHOLE, KEPT_WORDS, MISSING, Value, header_of, value_problems,
                            applicant_values, clean_text, normalise_name, unprintable)
 from .progress import Progress, reporter
 from .report import DocsReport, GeneratedDocument, Problem

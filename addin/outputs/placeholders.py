@@ -12,24 +12,22 @@ wording come from the settings (参数), the templates and packaged data, not fr
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Callable, Iterable, Mapping
 
 from .. import data
 from ..book import schema
 from ..book.employers import employer_contacts
 from ..book.reader import Book, RowData
-from ..rules.base import RuleInputError, Severity, cites
+from ..rules.base import RuleInputError, Severity
 from ..rules.catalog import clean_word
 from ..rules.dates import format_date, parse_date
-from ..rules.identity import check_id, mask_id
-from ..rules.recommendation import (current_title_phrase, objection_contact, publicising_unit,
+from ..rules.ce import reviewing_office
+from ..rules.identity import check_id, public_id
+from ..rules.recommendation import (RECOMMEND_SENTENCE, current_title_phrase, objection_contact, publicising_unit,
                                     publicity_before_submission, publicity_start_warning, recommender_setting,
                                     recommending_unit)
 from ..rules.workflow import Stage
@@ -46,8 +44,6 @@ KEPT_WHOLE = ("拟申报职称", "现职称")
 INVALID = "（有误，请核对）"
 UNDETERMINED = "（未能确定，请按表注填写）"
 NOT_COMPUTED = "（未能计算）"
-#: the basic-unit opinion, word for word (notice 四(四))
-RECOMMEND_SENTENCE = "本单位已对申报材料逐一审核，申报人所提供材料真实、完整、有效，同意推荐"
 
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -126,44 +122,10 @@ def _invalid(key: str, message: str, label: str | None = None, text: str = INVAL
     return Value(text, (Issue(label or header_of(key), message, key),))
 
 
-@dataclass(frozen=True)
-class ReviewerRule:
-    words: tuple[str, ...]
-    and_words: tuple[str, ...]
-    reviewer: str
-    source: str
-
-
-@lru_cache(maxsize=1)
-def exemption_reviewers() -> tuple[ReviewerRule, ...]:
-    """Who reviews a continuing-education exemption (attachment 4, notes 1-2), as packaged
-    data: the first row whose words (and, if any, and-words) occur in the reason wins."""
-    source = resources.files("addin.data").joinpath("templates").joinpath("exemption-reviewers.csv")
-    text = source.read_text(encoding="utf-8")
-    split = lambda cell: tuple(w for w in re.split(r"[、,，;；\s]+", cell or "") if w)  # noqa: E731
-    return tuple(ReviewerRule(split(r["words"]), split(r["and_words"]), r["reviewer"].strip(), r["source"].strip())
-                 for r in csv.DictReader(io.StringIO(text)))
-
-
-@cites("四(一)6")
-def reviewing_office(reason: str, rules: Iterable[ReviewerRule] | None = None) -> str | None:
-    """The office that reviews an exemption application, from its reason (attachment 4,
-    notes 1-2: still stationed with 访惠聚 → the same-level 访惠聚 office; 驻村管寺 → the
-    same-level united-front department; bilingual-teaching support → its leading group's
-    office; returned → the supervising unit of the original posting). None when the
-    reason matches no note."""
-    text = clean_word(reason)
-    for rule in exemption_reviewers() if rules is None else rules:
-        if any(w in text for w in rule.words) and (not rule.and_words or any(w in text for w in rule.and_words)):
-            return rule.reviewer
-    return None
-
-
 def _year_month(day: dt.date) -> str:
     return f"{day.year}年{day.month}月"
 
 
-@cites("四(二)", "四(四)", "一(五)")
 def applicant_values(book: Book, row: RowData, stage: Stage | None = None) -> dict[str, Value]:
     """Every placeholder's value for one register row (see templates.PLACEHOLDERS).
 
@@ -200,7 +162,7 @@ def applicant_values(book: Book, row: RowData, stage: Stage | None = None) -> di
         out["身份证号"] = out["公示身份证号"] = _missing("id_number")
     else:
         out["身份证号"] = _ok(identity.number)
-        out["公示身份证号"] = _ok(mask_id(identity.number) if s.mask_public_ids else identity.number)
+        out["公示身份证号"] = _ok(public_id(identity.number, s))
     sex = text("sex")
     out["性别"] = _ok(identity.sex) if sex.is_missing and identity else sex
     birth, _ = date("birth_date", _year_month)
@@ -234,7 +196,7 @@ def applicant_values(book: Book, row: RowData, stage: Stage | None = None) -> di
     if not reason.ok:
         out["审核单位"] = Value(UNDETERMINED, reason.issues)
     else:
-        office = reviewing_office(reason.text)
+        office = reviewing_office(reason.text, data.exemption_reviewers())
         out["审核单位"] = _ok(office) if office else Value(UNDETERMINED, (Issue(
             "审核单位", f"免修理由“{reason.text[:30]}”对应不到申请表注释中的审核单位，请手工填写"),))
     out["思想政治表现"] = text("political_text", multiline=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..book.evaluation import Evaluation
 from ..book.reader import Book, cell_text as _text, error_row_lines, error_rows
 from ..rules.dates import format_date
-from ..rules.identity import mask_id, normalise_id
+from ..rules.identity import public_id
 from ..rules.base import Finding, Severity
 from ..rules.meeting import PASSED, published, status_against_tally
 from .tables import Column, PrintTable, write_docx, write_xlsx
@@ -70,7 +70,7 @@ def build_publicity(book: Book, ev: Evaluation, start: dt.date) -> tuple[PrintTa
         title = catalog.title(v.get("target_title")).value
         level = title.level if title else ""
         number = v.get("id_number")
-        shown = mask_id(number) if s.mask_public_ids else normalise_id(number)
+        shown = public_id(number, s)
         passed.append((specialty_key(_text(v.get("specialty"))), levels.index(level) if level in levels else len(levels),
                        [_text(v.get("name")), _text(v.get("sex")), _text(v.get("employer")), _text(v.get("series")),
                         _text(v.get("specialty")), title.name if title else _text(v.get("target_title")), level, shown]))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from .base import cites
+from .catalog import clean_word
 from .settings import Settings
 
 MET, NOT_MET, EXEMPT, NOT_REQUIRED, UNKNOWN = "达标", "不达标", "免修", "不作硬性要求", "待核"
@@ -90,3 +91,29 @@ def certificate_sources(settings: Settings) -> list[tuple[int, str, str]]:
         out.append((year, PUBLIC, FROM_SYSTEM if year >= settings.ce_system_public_from else BY_HAND))
         out.append((year, PROFESSIONAL, FROM_SYSTEM if year >= settings.ce_system_professional_from else BY_HAND))
     return out
+
+
+@dataclass(frozen=True)
+class ReviewerRule:
+    """One row of the packaged table of who reviews an exemption (attachment 4, notes 1-2)."""
+
+    words: tuple[str, ...]
+    and_words: tuple[str, ...]
+    reviewer: str
+    source: str
+
+
+@cites("四(一)6")
+def reviewing_office(reason: str, rules: Iterable[ReviewerRule]) -> str | None:
+    """The office that reviews an exemption application, from its reason (attachment 4,
+    notes 1-2: still stationed with 访惠聚 → the same-level 访惠聚 office; 驻村管寺 → the
+    same-level united-front department; bilingual-teaching support → its leading group's
+    office; returned → the supervising unit of the original posting). None when the
+    reason matches no note. ``rules``: the packaged table
+    (:func:`addin.data.exemption_reviewers`), the first row whose words (and, if any,
+    and-words) occur in the reason wins."""
+    text = clean_word(reason)
+    for rule in rules:
+        if any(w in text for w in rule.words) and (not rule.and_words or any(w in text for w in rule.and_words)):
+            return rule.reviewer
+    return None

@@ -6,7 +6,7 @@ import re
 
 from .base import cites
 from .catalog import Catalog, clean_word
-from .eligibility import Applicant, title_documents
+from .eligibility import Applicant, mandarin_check, title_documents
 from .settings import Settings
 
 OTHER_ATTACHMENTS = ("单位公示", "公示结果", "推荐报告", "个人承诺书")
@@ -35,7 +35,7 @@ def missing_documents(a: Applicant, provided: set[str], settings: Settings, cata
         needed.append("免学审批表")
     elif not a.private_first_time:
         needed.append("继续教育证书")
-    if a.employer_type in settings.mandarin_employer_types:
+    if mandarin_check(a.employer_type, a.mandarin, settings, catalog).required:
         needed.append("普通话证书")
     needed += OTHER_ATTACHMENTS
     return [d for d in needed if d not in provided]

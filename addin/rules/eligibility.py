@@ -257,21 +257,57 @@ def mandarin_ok(level: str, settings: Settings, catalog: Catalog) -> bool:
     return levels.index(level) <= levels.index(settings.mandarin_min_level)
 
 
-def check_mandarin(ctx: Context, a: Applicant, t: _Tally) -> None:
-    kind = ctx.catalog.pick("单位性质", a.employer_type)
+#: the 普通话 column: 达标 / 未达标 / 须提供 / 不要求, 待核 while the unit's type is unknown
+MANDARIN_MET, MANDARIN_NOT_MET, MANDARIN_NEEDED, MANDARIN_NOT_REQUIRED, MANDARIN_PENDING = (
+    "达标", "未达标", "须提供", "不要求", "待核")
+
+
+@dataclass(frozen=True)
+class MandarinCheck:
+    """The one answer on Mandarin for an applicant: the 普通话 column, and what the
+    eligibility verdict says (a failure, or what is missing)."""
+
+    column: str
+    failure: str | None = None
+    missing: str | None = None
+
+    @property
+    def required(self) -> bool:
+        """Whether the certificate is required (the unit is of a type that needs it)."""
+        return self.column in (MANDARIN_MET, MANDARIN_NOT_MET, MANDARIN_NEEDED)
+
+
+@cites("四(一)7")
+def mandarin_check(employer_type: str, mandarin: str, settings: Settings, catalog: Catalog) -> MandarinCheck:
+    """事业单位专业技术人员须上传普通话水平测试等级证书，等级不低于三级乙等: for a unit whose
+    单位性质 (read through its drop-down list, as every rule reads it) is one of the
+    settings' types, the level must be given and reach the floor; another type does not
+    need it; an unknown or blank type leaves it 待核. The 普通话 column, the verdict and the
+    documents required all take their answer from here."""
+    kind = catalog.pick("单位性质", employer_type)
     if kind.value is None:
-        (t.fail(kind.finding.message, "四(一)7") if kind.finding else t.need("单位性质", "四(一)7"))
-        return
-    if kind.value not in ctx.settings.mandarin_employer_types:
-        return
-    level = ctx.catalog.pick("普通话等级", a.mandarin)
+        if kind.finding:
+            return MandarinCheck(MANDARIN_PENDING, failure=kind.finding.message)
+        return MandarinCheck(MANDARIN_PENDING, missing="单位性质")
+    if kind.value not in settings.mandarin_employer_types:
+        return MandarinCheck(MANDARIN_NOT_REQUIRED)
+    level = catalog.pick("普通话等级", mandarin)
     if level.value is None:
         if level.finding:
-            t.fail(level.finding.message, "四(一)7")
-        else:
-            t.need("普通话等级（事业单位人员须提供）", "四(一)7")
-    elif not mandarin_ok(level.value, ctx.settings, ctx.catalog):
-        t.fail(f"普通话{level.value}低于{ctx.settings.mandarin_min_level}", "四(一)7")
+            return MandarinCheck(MANDARIN_NEEDED, failure=level.finding.message)
+        return MandarinCheck(MANDARIN_NEEDED, missing="普通话等级（事业单位人员须提供）")
+    if not mandarin_ok(level.value, settings, catalog):
+        return MandarinCheck(MANDARIN_NOT_MET, failure=f"普通话{level.value}低于{settings.mandarin_min_level}")
+    return MandarinCheck(MANDARIN_MET)
+
+
+def check_mandarin(ctx: Context, a: Applicant, t: _Tally) -> None:
+    """The eligibility verdict's part of :func:`mandarin_check`."""
+    found = mandarin_check(a.employer_type, a.mandarin, ctx.settings, ctx.catalog)
+    if found.failure:
+        t.fail(found.failure, "四(一)7")
+    elif found.missing:
+        t.need(found.missing, "四(一)7")
 
 
 @cites("四(一)5", "四(七)")

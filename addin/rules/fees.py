@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .base import Parsed, cites
+from .base import Finding, Parsed, cites, warning
 from .catalog import Catalog
 from .settings import Settings
 
@@ -100,3 +101,37 @@ def fee_summary(items: Iterable[tuple[str, Account]], levels: Sequence[str]) -> 
     if any(a.due or a.paid for a in others):
         lines.append(line("未知", others))
     return lines + [line(TOTAL, [a for _, a in items])]
+
+
+@dataclass(frozen=True)
+class FeeNote:
+    """A remark on an application's fee, for the register column it concerns."""
+
+    finding: Finding
+    column: str                     # fee_paid or fee_balance
+    refund: bool = False            # money to give back: kept even when the application has ended
+
+
+@cites("四(六)", "一(三)")
+def fee_notes(due: float | None, paid: float, *, status: str, ended: bool, settled: bool, accepted: bool,
+              today: dt.date, settings: Settings) -> list[FeeNote]:
+    """评审费在“已接收材料”后缴纳，缴费时间为一(三)的期间: what the clerk is told about one
+    application's money — paid by one that has ended (不予受理, 视为放弃: to refund), paid
+    while its 状态 is unsettled (neither due nor refunded yet), paid before the material
+    was accepted (overpaid); paid too much, too little, or nothing after the payment
+    window has closed."""
+    notes = []
+    balance = account(due, paid, ended=ended)
+    if paid and ended:
+        notes.append(FeeNote(warning(f"状态为{status}，已缴{paid:g}元应予退费", "四(六)"), "fee_paid", refund=True))
+    elif paid and not settled:
+        notes.append(FeeNote(warning(f"已缴{paid:g}元：状态待核，暂不计应缴、不计退费", "四(六)"), "fee_paid"))
+    elif paid and not accepted:
+        notes.append(FeeNote(warning(f"尚未“已接收材料”已有缴费记录{paid:g}元（计为多缴）", "四(六)"), "fee_paid"))
+    if due is not None and balance.over:
+        notes.append(FeeNote(warning(f"多缴{balance.over:g}元", "四(六)"), "fee_balance"))
+    elif due is not None and paid and balance.owed:
+        notes.append(FeeNote(warning(f"只缴了{paid:g}元，还差{balance.owed:g}元", "四(六)"), "fee_balance"))
+    elif due is not None and not paid and today > settings.payment_end:
+        notes.append(FeeNote(warning(f"缴费时间已过仍未缴费{due}元", "一(三)"), "fee_balance"))
+    return notes

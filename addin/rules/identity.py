@@ -19,6 +19,7 @@ from functools import lru_cache
 from stdnum.cn import ric
 
 from .base import Finding, Parsed, cites, error
+from .settings import Settings
 
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b\-]+")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
@@ -98,6 +99,14 @@ def mask_id(value: object) -> str:
     if len(text) != 18:
         return "*" * 18 if text else ""
     return text[:6] + "*" * 8 + text[14:]
+
+
+@cites("一(五)")
+def public_id(value: object, settings: Settings) -> str:
+    """在系统和各单位公示: the ID number as a public list shows it — masked
+    (:func:`mask_id`) unless the settings say the campaign publishes it whole
+    (参数“公示名单隐藏身份证号出生日期”)."""
+    return mask_id(value) if settings.mask_public_ids else normalise_id(value)
 
 
 def id_message(value: object) -> str:

@@ -13,6 +13,8 @@ from .catalog import clean_word
 from .dates import format_date
 from .settings import Settings
 
+#: the basic-unit opinion, word for word (notice 四(四)): attachment 2 must carry it
+RECOMMEND_SENTENCE = "本单位已对申报材料逐一审核，申报人所提供材料真实、完整、有效，同意推荐"
 FREELANCE = "自由职业"
 PRIVATE_ROUTE = "民营企业专项"
 #: the 民营企业申报依据 of a freelancer (二(二))

@@ -19,7 +19,7 @@ from enum import Enum
 from .base import Finding, cites, error, warning
 from .calendar import AksuCalendar
 from .dates import format_date
-from .meeting import FAILED as MEETING_FAILED, PASSED as MEETING_PASSED
+from .meeting import FAILED as MEETING_FAILED, MEETING_DUE, PASSED as MEETING_PASSED
 from .settings import Settings
 
 #: results of a review (审核记录's 审核结果)
@@ -250,3 +250,49 @@ def application_stage(status: str, review: SubmissionState, *, route_conflict: b
 
 def _shown(status: str) -> str:
     return f"“{status}”" if status else "空白"
+
+
+#: 上会情况 of an application that does not go to the meeting, before its reasons
+NOT_DUE = "不上会："
+
+
+@cites("四(四)", "四(六)")
+def meeting_due(stage: Stage, *, eligibility: str, eligibility_pending: bool, due: float | None,
+                paid: float) -> str:
+    """上会情况: an application goes to the meeting when its material has been accepted
+    (已接收材料, 四(四)), it is eligible (资格审查 符合) and its fee is paid in full (四(六));
+    otherwise 不上会 with the reasons. One whose 状态 and 审核记录 disagree, or that has
+    ended (不予受理, 视为放弃), does not go, for that reason alone."""
+    reasons = []
+    if not stage.settled:
+        reasons.append("状态与审核记录不符，待核")
+    elif stage.out:
+        reasons.append(f"状态为{stage.status}")
+    else:
+        if not stage.accepted:
+            reasons.append("未接收材料")
+        if eligibility != "符合" or eligibility_pending:
+            reasons.append("资格" + (eligibility if not eligibility_pending else "待核"))
+        if due is None or paid < due:
+            reasons.append("未缴清评审费" if due else "无应缴费用")
+    return MEETING_DUE if not reasons else NOT_DUE + "、".join(reasons)
+
+
+@cites("三")
+def held_by_route_conflict(due_at_meeting: str) -> str:
+    """同一人同一年度同一系列同一级别只能选择一种方式申报: an application of a person who
+    applies by both routes does not go to the meeting until one is withdrawn; its
+    上会情况 names that first, then any other reason it had."""
+    before = str(due_at_meeting).removeprefix(MEETING_DUE).removeprefix(NOT_DUE)
+    return NOT_DUE + "、".join([ROUTE_CONFLICT] + ([before] if before else []))
+
+
+@cites("四(一)1", "一(三)")
+def reminder_due(deadline: dt.date, today: dt.date, settings: Settings, *, slack: int = 0,
+                 overdue: bool = False) -> bool:
+    """退回后须在2日内补正: 统计's 待办 names a deadline once it is no further away than
+    the resubmission window (the settings' days, plus ``slack``), and no longer once it
+    has passed, unless ``overdue`` (a fee still unpaid after the payment window, 一(三))."""
+    left = (deadline - today).days
+    return left <= settings.resubmit_days + slack and (overdue or left >= 0)
+
