@@ -16,6 +16,7 @@ def _number(code: str) -> int:
     return int(code.split("-")[1])
 
 
+@pytest.mark.clause("四(一)3")
 def test_codes_once_given_are_kept_and_newcomers_renumber_nobody():
     first = assign_blind_codes([(1, "公路", None, True), (2, "运输", None, True), (3, "公路", None, False),
                                 (4, "公路", None, True)], PREFIXES, 3).codes
@@ -60,6 +61,7 @@ def test_code_order_says_nothing_about_application_order(batches):
     assert sum(abs(t) > 0.3 for t in taus) < len(taus) * 0.05
 
 
+@pytest.mark.clause("四(一)3")
 def test_codes_are_drawn_from_the_systems_secure_source(monkeypatch):
     calls = []
 

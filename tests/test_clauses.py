@@ -103,3 +103,33 @@ def test_the_mandarin_column_and_the_verdict_give_one_answer(ctx):
         assert (check.column == "不要求") == (kind == "国有企业"), (kind, level, check)
     assert mandarin_check("事业", "", ctx.settings, ctx.catalog).column == "待核"
     assert mandarin_check("事业单位", "三级甲等", ctx.settings, ctx.catalog).column == "达标"
+
+
+def _clauses_tested() -> dict[str, list[str]]:
+    """clause -> the tests that check it: named after it (test_s4_1_6_…) or marked
+    ``@pytest.mark.clause("四(一)6")`` (see conftest.py; ``pytest --clause 四(一)6`` runs them)."""
+    from conftest import clause_of
+
+    found: dict[str, list[str]] = {}
+    for path in sorted(Path(__file__).parent.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.FunctionDef) and node.name.startswith("test_")):
+                continue
+            clauses = {clause_of(node.name)} - {None}
+            for deco in node.decorator_list:
+                if (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute) and deco.func.attr == "clause"):
+                    clauses |= {a.value for a in deco.args if isinstance(a, ast.Constant)}
+            for clause in clauses:
+                found.setdefault(clause, []).append(f"{path.name}::{node.name}")
+    return found
+
+
+def test_every_clause_a_rule_cites_has_a_test_findable_from_it():
+    """Issue 18.6: from a clause of the notice to its tests — every clause some rule cites
+    has at least one test named after it or marked with it, and every clause a test names
+    is one the notice has."""
+    _load_all_rules()
+    cited = {clause for fn in RULES.values() for clause in fn.clauses}
+    tested = _clauses_tested()
+    assert sorted(cited - set(tested)) == []
+    assert all(CLAUSE.match(c) or c in NOTICE_ONLY for c in tested), sorted(tested)

@@ -30,11 +30,13 @@ NOW = dt.datetime(2024, 10, 20, 10, 0)
 
 # --- the vote rules at their boundaries ------------------------------------------------------
 
+@pytest.mark.clause("评审会规则")
 def test_quorum_exactly_two_thirds_is_met_one_short_is_not(settings):
     assert quorum_met(9, 6, settings) and not quorum_met(9, 5, settings)
     assert vote_result(9, 5, 5, 0, 0, settings).result == NO_QUORUM
 
 
+@pytest.mark.clause("评审会规则")
 def test_passed_at_exactly_two_thirds_of_those_attending(settings):
     assert vote_result(9, 9, 6, 3, 0, settings).result == PASSED
     assert vote_result(9, 9, 5, 4, 0, settings).result == FAILED
@@ -42,6 +44,7 @@ def test_passed_at_exactly_two_thirds_of_those_attending(settings):
     assert vote_result(9, 8, 5, 2, 1, settings).result == FAILED      # 5/8 < 2/3
 
 
+@pytest.mark.clause("评审会规则")
 def test_absent_experts_cannot_vote(settings):
     vote = vote_result(9, 8, 6, 2, 1, settings)
     assert vote.result == "" and "超过出席人数8" in vote.findings[0].message
@@ -99,6 +102,7 @@ def _all_text_docx(path: Path) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.clause("四(一)3")
 def test_the_blind_roster_holds_no_name_id_or_employer(book, tmp_path):
     report = refresh(book, now=NOW, user="测试")
     roster = build_roster(report.book, report.evaluation)
@@ -151,6 +155,7 @@ def test_meeting_results_reach_the_register(book):
 
 # --- publicity --------------------------------------------------------------------------------------
 
+@pytest.mark.clause("一(五)")
 def test_publicity_lists_the_passed_with_masked_ids_and_a_working_day_end(book, tmp_path):
     bk, ev = check(book, now=NOW)
     table, end = build_publicity(bk, ev, dt.date(2024, 9, 27))

@@ -311,3 +311,129 @@ def test_s4_6_fees_come_from_the_settings(settings, catalog):
     changed = dataclasses.replace(settings, fee_senior=600)
     assert fee_due("高级工程师", catalog, changed).value == 600
     assert "不在职称表中" in fee_due("总工", catalog, settings).finding.message
+
+
+# --- 一(三), 四(六) what the clerk is told about the money ------------------------------------------
+
+def _notes(due, paid, *, today=dt.date(2024, 9, 5), ended=False, settled=True, accepted=True, settings):
+    from addin.rules.fees import fee_notes
+
+    return [(n.column, n.finding.message, n.finding.clause, n.refund)
+            for n in fee_notes(due, paid, status="不予受理" if ended else "已接收材料", ended=ended, settled=settled,
+                               accepted=accepted, today=today, settings=settings)]
+
+
+def test_s4_6_paid_in_full_says_nothing_too_little_or_too_much_is_named(settings):
+    assert _notes(550, 550, settings=settings) == []
+    assert _notes(550, 400, settings=settings) == [("fee_balance", "只缴了400元，还差150元", "四(六)", False)]
+    assert _notes(400, 550, settings=settings) == [("fee_balance", "多缴150元", "四(六)", False)]
+
+
+def test_s4_6_money_of_an_ended_application_is_refunded_and_before_acceptance_is_overpaid(settings):
+    assert _notes(None, 550, ended=True, settings=settings)[0][1:] == ("状态为不予受理，已缴550元应予退费", "四(六)", True)
+    assert _notes(None, 550, accepted=False, settings=settings)[0][1] == "尚未“已接收材料”已有缴费记录550元（计为多缴）"
+    assert _notes(None, 550, settled=False, settings=settings)[0][1] == "已缴550元：状态待核，暂不计应缴、不计退费"
+
+
+def test_s1_3_nothing_paid_is_named_only_after_the_payment_window_closes(settings):
+    assert settings.payment_end == dt.date(2024, 9, 10)
+    assert _notes(550, 0, today=dt.date(2024, 9, 10), settings=settings) == []
+    assert _notes(550, 0, today=dt.date(2024, 9, 11), settings=settings) == [
+        ("fee_balance", "缴费时间已过仍未缴费550元", "一(三)", False)]
+
+
+def test_s1_3_an_unpaid_fee_stays_on_the_to_do_list_after_the_window_closes(settings):
+    from addin.rules.workflow import reminder_due
+
+    end = settings.payment_end
+    assert not reminder_due(end, end - dt.timedelta(days=settings.resubmit_days + 1), settings, overdue=True)
+    assert reminder_due(end, end - dt.timedelta(days=settings.resubmit_days), settings, overdue=True)
+    assert reminder_due(end, end + dt.timedelta(days=30), settings, overdue=True)
+
+
+def test_s4_1_1_a_resubmission_deadline_is_on_the_to_do_list_within_the_two_days_only(settings):
+    from addin.rules.workflow import reminder_due
+
+    deadline = d("2024-08-22")
+    assert settings.resubmit_days == 2
+    assert [reminder_due(deadline, deadline - dt.timedelta(days=n), settings) for n in (3, 2, 0, -1)] == [
+        False, True, True, False]
+
+
+# --- 四(四), 三 who goes to the meeting ---------------------------------------------------------------
+
+def _stage(status, review, *, route_conflict=False):
+    from addin.rules.workflow import SubmissionState, application_stage
+
+    return application_stage(status, SubmissionState(review, 1), route_conflict=route_conflict)
+
+
+def test_s4_4_accepted_eligible_and_paid_goes_to_the_meeting_each_lack_is_named():
+    from addin.rules.workflow import meeting_due
+
+    accepted = _stage("已接收材料", ACCEPTED)
+    assert meeting_due(accepted, eligibility="符合", eligibility_pending=False, due=550, paid=550) == "上会"
+    assert meeting_due(accepted, eligibility="不符合", eligibility_pending=False, due=550, paid=100) == \
+        "不上会：资格不符合、未缴清评审费"
+    in_review = _stage("审核中", IN_REVIEW)
+    assert meeting_due(in_review, eligibility="符合", eligibility_pending=True, due=None, paid=0) == \
+        "不上会：未接收材料、资格待核、无应缴费用"
+
+
+def test_s4_4_an_unsettled_or_ended_application_does_not_go_for_that_reason_alone():
+    from addin.rules.workflow import meeting_due
+
+    assert meeting_due(_stage("已接收材料", IN_REVIEW), eligibility="符合", eligibility_pending=False, due=550,
+                       paid=550) == "不上会：状态与审核记录不符，待核"
+    assert meeting_due(_stage("不予受理", REJECTED), eligibility="符合", eligibility_pending=False, due=None,
+                       paid=550) == "不上会：状态为不予受理"
+
+
+def test_s3_both_routes_keep_the_person_off_the_meeting_until_one_is_withdrawn():
+    from addin.rules.workflow import ROUTE_CONFLICT, held_by_route_conflict
+
+    assert held_by_route_conflict("上会") == f"不上会：{ROUTE_CONFLICT}"
+    assert held_by_route_conflict("不上会：未接收材料") == f"不上会：{ROUTE_CONFLICT}、未接收材料"
+
+
+# --- 一(五) the public lists mask the birth date ------------------------------------------------------
+
+def test_s1_5_public_lists_mask_the_birth_date_unless_the_settings_say_otherwise(settings):
+    from addin.rules.identity import public_id
+
+    number = make_id(birth="19870412")
+    assert public_id(number, settings) == number[:6] + "*" * 8 + number[14:]
+    assert public_id(number.lower(), dataclasses.replace(settings, mask_public_ids=False)) == number
+
+
+# --- 二 the two routes, 四(一)2 and 四(一)8 the documents -------------------------------------------
+
+def test_s2_an_application_names_one_of_the_two_routes(ctx):
+    assert str(assess(ctx, SENIOR)) == "符合"
+    assert "申报方式" in str(assess(ctx, with_(route="")))
+    assert str(assess(ctx, with_(route="随便"))).startswith("不符合")
+
+
+def test_s4_1_2_education_proof_is_needed_when_an_education_is_given(settings, catalog):
+    from addin.rules.documents import missing_documents
+
+    assert "学历证明" in missing_documents(SENIOR, set(), settings, catalog)
+    assert "学历证明" not in missing_documents(SENIOR, {"学历证明"}, settings, catalog)
+
+
+def test_s4_1_8_the_other_attachments_are_needed_from_everyone(settings, catalog):
+    from addin.rules.documents import OTHER_ATTACHMENTS, missing_documents
+
+    assert set(OTHER_ATTACHMENTS) <= set(missing_documents(SENIOR, set(), settings, catalog))
+    assert not set(OTHER_ATTACHMENTS) & set(missing_documents(SENIOR, set(OTHER_ATTACHMENTS), settings, catalog))
+
+
+def test_s1_2_a_review_window_running_backwards_is_flagged(settings):
+    from addin.rules.settings import validate_settings
+
+    assert validate_settings(settings) == [] or all(f.column not in ("review_start", "review_end")
+                                                    for f in validate_settings(settings))
+    backwards = dataclasses.replace(settings, review_end=dt.date(2024, 7, 31))
+    found = [f for f in validate_settings(backwards) if f.clause == "一(二)"]
+    assert found and any("审核时间" in f.message for f in found)
+

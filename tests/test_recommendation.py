@@ -28,6 +28,7 @@ NOW = dt.datetime(2024, 9, 2, 9, 30)
 
 # --- the rules ----------------------------------------------------------------------------------
 
+@pytest.mark.clause("二(二)", "三(二)")
 def test_freelancers_are_recommended_by_the_agency_and_the_private_route_by_the_employment_service(settings):
     assert recommending_unit("自由职业", "自由职业", "民营企业专项", "", settings) == settings.freelance_recommender
     assert recommending_unit("", "其他", "民营企业专项", "档案在地区人事代理机构托管", settings) == \
