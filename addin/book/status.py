@@ -93,7 +93,7 @@ def apply_status_changes(adapter: WorkbookAdapter, book: Book, changes: list[Sta
     ``book`` is the register as read from ``adapter`` now: every change is checked
     against it first, and if any row's 申报编号 or 状态 is no longer what the proposal
     was made from, or a proposed 状态 is not in the 字典 list, the whole write is refused
-    (:class:`~addin.book.safe_write.WriteRefused`, nothing written)."""
+    (:class:`~addin.errors.WriteRefused`, nothing written)."""
     if not changes:
         return None
     refuse_unreadable_tables(book, "applicants")

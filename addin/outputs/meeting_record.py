@@ -1,7 +1,7 @@
 """The meeting's records for the file, in the attachments' official layout (GB/T 9704:
 A4, margins 37/35/28/26 mm, 2号小标宋 title, 3号仿宋 body at 28 pt, page numbers
 "— 1 —"; the styles and page setup are the attachments' own, from
-:mod:`addin.outputs.templates`):
+:mod:`addin.outputs.officialdoc`):
 
 - the draw record (评委抽取记录): when, who (the clerk named in 参数, never the computer's
   login), the source, the pool, who was left out and why (kinship recusals among them),
