@@ -1069,3 +1069,68 @@ def test_a_damaged_finance_file_or_platform_export_is_refused_the_same_way(book,
         code, text = run_cli([*command, str(book), str(taken), "--as-of", AS_OF], capsys)
         assert code == 2 and "已损坏" in text and taken.name in text and "Error" not in text, text
         assert book.read_bytes() == before
+
+
+def _na_employer(book: Path, cell: str = "H3") -> None:
+    patch_part(book, sheet_part(book, "申报人员"), lambda xml: re.sub(
+        rf'<c r="{cell}"[^>]*?(?:/>|>.*?</c>)', f'<c r="{cell}" t="e"><f>VLOOKUP(A3,单位!A:B,2,0)</f><v>#N/A</v></c>',
+        xml, count=1))
+
+
+def test_the_meeting_record_and_the_draw_name_a_row_showing_an_error_value(book, tmp_path, capsys):
+    """The rest of issue 19.9: the meeting record does not print the row and says so (exit 1);
+    the draw, whose recusal compares employers, refuses until the cell is put right (exit 2)."""
+    _na_employer(book)
+    out = tmp_path / "评审会"
+    code, text = run_cli(["record", str(book), "--out", str(out), "--as-of", AS_OF], capsys)
+    assert code == 1 and re.search(r"待核 [A-Z]+-\d+：工作单位（申报人员!H3）显示 Excel 错误值，未列入会议记录", text), text
+    assert all("#N/A" not in _texts_of(p) for p in out.rglob("*.docx"))
+    blind = _texts_of(out / "送评委" / "评审会议记录.docx")
+    assert "艾合买提" not in blind and "显示 Excel 错误值" in blind              # named by its code only
+    before = book.read_bytes()
+    code, text = run_cli(["draw", str(book), "--out", str(out), "--redraw", "测试", "--as-of", AS_OF], capsys)
+    assert code == 2 and "显示 Excel 错误值，回避无法判断，未抽取" in text and "2024-002" in text, text
+    assert book.read_bytes() == before
+
+
+def test_in_excel_an_error_value_is_held_back_as_in_the_file(book, tmp_path):
+    """xlwings hands a cell showing #N/A over as None unless asked (err_to_str): the add-in
+    asks, so the open workbook's row is held back from the publicity list as the file's is."""
+    from fake_xlwings import book_from_file
+
+    from addin.excel import ribbon
+    from addin.excel.live import LiveAdapter
+
+    _na_employer(book)
+    fake = book_from_file(book)
+    values = LiveAdapter(fake).values()["申报人员"]
+    assert "#N/A" in [v for row in values for v in row]
+    from tests.test_excel_live import RecordingUI
+
+    session = ribbon.live_session(fake, RecordingUI(answers=["2024-10-21"]))
+    session.now = dt.datetime(2024, 9, 5, 10)
+    message = ribbon.run_action("publicity", session)
+    assert "2024-002 艾合买提·库尔班（申报人员第3行）：工作单位（申报人员!H3）显示错误值#N/A" in message.text, message.text
+    made = next((book.parent / "职称评审输出").glob("公示-*/评审结果公示名单.xlsx"))
+    assert "艾合买提·库尔班" not in _texts_of(made) and "#N/A" not in _texts_of(made)
+
+
+def test_in_excel_a_totals_row_is_no_application_and_no_write_breaks_the_table(book):
+    """The add-in's side of issue 19.3: the open workbook's totals row reads as blank (61
+    applications, as from the file), and a button that would write into a table showing its
+    totals row refuses before writing anything, saying how to go on."""
+    from fake_xlwings import book_from_file
+
+    from addin.book.reader import book_from_values
+    from addin.excel import ribbon
+    from addin.excel.live import LiveAdapter
+    from tests.test_excel_live import RecordingUI
+
+    totals_row(book, "申报人员", {"BG": "应缴费用", "BI": "欠费"})
+    fake = book_from_file(book)
+    assert len(book_from_values(LiveAdapter(fake).values()).table("applicants").rows) == 61
+    check = ribbon.run_action("check", ribbon.live_session(fake, RecordingUI()))
+    assert "身份证号为空" not in check.text
+    message = ribbon.run_action("refresh", ribbon.live_session(fake, RecordingUI()))
+    assert message.critical and "汇总行" in message.text and "没有写入任何内容" in message.text
+    assert all(not s.writes for s in fake.sheets)
