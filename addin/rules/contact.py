@@ -26,6 +26,7 @@ from .dates import normalise_text
 MOBILE = re.compile(r"1[3-9]\d{9}")
 #: what separates two numbers in one cell
 _SPLIT = re.compile(r"[/、,，;；]+|\s{2,}|(?<=\d)\s+(?=(?:\+?86)?1[3-9]\d{9}\b)|(?<=\d)\s+(?=0\d{2,3}-)")
+_COUNTRY = re.compile(r"(?:\+86|0086|\(\+?86\))[\s-]*(?=1[3-9])")
 _DASHES = re.compile(r"[‐‑‒–—―－﹣一]")
 _EXAMPLE = "（手机号11位，如13912345678；固定电话带区号，如0997-2123456）"
 
@@ -80,7 +81,7 @@ def parse_phone(raw: object) -> Parsed[Phone]:
         if len(raw) < 11 and raw.startswith("9"):          # 0997... typed as a number lost its 0
             return Parsed(finding=error(f"联系电话“{raw}”像是丢了开头的0的固定电话（单元格存成了数字），"
                                         "请按文本填写，如0997-2123456"))
-    text = _DASHES.sub("-", normalise_text(str(raw)))
+    text = _COUNTRY.sub("", _DASHES.sub("-", normalise_text(str(raw))))
     if not text or text in ("-", "无"):
         return Parsed()
     parts = [p.strip() for p in _SPLIT.split(text) if p and p.strip()]

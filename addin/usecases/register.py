@@ -141,15 +141,18 @@ def import_platform(ctx: Context, *, export: Path, overwrite: bool = False, alia
     ctx.progress("导入平台导出的名单…")
     report = import_into(ctx.open(True), Path(export), overwrite=overwrite, alias_file=Path(aliases) if aliases else None,
                          user=ctx.user, now=as_of or ctx.now)
-    lines = [f"新增{len(report.added)}行，补填空白{report.filled}格，覆盖{report.updated}格，冲突{len(report.conflicts)}处。"]
+    lines = [f"新增{len(report.added)}行，补填空白{report.filled}格，覆盖{report.updated}格，冲突{len(report.conflicts)}处"
+             + (f"；审核记录新增{len(report.reviews_added)}次提交" if report.reviews_added else "") + "。"]
     lines += [f"  新增 {line}" for line in report.added]
+    lines += [f"  审核记录新增 {line}" for line in report.reviews_added]
     lines += [f"  冲突 {line}" for line in report.conflicts]
     lines += [f"  跳过 {line}" for line in report.skipped]
+    lines += [f"  注意 {line}" for line in report.problems]
     if report.unmapped:
         lines.append("未识别的列（未导入）：" + "、".join(report.unmapped))
     if report.conflicts and not overwrite:
         lines.append("冲突处保留了台账原值；确认以导出文件为准时加 --overwrite。")
-    if not (report.added or report.filled or report.updated):
+    if not report.changed:
         return Outcome(lines)
     lines.append(backup_line(report.backup))
     lines += ["", "接着刷新计算列："]

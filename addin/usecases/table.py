@@ -58,8 +58,10 @@ TABLE: tuple[UseCase, ...] = (
                           "FileSaveAsExcelXlsx"))),
     UseCase(
         "import", ("import",), "导入平台导出", "导入平台导出的申报人员名单（之后自动刷新）",
-        "把新疆专业技术人员管理平台导出的名单（.xlsx 或 .csv）合并到申报人员表：按身份证号＋系列＋拟申报职称匹配，"
-        "新人新增一行，已有的人只补填空白单元格，不同之处列为冲突；有改动时接着刷新计算列。",
+        "把新疆专业技术人员管理平台导出的名单（.xlsx 或 .csv）合并到申报人员表（含联系电话），导出带有提交、审核记录的，"
+        "按申报和第几次提交合并到审核记录表（重复导入不会重复添加）：有申报编号的按申报编号匹配，否则按身份证号＋系列＋"
+        "拟申报职称匹配（没有系列、拟申报职称时只匹配台账中该身份证号唯一的申报，不新增）；新人新增一行，已有的只补填空白"
+        "单元格，不同之处列为冲突；日期按日期写入。有改动时接着刷新计算列。",
         register.import_platform, register="write", group="台账", icon="ImportTextFile", large=True,
         params=(_register(),
                 Param("export", "workbook", "平台导出文件", "平台导出的 .xlsx 或 .csv 文件", metavar="导出文件", required=True),
