@@ -9,7 +9,7 @@ why (``why_not``).
 
 from __future__ import annotations
 
-from . import meeting, outputs, register, tools
+from . import campaign, meeting, outputs, register, tools
 from .spec import THE_REGISTER, Param, UseCase, Variant
 
 ALL = frozenset({"cli", "page", "ribbon"})
@@ -155,6 +155,20 @@ TABLE: tuple[UseCase, ...] = (
         params=(_register(),
                 Param("file", "workbook", "财务填好的缴费表", "财务填好的缴费表（.xlsx）", metavar="缴费表", required=True),
                 _as_of())),
+    UseCase(
+        "notify", ("notify",), "通知申报人", "列出某日应通知的申报人和短信内容，生成短信文件和电话通知名单",
+        "按台账中每份申报所处的阶段，列出指定日期应通知申报人的事项：退回补正（补正截止日，四(一)1）、缴费（金额、"
+        "缴费时间和地点，四(六)）、报送纸质材料（四(四)）、答辩时间和地点（四(五)）、评审结果和公示期（一(五)）、退费。"
+        "有手机号码的生成上传政务短信平台的短信文件（手机号码、短信内容，每行一条，字数含短信签名），没有手机号码的生成"
+        "电话通知名单（可打印）。每次生成的通知记入“日志”，下次不再重复列入（确需再发时加 --resend）。"
+        "状态与审核记录不一致的申报不生成通知，逐一列出。",
+        campaign.notify, register="write", group="单位材料与缴费", icon="FileSendAsAttachment", output="通知", large=True,
+        params=(_register(),
+                _out("通知文件的输出文件夹"),
+                Param("date", "date", "通知日期", "按该日应办的事项生成通知（默认今天），如 2024-09-05", flag="--date",
+                      metavar="日期", suggest="today"),
+                Param("resend", "flag", "包括已通知过的", "把此前已列入通知（见日志）的事项再次列入", flag="--resend",
+                      ribbon="options"))),
     # --- 评审会 -------------------------------------------------------------------------------------------
     UseCase(
         "draw", ("draw",), "抽取评委", "从专家库随机抽取本次评审会的评委和候补评委",
