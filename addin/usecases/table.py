@@ -79,10 +79,21 @@ TABLE: tuple[UseCase, ...] = (
                 _as_of())),
     UseCase(
         "refresh", ("refresh",), "刷新计算", "刷新计算列、统计和日志（先备份）",
-        "按规则重新计算申报人员表的灰底计算列，重建统计表，追加日志；写入前自动备份，只改计算列。"
-        "刷新后台账仍有错误时退出码为1。",
+        "按规则重新计算申报人员表的灰底计算列，重建统计表（按状态、专业、级别、评审费，按用人单位、县市、系列专业级别的"
+        "申报、受理、上会、通过人数和通过率，待办），追加日志；写入前自动备份，只改计算列。加 --from 上年台账时，"
+        "统计表同时列出上年的申报、通过人数、通过率和增减。刷新后台账仍有错误时退出码为1。",
         register.refresh, register="write", group="台账", icon="RefreshAll", large=True,
-        params=(_register(), _as_of())),
+        params=(_register(),
+                Param("from_", "workbook", "上年台账（同比）", "与上年台账对比：统计表按用人单位、县市、系列专业级别列出上年的"
+                      "申报、通过人数、通过率和增减", flag="--from", metavar="上年台账", ribbon="never"),
+                Param("compare", "flag", "与上年对比", "与上年台账对比（台账工具和加载项的“刷新并与上年对比”按钮；命令行用 --from）",
+                      flag="--compare", hidden=True, doors=CLI_ONLY),
+                _as_of()),
+        variants=(Variant("", "刷新计算", {"compare": False},
+                          "按规则重新计算灰底计算列，重建统计表，追加日志（先备份）。", "RefreshAll"),
+                  Variant("compare", "刷新并与上年对比", {"compare": True},
+                          "刷新计算，并在统计表中按用人单位、县市、系列专业级别列出上年的申报、通过人数、通过率和增减"
+                          "（选择上年台账）。", "RefreshAll"))),
     UseCase(
         "status", ("status",), "核对状态", "列出按审核记录和表决结果应更新的状态，确认后写入",
         "“状态”列由组织人事科填写。本操作按审核记录（补正期限、提交次数、申报截止）和评审会表决结果列出应更新的状态"
