@@ -79,7 +79,7 @@ def listed(out: Path) -> dict[tuple[str, str], str]:
         head = next(i for i, r in enumerate(rows) if r[0] == "序号")
         for r in rows[head + 1:]:
             if isinstance(r[0], int):
-                found[(r[1], r[5])] = r[6].replace("\n", "")
+                found[(r[1], r[4])] = r[5].replace("\n", "")
     return found
 
 
@@ -134,7 +134,7 @@ def test_on_a_chosen_day_every_person_with_a_due_action_gets_the_text_with_dates
     assert texts[("2024-051", REFUND)] == ("您的工程师申报已视为放弃，已缴评审费400元将全额退还，"
                                           "请到地区综合办公区地区交通运输局财务审计办公室办理（通知四(六)）。")
     # who has no mobile is telephoned: a fixed line, else the unit's phone; a bad number is named
-    calls = {r[1]: r[4] for r in list(load_workbook(next((tmp_path / "通知").glob("电话通知名单-*.xlsx"))).active
+    calls = {r[1]: r[3] for r in list(load_workbook(next((tmp_path / "通知").glob("电话通知名单-*.xlsx"))).active
                                      .iter_rows(values_only=True)) if isinstance(r[0], int)}
     assert calls["2024-057"] == "0997-2500057" and calls["2024-037"].endswith("（单位办公室）")
     assert "2024-037 帕提古丽·阿迪力（申报人员第38行" in said and "联系电话“1380997123”有误" in said

@@ -174,7 +174,7 @@ def plan_notices(book: Book, ev: Evaluation, on: dt.date, *, resend: bool = Fals
         call = phone.value.fixed if phone.value else None
         if not mobile and not call:
             unit = contacts.get(clean_word(v.get("employer")))
-            call = f"{unit[1]}（单位{unit[0]}）" if unit and unit[1] else "无（请向单位询问）"
+            call = f"{unit[1]}（单位{unit[0]}）" if unit and unit[1] else "无（请向所在单位询问）"
         employer = cell_text(v.get("employer"))
         for made in due:
             if isinstance(made, Held):
@@ -252,13 +252,12 @@ def check_table(plan: NoticePlan, title: str) -> PrintTable:
 
 
 def call_table(plan: NoticePlan, title: str) -> PrintTable:
-    rows = [[i, e.app_id, e.name, e.employer, e.call, e.notice.kind, e.notice.text, ""]
+    rows = [[i, e.app_id, e.name, e.call, e.notice.kind, e.notice.text, ""]
             for i, e in enumerate(plan.calls, start=1)]
     notes = [f"通知日期：{format_date(plan.on)}。以下{len(rows)}项通知的申报人没有登记手机号码（或号码有误），"
              "请按“联系电话”电话通知，在“通知情况”栏记下通知时间和接听人。"]
-    return PrintTable(title, [Column("序号", 5), Column("申报编号", 10), Column("姓名", 10),
-                              Column("工作单位", 16, wrap=True), Column("联系电话", 13), Column("通知事项", 8),
-                              Column("通知内容", 36, wrap=True), Column("通知情况", 12, wrap=True)],
+    return PrintTable(title, [Column("序号", 5), Column("申报编号", 10), Column("姓名", 10), Column("联系电话", 13),
+                              Column("通知事项", 6), Column("通知内容", 40, wrap=True), Column("通知情况", 16, wrap=True)],
                       rows, notes=notes, confidential=CONFIDENTIAL, signatures=("通知人", "核对人"),
                       properties_title=title, keep=())
 
