@@ -285,3 +285,82 @@ def test_a_defence_not_yet_announced_waits_and_one_without_its_place_is_held(set
     made = [n for n in due_notices(facts, placed, on, cal) if n.kind == DEFENCE]
     assert made[0].text == "请于10月18日09:30到报告厅参加高级工程师专业水平答辩，携带身份证（通知四(五)）。"
     assert not [n for n in due_notices(facts, placed, dt.date(2024, 10, 19), cal) if n.kind == DEFENCE]
+
+
+def test_the_ribbon_asks_for_the_day_and_gives_the_command_line_s_answer(book, tmp_path, capsys):
+    """The ribbon's 通知申报人: the day asked in an input box (today offered), the options in
+    one box; the same notices and files as the command line."""
+    import contextlib
+
+    from addin.excel import ribbon
+    from addin.excel.actions import file_session
+
+    class UI:
+        def __init__(self, answers):
+            self.answers, self.prompts = list(answers), []
+
+        def progress(self, text):
+            pass
+
+        def busy(self):
+            return contextlib.nullcontext()
+
+        def choose_file(self, title, filters):
+            return None
+
+        def save_as(self, title, name):
+            return None
+
+        def ask(self, prompt, title, default=""):
+            self.prompts.append((prompt, default))
+            return self.answers.pop(0)
+
+        def confirm(self, prompt, title):
+            return False
+
+    corrected(book)
+    twin = tmp_path / "twin" / book.name
+    twin.parent.mkdir()
+    shutil.copyfile(book, twin)
+    now = dt.datetime(2024, 8, 30, 9, 0)
+    ui = UI(["2024-08-30", ""])
+    message = ribbon.run_action("notify", file_session(book, ui, now=now))
+    assert ui.prompts[0][1] == "2024-08-30" and "通知日期" in ui.prompts[0][0]     # today offered
+    assert "包括已通知过的" in ui.prompts[1][0]
+    assert message.text.startswith("2024年8月30日应通知")
+    made = next((book.parent / "职称评审输出").glob("通知-*"))
+    code, said = notify(twin, tmp_path / "命令行", "2024-08-30", capsys=capsys)
+    assert listed(made) == listed(tmp_path / "命令行") and said.splitlines()[0] == message.text.splitlines()[0]
+
+
+def test_next_year_starts_without_this_year_s_defence_and_publicity_dates(book, tmp_path):
+    """The defence time and the result publicity's start are announced for one meeting: the
+    next year's register leaves them blank (and says so); the SMS settings and the place
+    where fees are paid are carried."""
+    following = tmp_path / "2025年台账.xlsx"
+    assert main(["new", str(following), "--from", str(book), "--year", "2025"]) == 0
+    s = read_book(following).settings
+    assert s.defence_at is None and s.result_publicity_start is None
+    assert s.defence_place == "地区综合办公区4号楼5楼会议室" and s.sms_signature == SIGNATURE
+    notes = {r.values_by_key["key"]: r.values_by_key["note"] for r in read_book(following).table("settings").rows}
+    assert notes["defence_at"].startswith("【请核对】上年为2024-10-18 10:00，不沿用")
+    counties = {r.values_by_key["name"]: r.values_by_key["county"] for r in read_book(following).table("employers").rows}
+    assert counties["温宿县公路管理站"] == "温宿县"
+
+
+def test_a_register_made_before_these_settings_existed_takes_the_packaged_ones(book, tmp_path, capsys):
+    """Rows of 参数 added with the notices (payment place, SMS signature and lengths, defence,
+    publicity) may be missing from an older register: the packaged values stand in, and
+    check does not call them errors."""
+    wb = load_workbook(book)
+    ws = wb[schema.SETTINGS_SHEET]
+    for r in range(ws.max_row, 1, -1):
+        if ws.cell(r, 5).value in ("payment_place", "sms_signature", "sms_single_chars", "sms_segment_chars",
+                                   "defence_at", "defence_place", "result_publicity_start"):
+            ws.delete_rows(r)
+    wb.save(book)
+    s = read_book(book).settings
+    assert (s.payment_place, s.sms_signature, s.sms_single_chars, s.sms_segment_chars) == (
+        "地区综合办公区地区交通运输局财务审计办公室", SIGNATURE, 70, 67)
+    main(["check", str(book), "--as-of", "2024-09-05 10:00"])
+    assert "缺少参数" not in capsys.readouterr().out
