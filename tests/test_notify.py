@@ -212,10 +212,10 @@ def test_the_same_notice_is_not_listed_twice_unknowingly(book, tmp_path, capsys)
     code, second = notify(book, tmp_path / "二", "2024-08-30", capsys=capsys)
     assert not (tmp_path / "二").exists()                              # nothing new: no file, no log row
     assert "没有需要生成的通知（未生成文件，未写入日志）" in second
-    assert f"本次未重复列入（确需再发时加 --resend）" in second
+    assert "本次未重复列入（确需再发时加 --resend）" in second
     assert f"2024-049 阿斯哈尔·努尔兰 补正提交（第1次退回）：{at.year}年{at.month}月{at.day}日{at:%H:%M}已列入" in second
     assert len([r for r in read_book(book).table("log").rows if r.values_by_key["action"] == NOTIFY_ACTION]) == 1
-    # a new return of the same application is a new notice; --resend lists the old ones again
+    # --resend lists them again, and logs that run too
     code, third = notify(book, tmp_path / "三", "2024-08-30", "--resend", capsys=capsys)
     assert listed(tmp_path / "三") == made and "本次再次列入（--resend）" in third
     assert len([r for r in read_book(book).table("log").rows if r.values_by_key["action"] == NOTIFY_ACTION]) == 2

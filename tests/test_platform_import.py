@@ -10,7 +10,6 @@ import string
 from hypothesis import given, settings, strategies as st
 from openpyxl import Workbook, load_workbook
 
-from addin.book import schema
 from addin.book.importer import import_export
 from addin.book.reader import read_book
 from addin.cli import main

@@ -32,7 +32,6 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from ..book import schema
 from ..book.evaluate import MEETING_DUE, Evaluation, employer_contacts
 from ..book.reader import Book, cell_text
 from ..rules.base import Severity

@@ -220,7 +220,7 @@ def refund_notice(f: Facts, s: Settings, on: dt.date) -> Notice | None:
 
 
 #: each notice with the settings its text quotes: a notice quoting a setting that is wrong is held
-RULES: tuple[tuple[str, Callable, tuple[str, ...]], ...] = (
+NOTICE_RULES: tuple[tuple[str, Callable, tuple[str, ...]], ...] = (
     (SUBMIT, submit_notice, ("apply_end",)),
     (RESUBMIT, resubmit_notice, ("max_submissions", "resubmit_days", "resubmit_day_basis")),
     (FEE, fee_notice, ("payment_start", "payment_end", "payment_place", "fee_senior", "fee_intermediate",
@@ -238,7 +238,7 @@ def due_notices(f: Facts, s: Settings, on: dt.date, calendar: AksuCalendar,
     wrong (validate_settings, or a value the register could not read): a due notice
     quoting one is :class:`Held` with the setting named, not written."""
     out: list[Notice | Held] = []
-    for kind, rule, keys in RULES:
+    for kind, rule, keys in NOTICE_RULES:
         bad = [k for k in keys if k in wrong]
         # a wrong date cannot say whether the notice is still due: judged as if it lay ahead
         probe = dataclasses.replace(s, **{k: _AHEAD[type(getattr(s, k))] for k in bad
