@@ -364,3 +364,17 @@ def test_a_register_made_before_these_settings_existed_takes_the_packaged_ones(b
         "地区综合办公区地区交通运输局财务审计办公室", SIGNATURE, 70, 67)
     main(["check", str(book), "--as-of", "2024-09-05 10:00"])
     assert "缺少参数" not in capsys.readouterr().out
+
+
+def test_a_second_return_is_a_new_notice(book, tmp_path, capsys):
+    corrected(book)
+    notify(book, tmp_path / "一", "2024-08-30", capsys=capsys)
+    assert ("2024-049", RESUBMIT) in listed(tmp_path / "一")
+    wb = load_workbook(book)
+    wb[schema.REVIEW_SHEET].append(["2024-049", 2, dt.datetime(2024, 8, 31, 10, 0), "退回", dt.datetime(2024, 9, 1, 10, 0),
+                                    "请补充考核表"])
+    wb.save(book)
+    code, said = notify(book, tmp_path / "二", "2024-09-02", capsys=capsys)
+    text = listed(tmp_path / "二")[("2024-049", RESUBMIT)]
+    assert "最迟9月3日重新提交（还可提交1次" in text
+    assert "补正提交（第2次退回）" in read_book(book).table("log").rows[-1].values_by_key["detail"]
