@@ -193,6 +193,14 @@ def test_a_clerk_runs_the_whole_year_in_the_page_without_typing_a_command(book, 
         assert finished(browser, "刷新计算：").startswith("刷新计算：完成")
         assert "用“校验”查看明细" in log_text(browser)
         shoot(browser, "03-refresh")
+        click(browser, "status")                               # the 状态 the review log calls for, then confirmed
+        assert finished(browser, "核对状态：").startswith("核对状态：完成") and "确认码：" in log_text(browser)
+        code = browser.find_element(By.ID, "f-status-confirm").get_attribute("value")
+        assert len(code) == 12 and "点“确认写入状态”" in log_text(browser)
+        shoot(browser, "03b-status")
+        click(browser, "status.apply")
+        assert finished(browser, "确认写入状态：").startswith("确认写入状态：完成"), log_text(browser)
+        assert "已按确认写入" in log_text(browser)
 
         for n in ("2", "4"):                                   # attachments 1 and 3, by employer, duplex
             box = browser.find_element(By.CSS_SELECTOR, f'.card[data-usecase="docs"] input[data-param="kinds"][value="{n}"]')

@@ -27,7 +27,7 @@ from ..rules.eligibility import Context, RouteEntry, assess, mandarin_ok, route_
 from ..rules.fees import FeeLine, account, defense, fee_due, fee_summary
 from ..rules.identity import check_id as _check_id
 from ..rules.seniority import full_years
-from ..rules.meeting import PASSED as VOTE_PASSED, VoteResult, assign_blind_codes, status_against_tally, vote_result
+from ..rules.meeting import PASSED as VOTE_PASSED, VoteResult, status_against_tally, vote_result
 from ..rules.recommendation import (generic_recommenders, objection_contact, publicising_unit,
                                     publicity_before_submission, recommender_setting)
 from ..rules.settings import campaign_span, deadlines_on_rest_days, parse_int, parse_number, validate_settings
@@ -37,6 +37,7 @@ from . import schema
 from ..rules.defence import FAILED as DEFENCE_FAILED
 from .panel import DefenceTally, MeetingDay, defence_tally, meeting_day
 from .reader import Book, RowData, TableData, cell_text as _text
+from .codes import checked_codes
 from .records import applicant_from_keys, forget
 
 MEETING_DUE = "上会"
@@ -455,7 +456,7 @@ def _evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None =
             ev.held_back[ref] = [ROUTE_CONFLICT]
         before = str(values["meeting_due"]).removeprefix(MEETING_DUE).removeprefix("不上会：")
         values["meeting_due"] = "不上会：" + "、".join([ROUTE_CONFLICT] + ([before] if before else []))
-    _blind_codes(book, table, ev, rng)
+    _blind_codes(book, table, ev, rng, previous)
     _meeting(book, table, ev, now)
     people = _people(book)
     ev.findings = [f.about(people.get((f.sheet, f.row))) if f.row else f for f in ev.findings]
@@ -466,15 +467,20 @@ def _evaluate(book: Book, *, now: dt.datetime, previous: dict[str, str] | None =
     return ev
 
 
-def _blind_codes(book: Book, table: TableData, ev: Evaluation, rng: random.Random | None) -> None:
+def _blind_codes(book: Book, table: TableData, ev: Evaluation, rng: random.Random | None,
+                 previous: dict[str, str] | None = None) -> None:
     """Codes for the applications due at the meeting (and those only held back, so that
     ``zhicheng roster --all`` can list them), drawn at random and stable across
     refreshes (四(一)3)."""
     rows = [(r.number, _text(r.values_by_key.get("specialty")), _text(r.values_by_key.get("blind_code")) or None,
-             ev.computed[r.number]["meeting_due"] == MEETING_DUE or r.number in ev.held_back) for r in table.rows]
-    draw = assign_blind_codes(rows, book.settings.code_prefixes, book.settings.blind_code_digits, rng)
+             ev.computed[r.number]["meeting_due"] == MEETING_DUE or r.number in ev.held_back,
+             _text(r.values_by_key.get("app_id"))) for r in table.rows]
+    # hand edits of codes against the last refresh's fingerprints (issue 19.5: addin.book.codes)
+    draw, check = checked_codes(rows, {k: decode_fingerprint(v) for k, v in (previous or {}).items()},
+                                book.settings.code_prefixes, book.settings.blind_code_digits, _cell_digest, rng)
+    ev.hand_edits += [(number, "blind_code", found) for number, found in check.replaced]
     codes = draw.codes
-    for number, finding in draw.findings:
+    for number, finding in check.findings + list(draw.findings):
         ev.findings.append(table.locate(finding, number, "blind_code"))
     seen: dict[str, int] = {}
     for number, *_ in rows:

@@ -93,19 +93,73 @@ def result_words() -> dict[str, str]:
 
 
 def read_export(path: Path) -> pd.DataFrame:
-    """The export as text/date cells (ID numbers never become floats)."""
+    """The export as text/date cells (ID numbers never become floats), one row per data
+    row, indexed by its row number in the file.
+
+    An .xlsx/.xlsm export is read through the one bounded reader
+    (:func:`addin.book.stream.read_values`, as a workbook taken in: ``intake_max_mb``):
+    its first sheet, every row that holds data whatever its ``<dimension>`` says, the
+    first of them the headers. A .csv is refused beyond the same size. Either is refused
+    beyond ``intake_max_rows`` rows."""
     path = Path(path)
-    if path.suffix.lower() == ".csv":
+    most = int(data.limit("intake_max_rows"))
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            from .safe_write import os_reason
+
+            raise WriteRefused(f"无法读取“{path.name}”：{os_reason(exc)}") from None
+        if size > data.limit("intake_max_mb") * 2**20:
+            raise WriteRefused(f"“{path.name}”有{size / 2**20:,.0f} MB，超过导入文件的上限{data.limit('intake_max_mb'):,.0f} MB"
+                               f"（limits.csv 的 intake_max_mb），不像平台导出的名单，拒绝读取")
         for encoding in ("utf-8-sig", "gb18030"):
             try:
-                return pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False, na_filter=False)
+                frame = pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False, na_filter=False)
+                break
             except UnicodeDecodeError:
                 continue
-        raise WriteRefused(f"无法识别“{path.name}”的文字编码（应为 UTF-8 或 GBK）")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, dtype=object, engine="openpyxl", keep_default_na=False, na_filter=False)
-        return frame.astype(object).where(frame.notna(), "")
-    raise WriteRefused(f"“{path.name}”不是 .xlsx 或 .csv 文件")
+        else:
+            raise WriteRefused(f"无法识别“{path.name}”的文字编码（应为 UTF-8 或 GBK）")
+        frame.index = range(2, len(frame) + 2)
+    elif suffix in (".xlsx", ".xlsm"):
+        from .stream import read_values
+
+        sheets = read_values(path, intake=True)
+        rows = next(iter(sheets.values())).rows if sheets else []
+        if not rows:
+            return pd.DataFrame()
+        (_, header), body = rows[0], rows[1:]
+        width = max(max(cells, default=-1) for _, cells in rows) + 1
+        frame = pd.DataFrame([[cells.get(i, "") for i in range(width)] for _, cells in body],
+                             columns=_column_names([header.get(i) for i in range(width)]),
+                             index=[number for number, _ in body], dtype=object)
+    else:
+        raise WriteRefused(f"“{path.name}”不是 .xlsx 或 .csv 文件")
+    if len(frame) > most:
+        raise WriteRefused(f"“{path.name}”有{len(frame):,}行，超过导入文件的上限{most:,}行（limits.csv 的 intake_max_rows），"
+                           f"不像平台导出的名单，拒绝读取")
+    return frame
+
+
+def _column_names(headers: list[object]) -> list[str]:
+    """Header cells as column names, as pandas names them: a blank one ``Unnamed: 3``, a
+    repeated one ``姓名.1``."""
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for i, header in enumerate(headers):
+        name = "" if header is None else str(header).strip()
+        if isinstance(header, float) and header.is_integer():
+            name = str(int(header))
+        name = name or f"Unnamed: {i}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out
 
 
 def read_history_sheets(path: Path, alias: dict[str, str]) -> list[tuple[str, list[tuple[int, dict[str, object]]]]]:
@@ -117,7 +171,7 @@ def read_history_sheets(path: Path, alias: dict[str, str]) -> list[tuple[str, li
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return []
     out = []
-    for name, sheet in list(read_values(path).items())[1:]:
+    for name, sheet in list(read_values(path, intake=True).items())[1:]:
         rows = sheet.rows
         if not rows:
             continue
@@ -357,7 +411,7 @@ def import_into(adapter: WorkbookAdapter, export_path: Path, *, overwrite: bool 
     new_computed: dict[tuple[int, str], object] = {}   # the (empty) computed cells of new rows
     history: list[tuple[str, str, dict[str, object]]] = []   # (app id, where, one submission by review key)
     for index, raw in frame.iterrows():
-        where = f"导出文件第{index + 2}行"
+        where = f"导出文件第{index}行"
         values = {}
         for c in mapping:
             key = mapping[c]
@@ -386,7 +440,7 @@ def import_into(adapter: WorkbookAdapter, export_path: Path, *, overwrite: bool 
             ids.add(str(values["app_id"]))
             cells.update({(next_row, letter): values.get(k) for k, letter in input_letters.items()})
             new_computed.update({(next_row, letter): None for c, letter in present if c.computed})
-            added[next_row] = index + 2
+            added[next_row] = index
             apps.add(next_row, values)
             current[next_row] = dict(values)
             report.added.append(f"{values['app_id']} {values.get('name', '')}")

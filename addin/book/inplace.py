@@ -56,6 +56,7 @@ class PackageAdapter:
         self._values, self._fingerprints = read_values(self.path)
         search = int(data.limit("header_search_rows"))
         self._heads = {name: SheetValues(name, sheet.rows[:search]) for name, sheet in self._values.items()}
+        self._totals = {name: sheet.totals for name, sheet in self._values.items() if sheet.totals}
         self.pkg = Package(self.path) if write else None
         self._table_rows: dict[tuple[str, str], set[int]] = {}
         if write:
@@ -110,6 +111,11 @@ class PackageAdapter:
     def _write(self, sheet: str, cells: Mapping[tuple[int, str], object], formats: Mapping[str, str],
                table: str | None, fill) -> None:
         edit = self.pkg.sheet(sheet)
+        totals = self._totals.get(sheet)
+        if totals:
+            rows = {row for row, _cells in cells.by_row()} if isinstance(cells, CellsByRow) else {r for r, _l in cells}
+            if rows & totals:
+                raise _totals_row_refusal(sheet, min(rows & totals))
         styles = {letter: CellStyle(number_format=fmt, fill=fill) for letter, fmt in formats.items()}
         rows = (cells.by_row() if isinstance(cells, CellsByRow)
                 else ((row, ((letter, value),)) for (row, letter), value in cells.items()))
@@ -129,6 +135,8 @@ class PackageAdapter:
         while last + 1 in known:
             last += 1
         if last > bounds[2]:
+            if bounds[2] in self._totals.get(sheet, ()):
+                raise _totals_row_refusal(sheet, bounds[2])
             self.pkg.set_table_ref(sheet, table, last)
 
     def append_row(self, sheet, table, values, formats) -> int:
@@ -187,6 +195,14 @@ class PackageAdapter:
             finally:
                 self.pkg.close()         # Windows cannot replace a file that is still open
         return safe_save(self.path, save, unchanged_since=self._state)
+
+
+def _totals_row_refusal(sheet: str, row: int) -> WriteRefused:
+    """A write that would go into, or below, an Excel table's totals row (表设计 > 汇总行):
+    refused rather than overwrite its SUBTOTAL formulas, or leave it inside the table."""
+    return WriteRefused(f"“{sheet}”的表格开启了汇总行（第{row}行，Excel 的“表设计—汇总行”）：新的一行要加在汇总行之前，"
+                        f"本程序不移动汇总行（引用它的公式会错位）。请在 Excel 中取消勾选“汇总行”并保存，运行本操作后再勾选；"
+                        f"未写入任何内容。")
 
 
 def _header_row(sheet: SheetValues, headers: Mapping[str, object]) -> tuple:

@@ -22,6 +22,7 @@ from ..rules.calendar import AksuCalendar, read_day_rules
 from ..rules.catalog import NO_TITLE, Catalog, build_catalog, clean_word, order_key
 from ..rules.settings import Settings, show_value
 from . import schema
+from .records import printable_text, unprintable
 from .schema import CE_HEADER, Sheet
 from .stream import SheetValues, iter_cells, iter_numbered, read_values
 
@@ -91,6 +92,7 @@ class TableData:
     missing_headers: list[str] = field(default_factory=list)  # when not found: the headers looked for
     unread: list[Finding] = field(default_factory=list)       # what was not read as data (also in findings)
     header_of: dict[str, str] = field(default_factory=dict)    # key -> the name its column goes under
+    errors: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)  # row -> (header, cell, error value)
 
     def letter(self, key_or_header: str) -> str | None:
         return self.letters.get(key_or_header)
@@ -98,6 +100,39 @@ class TableData:
     def locate(self, finding: Finding, row: int, key_or_header: str | None = None) -> Finding:
         letter = self.letter(key_or_header) if key_or_header else None
         return finding.at(sheet=self.sheet, row=row, column=letter)
+
+
+#: what Excel shows in a cell whose formula failed (a VLOOKUP that found nothing: #N/A)
+EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!",
+                          "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+
+
+def is_excel_error(value: object) -> bool:
+    """Whether a cell's value is an Excel error value (as read from a file: its text)."""
+    return value.__class__ is str and value[:1] == "#" and value.strip().upper() in EXCEL_ERRORS
+
+
+def error_rows(book: "Book", key: str = "applicants") -> dict[int, str]:
+    """The rows of a table with a cell showing an Excel error value, and which (``工作单位
+    （申报人员!H3）显示 Excel 错误值``, without the value itself, so that it can be printed):
+    no output prints such a row; it is held back and named, with exit code 1 (issue 19.9)."""
+    return {number: "、".join(f"{header}（{where}）显示 Excel 错误值" for header, where, _v in cells)
+            for number, cells in book.table(key).errors.items()}
+
+
+def error_row_lines(book: "Book", rows, what: str, key: str = "applicants") -> list[str]:
+    """One line per row of ``rows`` (row numbers) that :func:`error_rows` holds back from
+    ``what``, naming the application, the cells and their values, and what to do."""
+    table = book.table(key)
+    by_number = {r.number: r for r in table.rows}
+    out = []
+    for number in sorted(set(rows) & set(table.errors)):
+        v = by_number[number].values_by_key
+        who = " ".join(cell_text(x) for x in (v.get("app_id"), v.get("name")) if not is_excel_error(x) and cell_text(x))
+        cells = "、".join(f"{header}（{where}）显示错误值{value}" for header, where, value in table.errors[number])
+        out.append(f"{who or f'第{number}行'}（{table.sheet}第{number}行）：{cells}，未列入{what}；"
+                   f"请在 Excel/WPS 中改正公式或填写内容后重新生成")
+    return out
 
 
 def _is_blank(value: object) -> bool:
@@ -167,13 +202,16 @@ def read_table(sheet: Sheet, rows) -> TableData:
     (live Excel). The header row is found by its headers within the first rows (a title
     row may sit above it); other names of a header (the alias table) are accepted; rows
     far below the others (more than limits.csv max_blank_gap blank rows) and cells
-    beyond Excel's length limit are reported."""
+    beyond Excel's length limit are reported. An Excel table's totals row (表设计 > 汇总行,
+    :attr:`SheetValues.totals`) is never a data row."""
     table = TableData(sheet.name)
     if rows is None:
         table.present = False
         table.findings.append(error(f"缺少工作表“{sheet.name}”").at(sheet=sheet.name))
         return table
-    numbered = [(n, cells) for n, cells in iter_numbered(rows) if cells and any(not _is_blank(v) for _, v in iter_cells(cells))]
+    totals = rows.totals if isinstance(rows, SheetValues) else frozenset()     # an Excel table's totals row: no data
+    numbered = [(n, cells) for n, cells in iter_numbered(rows)
+                if n not in totals and cells and any(not _is_blank(v) for _, v in iter_cells(cells))]
     if not numbered:
         return table
     matcher = _Matcher(sheet)
@@ -235,10 +273,20 @@ def read_table(sheet: Sheet, rows) -> TableData:
         for i, value in iter_cells(raw_row):
             if i >= width or not names[i]:
                 continue
-            if isinstance(value, str) and len(value) > longest:
-                table.findings.append(error(f"{names[i]}：单元格有{len(value):,}个字符，超过 Excel 单元格的上限"
-                                            f"{longest:,}个字符（Excel 和各输出文件会截断），请缩短").at(
-                    sheet=sheet.name, row=number, column=get_column_letter(i + 1)))
+            if value.__class__ is str:
+                if len(value) > longest:
+                    table.findings.append(error(f"{names[i]}：单元格有{len(value):,}个字符，超过 Excel 单元格的上限"
+                                                f"{longest:,}个字符（Excel 和各输出文件会截断），请缩短").at(
+                        sheet=sheet.name, row=number, column=get_column_letter(i + 1)))
+                if value[:1] == "#" and is_excel_error(value):
+                    table.errors.setdefault(number, []).append(
+                        (names[i], f"{sheet.name}!{get_column_letter(i + 1)}{number}", value.strip()))
+                if not value.isprintable() and (hidden := unprintable(value)):
+                    value = printable_text(value)          # one way for every output: removed, and said
+                    table.findings.append(warning(
+                        f"{names[i]}：含有看不见的控制字符{'、'.join(hidden)}（多为从网页或其他软件复制粘贴带入），"
+                        f"各输出中已删除（按“{value}”）；请在单元格中删除它").at(
+                        sheet=sheet.name, row=number, column=get_column_letter(i + 1)))
             if keys[i]:
                 by_key_values[keys[i]] = value
             else:

@@ -9,6 +9,7 @@ there, so one bad cell never hides the others.
 from __future__ import annotations
 
 import operator
+import re
 from functools import lru_cache
 from typing import Mapping, Sequence
 
@@ -38,6 +39,32 @@ def _remembered(reader):
 _READERS = {"date": _remembered(parse_date), "bool": _remembered(parse_bool), "year": _remembered(parse_year),
             "number": _remembered(parse_number)}
 _HOURS = _READERS["number"]
+
+
+#: characters no output can hold (XML 1.0 forbids them; Word, openpyxl and LibreOffice refuse
+#: or drop them): control characters other than tab and line breaks, U+FFFE/U+FFFF, a lone
+#: surrogate. Excel keeps them in a cell (a vertical tab pasted with a name is saved as
+#: ``_x000B_``), invisible.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def unprintable(text: str) -> list[str]:
+    """The characters of ``text`` that no output can hold, named as the clerk would find
+    them (U+000B 垂直制表符…), in order, each once; [] for ordinary text."""
+    if text.isprintable():                 # (ordinary text has none: no search)
+        return []
+    found = dict.fromkeys(_UNPRINTABLE.findall(text))
+    return [f"U+{ord(ch):04X}" + (f"（{_CONTROL_NAMES[ch]}）" if ch in _CONTROL_NAMES else "") for ch in found]
+
+
+_CONTROL_NAMES = {"\x0b": "垂直制表符", "\x0c": "换页符", "\x00": "空字符", "\x1b": "退出符", "\x08": "退格符",
+                  "\x07": "响铃符"}
+
+
+def printable_text(text: str) -> str:
+    """``text`` without the characters no output can hold (:func:`unprintable`): every
+    reader of the register and every output takes the same text, removed the same way."""
+    return text if text.isprintable() else _UNPRINTABLE.sub("", text)
 
 
 def _text(raw: object) -> Parsed[str]:

@@ -15,7 +15,9 @@ Every write of a workbook goes through :func:`safe_save`. It guarantees:
   write is refused with a Chinese message naming the sheet and the part.
 * **The old version is kept.** Before a replace, the workbook is copied to ``备份``
   beside it as ``<stem>-YYYYMMDD-HHMMSS-ffffff<suffix>``; the newest ``keep_backups``
-  copies of that workbook are kept, older ones are deleted after a successful write.
+  copies of that workbook are kept, and none older than limits.csv ``backup_max_days``
+  but the newest: the others are deleted at the start of every write (backups left by
+  runs that were killed count too) and again after a successful one.
 * **The replace is atomic.** The new version is written to a hidden temporary file in
   the same folder, flushed to disk, checked (a complete zip with ``[Content_Types].xml``;
   macros and custom ribbon still there when the original had them), then moved over the
@@ -44,6 +46,7 @@ import tempfile
 import time
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Callable, Iterable
 from xml.etree import ElementTree as ET
@@ -383,12 +386,25 @@ def os_reason(exc: OSError) -> str:
     reasons = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有权限",
                errno.EPERM: "没有权限", errno.EROFS: "磁盘或文件夹是只读的", errno.EIO: "磁盘读写出错",
                errno.ENOENT: "文件或文件夹不存在", errno.EBUSY: "文件正被其他程序占用",
+               errno.EFBIG: "文件超过了磁盘或系统允许的大小",
                errno.ENAMETOOLONG: "文件路径太长", errno.EMFILE: "打开的文件太多"}
     return reasons.get(exc.errno, f"系统错误（错误码 {exc.errno}）" if exc.errno else "系统错误")
 
 
 def _disk_full(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+#: errors of writing a file that are the disk's state, not the file's: full, over quota,
+#: read-only, a size the system will not write, an I/O error
+DISK_STATE = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EIO)
+
+
+def disk_state(exc: BaseException) -> bool:
+    """Whether an error of writing an output is the disk's state (:data:`DISK_STATE`): the
+    run must stop as a whole (the use-case runner makes it a Chinese refusal and removes
+    what was made), never be listed as one file's problem beside the files that were made."""
+    return isinstance(exc, OSError) and exc.errno in DISK_STATE
 
 
 # ---------------------------------------------------------------------------------------
@@ -528,7 +544,9 @@ def _make_backup(path: Path, backup_dir: Path) -> Path:
     return backup
 
 
-def _prune_backups(path: Path, backup_dir: Path, keep: int) -> None:
+def _prune_backups(path: Path, backup_dir: Path, keep: int, max_days: float | None = None) -> None:
+    """Keep the newest ``keep`` backups of ``path`` and none older than ``max_days`` (the
+    newest one is always kept, whatever its age)."""
     pattern = _backup_pattern(path)
     try:
         entries = [(m.group(1), p) for p in backup_dir.iterdir()
@@ -536,11 +554,23 @@ def _prune_backups(path: Path, backup_dir: Path, keep: int) -> None:
     except OSError:
         return
     entries.sort(reverse=True)
-    for _stamp, old in entries[keep:]:
+    oldest = (dt.datetime.now() - dt.timedelta(days=max_days)).strftime(_BACKUP_STAMP) if max_days else ""
+    for n, (stamp, old) in enumerate(entries):
+        if n < keep and (n == 0 or stamp >= oldest):
+            continue
         try:
             old.unlink()
         except OSError as exc:
             warnings.warn(f"无法删除旧备份 {old}：{exc}", RuntimeWarning, stacklevel=3)
+
+
+def _backup_days() -> float | None:
+    from .. import data
+
+    try:
+        return data.limit("backup_max_days")
+    except Exception:  # noqa: BLE001 - pruning by age is a courtesy; by count it is done anyway
+        return None
 
 
 def _verify_output(tmp: Path, original: Path | None) -> None:
@@ -551,7 +581,8 @@ def _verify_output(tmp: Path, original: Path | None) -> None:
             names = set(zf.namelist())
             if "[Content_Types].xml" not in names or zf.testzip() is not None:
                 raise bad
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, zlib.error,
+            NotImplementedError, RuntimeError):
         raise bad from None
     if original is None:
         return
@@ -709,6 +740,8 @@ def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 1
         before = None
         mode = _new_file_mode()
 
+    if exists:           # backups left by runs that were killed count too: pruned before this one is made
+        _prune_backups(target, backup_dir or folder / BACKUP_DIR_NAME, keep_backups - 1, _backup_days())
     backup = _make_backup(target, backup_dir or folder / BACKUP_DIR_NAME) if exists else None
     tmp: Path | None = None
     holder: int | None = None
@@ -752,5 +785,5 @@ def safe_save(path: Path, save: Callable[[Path], None], *, keep_backups: int = 1
         raise
     _fsync_dir(folder)
     if backup is not None:
-        _prune_backups(target, backup.parent, keep_backups)
+        _prune_backups(target, backup.parent, keep_backups, _backup_days())
     return backup

@@ -35,6 +35,7 @@ import re
 import struct
 import threading
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -955,7 +956,17 @@ class Package:
             return self._changed[part]
         if part in self._removed or part not in self.infos:
             raise PatchRefused(f"工作簿中缺少“{part}”部件，无法安全写入")
-        return self.zf.read(part)
+        try:
+            return self.zf.read(part)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+            raise self._damaged(exc, part) from None
+
+    def _damaged(self, exc: BaseException, part: str) -> PatchRefused:
+        """A part that cannot be inflated (the reader refuses such a file before a write
+        starts; this is the writer's own guard): the one refusal of a damaged file."""
+        from .package_limits import damaged, describe_damage
+
+        return PatchRefused(damaged(self.path.name, describe_damage(exc, part)))
 
     def write(self, part: str, data: bytes) -> None:
         self._changed[part] = data
@@ -1164,6 +1175,28 @@ class Package:
                 self.remove_rels_to(self.workbook_part, target)
                 self.set_override(target, None)
 
+    #: workbook.xml's children that follow calcPr (ECMA-376 CT_Workbook's sequence)
+    _AFTER_CALC_PR = ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing",
+                      "fileRecoveryPr", "webPublishObjects", "extLst")
+
+    def _recalculate_on_load(self) -> None:
+        """Mark the workbook for a full recalculation when it is next opened
+        (``<calcPr fullCalcOnLoad="1">``, as openpyxl does): the formulas of the clerks'
+        own sheets over the cells written here (``=COUNTIF(申报人员!BA:BA,"符合")``) hold
+        results cached before the write. Every other calcPr attribute is kept."""
+        calc = self.workbook.find(f"{{{self.ns}}}calcPr")
+        if calc is None:
+            calc = etree.Element(f"{{{self.ns}}}calcPr")
+            follower = next((child for child in self.workbook if _local(child.tag) in self._AFTER_CALC_PR), None)
+            if follower is not None:
+                follower.addprevious(calc)
+            else:
+                self.workbook.append(calc)
+        elif calc.get("fullCalcOnLoad") in ("1", "true"):
+            return
+        calc.set("fullCalcOnLoad", "1")
+        self._workbook_changed = True
+
     def open_part(self, part: str):
         """A readable binary stream of a part's current content."""
         if part in self._changed:
@@ -1185,6 +1218,8 @@ class Package:
         styles = self.styles if self._edits else None
         if self._edits:
             self._drop_calc_chain()
+        if self._edits or self._changed:
+            self._recalculate_on_load()
         if self._workbook_changed:
             self.write(self.workbook_part, serialize(self.workbook))
             self._workbook_changed = False

@@ -12,17 +12,14 @@ Exit codes: 0 done, 1 done with findings, 2 refused (nothing written), 3 interna
 
 from __future__ import annotations
 
-import datetime as dt
 import errno
 import os
 import sys
-import tempfile
-import traceback
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
 
-from .. import __version__
+from .. import __version__, errorlog
 from ..errors import Refused
 from ..usecases.runner import refusal_text
 from .base import (EXIT_CODES_HELP, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_REFUSED, Parser, err,
@@ -31,7 +28,7 @@ from .base import (EXIT_CODES_HELP, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_
 __all__ = ["main", "build_parser", "Refused", "EXIT_OK", "EXIT_FINDINGS", "EXIT_REFUSED", "EXIT_INTERNAL",
            "print_findings", "crash_log"]
 
-CRASH_LOG = "zhicheng-errors.log"
+CRASH_LOG = errorlog.CLI_LOG
 
 
 def build_parser() -> Parser:
@@ -45,30 +42,30 @@ def build_parser() -> Parser:
 
 
 def crash_log() -> Path:
-    """Where an internal error's details go: ``~/.zhicheng/zhicheng-errors.log`` (beside the
-    add-in's ribbon-errors.log), or the system's temporary folder when home is not writable."""
-    for folder in (Path.home() / ".zhicheng", Path(tempfile.gettempdir())):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / CRASH_LOG
-            with path.open("a", encoding="utf-8"):
-                return path
-        except OSError:
-            continue
-    raise OSError("no writable folder for the error log")
+    """Where an internal error's details go (:mod:`addin.errorlog`): ``~/.zhicheng/zhicheng-errors.log``
+    (beside the add-in's ribbon-errors.log), or the user's own folder in the system's
+    temporary folder when home is not writable; never a file another user owns."""
+    folder = errorlog.log_folder()
+    if folder is None:
+        raise OSError("no folder of the user's own for the error log")
+    return folder / CRASH_LOG
 
 
 def _report_crash(exc: BaseException, argv: Sequence[str]) -> None:
-    details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    try:
-        path = crash_log()
-        with path.open("a", encoding="utf-8") as f:
-            f.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} zhicheng {__version__}, Python {sys.version.split()[0]}\n"
-                    f"命令：zhicheng {' '.join(argv)}\n{details}\n")
+    path = errorlog.write(CRASH_LOG, "命令行", exc, context={"命令": errorlog.command_line(argv)})
+    if path is not None:
         where = f"详细信息已写入：{path}\n请把这个文件和所用的命令发给软件维护人员。"
-    except OSError:
-        where = "详细信息（无法写入日志文件，显示在下面）：\n" + details
+    else:
+        where = "详细信息（无法写入日志文件，显示在下面）：\n" + errorlog.describe(exc)
     err(f"程序内部错误（{type(exc).__name__}），命令未完成。{where}")
+
+
+def _unraisable(hook_args) -> None:
+    """An error Python cannot raise (a half-written file's clean-up failing on a full disk,
+    in a destructor): into the log, never an English traceback on the clerk's screen."""
+    exc = hook_args.exc_value
+    if exc is not None:
+        errorlog.write(CRASH_LOG, "命令行（清理时出错，命令的结果不受影响）", exc)
 
 
 class _PipeGuard:
@@ -118,6 +115,8 @@ def _guarded_streams():
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if sys.unraisablehook is sys.__unraisablehook__:
+        sys.unraisablehook = _unraisable
     with _guarded_streams():
         parser = build_parser()
         try:

@@ -29,6 +29,7 @@ fail for a reason its messages would have to explain.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -87,16 +88,33 @@ def _short(exc: BaseException) -> str:
 
 
 def error_log() -> Path:
-    return Path.home() / LOG
+    """Where a button's internal error goes: the ribbon's log (:mod:`addin.errorlog`)."""
+    try:
+        from .. import errorlog
+
+        folder = errorlog.log_folder()
+        return (folder or Path.home() / ".zhicheng") / errorlog.RIBBON_LOG
+    except Exception:  # noqa: BLE001 - the package itself may be what failed to load
+        return Path.home() / LOG
 
 
 def _log(tag: str, exc: BaseException) -> Path | None:
+    """The details, as every internal error of the add-in is logged (:func:`addin.errorlog.write`:
+    personal data masked, 0600 in the user's own folder, rotated); if even that module
+    cannot be loaded, the traceback alone into the same file."""
+    try:
+        from .. import errorlog
+
+        return errorlog.write(errorlog.RIBBON_LOG, f"按钮 {tag}（addin.excel.entry）", exc)
+    except Exception:  # noqa: BLE001 - the package itself may be what failed to load
+        pass
     path = error_log()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as f:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
             f.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {tag} (addin.excel.entry)\n")
-            f.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+            f.write("".join(traceback.format_exception_only(type(exc), exc)))
         return path
     except OSError:
         return None

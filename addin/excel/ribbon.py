@@ -18,11 +18,10 @@ bar, and its result or error in a message box — never a Python traceback.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import traceback
 from pathlib import Path
 
+from .. import errorlog
 from ..usecases import UseCase, for_door
 from .actions import Message, Session, run_usecase
 
@@ -42,19 +41,14 @@ def label(tag: str) -> str:
 
 
 def error_log() -> Path:
-    return Path.home() / ".zhicheng" / "ribbon-errors.log"
+    """Where a button's internal error goes (:mod:`addin.errorlog`: the user's own folder,
+    0600, rotated, personal data masked)."""
+    folder = errorlog.log_folder()
+    return (folder or Path.home() / ".zhicheng") / errorlog.RIBBON_LOG
 
 
 def _log(tag: str, exc: BaseException) -> Path | None:
-    path = error_log()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as f:
-            f.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {tag}\n")
-            f.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-        return path
-    except OSError:
-        return None
+    return errorlog.write(errorlog.RIBBON_LOG, f"按钮 {tag}", exc)
 
 
 def run_action(tag: str, session: Session) -> Message:

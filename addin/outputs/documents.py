@@ -37,7 +37,7 @@ from typing import Callable, Iterable, Mapping
 
 from ..book import schema
 from ..book.evaluate import Stages, application_stages, employer_contacts
-from ..book.reader import Book, RowData
+from ..book.reader import Book, RowData, error_row_lines, error_rows
 from ..rules.base import Finding, RuleInputError, Severity, cites
 from ..rules.catalog import clean_word
 from ..rules.dates import format_date, parse_date
@@ -48,6 +48,7 @@ from ..rules.recommendation import (current_title_phrase, objection_contact, pub
                                     recommending_unit)
 from ..rules.settings import parse_bool
 from ..rules.workflow import OUT_STATUSES, Stage
+from ..book.safe_write import disk_state, os_reason
 from .files import safe_filename, unique_path, write_bytes_atomic
 from .layout import normalise_phones
 from .mailmerge import CompiledTemplate, Properties, Rendered, TemplateError
@@ -610,6 +611,9 @@ def select_rows(book: Book, ids=None, status=None, *, include_held_back: bool = 
         rows = [r for r in rows if clean_word(r.values_by_key.get("app_id")) in set(wanted_ids)]
     if statuses:
         rows = [r for r in rows if clean_word(r.values_by_key.get("status")) in statuses]
+    errors = error_rows(book)                 # an Excel error value is never printed, --all or not (issue 19.9)
+    problems += [Problem(line, Severity.ERROR) for line in error_row_lines(book, [r.number for r in rows], "附件")]
+    rows = [r for r in rows if r.number not in errors]
     if include_held_back:
         return rows, problems
     held = held_back(book, rows, stages, now=now)
@@ -769,7 +773,9 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
         try:
             write_bytes_atomic(path, template.to_bytes(doc, properties))
         except OSError as exc:
-            report.problems.append(Problem(f"无法写入“{path.name}”（文件可能正被 Word/WPS 打开）：{exc.strerror or exc}",
+            if disk_state(exc):               # a full disk stops the run: a refusal, nothing left (issue 19.8)
+                raise
+            report.problems.append(Problem(f"无法写入“{path.name}”（文件可能正被 Word/WPS 打开）：{os_reason(exc)}",
                                            Severity.ERROR, kind, app_text, name_text, row=row.number))
             done += 1
             continue
@@ -789,8 +795,10 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
                     write_bytes_atomic(path, compiled[kind].combine(rendered[kind], properties, odd_page_starts=duplex))
                     report.combined[kind] = path
                 except OSError as exc:
+                    if disk_state(exc):
+                        raise
                     report.problems.append(Problem(f"无法写入“{path.name}”（文件可能正被 Word/WPS 打开）："
-                                                   f"{exc.strerror or exc}", Severity.ERROR, kind))
+                                                   f"{os_reason(exc)}", Severity.ERROR, kind))
             done += 1
     if duplex and report.combined:
         report.notes.append("合并打印文件按双面打印编排：每人从奇数页（正面）开始，页码连续编排")
@@ -807,7 +815,9 @@ def generate_documents(book: Book, out_dir: Path, *, kinds: Iterable[int] = (1, 
         try:
             text = "\n".join(report.summary_lines(limit=None)) + "\n"
             write_bytes_atomic(report.report_file, text.replace("\n", "\r\n").encode("utf-8-sig"))
-        except OSError:
+        except OSError as exc:
+            if disk_state(exc):
+                raise
             report.report_file = None
     return report
 

@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -27,7 +27,7 @@ from ..book import schema
 from ..book.adapter import WorkbookAdapter
 from ..book.inplace import PackageAdapter
 from ..book.evaluate import Evaluation
-from ..book.reader import Book, book_from_values
+from ..book.reader import Book, book_from_values, error_rows
 from ..book.refresh import current_user, log_row
 from ..rules.base import Finding, Severity, error, warning
 from ..rules.fees import Account, account
@@ -78,9 +78,10 @@ def dues(book: Book, ev: Evaluation) -> list[Due]:
     """Applications with a fee due (材料已接收), with what is paid, by specialty in the
     data's order (公路, 运输, 交通经济), then application number."""
     out = []
+    held = error_rows(book)                   # a row showing an Excel error value is never printed (issue 19.9)
     for row in book.table("applicants").rows:
         v, c = row.values_by_key, ev.computed[row.number]
-        if not c.get("fee_due"):
+        if not c.get("fee_due") or row.number in held:
             continue
         level = book.catalog.level_of(v.get("target_title")).value or ""
         out.append(Due(_text(v.get("app_id")), _text(v.get("name")), _text(v.get("employer")),
@@ -251,32 +252,92 @@ class FinanceImport:
 def read_entries(path: Path) -> list[tuple[int, dict]]:
     """The non-blank rows of the finance file's 缴费录入 sheet below its header, as
     (row number, {ENTRY_KEYS: value}); ValueError (Chinese) when the sheet or its
-    header is not there."""
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        if ENTRY_SHEET not in wb.sheetnames:
-            raise ValueError(f"“{Path(path).name}”中没有“{ENTRY_SHEET}”工作表")
-        rows = list(wb[ENTRY_SHEET].iter_rows(values_only=True))
-    finally:
-        wb.close()
-    header_at = next((i for i, r in enumerate(rows) if r and _text(r[0]) == ENTRY_HEADERS[0]), None)
+    header is not there.
+
+    The file is read through the one bounded reader (:func:`addin.book.stream.read_values`,
+    as a workbook taken in: ``intake_max_mb``): every row that holds data, whatever its
+    ``<dimension>`` says; a damaged or oversized file is refused (PackageRefused)."""
+    from .. import data
+    from ..book.stream import read_values
+
+    sheets = read_values(Path(path), intake=True)
+    if ENTRY_SHEET not in sheets:
+        raise ValueError(f"“{Path(path).name}”中没有“{ENTRY_SHEET}”工作表")
+    rows = sheets[ENTRY_SHEET].rows
+    header_at = next((i for i, (_n, cells) in enumerate(rows) if _text(cells.get(0)) == ENTRY_HEADERS[0]), None)
     if header_at is None:
         raise ValueError(f"“{ENTRY_SHEET}”中找不到表头“{ENTRY_HEADERS[0]}”")
+    most = int(data.limit("intake_max_rows"))
     out = []
-    for offset, r in enumerate(rows[header_at + 1:], start=header_at + 2):
-        if not r or all(v in (None, "") for v in r):
+    for number, cells in rows[header_at + 1:]:
+        values = [cells.get(i) for i in range(len(ENTRY_KEYS))]
+        if all(v in (None, "") or (isinstance(v, str) and not v.strip()) for v in values):
             continue
-        out.append((offset, dict(zip(ENTRY_KEYS, list(r) + [None] * len(ENTRY_KEYS)))))
+        if len(out) >= most:
+            raise ValueError(f"“{ENTRY_SHEET}”有超过{most:,}行缴费记录（第{number:,}行仍有内容），不像财务填写的缴费表；"
+                             f"请核对文件（上限见 limits.csv 的 intake_max_rows）")
+        out.append((number, dict(zip(ENTRY_KEYS, values))))
     return out
+
+
+_SKIPPED = "已跳过（不会重复导入）"
+
+
+class _Recorded:
+    """The payments already recorded (缴费, then this file's rows as they merge), to tell a
+    repeat from a new payment: a payment is the same payment only when its receipt number
+    is the same. Without a receipt number, one with the same application, amount and date
+    is taken as a repeat, and the finding says which row it repeats (the clerk decides:
+    a second payment gets its receipt number written and is imported again)."""
+
+    def __init__(self, book: Book):
+        self.by_receipt: dict[str, tuple[tuple, str]] = {}
+        self.by_payment: dict[tuple, str] = {}           # (id, amount, date) -> where, any receipt
+        self.unreceipted: dict[tuple, str] = {}          # the same, rows without a receipt number
+        sheet = book.table("payments")
+        for r in sheet.rows:
+            v = r.values_by_key
+            self.add(f"台账“{sheet.sheet}”表第{r.number}行", _text(v.get("app_id")), parse_number(v.get("amount")).value,
+                     parse_date(v.get("paid_on")).value, _text(v.get("receipt")))
+
+    def add(self, where: str, app_id: str, amount, day, receipt: str) -> None:
+        key = (app_id, amount, day)
+        self.by_payment.setdefault(key, where)
+        if receipt:
+            self.by_receipt.setdefault(receipt, (key, where))
+        else:
+            self.unreceipted.setdefault(key, where)
+
+    def repeat(self, number: int, app_id: str, amount, day, receipt: str) -> Finding | None:
+        """Why this entry is not a new payment (a warning saying _SKIPPED: already
+        recorded; an error: a receipt number used for another payment), or a warning that
+        a payment without receipt number looks like it; None for a new payment."""
+        key = (app_id, amount, day)
+        if receipt:
+            if receipt in self.by_receipt:
+                same, where = self.by_receipt[receipt]
+                if same == key:
+                    return warning(f"票据号{receipt}的这笔缴费已记录在{where}，{_SKIPPED}")
+                return error(f"票据号{receipt}已存在（{where}，申报编号、金额或日期与本行不同），未导入；请核对票据号")
+            if key in self.unreceipted:
+                return warning(f"{self.unreceipted[key]}有一笔没有票据号、申报编号、金额和日期都与本行相同的缴费：本行按票据号"
+                               f"{receipt}作为另一笔导入；如是同一笔，请在台账中删除其中一行")
+            return None
+        if key in self.by_payment:
+            return warning(f"本行没有票据号，申报编号、金额和日期与{self.by_payment[key]}相同，视为同一笔缴费，{_SKIPPED}；"
+                           f"如确是另一笔缴费，请填写票据号后重新导入")
+        return None
 
 
 def plan_import(book: Book, ev: Evaluation, entries: list[tuple[int, dict]]) -> FinanceImport:
     """Validate the entries against the register (pure): what merges, and the findings.
 
     Skipped (error): unknown id, unreadable or non-positive amount, unreadable date, a
-    receipt number already in 缴费 or twice in the file, an entry identical to one in
-    缴费 (so rerunning an import adds nothing). Merged with a warning: an amount that is
-    not the balance, a date outside the payment window, a payment before 已接收材料.
+    receipt number already used (in 缴费 or earlier in the file) for another payment.
+    Skipped (warning, :class:`_Recorded`): the same payment already recorded — the same
+    receipt number, or, without one, the same id, amount and date (so rerunning an import
+    adds nothing; the finding names the row it repeats). Merged with a warning: an amount
+    that is not the balance, a date outside the payment window, a payment before 已接收材料.
     """
     s = book.settings
     out = FinanceImport()
@@ -298,10 +359,7 @@ def plan_import(book: Book, ev: Evaluation, entries: list[tuple[int, dict]]) -> 
         elif not stage.settled:
             unsettled.add(app_id)
     known = {_text(r.values_by_key.get("app_id")) for r in book.table("applicants").rows}
-    receipts = {_text(r.values_by_key.get("receipt")) for r in book.table("payments").rows} - {""}
-    existing = {(_text(r.values_by_key.get("app_id")), parse_number(r.values_by_key.get("amount")).value,
-                 parse_date(r.values_by_key.get("paid_on")).value) for r in book.table("payments").rows}
-    seen_receipts: set[str] = set()
+    recorded = _Recorded(book)
     letters = dict(zip(ENTRY_KEYS, "ABCDEF"))
 
     def note(f: Finding, row: int, key: str) -> None:
@@ -322,12 +380,11 @@ def plan_import(book: Book, ev: Evaluation, entries: list[tuple[int, dict]]) -> 
         if day.finding or day.value is None:
             note(error(f"缴费日期{'：' + day.finding.message if day.finding else '为空'}，未导入"), number, "paid_on")
             continue
-        if (app_id, amount.value, day.value) in existing:
-            note(warning("与缴费表中已有的记录相同，已跳过（不会重复导入）"), number, "app_id")
-            continue
-        if receipt and (receipt in receipts or receipt in seen_receipts):
-            note(error(f"票据号{receipt}已存在，未导入"), number, "receipt")
-            continue
+        repeat = recorded.repeat(number, app_id, amount.value, day.value, receipt)
+        if repeat is not None:
+            note(repeat, number, "receipt")
+            if repeat.severity == Severity.ERROR or _SKIPPED in repeat.message:
+                continue
         if method and method not in book.catalog.lists.get("缴费方式", []):
             note(warning(f"缴费方式“{method}”应为扫码或银行"), number, "method")
         if app_id in ended:
@@ -342,8 +399,7 @@ def plan_import(book: Book, ev: Evaluation, entries: list[tuple[int, dict]]) -> 
             note(warning(f"缴费日期{day.value}不在缴费时间内", "一(三)"), number, "paid_on")
         if app_id in accepted_at and day.value < accepted_at[app_id]:
             note(warning(f"缴费日期早于“已接收材料”（{accepted_at[app_id]}）", "四(六)"), number, "paid_on")
-        seen_receipts.add(receipt)
-        existing.add((app_id, amount.value, day.value))
+        recorded.add(f"本表第{number}行", app_id, amount.value, day.value, receipt)
         if app_id in accounts:
             accounts[app_id] = account(accounts[app_id].due, accounts[app_id].paid + amount.value)
         out.merged.append({"app_id": app_id, "amount": amount.value, "paid_on": day.value, "method": method,

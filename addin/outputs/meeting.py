@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..book.evaluate import MEETING_DUE, Evaluation
-from ..book.reader import Book, cell_text as _text
+from ..book.reader import Book, cell_text as _text, error_rows, is_excel_error
 from ..rules.dates import format_date, parse_date
 from ..rules.meeting import recusals
 from .tables import Column, PrintTable, write_docx, write_xlsx
@@ -94,12 +94,16 @@ def build_roster(book: Book, ev: Evaluation, *, date: dt.date | None = None,
                 _text(r.values_by_key.get("employer"))) for r in book.table("experts").rows]
     series_order, specialty_order = book.order("系列"), book.order("专业")
     entries, excluded = [], []
+    held = error_rows(book)                   # a row showing an Excel error value is never printed (issue 19.9)
     for row in book.table("applicants").rows:
         v, c = row.values_by_key, ev.computed[row.number]
         app_id, name = _text(v.get("app_id")), _text(v.get("name"))
         due = c.get("meeting_due") == MEETING_DUE or (include_held_back and row.number in ev.held_back)
-        if not due or not c.get("blind_code"):
-            excluded.append((app_id, name, _text(c.get("meeting_due")).removeprefix("不上会：") or "未编号"))
+        if not due or not c.get("blind_code") or row.number in held:
+            excluded.append((app_id, name, _text(c.get("meeting_due")).removeprefix("不上会：") or "未编号")
+                            if row.number not in held else
+                            ("" if is_excel_error(v.get("app_id")) else app_id, "" if is_excel_error(v.get("name")) else name,
+                             held[row.number]))
             continue
         title = catalog.title(v.get("target_title")).value
         series = _text(v.get("series")) or (title.series if title else "")

@@ -23,6 +23,7 @@ from ..book.reader import Book
 from ..rules.base import Severity
 from ..rules.catalog import clean_word
 from ..rules.dates import format_date
+from ..book.safe_write import disk_state, os_reason
 from .files import safe_filename, write_bytes_atomic
 from .mailmerge import CompiledTemplate, Properties
 from .tables import Column, PrintTable, write_docx
@@ -135,7 +136,9 @@ def write_packages(book: Book, report, compiled: Mapping[int, CompiledTemplate],
             package.cover = write_docx(cover_table(book, unit, docs, kinds),
                                        package.folder / safe_filename(unit, "报送清单", suffix=".docx"), now=now)
         except OSError as exc:
-            report.problems.append(Problem(f"无法写入“{unit}”的材料文件夹：{exc.strerror or exc}", Severity.ERROR))
+            if disk_state(exc):               # a full disk stops the run: a refusal, nothing left (issue 19.8)
+                raise
+            report.problems.append(Problem(f"无法写入“{unit}”的材料文件夹：{os_reason(exc)}", Severity.ERROR))
             continue
         report.packages.append(package)
     s = book.settings

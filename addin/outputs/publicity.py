@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from ..book.evaluate import Evaluation
-from ..book.reader import Book, cell_text as _text
+from ..book.reader import Book, cell_text as _text, error_row_lines, error_rows
 from ..rules.dates import format_date
 from ..rules.identity import mask_id, normalise_id
 from ..rules.base import Finding, Severity
@@ -26,8 +26,9 @@ def _publishable(ev: Evaluation, number: int) -> bool:
 
 def withheld(book: Book, ev: Evaluation) -> list[Finding]:
     """Applications kept off the list although 状态 or the tally says 评审通过 (一(五)): a
-    typed 评审通过 without a passing tally, and a passing tally of an application whose
-    stage no longer holds it accepted; each a finding at its 状态 cell naming the person."""
+    typed 评审通过 without a passing tally, a passing tally of an application whose stage no
+    longer holds it accepted, and a passed row showing an Excel error value
+    (:func:`~addin.book.reader.error_rows`, issue 19.9); each a finding naming the person."""
     table = book.table("applicants")
     out = []
     for row in table.rows:
@@ -42,6 +43,13 @@ def withheld(book: Book, ev: Evaluation) -> list[Finding]:
         else:
             continue
         out.append(table.locate(finding, row.number, "status").about(who))
+    held = error_rows(book)                   # an Excel error value is never published (issue 19.9)
+    for row in table.rows:
+        if row.number in held and published(ev.computed[row.number].get("meeting_result")) \
+                and _publishable(ev, row.number):
+            column = table.errors[row.number][0][1].rsplit("!", 1)[-1].rstrip("0123456789")
+            out += [Finding(line, Severity.ERROR, "一(五)", table.sheet, row.number, column)
+                    for line in error_row_lines(book, [row.number], "公示")]
     return out
 
 
@@ -54,9 +62,10 @@ def build_publicity(book: Book, ev: Evaluation, start: dt.date) -> tuple[PrintTa
     end = book.calendar.publicity_end(start, s.result_publicity_workdays)
     specialty_key, levels = book.sort_key("专业"), list(s.fees)
     passed = []
+    held = error_rows(book)                   # a row showing an Excel error value: see withheld
     for row in book.table("applicants").rows:
         v, c = row.values_by_key, ev.computed[row.number]
-        if not published(c.get("meeting_result")) or not _publishable(ev, row.number):
+        if not published(c.get("meeting_result")) or not _publishable(ev, row.number) or row.number in held:
             continue
         title = catalog.title(v.get("target_title")).value
         level = title.level if title else ""

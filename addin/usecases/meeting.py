@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from ..book.codes import refuse_doubtful_codes
 from .common import backup_line, files_lines, read
 from .runner import NeedsValue
 from .spec import FINDINGS, OK, Context, Outcome
@@ -45,9 +46,12 @@ def _refreshed(ctx: Context, as_of: dt.datetime | None):
 def roster(ctx: Context, *, out: Path, date: dt.date | None = None, as_of: dt.datetime | None = None,
            all: bool = False, **_) -> Outcome:  # noqa: A002 - the option's name
     """评审会名单: refresh first (it assigns and stores the blind codes), then the rosters."""
+    from ..book.evaluate import MEETING_DUE
+    from ..book.reader import error_row_lines
     from ..outputs.meeting import KEPT_IN_OFFICE, TO_COMMITTEE, build_roster, held_back_lines, write_roster
 
     report = _refreshed(ctx, as_of)
+    refuse_doubtful_codes(report.book, report.evaluation, "评审会名单")      # issue 19.5
     ctx.progress("生成评审会名单…")
     result = build_roster(report.book, report.evaluation, date=date, include_held_back=all)
     files = write_roster(result, Path(out))
@@ -59,7 +63,12 @@ def roster(ctx: Context, *, out: Path, date: dt.date | None = None, as_of: dt.da
         lines += ["", f"以下{len(held)}份申报符合上会条件，但同一人两种方式申报（三）尚未处理，未列入"
                       "（处理后重新生成；确需列入时选 --all）："]
         lines += [f"  {line}" for line in held]
-    return Outcome(lines, OK, files=files, out=Path(out))
+    errors = error_row_lines(report.book, [r.number for r in report.book.table("applicants").rows
+                                           if report.evaluation.computed[r.number].get("meeting_due") == MEETING_DUE
+                                           or all and r.number in report.evaluation.held_back], "评审会名单")
+    if errors:                                # an Excel error value is never printed (issue 19.9)
+        lines += ["", f"以下{len(errors)}份申报的单元格显示错误值，未列入评审会名单："] + [f"  {line}" for line in errors]
+    return Outcome(lines, FINDINGS if errors else OK, files=files, out=Path(out))
 
 
 def record(ctx: Context, *, out: Path, forms: bool = False, as_of: dt.datetime | None = None, **_) -> Outcome:
@@ -71,6 +80,7 @@ def record(ctx: Context, *, out: Path, forms: bool = False, as_of: dt.datetime |
 
     now = as_of or ctx.now
     report = _refreshed(ctx, as_of)
+    refuse_doubtful_codes(report.book, report.evaluation, "答辩评分表" if forms else "评审会议记录")
     office, committee = Path(out) / KEPT_IN_OFFICE, Path(out) / TO_COMMITTEE
     if forms:
         files = score_forms(report.book, report.evaluation, committee, now=now)

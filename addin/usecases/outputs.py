@@ -26,10 +26,10 @@ def docs(ctx: Context, *, out: Path, kinds: list[int] | None = None, ids: list[s
     unknown = [s for s in status or [] if known and s not in known]
     if unknown:
         raise Refused(f"--status：“{'、'.join(unknown)}”不是台账中的状态（可填：{'、'.join(sorted(known))}）")
-    rows, _ = select_rows(book, ids, status, include_held_back=all, now=ctx.now)
+    rows, selected = select_rows(book, ids, status, include_held_back=all, now=ctx.now)
     if not rows:
         raise Refused("没有符合条件的申报人员（请检查 --ids 和 --status；不予受理、视为放弃、状态与审核记录不一致和同一人"
-                      "两种方式申报的默认不生成，确需生成时选 --all），未生成任何文件")
+                      "两种方式申报的默认不生成，确需生成时选 --all），未生成任何文件" + "".join(f"。{p.message}" for p in selected))
     folder = templates or (templates_folder_for(ctx.register) if ctx.register else None)
     report = generate_documents(book, out, kinds=kinds or [1, 2, 3, 4], ids=ids, status=status, pdf=pdf,
                                 progress=ctx.progress, templates=folder, duplex=duplex, by_employer=by_employer,
@@ -55,7 +55,7 @@ def publicity(ctx: Context, *, out: Path, start: dt.date, as_of: dt.datetime | N
     lines += files_lines(files)
     held = withheld(book, ev)        # a typed 评审通过 without a passing tally: a finding, not a publication
     if held:
-        lines += ["", f"以下{len(held)}人状态为“评审通过”，但评审会表决结果不支持，未列入公示："]
+        lines += ["", f"以下{len(held)}人未列入公示（状态为“评审通过”但评审会表决结果不支持，或单元格显示错误值）："]
         lines += [finding_line(f) for f in held]
     return Outcome(lines, FINDINGS if held else OK, files=files, out=Path(out))
 
@@ -69,7 +69,14 @@ def finance_export(ctx: Context, *, file: Path, as_of: dt.datetime | None = None
     Path(file).parent.mkdir(parents=True, exist_ok=True)
     export_finance(book, ev, Path(file))
     lines.append(f"已生成财务表 {file}：{export_summary(ev, dues(book, ev))}。")
-    return Outcome(lines, files=[Path(file)], out=Path(file).parent)
+    from ..book.reader import error_row_lines
+
+    held = error_row_lines(book, [r.number for r in book.table("applicants").rows
+                                  if ev.computed[r.number].get("fee_due")], "应缴名单")
+    if held:                                  # an Excel error value is never printed (issue 19.9)
+        lines += ["", f"以下{len(held)}人的单元格显示错误值，未列入应缴名单（汇总中的金额仍含其应缴费用）："]
+        lines += [f"  {line}" for line in held]
+    return Outcome(lines, FINDINGS if held else OK, files=[Path(file)], out=Path(file).parent)
 
 
 def finance_import(ctx: Context, *, file: Path, as_of: dt.datetime | None = None, **_) -> Outcome:

@@ -34,7 +34,7 @@ from .values import convert_all
 
 STAGING_PREFIX = ".~zhicheng-"
 #: operating-system errors of writing outputs that are the PC's state, not a bug: a refusal
-OUTPUT_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS)
+OUTPUT_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EFBIG, errno.EIO)
 #: words with which a refusal already says that nothing was written
 NOTHING_WRITTEN = ("未写入", "未作任何改动", "未导入", "未新建", "未生成", "未抽取")
 STALE_STAGING_HOURS = 24
@@ -121,23 +121,60 @@ def stage(final: Path) -> Path:
     return Path(os.path.join(str(parent), tmp.name)) if not final.is_absolute() else tmp
 
 
+def _moves(src: Path, dst: Path) -> list[tuple[Path, Path]]:
+    """(what, where) to move ``src``'s content into the existing folder ``dst``: a folder
+    that ``dst`` lacks goes whole, the others file by file; refused (nothing moved) when a
+    file would replace a folder or the reverse."""
+    out = []
+    for entry in sorted(src.iterdir()):
+        target = dst / entry.name
+        if entry.is_dir() and target.is_dir():
+            out += _moves(entry, target)
+        elif entry.is_dir() and target.exists() or not entry.is_dir() and target.is_dir():
+            raise Refused(f"无法写入“{target}”：已有同名的{'文件' if entry.is_dir() else '文件夹'}")
+        else:
+            out.append((entry, target))
+    return out
+
+
 def move_into(src: Path, dst: Path) -> None:
-    """Move what ``src`` holds into ``dst`` (created when missing), file by file, replacing
-    files of the same name; ``src`` is removed."""
+    """Move what ``src`` holds into ``dst`` (created when missing), whole or not at all: the
+    files it replaces are first set aside under hidden names beside them, then the new
+    ones moved in; when a step fails (a file open in Word/WPS on Windows cannot be
+    replaced), what was moved in is taken out again and what was set aside is put back,
+    and the error is raised. ``src`` is removed."""
     if not dst.exists():
         os.replace(src, dst)
         return
     if not dst.is_dir():
         raise Refused(f"输出位置“{dst}”是一个文件，请指定文件夹")
-    for entry in sorted(src.iterdir()):
-        target = dst / entry.name
-        if entry.is_dir() and target.is_dir():
-            move_into(entry, target)
-        else:
-            if target.is_dir():
-                raise Refused(f"无法写入“{target}”：同名的文件夹已存在")
+    moves = _moves(src, dst)
+    aside: list[tuple[Path, Path]] = []
+    placed: list[Path] = []
+    try:
+        for n, (_entry, target) in enumerate(moves):
+            if os.path.lexists(target):
+                hidden = target.with_name(f"{STAGING_PREFIX}old-{os.getpid()}-{n}-{target.name}")
+                os.replace(target, hidden)
+                aside.append((target, hidden))
+        for entry, target in moves:
             os.replace(entry, target)
-    src.rmdir()
+            placed.append(target)
+    except BaseException:
+        for target in reversed(placed):
+            with contextlib.suppress(OSError):
+                if target.is_dir():
+                    shutil.rmtree(target)
+                else:
+                    target.unlink()
+        for target, hidden in reversed(aside):
+            with contextlib.suppress(OSError):
+                os.replace(hidden, target)
+        raise
+    for _target, hidden in aside:
+        with contextlib.suppress(OSError):
+            hidden.unlink()
+    shutil.rmtree(src, ignore_errors=True)
 
 
 def _rewrite(outcome: Outcome, tmp: Path, final: Path) -> None:
@@ -176,7 +213,8 @@ def run(usecase: UseCase, raw: Mapping[str, object], ctx: Context, variant: str 
         from ..book.safe_write import os_reason
 
         where = f"“{exc.filename}”" if exc.filename else "输出文件"
-        outcome = Outcome([f"无法写入{where}：{os_reason(exc)}。已生成的部分已删除，没有留下不完整的文件"
+        hint = "（文件可能正被 Word、WPS 或其他程序打开，请关闭后重试）" if exc.errno in (errno.EACCES, errno.EPERM) else ""
+        outcome = Outcome([f"无法写入{where}：{os_reason(exc)}{hint}。已生成的部分已删除，没有留下不完整的文件"
                            + ("；台账没有改动。" if not usecase.writes else "。")], REFUSED)
     except Exception as exc:
         from ..rules.base import RuleInputError
@@ -215,6 +253,11 @@ def _run(usecase: UseCase, values: dict[str, object], ctx: Context) -> Outcome:
                 _rewrite(outcome, tmp, final)
                 if outcome.out is None:
                     outcome.out = final
+        except OSError as exc:                     # said with the place the file was to have, not the staging folder
+            for attr in ("filename", "filename2"):
+                if getattr(exc, attr, None):
+                    setattr(exc, attr, str(getattr(exc, attr)).replace(str(tmp), str(final)))
+            raise
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
