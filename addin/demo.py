@@ -205,14 +205,32 @@ def run_workbook_demo(out_dir, out: TextIO, *, progress=None) -> int:
     for f in ev.errors[:6]:
         say(f"  {f}")
     say(f"\n已生成：{target.resolve()}")
-    say("  （灰底列为计算结果；“统计”表含图表与待办；“日志”表记录了本次刷新）")
+    say("  （灰底列为计算结果；“统计”表含图表，按用人单位、县市、系列专业级别的统计和待办；“日志”表记录了本次刷新）")
     produced = _demo_outputs(report, out_dir, say)
+    _demo_notices(target, out_dir, say)
     from .book.reader import read_book
     say("\n" + demo_documents(read_book(target), out_dir / "附件", progress, now=DEMO_AS_OF))   # re-read: codes stored
-    say(f"\n全部输出（台账、评审会、公示、财务、附件）均在 {out_dir.resolve()}")
+    say(f"\n全部输出（台账、评审会、公示、财务、通知、附件）均在 {out_dir.resolve()}")
     shown = f'"{target}"' if " " in str(target) else str(target)
     say(f"查看全部问题（按演示的时间判断期限）：zhicheng check {shown} --as-of \"{DEMO_AS_OF:%Y-%m-%d %H:%M}\"")
     return 0
+
+
+def _demo_notices(target, out_dir, say) -> None:
+    """The notices due on the demo's day (通知申报人), made as the command line makes them:
+    the SMS file, the call list and the 日志 row."""
+    import shutil
+
+    from .usecases import CLI, by_name, run
+    from .usecases.common import file_context
+
+    folder = out_dir / "通知"
+    if folder.exists():
+        shutil.rmtree(folder)    # the demo's own output from an earlier run
+    outcome = run(by_name("notify"), {"register": str(target), "out": str(folder), "date": DEMO_AS_OF.date()},
+                  file_context(target, CLI, now=DEMO_AS_OF, user="演示"))
+    made = [line for line in outcome.lines if line.startswith(f"{DEMO_AS_OF.year}年")]
+    say(f"通知申报人：{made[0].rstrip('。') if made else '没有需要生成的通知'}（短信文件和电话通知名单在“通知”文件夹，已记入日志）")
 
 
 def _demo_meeting_day(book, ev, out_dir, say) -> list:

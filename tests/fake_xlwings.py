@@ -117,10 +117,17 @@ def excel_stores(value, fmt: str | None):
     raise TypeError(f"Excel cannot hold {type(value).__name__}")
 
 
-def xlwings_reads(value, fmt: str | None):
+class CellError(str):
+    """A cell showing an Excel error value (#N/A, #REF! ...): xlwings hands over None, or the
+    text with ``options(err_to_str=True)`` (xlwings' docs: Range.options, err_to_str)."""
+
+
+def xlwings_reads(value, fmt: str | None, err_to_str: bool = False):
     """What xlwings returns for a stored value (Windows defaults, see the module notes)."""
     if isinstance(value, Formula):
         value = value.value
+    if isinstance(value, CellError):
+        return str(value) if err_to_str else None
     if isinstance(value, dt.datetime) and not (is_date_format(fmt) or is_time_format(fmt)):
         return (value - EXCEL_EPOCH) / dt.timedelta(days=1)
     if isinstance(value, float) and (is_date_format(fmt) or is_time_format(fmt)) and 0 <= value < 2958466:
@@ -156,12 +163,12 @@ class FakeFont:
 
 
 class _Options:
-    def __init__(self, rng: "FakeRange", ndim: int | None):
-        self._rng, self._ndim = rng, ndim
+    def __init__(self, rng: "FakeRange", ndim: int | None, err_to_str: bool = False):
+        self._rng, self._ndim, self._err_to_str = rng, ndim, err_to_str
 
     @property
     def value(self):
-        return self._rng._read(self._ndim)
+        return self._rng._read(self._ndim, self._err_to_str)
 
 
 class FakeRange:
@@ -204,11 +211,11 @@ class FakeRange:
         return a if a == b else f"{a}:{b}"
 
     def options(self, convert=None, **options) -> _Options:
-        return _Options(self, options.get("ndim"))
+        return _Options(self, options.get("ndim"), bool(options.get("err_to_str")))
 
-    def _read(self, ndim: int | None):
+    def _read(self, ndim: int | None, err_to_str: bool = False):
         s = self.sheet
-        grid = [[xlwings_reads(s._values.get((r, c)), s._formats.get((r, c)))
+        grid = [[xlwings_reads(s._values.get((r, c)), s._formats.get((r, c)), err_to_str)
                  for c in range(self._c1, self._c2 + 1)] for r in range(self._r1, self._r2 + 1)]
         if ndim == 2:
             return grid
@@ -297,10 +304,16 @@ class FakeRange:
 
 
 class FakeTable:
-    def __init__(self, sheet: "FakeSheet", name: str, ref: str):
+    def __init__(self, sheet: "FakeSheet", name: str, ref: str, show_totals: bool = False):
         self._sheet, self.name = sheet, name
         c1, r1, c2, r2 = range_boundaries(ref)
         self._box = (r1, c1, r2, c2)
+        self.show_totals = show_totals          # 表设计 > 汇总行: the last row of the range
+
+    @property
+    def totals_row_range(self) -> "FakeRange | None":
+        r1, c1, r2, c2 = self._box
+        return FakeRange(self._sheet, r2, c1, r2, c2) if self.show_totals else None
 
     @property
     def parent(self) -> "FakeSheet":
@@ -631,15 +644,18 @@ def book_from_file(path: Path, *, fullname: str | None = None) -> FakeBook:
                     sheet._formats[(cell.row, cell.column)] = cell.number_format
                 if cell.value is None:
                     continue
-                if cell.data_type == "f":
+                if cell.data_type == "e" or results.cell(cell.row, cell.column).data_type == "e":
+                    shown = CellError(str(results.cell(cell.row, cell.column).value or cell.value))
+                    stored = Formula(str(cell.value), shown) if cell.data_type == "f" else shown
+                elif cell.data_type == "f":
                     result = results.cell(cell.row, cell.column).value
                     stored = Formula(str(cell.value), excel_stores(_as_excel(result), cell.number_format)[0])
                 else:
                     value = _as_excel(cell.value)
                     stored, _ = excel_stores(value if not isinstance(value, str) else "'" + value, cell.number_format)
                 sheet._values[(cell.row, cell.column)] = stored
-        for name, ref in ws.tables.items():
-            sheet.tables._items.append(FakeTable(sheet, name, ref))
+        for table in ws.tables.values():
+            sheet.tables._items.append(FakeTable(sheet, table.name, table.ref, bool(table.totalsRowCount)))
         sheet.writes.clear()
     book.sheets._active = book.sheets[0]
     return book

@@ -55,6 +55,7 @@ HELPERS = {
     "error", "warning", "is_excel_error",                                              # rules.base
     "parse_date", "parse_datetime", "parse_year", "normalise_text", "format_date",     # rules.dates
     "parse_int", "parse_number", "parse_bool", "campaign_span",                         # rules.settings
+    "parse_phone",                                                                     # rules.contact
     "clean_word", "split_documents",                                                   # words in cells
     "reserve_place", "code_prefix",                                                    # 候补n, a code's letters
 }

@@ -19,7 +19,8 @@ def test_demo_refreshes_a_copy_of_the_sample_and_summarises(tmp_path, capsys):
     assert "评审费：应缴" in out and "参数!B11" in out
     from openpyxl import load_workbook
     wb = load_workbook(book)
-    assert [r[2] for r in wb["日志"].iter_rows(values_only=True)][-1] == "刷新计算"
+    assert [r[2] for r in wb["日志"].iter_rows(values_only=True)][-2:] == ["刷新计算", "生成通知"]
+    assert "通知申报人：2024年9月5日应通知" in out and list((tmp_path / "通知").glob("通知短信-2024年9月5日.xlsx"))
     # the final hint is a command that gives the same count as the demo's summary
     found, errors = re.search(r"问题(\d+)条（错误(\d+)条）", out).groups()
     hint = re.search(r"zhicheng check (.+) --as-of \"(.+)\"$", out.rstrip().splitlines()[-1])

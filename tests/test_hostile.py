@@ -21,10 +21,17 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from addin.book import schema as _schema
 from addin.xlsx.limits import PackageRefused
 from addin.book.sample import SAMPLE
 from addin.xlsx.reader import read_values
 from addin.cli import main
+from openpyxl.utils import get_column_letter
+
+#: the sample's 申报人员 columns by key (its continuing-education years are 2021-2024): computed
+#: columns move when an input column is added, so the tests name them from the schema
+_COLUMNS = {c.key: get_column_letter(i) for i, c in enumerate(_schema.applicant_sheet(range(2021, 2025)).columns, 1)}
+CODE, FEE, OWED, LAST = _COLUMNS["blind_code"], _COLUMNS["fee_due"], _COLUMNS["fee_balance"], get_column_letter(len(_COLUMNS))
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2024-09-05 10:00"
@@ -559,7 +566,7 @@ def test_the_register_tables_totals_row_is_no_application_and_is_kept(book, caps
     verdicts into it; check reported 身份证号为空 on it; 统计 counted 62."""
     from addin.book.reader import read_book
 
-    row, row_xml = totals_row(book, "申报人员", {"BG": "应缴费用", "BI": "欠费"})
+    row, row_xml = totals_row(book, "申报人员", {FEE: "应缴费用", OWED: "欠费"})
     assert len(read_book(book).table("applicants").rows) == 61
     code, text = run_cli(["check", str(book), "--as-of", AS_OF], capsys)
     assert f"申报人员!A{row}" not in text and not re.search(rf"申报人员!\w+{row}\b", text), text
@@ -568,7 +575,7 @@ def test_the_register_tables_totals_row_is_no_application_and_is_kept(book, caps
     assert code in (0, 1) and "61行计算列" in text, text
     after = parts_of(book)
     assert row_xml in after[sheet_part(book, "申报人员")].decode()          # formulas, results, label: as they were
-    assert f'ref="A1:BP{row}" headerRowCount="1" totalsRowCount="1"' in after[table].decode()
+    assert f'ref="A1:{LAST}{row}" headerRowCount="1" totalsRowCount="1"' in after[table].decode()
     title = read_values(book)["统计"].rows[0][1][0]
     assert "共61份申报" in title, title
 
@@ -581,7 +588,7 @@ def test_a_new_row_below_a_totals_row_is_refused_never_written_into_it(book, tmp
 
     from conftest import make_id
 
-    totals_row(book, "申报人员", {"BG": "应缴费用"})
+    totals_row(book, "申报人员", {FEE: "应缴费用"})
     export = tmp_path / "平台导出.xlsx"
     pd.DataFrame([{"身份证号": make_id(seq="777"), "姓名": "新人", "系列": "工程系列", "拟申报职称": "工程师"}]
                  ).to_excel(export, index=False)
@@ -964,10 +971,10 @@ def test_a_copied_blind_code_is_a_hand_edit_and_the_drawn_code_comes_back(book, 
     assert main(["refresh", str(book), "--as-of", AS_OF]) in (0, 1)      # the tool's fingerprints of its codes
     before = _codes(book)
     assert before[3] == "GL-579" and before[2] == "GL-827"
-    _set_cell(book, "申报人员", "BO2", "GL-579")                          # 2024-001's code typed over
+    _set_cell(book, "申报人员", f"{CODE}2", "GL-579")                          # 2024-001's code typed over
     capsys.readouterr()
     code, text = run_cli(["check", str(book), "--as-of", AS_OF], capsys)
-    assert re.search(r"（申报人员第2行 BO列）：计算列“盲评编号”被手工修改（现为“GL-579”），刷新时恢复本软件抽取的“GL-827”", text), text
+    assert re.search(rf"（申报人员第2行 {CODE}列）：计算列“盲评编号”被手工修改（现为“GL-579”），刷新时恢复本软件抽取的“GL-827”", text), text
     out = tmp_path / "评审会"
     code, text = run_cli(["roster", str(book), "--out", str(out), "--as-of", AS_OF], capsys)
     assert code in (0, 1), text
@@ -993,15 +1000,15 @@ def test_a_code_the_tool_did_not_draw_is_replaced_by_a_drawn_one(book, capsys):
     patch_part(book, sheet_part(book, schema.FINGERPRINT_SHEET),
                lambda xml: re.sub(r"<row [^>]*>(?:(?!</row>).)*2024-002(?:(?!</row>).)*</row>", "", xml, count=1))
     assert "2024-002" not in read_book(book).fingerprints
-    _set_cell(book, "申报人员", "BO3", "GL-001")
-    _set_cell(book, "申报人员", "BO5", "GL-002")                          # 2024-004: not due, the tool gave none
+    _set_cell(book, "申报人员", f"{CODE}3", "GL-001")
+    _set_cell(book, "申报人员", f"{CODE}5", "GL-002")                          # 2024-004: not due, the tool gave none
     capsys.readouterr()
     assert main(["refresh", str(book), "--as-of", AS_OF]) in (0, 1)
     text = capsys.readouterr().out
     after = _codes(book)
     assert re.fullmatch(r"GL-\d{3}", after[3]) and after[3] not in ("GL-001", *[c for n, c in before.items() if n != 3])
     assert after[5] is None
-    assert "申报人员!BO3（盲评编号）：原为“GL-001”" in text and "申报人员!BO5（盲评编号）：原为“GL-002”，已改为“空”" in text
+    assert f"申报人员!{CODE}3（盲评编号）：原为“GL-001”" in text and f"申报人员!{CODE}5（盲评编号）：原为“GL-002”，已改为“空”" in text
     log = read_book(book).table("log").rows[-1].values_by_key["detail"]
     assert "原为“GL-001”" in log and "原为“GL-002”" in log
 
@@ -1010,14 +1017,14 @@ def test_without_fingerprints_a_code_given_twice_never_reaches_a_roster(book, tm
     """A register the tool has not refreshed since (no fingerprints: nothing tells which
     copy is the tool's): roster and record are refused, exit 2, naming both rows; once
     the clerk clears the copy, the row gets a new drawn code."""
-    _set_cell(book, "申报人员", "BO2", "GL-579")                          # the committed sample has no fingerprints
+    _set_cell(book, "申报人员", f"{CODE}2", "GL-579")                          # the committed sample has no fingerprints
     out = tmp_path / "评审会"
     code, text = run_cli(["roster", str(book), "--out", str(out), "--as-of", AS_OF], capsys)
-    assert code == 2 and "盲评编号GL-579同时出现在申报人员!BO2、申报人员!BO3" in text and "未生成评审会名单" in text, text
+    assert code == 2 and f"盲评编号GL-579同时出现在申报人员!{CODE}2、申报人员!{CODE}3" in text and "未生成评审会名单" in text, text
     assert not out.exists()
     code, text = run_cli(["record", str(book), "--out", str(out), "--forms", "--as-of", AS_OF], capsys)
     assert code == 2 and "GL-579" in text and not out.exists(), text
-    _set_cell(book, "申报人员", "BO2", None)                              # the clerk clears the copy
+    _set_cell(book, "申报人员", f"{CODE}2", None)                              # the clerk clears the copy
     code, text = run_cli(["roster", str(book), "--out", str(out), "--as-of", AS_OF], capsys)
     assert code in (0, 1), text
     codes = _codes(book)
@@ -1070,3 +1077,68 @@ def test_a_damaged_finance_file_or_platform_export_is_refused_the_same_way(book,
         code, text = run_cli([*command, str(book), str(taken), "--as-of", AS_OF], capsys)
         assert code == 2 and "已损坏" in text and taken.name in text and "Error" not in text, text
         assert book.read_bytes() == before
+
+
+def _na_employer(book: Path, cell: str = "H3") -> None:
+    patch_part(book, sheet_part(book, "申报人员"), lambda xml: re.sub(
+        rf'<c r="{cell}"[^>]*?(?:/>|>.*?</c>)', f'<c r="{cell}" t="e"><f>VLOOKUP(A3,单位!A:B,2,0)</f><v>#N/A</v></c>',
+        xml, count=1))
+
+
+def test_the_meeting_record_and_the_draw_name_a_row_showing_an_error_value(book, tmp_path, capsys):
+    """The rest of issue 19.9: the meeting record does not print the row and says so (exit 1);
+    the draw, whose recusal compares employers, refuses until the cell is put right (exit 2)."""
+    _na_employer(book)
+    out = tmp_path / "评审会"
+    code, text = run_cli(["record", str(book), "--out", str(out), "--as-of", AS_OF], capsys)
+    assert code == 1 and re.search(r"待核 [A-Z]+-\d+：工作单位（申报人员!H3）显示 Excel 错误值，未列入会议记录", text), text
+    assert all("#N/A" not in _texts_of(p) for p in out.rglob("*.docx"))
+    blind = _texts_of(out / "送评委" / "评审会议记录.docx")
+    assert "艾合买提" not in blind and "显示 Excel 错误值" in blind              # named by its code only
+    before = book.read_bytes()
+    code, text = run_cli(["draw", str(book), "--out", str(out), "--redraw", "测试", "--as-of", AS_OF], capsys)
+    assert code == 2 and "显示 Excel 错误值，回避无法判断，未抽取" in text and "2024-002" in text, text
+    assert book.read_bytes() == before
+
+
+def test_in_excel_an_error_value_is_held_back_as_in_the_file(book, tmp_path):
+    """xlwings hands a cell showing #N/A over as None unless asked (err_to_str): the add-in
+    asks, so the open workbook's row is held back from the publicity list as the file's is."""
+    from fake_xlwings import book_from_file
+
+    from addin.excel import ribbon
+    from addin.excel.live import LiveAdapter
+
+    _na_employer(book)
+    fake = book_from_file(book)
+    values = LiveAdapter(fake).values()["申报人员"]
+    assert "#N/A" in [v for row in values for v in row]
+    from tests.test_excel_live import RecordingUI
+
+    session = ribbon.live_session(fake, RecordingUI(answers=["2024-10-21"]))
+    session.now = dt.datetime(2024, 9, 5, 10)
+    message = ribbon.run_action("publicity", session)
+    assert "2024-002 艾合买提·库尔班（申报人员第3行）：工作单位（申报人员!H3）显示错误值#N/A" in message.text, message.text
+    made = next((book.parent / "职称评审输出").glob("公示-*/评审结果公示名单.xlsx"))
+    assert "艾合买提·库尔班" not in _texts_of(made) and "#N/A" not in _texts_of(made)
+
+
+def test_in_excel_a_totals_row_is_no_application_and_no_write_breaks_the_table(book):
+    """The add-in's side of issue 19.3: the open workbook's totals row reads as blank (61
+    applications, as from the file), and a button that would write into a table showing its
+    totals row refuses before writing anything, saying how to go on."""
+    from fake_xlwings import book_from_file
+
+    from addin.book.reader import book_from_values
+    from addin.excel import ribbon
+    from addin.excel.live import LiveAdapter
+    from tests.test_excel_live import RecordingUI
+
+    totals_row(book, "申报人员", {FEE: "应缴费用", OWED: "欠费"})
+    fake = book_from_file(book)
+    assert len(book_from_values(LiveAdapter(fake).values()).table("applicants").rows) == 61
+    check = ribbon.run_action("check", ribbon.live_session(fake, RecordingUI()))
+    assert "身份证号为空" not in check.text
+    message = ribbon.run_action("refresh", ribbon.live_session(fake, RecordingUI()))
+    assert message.critical and "汇总行" in message.text and "没有写入任何内容" in message.text
+    assert all(not s.writes for s in fake.sheets)

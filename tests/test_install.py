@@ -235,7 +235,8 @@ def test_a_user_name_the_code_page_cannot_hold_gets_the_fallback_in_the_addin_it
     """A Uyghur user name on a Chinese Windows (code page 936): xlwings' ANSI paths would
     fail, so the add-in built for this user carries the fallback folders (issue 21, B.6)."""
 
-    env = dict(pc["env"], USERPROFILE=r"C:\Users\ئەخمەت", TEMP=r"C:\Users\ئەخمەت\AppData\Local\Temp",
+    profile = pc["root"] / "Users" / "ئەخمەت"          # inside the test's folder: the config file is written there
+    env = dict(pc["env"], USERPROFILE=str(profile), TEMP=str(profile / "AppData" / "Local" / "Temp"),
                PUBLIC=r"C:\Users\Public")
     python = program(tmp_path / "D" / "zhicheng" / ".venv" / "Scripts", "python.exe")
     report = install(platform="win32", env=env, interpreter=str(python), dll_sources={},

@@ -194,6 +194,14 @@ def test_a_clerk_runs_the_whole_year_in_the_page_without_typing_a_command(book, 
         assert finished(browser, "刷新计算：").startswith("刷新计算：完成")
         assert "用“校验”查看明细" in log_text(browser)
         shoot(browser, "03-refresh")
+        click(browser, "status")                               # the 状态 the review log calls for, then confirmed
+        assert finished(browser, "核对状态：").startswith("核对状态：完成") and "确认码：" in log_text(browser)
+        code = browser.find_element(By.ID, "f-status-confirm").get_attribute("value")
+        assert len(code) == 12 and "点“确认写入状态”" in log_text(browser)
+        shoot(browser, "03b-status")
+        click(browser, "status.apply")
+        assert finished(browser, "确认写入状态：").startswith("确认写入状态：完成"), log_text(browser)
+        assert "已按确认写入" in log_text(browser)
 
         for n in ("2", "4"):                                   # attachments 1 and 3, by employer, duplex
             box = browser.find_element(By.CSS_SELECTOR, f'.card[data-usecase="docs"] input[data-param="kinds"][value="{n}"]')
@@ -227,6 +235,23 @@ def test_a_clerk_runs_the_whole_year_in_the_page_without_typing_a_command(book, 
         assert "导入1笔缴费" in log_text(browser) and "已刷新" in log_text(browser)
         shoot(browser, "05-finance")
 
+        # 通知申报人 on a chosen day: the SMS file and the call list; the same day again lists nothing new
+        fill(browser, "notify", "date", "2024-08-30")
+        click(browser, "notify")
+        status = finished(browser, "通知申报人：")
+        assert status.startswith("通知申报人：完成"), log_text(browser)
+        assert "2024年8月30日应通知" in log_text(browser) and "本次通知已记入“日志”" in log_text(browser)
+        notices = next((book.parent / "职称评审输出").glob("通知-*"))
+        assert list(notices.glob("通知短信-2024年8月30日.xlsx")) and list(notices.glob("电话通知名单-*.docx"))
+        browser.execute_script("arguments[0].scrollIntoView({block: 'start'});",
+                               browser.find_element(By.CSS_SELECTOR, '.card[data-usecase="notify"]'))
+        shoot(browser, "05b-notify-card")
+        click(browser, "notify")
+        assert finished(browser, "通知申报人：").startswith("通知申报人：完成")
+        assert "没有需要生成的通知" in log_text(browser) and "“包括已通知过的”" in log_text(browser)
+        assert "--resend" not in log_text(browser)
+        shoot(browser, "05c-notify-again")
+
         click(browser, "draw")                                 # the sample holds a draw: a reason is needed
         status = finished(browser, "抽取评委：")
         assert status.startswith("抽取评委：未执行") and "“重新抽取的原因”" in log_text(browser)
@@ -255,6 +280,17 @@ def test_a_clerk_runs_the_whole_year_in_the_page_without_typing_a_command(book, 
         click(browser, "archive.check")
         assert finished(browser, "核对归档：").startswith("核对归档：完成") and "与清单完全一致" in log_text(browser)
         shoot(browser, "08b-archive")
+        last = tmp_path / "2023年台账.xlsx"                    # 统计 beside last year's register
+        shutil.copyfile(book, last)
+        wb = load_workbook(last)
+        ws = wb[schema.SETTINGS_SHEET]
+        next(r for r in ws.iter_rows(min_row=2) if r[4].value == "campaign_year")[1].value = 2023
+        wb.save(last)
+        fill(browser, "refresh", "from_", last)
+        click(browser, "refresh.compare")
+        assert finished(browser, "刷新并与上年对比：").startswith("刷新并与上年对比：完成"), log_text(browser)
+        assert "与上年台账“2023年台账.xlsx”对比" in log_text(browser)
+        shoot(browser, "08c-refresh-compare")
         click(browser, "settings")
         assert finished(browser, "节假日与参数：").startswith("节假日与参数：完成")
         fill(browser, "calendar", "year", "2025")

@@ -90,11 +90,11 @@ def test_a_use_case_missing_from_a_shell_is_named():
     a shell (here, the shells as they are), or a button left in a shell alone."""
     from dataclasses import replace
 
-    planted = replace(by_name("check"), name="notify", command=("notify",), label="通知")
+    planted = replace(by_name("check"), name="survey", command=("survey",), label="问卷")
     problems = missing_from_shells(TABLE + (planted,), cli_commands(), customui_tags(customui_xml()), page_tags())
-    assert problems == ["notify: missing from cli", "notify: missing from ribbon", "notify: missing from page",
-                        "notify: a ribbon button of the table missing from the ribbon",
-                        "notify: a page button of the table missing from the page"]
+    assert problems == ["survey: missing from cli", "survey: missing from ribbon", "survey: missing from page",
+                        "survey: a ribbon button of the table missing from the ribbon",
+                        "survey: a page button of the table missing from the page"]
     problems = missing_from_shells(TABLE, cli_commands(), customui_tags(customui_xml()) | {"docs.all"}, page_tags())
     assert problems == ["docs.all: a ribbon button without a use case"]
 

@@ -30,14 +30,17 @@ TITLE_FONT = Font(name="等线", bold=True, size=14)
 SECTION_FONT = Font(name="等线", bold=True, size=12)
 
 
-def dashboard_blocks(ev: Evaluation) -> list[tuple[str, list[str], list[list[object]]]]:
+def dashboard_blocks(ev: Evaluation, figures: list[tuple[str, list[str], list[list[object]]]] = ()
+                     ) -> list[tuple[str, list[str], list[list[object]]]]:
     """The dashboard as (section title, header, rows): the same content for any writer.
 
     Specialties follow the data's order (字典 / lists.csv: 公路, 运输, 交通经济), levels
     the settings' (高级, 中级, 初级); the fee block is :meth:`Evaluation.fee_lines`, the
     same computation as the finance office's 汇总, with overpayments in their own 多缴
     column (never a negative 未缴) and what ended applications (不予受理, 视为放弃) paid
-    in 退费 (each one also a 待办 row)."""
+    in 退费 (each one also a 待办 row). ``figures``: the blocks the bureau reports upward
+    (:func:`addin.book.statistics.statistics_blocks`: by employer, county, series /
+    specialty / level), placed before the to-do list."""
     rows = ev.rows
     by_status = Counter(r["status"] for r in rows)
     by_specialty = Counter(r["specialty"] for r in rows)
@@ -55,6 +58,7 @@ def dashboard_blocks(ev: Evaluation) -> list[tuple[str, list[str], list[list[obj
          [[k, v] for k, v in by_level.items() if k not in ev.levels]),
         ("资格审查", ["结论", "人数"], [[k, v] for k, v in sorted(by_verdict.items())]),
         ("评审费（元）", ["级别", "应缴人数", "应缴", "已缴", "未缴", "多缴", "退费"], fee_rows),
+        *figures,
         ("待办", ["事项", "申报编号", "姓名", "期限", "说明"], todo_rows or [["（无）", "", "", None, ""]]),
     ]
 
@@ -70,6 +74,9 @@ TEXT = CellStyle(number_format="@", border=GRID, alignment=Alignment(vertical="c
 FIGURE = CellStyle(number_format="0", border=GRID, alignment=Alignment(horizontal="center", vertical="center"))
 MONEY = CellStyle(number_format="#,##0", border=GRID, alignment=Alignment(horizontal="center", vertical="center"))
 DATE = CellStyle(number_format=CHINESE_DATE, border=GRID, alignment=Alignment(horizontal="center", vertical="center"))
+PERCENT = CellStyle(number_format="0.0%", border=GRID, alignment=Alignment(horizontal="center", vertical="center"))
+CHANGE = CellStyle(number_format="+0;-0;0", border=GRID, alignment=Alignment(horizontal="center", vertical="center"))
+CENTRED = CellStyle(number_format="@", border=GRID, alignment=Alignment(horizontal="center", vertical="center"))
 
 # the page: A4 landscape (points), the margins the sheet sets, Excel's default row height
 PAGE_WIDTH, PAGE_HEIGHT = 842.0, 595.0
@@ -130,21 +137,45 @@ class DashboardLayout:
         return len(self.widths)
 
 
+def spans(header: list[str], rows: list[list[object]], count: int) -> bool:
+    """Whether a block's last column runs to the grid's last column (merged): a block of
+    fewer columns than the grid whose last column holds text (the to-do list's 说明), so
+    that it takes the width the wider blocks give the grid instead of widening one column
+    of theirs."""
+    last = len(header) - 1
+    return len(header) < count and any(isinstance(r[last], str) and r[last] for r in rows if len(r) > last)
+
+
 def _widths(blocks) -> list[float]:
     count = max([len(h) for _s, h, _r in blocks] + [1])
+    spanning = [spans(h, rows, count) for _s, h, rows in blocks]
     widths = []
     for c in range(count):
-        seen = [text_width(h[c]) for _s, h, _r in blocks if c < len(h)]
-        seen += [text_width(r[c]) for _s, _h, rows in blocks for r in rows if c < len(r)]
+        seen = [text_width(h[c]) for (_s, h, _r), wide in zip(blocks, spanning) if c < len(h) - wide]
+        seen += [text_width(r[c]) for (_s, h, rows), wide in zip(blocks, spanning) for r in rows
+                 if c < len(r) and c < len(h) - wide]
         widths.append(float(min(MAX_WIDTH, max(MIN_WIDTH, max(seen, default=0) + 2))))
+    for (_s, h, rows), wide in zip(blocks, spanning):       # a spanning column gets its room over its span
+        if wide:
+            c = len(h) - 1
+            need = min(MAX_WIDTH, max([text_width(h[c])] + [text_width(r[c]) for r in rows if len(r) > c]) + 2)
+            short = need - sum(widths[c:])
+            if short > 0:
+                widths[c:] = [w + short / (count - c) for w in widths[c:]]
     return widths
 
 
-def _style_of(section: str, value: object) -> CellStyle:
+def _style_of(section: str, value: object, header: str = "") -> CellStyle:
     if isinstance(value, (dt.date, dt.datetime)):
         return DATE
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if header.endswith("率"):
+            return PERCENT
+        if header.endswith("增减"):
+            return CHANGE
         return MONEY if "元" in section else FIGURE
+    if header.endswith("率"):                  # a rate not yet known: “—”
+        return CENTRED
     return TEXT
 
 
@@ -171,11 +202,14 @@ def dashboard_layout(title: str, blocks) -> DashboardLayout:
             heights += [ROW_HEIGHT] * CHART_ROWS
         else:
             heights.append(HEADER_HEIGHT)
+            last = len(header) - 1 if spans(header, rows, out.last_col) else None
             for values in rows:
-                lines = max([1] + [math.ceil(text_width(v) / max(1.0, out.widths[c] - 1))
+                lines = max([1] + [math.ceil(text_width(v) / max(1.0, (sum(out.widths[c:]) if c == last
+                                                                      else out.widths[c]) - 1))
                                    for c, v in enumerate(values) if isinstance(v, str)])
                 heights.append(ROW_HEIGHT * lines)
         block = sum(heights)
+        wide = not is_chart and spans(header, rows, out.last_col)
         if used + block > page and used > TITLE_HEIGHT + ROW_HEIGHT:
             out.breaks.append(row - 1)
             used = 0.0
@@ -190,16 +224,24 @@ def dashboard_layout(title: str, blocks) -> DashboardLayout:
             row += CHART_ROWS + 2
             continue
         row += 1
+        width = out.last_col if wide else len(header)       # a spanning last column is merged to the grid's end
         for c, text in enumerate(header, start=1):
             out.cells.append(Placed(row, c, text, HEADER))
+        for c in range(len(header) + 1, width + 1):
+            out.cells.append(Placed(row, c, None, HEADER))
+        if wide:
+            out.merges.append((row, len(header), row, width))
         out.heights[row] = HEADER_HEIGHT
         head_row = row
         for values, height in zip(rows, heights[2:]):
             row += 1
             for c, value in enumerate(values, start=1):
-                out.cells.append(Placed(row, c, value, _style_of(section, value)))
-            for c in range(len(values) + 1, len(header) + 1):
+                out.cells.append(Placed(row, c, value, _style_of(section, value, header[c - 1] if c <= len(header)
+                                                                 else "")))
+            for c in range(len(values) + 1, width + 1):
                 out.cells.append(Placed(row, c, None, TEXT))
+            if wide:
+                out.merges.append((row, len(header), row, width))
             if height != ROW_HEIGHT:
                 out.heights[row] = height
         if first_block_rows is None:

@@ -23,7 +23,7 @@ from .adapter import WorkbookAdapter
 from ..rules.meeting import MEETING_DUE
 from .evaluate import evaluate
 from .panel import candidates, locate, read_pool
-from .reader import Book, book_from_values, cell_text as _text
+from .reader import Book, book_from_values, cell_text as _text, error_row_lines, error_rows
 from .writes import log_row, refuse_ambiguous_columns, write_sheet_cells
 
 DRAW_ACTION, REDRAW_ACTION = "抽取评委", "重新抽取评委"
@@ -103,6 +103,14 @@ def plan_draw(book: Book, *, now: dt.datetime, user: str, rng: random.Random, re
     findings += [locate(table, f) for f in pool_problems(pool, people)]
     if findings:
         raise DrawRefused("专家库有问题，未抽取（修改后再抽取）：\n" + "\n".join(str(f) for f in findings))
+    # recusal compares employers and names: a cell showing an Excel error value (a broken
+    # VLOOKUP) could let an expert with an interest through, so the draw waits for it (issue 19.9)
+    due_rows = {r.number for r in book.table("applicants").rows
+                if _text(r.values_by_key.get("app_id")) in {c.app_id for c in roster}}
+    broken = error_row_lines(book, sorted(set(error_rows(book)) & due_rows), "评委抽取") + \
+        error_row_lines(book, sorted(error_rows(book, "experts")), "评委抽取", key="experts")
+    if broken:
+        raise DrawRefused("以下单元格显示 Excel 错误值，回避无法判断，未抽取（改正后再抽取）：\n" + "\n".join(broken))
     earlier = previous_draws(book)
     drawn_before = earlier or any(e.role for e in pool)
     reason = (reason or "").strip()

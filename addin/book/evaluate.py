@@ -21,6 +21,7 @@ from collections import Counter
 
 from ..rules.base import Finding, RuleInputError, Severity, error, is_excel_error, warning
 from ..rules.catalog import clean_word
+from ..rules.contact import parse_phone
 from ..rules.dates import format_date, parse_date
 from ..rules.documents import missing_documents, split_documents
 from ..rules.eligibility import Context, assess, mandarin_check
@@ -228,6 +229,9 @@ def _evaluate_row(book: Book, ctx: Context, table: TableData, row: RowData, ids:
         sex = _text(v.get("sex"))
         if sex and sex != parsed_id.value.sex:
             note(warning(f"性别“{sex}”与身份证号不一致"), "sex")
+    phone = parse_phone(v.get("phone"))          # where notices go (zhicheng notify)
+    if phone.finding:
+        note(warning(phone.finding.message), "phone")
     # seniority (四(二))
     cutoff = s.seniority_cutoff
     out["years_in_title"] = full_years(applicant.current_title_date, cutoff) if applicant.current_title_date else None

@@ -18,6 +18,7 @@ from . import schema
 from .adapter import CellsByRow, WorkbookAdapter
 from .inplace import PackageAdapter
 from .dashboard import dashboard_blocks
+from .statistics import last_year as read_last_year, statistics_blocks
 from .evaluate import evaluate
 from .evaluation import Evaluation
 from ..rules.dates import format_date
@@ -87,8 +88,9 @@ def computed_cells(book: Book, ev: Evaluation) -> tuple[CellsByRow, dict[str, st
 
 
 def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
-                progress: Progress | None = None) -> RefreshReport:
-    """The refresh pipeline on any workbook adapter."""
+                progress: Progress | None = None, last_year: Path | None = None) -> RefreshReport:
+    """The refresh pipeline on any workbook adapter; ``last_year``: last year's register,
+    whose figures 统计 sets beside this year's (read before anything is written)."""
     say = progress or (lambda _msg: None)
     say("读取工作簿…")
     values = adapter.values()
@@ -102,6 +104,10 @@ def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
     book = book_from_values(values)
     del values                         # the book holds what it needs: keep the peak memory down
     refuse_unreadable_tables(book, *READ_TABLES)
+    last = None
+    if last_year is not None:
+        say("读取上年台账…")
+        last = read_last_year(Path(last_year), book.settings.campaign_year)
     refuse_ambiguous_columns(book, "applicants", "meeting", "defence")
     say(f"计算{len(book.table('applicants').rows)}份申报…")
     ev = evaluate(book, now=now, previous=adapter.fingerprints())
@@ -112,12 +118,14 @@ def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
     for key, rows in (("meeting", ev.meeting), ("defence", ev.defence.rows if ev.defence else {})):
         write_sheet_cells(adapter, book, key, rows)
     adapter.replace_dashboard(f"统计（{format_date(now.date())} {now:%H:%M} 刷新，共{len(ev.rows)}份申报）",
-                              dashboard_blocks(ev), now)
+                              dashboard_blocks(ev, statistics_blocks(book, ev, last)), now)
     adapter.write_fingerprints(ev.fingerprints)
     overwritten = overwritten_edits(book, ev)
     detail = f"发现问题{len(ev.findings)}条（其中错误{len(ev.errors)}条）"
     if overwritten:
         detail += f"；覆盖手工修改的计算列{len(overwritten)}处：" + "；".join(overwritten)
+    if last is not None:
+        detail += f"；统计表与{last.year}年度（{last.name}）对比"
     values, fmts = log_row("刷新计算", len(ev.computed), detail, now=now, user=user)
     adapter.append_row(schema.LOG_SHEET, "tblLog", values, fmts)
     say("保存（先备份）…")
@@ -126,8 +134,8 @@ def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
 
 
 def refresh(path: Path, *, now: dt.datetime | None = None, user: str | None = None,
-            progress: Progress | None = None) -> RefreshReport:
+            progress: Progress | None = None, last_year: Path | None = None) -> RefreshReport:
     """Refresh a workbook file in place (safely): only the product's own cells and parts
     change, everything else in the file is kept byte for byte."""
     return run_refresh(PackageAdapter(Path(path)), now=now or dt.datetime.now(), user=user or current_user(),
-                       progress=progress)
+                       progress=progress, last_year=last_year)

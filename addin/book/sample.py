@@ -231,17 +231,49 @@ def sample_tables(settings) -> dict[str, list[dict]]:
             payments.append({"app_id": app_id, "amount": settings.fees[data.default_catalog().level_of(
                 row["target_title"]).value], "paid_on": dt.date(2024, 9, 3), "method": "扫码",
                 "receipt": f"NO{n:06d}", "clerk": "财务"})
+    _phones(applicants)
     experts = sample_pool(people)
     return {"applicants": applicants, "reviews": reviews, "payments": payments, "experts": experts,
             "employers": sample_employers()}
 
 
+#: applicants' phones that are not a plain mobile number, by scenario: the others get one
+PHONE_CASES = {"考核结果未填": "1380997123", "学历未填（待核）": None}
+
+
+def _phones(applicants: list[dict]) -> None:
+    """Fictitious phones (联系电话): a mobile for most, a mobile and the office line for every
+    tenth, only an office line for every tenth other (they are telephoned, not texted), a
+    blank and a mistyped number (PHONE_CASES). Derived from the row number, so the other
+    values of the sample do not move."""
+    for n, row in enumerate(applicants, start=1):
+        scenario = str(row.get("remarks") or "").removeprefix("示例：")
+        mobile, office = f"1380997{n:04d}", f"0997-25{n:05d}"
+        if scenario in PHONE_CASES:
+            row["phone"] = PHONE_CASES[scenario]
+        elif n % 10 == 7:
+            row["phone"] = office
+        elif n % 10 == 3:
+            row["phone"] = f"{mobile}、{office}"
+        else:
+            row["phone"] = mobile
+
+
+#: the county (县市) of each unit of the sample: prefecture-level units are 地区直属
+COUNTIES = {"阿克苏地区": "地区直属", "库车": "库车市", "温宿": "温宿县", "沙雅": "沙雅县", "新和": "新和县",
+            "拜城": "拜城县", "乌什": "乌什县", "阿瓦提": "阿瓦提县", "柯坪": "柯坪县", "阿克苏": "阿克苏市"}
+
+
+def county_of(unit: str) -> str:
+    return next((county for prefix, county in COUNTIES.items() if unit.startswith(prefix)), "")
+
+
 def sample_employers() -> list[dict]:
-    """Objection contacts of most units (fictitious numbers); the other units fall back to
-    the bureau's contact office, as a register that lacks some would."""
+    """Objection contacts of most units (fictitious numbers) and their county; the other
+    units fall back to the bureau's contact office, as a register that lacks some would."""
     units = PUBLIC_UNITS + STATE_FIRMS[:1] + PRIVATE_FIRMS[:2]
     return [{"name": unit, "department": "办公室" if "有限公司" not in unit else "综合部",
-             "phone": f"0997-21230{n:02d}"} for n, unit in enumerate(units, start=11)]
+             "phone": f"0997-21230{n:02d}", "county": county_of(unit)} for n, unit in enumerate(units, start=11)]
 
 
 #: the expert pool: (employer, specialty, available); applicants' employers among them
@@ -321,7 +353,8 @@ def _payment_rows(app_id: str, kind: str, title: str, settings, rng: random.Rand
 def sample_settings():
     """The packaged settings with the material window exactly as the notice prints it."""
     settings = dataclasses.replace(data.default_settings(), material_start=dt.date(2023, 9, 1),
-                                   material_end=dt.date(2023, 9, 10))
+                                   material_end=dt.date(2023, 9, 10), defence_at=DEFENCE_AT,
+                                   defence_place=DEFENCE_PLACE, result_publicity_start=PUBLICITY_START)
     rows = settings_rows(settings)
     for r in rows:
         if r["key"] in ("material_start", "material_end"):
@@ -334,6 +367,10 @@ def build_template():
 
 
 MEETING_DATE = dt.date(2024, 10, 18)
+#: the announced defence (四(五)) and the start of the result publicity (一(五)) of the sample
+DEFENCE_AT = dt.datetime(2024, 10, 18, 10, 0)
+DEFENCE_PLACE = "地区综合办公区4号楼5楼会议室"
+PUBLICITY_START = dt.date(2024, 10, 21)
 #: scenarios whose status is typed by hand with no ballot at the meeting: a finding, never a publication
 NO_BALLOT = ("评审通过", "评审未通过")
 #: seed of the sample's blind codes: real registers draw them from the system's secure source

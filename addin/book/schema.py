@@ -133,6 +133,7 @@ APPLICANT_INPUTS_2: tuple[Column, ...] = (
     C("unit_publicity_start", "单位公示开始", "date", width=11),
     C("political_text", "思想政治表现", width=30, note="用于附件1推荐单位公示"),
     C("achievements_text", "业绩成果", width=30, note="用于附件1推荐单位公示"),
+    C("phone", "联系电话", width=14, note="手机号（11位，用于通知短信）或固定电话（如 0997-2123456），多个用顿号分隔"),
     C("remarks", "备注", width=16),
 )
 APPLICANT_COMPUTED: tuple[Column, ...] = (
@@ -201,6 +202,7 @@ EMPLOYER_COLUMNS = (
     C("name", "单位名称", width=30, note="与申报人员表“工作单位”一致（自由职业、民营企业专项填推荐单位）"),
     C("department", "联系部门", width=20, note="受理本单位公示异议的科室，如：办公室"),
     C("phone", "联系电话", width=16, note="如 0997-2123456；未登记的单位使用参数中的联系科室和电话"),
+    C("county", "县市", choices="县市", width=10, note="单位所在县市（地区直属单位选“地区直属”）：统计表按县市汇总"),
 )
 EXPERT_COLUMNS = (
     C("code", "评委编号", width=8, note="每位专家唯一，如 P01"), C("name", "姓名", width=10),

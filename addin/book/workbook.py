@@ -40,7 +40,7 @@ LIST_NAMES = {
     "普通话等级": "L_mandarin", "民营企业申报依据": "L_private_basis", "状态": "L_status",
     "审核结果": "L_review_result", "缴费方式": "L_payment_method", "节假日类型": "L_holiday_kind",
     "节假日范围": "L_holiday_scope", "申报材料": "L_documents", "任职资格佐证材料": "L_title_documents",
-    "回避关系": "L_recusal",
+    "回避关系": "L_recusal", "县市": "L_county",
 }
 
 

@@ -1,16 +1,38 @@
-"""The use cases that start a shell made from the table of use cases: ``build-addin`` and
-``install-addin`` (the ribbon's add-in, whose allow-list is the table) and ``launcher``
-(the 台账工具 page, made from the table). The table declares them (``run=None``) and the
-command line binds them here (:func:`bound`): the table cannot import what is made from
-it (tests/test_layers.py finds import cycles).
+"""The use cases that use the table of use cases themselves: ``build-addin`` and
+``install-addin`` (the ribbon's add-in, whose allow-list is the table), ``launcher`` (the
+台账工具 page, made from the table) and ``demo`` (which runs other use cases, e.g. 通知申报人).
+The table declares them (``run=None``) and the command line binds them here
+(:func:`bound`): the table cannot import what is made from it or runs it (tests/test_layers.py
+finds import cycles).
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from pathlib import Path
 
 from ..usecases import FINDINGS, OK, Context, Outcome, UseCase
+
+
+def _captured(write) -> list[str]:
+    stream = io.StringIO()
+    write(stream)
+    return stream.getvalue().rstrip("\n").split("\n")
+
+
+def demo(ctx: Context, *, out: Path | None = None, rules: bool = False, **_) -> Outcome:
+    """The main job on the embedded sample."""
+    if rules:
+        from ..demo import run_demo
+
+        return Outcome(_captured(run_demo))
+    from ..demo import run_workbook_demo
+
+    code = [OK]
+    lines = _captured(lambda stream: code.__setitem__(0, run_workbook_demo(Path(out or "demo-output"), stream,
+                                                                           progress=ctx.progress)))
+    return Outcome(lines, code[0])
 
 
 def build_addin(ctx: Context, *, out: Path | None = None, **_) -> Outcome:
@@ -45,7 +67,7 @@ def launcher(ctx: Context, *, place: Path | None = None, port: int | None = None
 
 
 #: use case name -> its run (see the module's docstring)
-STARTERS = {"build-addin": build_addin, "install-addin": install_addin, "launcher": launcher}
+STARTERS = {"demo": demo, "build-addin": build_addin, "install-addin": install_addin, "launcher": launcher}
 
 
 def bound(usecase: UseCase) -> UseCase:

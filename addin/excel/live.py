@@ -119,6 +119,10 @@ class LiveAdapter:
             if protected:
                 raise Refused(f"工作表“{'”“'.join(protected)}”受保护，不能写入（没有写入任何内容）：请在 Excel 中点"
                               "“审阅 > 撤消工作表保护”后再试；计算列由刷新维护，不需要用工作表保护来防止误改。")
+            totals = [s.name for s in self.book.sheets if s.name in WRITTEN_SHEETS and self._totals(s)]
+            if totals:
+                raise Refused(f"“{'”“'.join(totals)}”工作表的表格显示了“汇总行”，在 Excel 中写入会打乱表格（没有写入任何内容）："
+                              "请先在“表设计”选项卡取消勾选“汇总行”，完成后可再勾选；用“台账工具”处理文件时不必取消。")
             names = {s.name for s in self.book.sheets}
             if self.book.api.ProtectStructure and not {schema.DASHBOARD_SHEET, schema.FINGERPRINT_SHEET} <= names:
                 raise Refused("工作簿结构受保护，不能添加“统计”等工作表（没有写入任何内容）：请在 Excel 中点"
@@ -148,10 +152,26 @@ class LiveAdapter:
                           "（包括只设置了格式的），或用“台账工具”处理这个台账（它直接读取文件，不经过 Excel）。")
         return rows, columns
 
+    @staticmethod
+    def _totals(sheet) -> set[int]:
+        """The rows of the sheet's tables that are their totals row (表设计 > 汇总行)."""
+        return {t.totals_row_range.row for t in sheet.tables if t.show_totals}
+
     def _rows(self, sheet) -> list[list[object]]:
-        """Every value from the sheet's first cell to the last one holding data, row by row."""
+        """Every value from the sheet's first cell to the last one holding data, row by row;
+        a table's totals row reads as blank (it is never an application, issue 19.3)."""
+        totals = self._totals(sheet)
+        rows = self._values_of(sheet)
+        for number in totals:
+            if 0 < number <= len(rows):
+                rows[number - 1] = [None] * len(rows[number - 1])
+        return rows
+
+    def _values_of(self, sheet) -> list[list[object]]:
         rows, columns = self._extent(sheet)
-        values = sheet.range((1, 1), (rows, columns)).options(ndim=2).value
+        # err_to_str: a cell showing #N/A is handed over as "#N/A" (xlwings' default is None, a
+        # blank): the reader then holds the row back from every output, as it does for the file
+        values = sheet.range((1, 1), (rows, columns)).options(ndim=2, err_to_str=True).value
         return [list(r) for r in values]
 
     def values(self) -> dict[str, list[Sequence[object]]]:

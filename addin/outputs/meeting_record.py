@@ -266,6 +266,20 @@ def build_meeting_record(book, ev) -> MeetingRecord:
             record.problems.append(f"{entry.code}：{result}")
         if entry.defense == "需答辩" and (record.votes[-1].defence is None or record.votes[-1].defence.score is None):
             record.problems.append(f"{entry.code}：答辩成绩待录入")
+    # a row showing an Excel error value is not printed (issue 19.9), and never silently:
+    # its votes, if any, are named here for the clerk to put right before the record is sealed
+    # (the problems are printed in the committee's copy too: codes and cells only, no name, no value)
+    from ..book.reader import error_rows
+
+    held = error_rows(book)
+    listed = {v.code for v in record.votes}
+    voted = {code for code, row in rows.items() if code and any(row.values_by_key.get(k) not in (None, "")
+                                                                for k in ("yes", "no", "abstain"))}
+    codes = {r.number: str(ev.computed.get(r.number, {}).get("blind_code") or "").strip()
+             for r in book.table("applicants").rows if r.number in held}
+    record.problems += [f"{codes[n]}：{held[n]}，未列入会议记录（改正后重新生成）" for n in sorted(held) if codes.get(n)]
+    record.problems += [f"{code}：评审会表决了该编号，但申报人员表中没有可列入的申报，未列入会议记录"
+                        for code in sorted(voted - listed - set(codes.values()))]
     return record
 
 

@@ -170,8 +170,8 @@ def parse_year(value: object) -> Parsed[int]:
         text = normalise_text(value).removesuffix("年度").removesuffix("年")
         if text in _BLANKS:
             return Parsed()
-        if re.fullmatch(r"(19|2\d)\d\d", text):
-            return Parsed(int(text))
+        if re.fullmatch(r"(19|2\d)\d\d(\.0+)?", text):          # 2020.0: a number a CSV wrote as text
+            return Parsed(int(float(text)))
     day = parse_date(value)
     if day.value is not None:
         return Parsed(day.value.year)

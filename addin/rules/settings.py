@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import math
 import re
+import types
 import typing
 from dataclasses import dataclass
 from decimal import Decimal
@@ -82,7 +83,16 @@ class Settings:
     defence_items: tuple[str, ...]
     defence_pass_score: int
     defence_drop_extremes: bool
-    clerk_name: str = ""           # optional: blank (or a missing row) is the default, not a finding
+    # optional: a blank value (or a missing row, in a register made before the setting existed)
+    # takes the packaged default (settings.csv), and is not a finding
+    clerk_name: str = ""
+    payment_place: str = ""                        # where the fee is paid (四(六)), named in the fee notice
+    defence_at: dt.datetime | None = None          # the defence's day and time (四(五)): blank until announced
+    defence_place: str = ""                        # where the defence is held (四(五))
+    result_publicity_start: dt.date | None = None  # first day of the result publicity (一(五)): blank until then
+    sms_signature: str = ""                        # the 【单位名称】 the SMS platform puts before every text
+    sms_single_chars: int = 0                      # characters of one text message (UCS-2: 70)
+    sms_segment_chars: int = 0                     # characters of each segment of a longer one (67)
 
     @property
     def fees(self) -> dict[str, int]:
@@ -119,9 +129,9 @@ class Settings:
         findings: list[Finding] = []
         for key in cls.keys():
             raw = values.get(key)
-            parsed = _parse_as(hints[key], raw)
+            parsed = _parse_as(_unwrap(hints[key]), raw)
             if key in optional and parsed.value is None and parsed.finding is None:
-                typed[key] = optional[key]
+                typed[key] = getattr(fallback, key) if fallback is not None else optional[key]
                 continue
             if parsed.finding or parsed.value is None:
                 message = parsed.finding.message if parsed.finding else "未填写"
@@ -133,6 +143,12 @@ class Settings:
             else:
                 typed[key] = parsed.value
         return cls(**typed), findings
+
+
+def _unwrap(kind: object) -> object:
+    """``X | None`` (an optional setting's type) as ``X``."""
+    args = [a for a in typing.get_args(kind) if a is not type(None)]
+    return args[0] if typing.get_origin(kind) in (typing.Union, types.UnionType) and len(args) == 1 else kind
 
 
 def show_value(value: object) -> str:
@@ -258,6 +274,8 @@ def _parse_as(kind: object, raw: object) -> Parsed:
 #: seniority cutoff of 四(二); :func:`validate_settings` checks it)
 CAMPAIGN_DATES = ("apply_start", "apply_end", "review_start", "review_end", "payment_start", "payment_end",
                   "material_start", "material_end", "seniority_cutoff")
+#: dates announced for one year's meeting and publicity (四(五), 一(五)): cleared for the next year
+MEETING_DATES = ("defence_at", "result_publicity_start")
 #: year numbers that move with the campaign (the continuing-education years, 四(一)6)
 CAMPAIGN_YEARS = ("ce_first_year", "ce_last_year", "ce_system_professional_from", "ce_system_public_from")
 
@@ -314,16 +332,22 @@ def roll_over(s: Settings, year: int, labels: Mapping[str, str] | None = None) -
     for key in CAMPAIGN_YEARS:
         changes[key] = getattr(s, key) + delta
         notes[key] = f"已按{year}年度顺延"
+    for key in MEETING_DATES:                 # announced for one meeting: not carried into the next year
+        if getattr(s, key) is not None:
+            changes[key] = None
+            notes[key] = f"上年为{show_value(getattr(s, key))}，不沿用：本年度确定后再填写"
     return RollOver(dataclasses.replace(s, **changes), notes, corrections)
 
 
-@cites("一(一)", "一(二)", "一(三)", "一(四)", "四(二)", "四(六)", "四(一)6")
+@cites("一(一)", "一(二)", "一(三)", "一(四)", "一(五)", "四(二)", "四(五)", "四(六)", "四(一)6")
 def validate_settings(s: Settings) -> list[Finding]:
     """Settings that contradict each other or the campaign year, as findings.
 
     Each window must run forwards and lie in the campaign year (the notice's
-    material window printed as 2023 is the case in point); fees must be positive and
-    rise with the level; continuing-education thresholds must be sane.
+    material window printed as 2023 is the case in point), and so must the announced
+    defence (四(五)) and result publicity (一(五)); fees must be positive and rise with
+    the level; continuing-education thresholds must be sane; a text message's segment
+    is shorter than a single message.
     """
     out: list[Finding] = []
     year = s.campaign_year
@@ -360,6 +384,14 @@ def validate_settings(s: Settings) -> list[Finding]:
         out.append(error(f"盲评编号位数应为2—6，实为{s.blind_code_digits}", "四(一)3").at(column="blind_code_digits"))
     if s.max_submissions < 1 or s.resubmit_days < 1:
         out.append(error("补正天数和审核次数上限应至少为1", "四(一)1").at(column="max_submissions"))
+    for key, label, clause in (("defence_at", "答辩时间", "四(五)"), ("result_publicity_start", "评审结果公示开始日期", "一(五)")):
+        moment = getattr(s, key)
+        day = moment.date() if isinstance(moment, dt.datetime) else moment
+        if day is not None and day.year != year:
+            out.append(error(f"{label}{show_value(moment)}不在评审年度{year}年内（上年的日期？请核对）", clause).at(column=key))
+    if not 0 < s.sms_segment_chars < s.sms_single_chars:
+        out.append(error(f"长短信每条字数（{s.sms_segment_chars}）应小于单条短信字数（{s.sms_single_chars}）且大于0")
+                   .at(column="sms_segment_chars"))
     return out
 
 

@@ -23,14 +23,17 @@ def check(ctx: Context, *, as_of: dt.datetime | None = None, json: bool = False,
     return outcome
 
 
-def refresh_lines(ctx: Context, *, as_of: dt.datetime | None = None):
+def refresh_lines(ctx: Context, *, as_of: dt.datetime | None = None, last_year: Path | None = None):
     """The refresh and what it says (also run after an import)."""
     from ..book.refresh import run_refresh
 
-    report = run_refresh(ctx.open(True), now=as_of or ctx.now, user=ctx.user, progress=ctx.progress)
+    report = run_refresh(ctx.open(True), now=as_of or ctx.now, user=ctx.user, progress=ctx.progress,
+                         last_year=last_year)
     ev = report.evaluation
     name = f"“{ctx.register.name}”" if ctx.register else "台账"
     lines = [f"已刷新{name}：{report.rows}行计算列、统计表和日志已更新。"]
+    if last_year is not None:
+        lines.append(f"统计表已按用人单位、县市、系列专业级别与上年台账“{Path(last_year).name}”对比。")
     if report.overwritten:
         lines.append(f"以下{len(report.overwritten)}处计算列被手工修改过，已按规则重新计算（原值已记入日志）：")
         lines += [f"  {line}" for line in report.overwritten]
@@ -39,9 +42,16 @@ def refresh_lines(ctx: Context, *, as_of: dt.datetime | None = None):
     return report, lines
 
 
-def refresh(ctx: Context, *, as_of: dt.datetime | None = None, **_) -> Outcome:
-    """刷新计算: the computed columns, 统计 and 日志 (exit 1 when the register holds errors after it)."""
-    report, lines = refresh_lines(ctx, as_of=as_of)
+def refresh(ctx: Context, *, as_of: dt.datetime | None = None, from_: Path | None = None, compare: bool = False,
+            **_) -> Outcome:
+    """刷新计算: the computed columns, 统计 and 日志 (exit 1 when the register holds errors after it);
+    with last year's register (``from_``; 刷新并与上年对比 asks for it), 统计 sets last year's
+    figures beside this year's."""
+    from .runner import NeedsValue
+
+    if compare and from_ is None:
+        raise NeedsValue("请选择上年台账（--from）：统计表将与它对比", "from_")
+    report, lines = refresh_lines(ctx, as_of=as_of, last_year=from_)
     return Outcome(lines, FINDINGS if report.evaluation.errors else OK)
 
 
@@ -141,15 +151,18 @@ def import_platform(ctx: Context, *, export: Path, overwrite: bool = False, alia
     ctx.progress("导入平台导出的名单…")
     report = import_into(ctx.open(True), Path(export), overwrite=overwrite, alias_file=Path(aliases) if aliases else None,
                          user=ctx.user, now=as_of or ctx.now)
-    lines = [f"新增{len(report.added)}行，补填空白{report.filled}格，覆盖{report.updated}格，冲突{len(report.conflicts)}处。"]
+    lines = [f"新增{len(report.added)}行，补填空白{report.filled}格，覆盖{report.updated}格，冲突{len(report.conflicts)}处"
+             + (f"；审核记录新增{len(report.reviews_added)}次提交" if report.reviews_added else "") + "。"]
     lines += [f"  新增 {line}" for line in report.added]
+    lines += [f"  审核记录新增 {line}" for line in report.reviews_added]
     lines += [f"  冲突 {line}" for line in report.conflicts]
     lines += [f"  跳过 {line}" for line in report.skipped]
+    lines += [f"  注意 {line}" for line in report.problems]
     if report.unmapped:
         lines.append("未识别的列（未导入）：" + "、".join(report.unmapped))
     if report.conflicts and not overwrite:
         lines.append("冲突处保留了台账原值；确认以导出文件为准时加 --overwrite。")
-    if not (report.added or report.filled or report.updated):
+    if not report.changed:
         return Outcome(lines)
     lines.append(backup_line(report.backup))
     lines += ["", "接着刷新计算列："]

@@ -205,8 +205,8 @@ class UseCase:
     label: str                                 # the button (Chinese)
     summary: str                               # one line: command-line help, page tip
     description: str                           # command-line description, ribbon supertip
-    #: run(ctx, **values) -> Outcome; None for a use case run elsewhere: 自检 in VBA, and the
-    #: three that start a shell made from this table (build-addin, install-addin, launcher),
+    #: run(ctx, **values) -> Outcome; None for a use case run elsewhere: 自检 in VBA, and
+    #: those that use this table themselves (demo, build-addin, install-addin, launcher),
     #: which the command line binds (addin.cli.starters)
     run: Callable[..., Outcome] | None
     params: tuple[Param, ...] = ()

@@ -7,8 +7,10 @@ import datetime as dt
 
 def suggestion(kind: str | None, today: dt.date | None = None) -> str:
     """The suggested text for a field: ``next-workday`` is today, or the next Aksu working
-    day when today is not one (a publicity starts on a working day)."""
+    day when today is not one (a publicity starts on a working day); ``today`` is today."""
     today = today or dt.date.today()
+    if kind == "today":
+        return today.isoformat()
     if kind == "next-workday":
         from .. import data
         from ..rules.calendar import UnknownYear

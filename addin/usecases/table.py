@@ -9,7 +9,7 @@ why (``why_not``).
 
 from __future__ import annotations
 
-from . import meeting, outputs, register, tools
+from . import campaign, meeting, outputs, register, tools
 from .spec import THE_REGISTER, Param, UseCase, Variant
 
 ALL = frozenset({"cli", "page", "ribbon"})
@@ -58,8 +58,10 @@ TABLE: tuple[UseCase, ...] = (
                           "FileSaveAsExcelXlsx"))),
     UseCase(
         "import", ("import",), "导入平台导出", "导入平台导出的申报人员名单（之后自动刷新）",
-        "把新疆专业技术人员管理平台导出的名单（.xlsx 或 .csv）合并到申报人员表：按身份证号＋系列＋拟申报职称匹配，"
-        "新人新增一行，已有的人只补填空白单元格，不同之处列为冲突；有改动时接着刷新计算列。",
+        "把新疆专业技术人员管理平台导出的名单（.xlsx 或 .csv）合并到申报人员表（含联系电话），导出带有提交、审核记录的，"
+        "按申报和第几次提交合并到审核记录表（重复导入不会重复添加）：有申报编号的按申报编号匹配，否则按身份证号＋系列＋"
+        "拟申报职称匹配（没有系列、拟申报职称时只匹配台账中该身份证号唯一的申报，不新增）；新人新增一行，已有的只补填空白"
+        "单元格，不同之处列为冲突；日期按日期写入。有改动时接着刷新计算列。",
         register.import_platform, register="write", group="台账", icon="ImportTextFile", large=True,
         params=(_register(),
                 Param("export", "workbook", "平台导出文件", "平台导出的 .xlsx 或 .csv 文件", metavar="导出文件", required=True),
@@ -77,10 +79,21 @@ TABLE: tuple[UseCase, ...] = (
                 _as_of())),
     UseCase(
         "refresh", ("refresh",), "刷新计算", "刷新计算列、统计和日志（先备份）",
-        "按规则重新计算申报人员表的灰底计算列，重建统计表，追加日志；写入前自动备份，只改计算列。"
-        "刷新后台账仍有错误时退出码为1。",
+        "按规则重新计算申报人员表的灰底计算列，重建统计表（按状态、专业、级别、评审费，按用人单位、县市、系列专业级别的"
+        "申报、受理、上会、通过人数和通过率，待办），追加日志；写入前自动备份，只改计算列。加 --from 上年台账时，"
+        "统计表同时列出上年的申报、通过人数、通过率和增减。刷新后台账仍有错误时退出码为1。",
         register.refresh, register="write", group="台账", icon="RefreshAll", large=True,
-        params=(_register(), _as_of())),
+        params=(_register(),
+                Param("from_", "workbook", "上年台账（同比）", "与上年台账对比：统计表按用人单位、县市、系列专业级别列出上年的"
+                      "申报、通过人数、通过率和增减", flag="--from", metavar="上年台账", ribbon="never"),
+                Param("compare", "flag", "与上年对比", "与上年台账对比（台账工具和加载项的“刷新并与上年对比”按钮；命令行用 --from）",
+                      flag="--compare", hidden=True, doors=CLI_ONLY),
+                _as_of()),
+        variants=(Variant("", "刷新计算", {"compare": False},
+                          "按规则重新计算灰底计算列，重建统计表，追加日志（先备份）。", "RefreshAll"),
+                  Variant("compare", "刷新并与上年对比", {"compare": True},
+                          "刷新计算，并在统计表中按用人单位、县市、系列专业级别列出上年的申报、通过人数、通过率和增减"
+                          "（选择上年台账）。", "RefreshAll"))),
     UseCase(
         "status", ("status",), "核对状态", "列出按审核记录和表决结果应更新的状态，确认后写入",
         "“状态”列由组织人事科填写。本操作按审核记录（补正期限、提交次数、申报截止）和评审会表决结果列出应更新的状态"
@@ -153,6 +166,21 @@ TABLE: tuple[UseCase, ...] = (
         params=(_register(),
                 Param("file", "workbook", "财务填好的缴费表", "财务填好的缴费表（.xlsx）", metavar="缴费表", required=True),
                 _as_of())),
+    UseCase(
+        "notify", ("notify",), "通知申报人", "列出某日应通知的申报人和短信内容，生成短信文件和电话通知名单",
+        "按台账中每份申报所处的阶段，列出指定日期应通知申报人的事项：尚未提交（申报截止时间，一(一)）、退回补正（补正截止日，"
+        "四(一)1）、缴费（金额、缴费时间和地点，逾期未缴的另行提醒，四(六)）、报送纸质材料（四(四)）、答辩时间和地点（四(五)）、"
+        "评审结果和公示期（一(五)）、退费。"
+        "有手机号码的生成上传政务短信平台的短信文件（手机号码、短信内容，每行一条，字数含短信签名），没有手机号码的生成"
+        "电话通知名单（可打印）。每次生成的通知记入“日志”，下次不再重复列入（确需再发时加 --resend）。"
+        "状态与审核记录不一致的申报不生成通知，逐一列出。",
+        campaign.notify, register="write", group="单位材料与缴费", icon="FileSendAsAttachment", output="通知", large=True,
+        params=(_register(),
+                _out("通知文件的输出文件夹"),
+                Param("date", "date", "通知日期", "按该日应办的事项生成通知（默认今天），如 2024-09-05", flag="--date",
+                      metavar="日期", suggest="today"),
+                Param("resend", "flag", "包括已通知过的", "把此前已列入通知（见日志）的事项再次列入", flag="--resend",
+                      ribbon="options"))),
     # --- 评审会 -------------------------------------------------------------------------------------------
     UseCase(
         "draw", ("draw",), "抽取评委", "从专家库随机抽取本次评审会的评委和候补评委",
@@ -240,7 +268,7 @@ TABLE: tuple[UseCase, ...] = (
         "demo", ("demo",), "演示", "用内置示例台账演示：复制、刷新计算、生成全部材料并汇总",
         "把内置的示例台账（虚构人员）复制到输出文件夹，刷新计算列、统计和日志，生成评审会名单、评分表、会议记录、公示名单、"
         "财务表和附件1—4，并打印汇总。",
-        tools.demo, register="none", group="命令行工具", doors=CLI_ONLY, why_not="开发与培训用的演示",
+        None, register="none", group="命令行工具", doors=CLI_ONLY, why_not="开发与培训用的演示",
         params=(Param("out", "text", "输出文件夹", "输出文件夹（默认 ./demo-output）", flag="--out", metavar="文件夹",
                       default="demo-output"),
                 Param("rules", "flag", "逐条演示规则", "改为逐条演示各项规则的计算", flag="--rules"))),

@@ -1,39 +1,18 @@
-"""Use cases that belong to one shell: the command line's demo and schema, and the ribbon's
-关于. Each is in the table with the shells it is for and why. (The set-up commands that
-start a shell — build-addin, install-addin, launcher — are run by the command line:
-:mod:`addin.cli.starters`.)"""
+"""Use cases that belong to one shell: the command line's schema and the ribbon's 关于.
+Each is in the table with the shells it is for and why. (The demo, which runs other use
+cases, and the set-up commands that start a shell — build-addin, install-addin, launcher —
+are run by the command line: :mod:`addin.cli.starters`.)"""
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 from pathlib import Path
 
 from .. import __version__
-from .spec import OK, REFUSED, Context, Outcome
+from .spec import REFUSED, Context, Outcome
 
 CONFIG_NAME = "zhicheng"         # xlwings PROJECT_NAME of the add-in (see addin.excel.build)
-
-
-def _captured(write) -> list[str]:
-    stream = io.StringIO()
-    write(stream)
-    return stream.getvalue().rstrip("\n").split("\n")
-
-
-def demo(ctx: Context, *, out: Path | None = None, rules: bool = False, **_) -> Outcome:
-    """The main job on the embedded sample."""
-    if rules:
-        from ..demo import run_demo
-
-        return Outcome(_captured(run_demo))
-    from ..demo import run_workbook_demo
-
-    code = [OK]
-    lines = _captured(lambda stream: code.__setitem__(0, run_workbook_demo(Path(out or "demo-output"), stream,
-                                                                           progress=ctx.progress)))
-    return Outcome(lines, code[0])
 
 
 def schema(ctx: Context, *, json: bool = False, **_) -> Outcome:
@@ -81,4 +60,4 @@ def about(ctx: Context, **_) -> Outcome:
     return Outcome(lines)
 
 
-__all__ = ["demo", "schema", "about", "REFUSED"]
+__all__ = ["schema", "about", "REFUSED"]
