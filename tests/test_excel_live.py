@@ -14,7 +14,6 @@ import shutil
 import zipfile
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from addin.errors import WriteRefused
@@ -36,6 +35,7 @@ from addin.excel.live import COMPUTED_RGB, ExcelUI, LiveAdapter, excel_text, row
 from addin.outputs import documents, finance
 from addin.outputs.docxtext import canonical_text
 from conftest import make_id
+from exports import columns, write_export
 from fake_xlwings import FAKES, FakeBook, FakeSheet, book_from_file
 
 AS_OF = "2024-09-05 10:00"
@@ -643,23 +643,24 @@ def _platform_export(book: Path, folder: Path, suffix: str) -> tuple[Path, str]:
     an ID number and a column the register does not have."""
     first = read_book(book).table("applicants").rows[0].values_by_key
     newcomer = make_id("652922", "19910101", "555")
-    frame = pd.DataFrame([
+    rows = [
         {"证件号码": first["id_number"], "申报系列": first["series"], "申报职称": first["target_title"],
          "申报人": first["name"], "单位名称": "另一个单位", "普通话等级": "二级甲等", "高级经济师考试年份": 2020},
         {"证件号码": newcomer, "申报系列": "工程系列", "申报职称": "工程师", "申报人": "新人甲",
          "取得现职称时间": dt.datetime(2019, 5, 1), "最高学历": "大学本科", "备注": "=1+1", "毕业院校": "001",
          "无关列": "x"},
         {"证件号码": "", "申报人": "无证件"},
-    ])
+    ]
     path = folder / f"平台导出{suffix}"
     if suffix == ".csv":
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        write_export(path, rows, encoding="utf-8-sig")
         return path, newcomer
     wb = Workbook()
     ws = wb.active
-    ws.append(list(frame.columns))
-    for row in frame.itertuples(index=False):
-        ws.append([None if v is None or v != v else v for v in row])
+    headers = columns(rows)
+    ws.append(headers)
+    for row in rows:
+        ws.append([row.get(h) for h in headers])
     for row in ws.iter_rows():
         for cell in row:
             if cell.data_type == "f":          # the platform's text, not a formula

@@ -3,7 +3,6 @@
 import datetime as dt
 import shutil
 
-import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -15,6 +14,7 @@ from addin.errors import WriteRefused
 from addin.book.sample import SAMPLE
 from addin.cli import main
 from conftest import make_id
+from exports import write_export
 
 
 def _first(book):
@@ -25,12 +25,12 @@ def test_aliases_new_rows_empty_cells_and_conflicts(book, tmp_path):
     first = _first(book).values_by_key
     newcomer = make_id("652922", "19910101", "555")
     export = tmp_path / "平台导出.xlsx"
-    pd.DataFrame([
+    write_export(export, [
         {"证件号码": first["id_number"], "申报系列": first["series"], "申报职称": first["target_title"],
          "申报人": first["name"], "单位名称": "另一个单位", "备注": "平台备注"},
         {"证件号码": newcomer, "申报系列": "工程系列", "申报职称": "工程师", "申报人": "新人甲",
          "取得现职称时间": dt.datetime(2019, 5, 1), "最高学历": "大学本科", "无关列": "x"},
-    ]).to_excel(export, index=False)
+    ])
     before = len(read_book(book).table("applicants").rows)
     report = import_export(book, export, user="测试")
     assert report.added == ["2024-062 新人甲"]
@@ -51,8 +51,8 @@ def test_aliases_new_rows_empty_cells_and_conflicts(book, tmp_path):
 def test_overwrite_replaces_differing_values(book, tmp_path):
     first = _first(book).values_by_key
     export = tmp_path / "导出.csv"
-    pd.DataFrame([{"身份证号码": first["id_number"], "系列": first["series"], "拟申报职称": first["target_title"],
-                   "工作单位": "改名后的单位"}]).to_csv(export, index=False, encoding="gbk")
+    write_export(export, [{"身份证号码": first["id_number"], "系列": first["series"], "拟申报职称": first["target_title"],
+                           "工作单位": "改名后的单位"}], encoding="gbk")
     report = import_export(book, export, overwrite=True, user="测试")
     assert report.updated == 1 and report.conflicts == []
     assert _first(book).values_by_key["employer"] == "改名后的单位"
@@ -65,15 +65,15 @@ def test_empty_register_cells_are_filled(book, tmp_path):
     wb.save(book)
     first = _first(book).values_by_key
     export = tmp_path / "导出.csv"
-    pd.DataFrame([{"身份证号": first["id_number"], "系列": first["series"], "拟申报职称": first["target_title"],
-                   "毕业学校": "新疆大学"}]).to_csv(export, index=False)
+    write_export(export, [{"身份证号": first["id_number"], "系列": first["series"], "拟申报职称": first["target_title"],
+                           "毕业学校": "新疆大学"}])
     assert import_export(book, export, user="测试").filled == 1
     assert _first(book).values_by_key["school"] == "新疆大学"
 
 
 def test_an_export_without_id_numbers_is_refused(book, tmp_path, capsys):
     export = tmp_path / "导出.csv"
-    pd.DataFrame([{"姓名": "某人"}]).to_csv(export, index=False)
+    write_export(export, [{"姓名": "某人"}])
     original = book.read_bytes()
     with pytest.raises(WriteRefused, match="身份证号"):
         import_export(book, export)
@@ -108,12 +108,12 @@ def test_the_import_writes_input_cells_of_new_and_filled_rows_only(book, tmp_pat
     table = read_book(book).table("applicants")
     first = table.rows[0]
     export = tmp_path / "导出.xlsx"
-    pd.DataFrame([
+    write_export(export, [
         {"身份证号": first.values_by_key["id_number"], "系列": first.values_by_key["series"],
          "拟申报职称": first.values_by_key["target_title"], "工作单位": "另一个单位", "普通话等级": "二级甲等",
          "应缴费用": 999, "盲评编号": "XX-999"},
         {"身份证号": make_id("652922", "19910101", "555"), "系列": "工程系列", "拟申报职称": "工程师", "姓名": "新人乙"},
-    ]).to_excel(export, index=False)
+    ])
     before = _sheet(book)
     adapter = RecordingAdapter(book)
     report = import_into(adapter, export, user="测试")
@@ -136,7 +136,7 @@ def test_the_same_person_twice_in_one_export_is_added_once(book, tmp_path):
     newcomer = make_id("652926", "19930303", "777")
     export = tmp_path / "重复.csv"
     row = {"身份证号": newcomer, "系列": "工程系列", "拟申报职称": "工程师", "姓名": "新人乙"}
-    pd.DataFrame([row, row]).to_csv(export, index=False)
+    write_export(export, [row, row])
     before = len(read_book(book).table("applicants").rows)
     report = import_export(book, export, user="测试")
     assert len(report.added) == 1

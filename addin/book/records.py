@@ -73,7 +73,7 @@ def _text(raw: object) -> Parsed[str]:
     if raw is None:
         return Parsed()
     if isinstance(raw, float):
-        if raw != raw:   # NaN: pandas' empty cell
+        if raw != raw:   # NaN: a number cell reading ``nan`` (xlsx.reader), no value
             return Parsed()
         if raw.is_integer():
             raw = int(raw)

@@ -38,9 +38,9 @@ PYTHON_VERSION = "3.11"
 PRODUCT = "zhicheng"
 #: dependencies (also transitive ones) published only as source archives: built into wheels first
 SOURCE_ONLY = ("jieba",)
-#: dependencies with a Windows-only marker (xlwings needs pywin32, pandas tzdata): pip evaluates
-#: markers for the PC it runs on, not for ``--platform``, so they are named
-WINDOWS_ONLY = ("pywin32", "tzdata")
+#: dependencies with a Windows-only marker (xlwings needs pywin32): pip evaluates markers for
+#: the PC it runs on, not for ``--platform``, so they are named
+WINDOWS_ONLY = ("pywin32",)
 #: the marker environment of 64-bit CPython 3.11 on Windows (PEP 508)
 WINDOWS_MARKERS = {"os_name": "nt", "sys_platform": "win32", "platform_system": "Windows",
                    "platform_machine": "AMD64", "python_version": PYTHON_VERSION,

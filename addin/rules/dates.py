@@ -1,6 +1,6 @@
 """One reader for every date a clerk or Excel hands us.
 
-Accepted: ``date`` and ``datetime`` (pandas timestamps included), Excel serial numbers
+Accepted: ``date`` and ``datetime``, Excel serial numbers
 of the 1900 date system, numbers written as ``20240912``, and text such as
 ``2024-09-12``, ``2024/9/12``, ``2024.9.12``, ``2024年9月12日``, ``20240912``, each
 optionally followed by a clock time (``2024-08-30 18:00``, ``2024年8月30日18时30分``,
@@ -111,7 +111,7 @@ def parse_datetime(value: object) -> Parsed[dt.datetime]:
         return Parsed(dt.datetime(value.year, value.month, value.day))
     if isinstance(value, (int, float)):
         if isinstance(value, float) and math.isnan(value):
-            return Parsed()  # pandas' empty cell
+            return Parsed()  # NaN: a number cell reading ``nan`` (xlsx.reader), no value
         if float(value).is_integer() and 10000101 <= value <= 99991231:
             return parse_datetime(str(int(value)))  # a number typed as 20240912
         if float(value).is_integer() and 1900 <= value <= 2100:
