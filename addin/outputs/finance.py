@@ -13,7 +13,6 @@ the clerk resolves it.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
