@@ -462,3 +462,14 @@ def test_s1_2_a_review_window_running_backwards_is_flagged(settings):
     found = [f for f in validate_settings(backwards) if f.clause == "一(二)"]
     assert found and any("审核时间" in f.message for f in found)
 
+
+
+def test_s1_5_the_tally_decides_the_status_of_an_accepted_application_only():
+    from addin.rules.meeting import status_after_meeting
+
+    assert status_after_meeting("已接收材料", "评审通过", accepted=True) == "评审通过"
+    assert status_after_meeting("已接收材料", "评审未通过", accepted=True) == "评审未通过"
+    assert status_after_meeting("评审通过", "评审通过", accepted=True) is None            # already says so
+    assert status_after_meeting("已接收材料", "未达法定人数", accepted=True) is None       # nothing decided
+    assert status_after_meeting("已接收材料", None, accepted=True) is None
+    assert status_after_meeting("视为放弃", "评审通过", accepted=False) is None            # out: the tally is void
