@@ -55,6 +55,25 @@ def test_the_pass_mark_is_reached_at_exactly_60_and_missed_just_below(settings):
     assert rounding.score == 60.0 and rounding.result == PASSED
 
 
+def test_s4_5_no_score_yet_is_pending_and_said_once_scoring_has_started(settings):
+    quiet = defence_result("GL-001", [], 5, settings)
+    assert quiet.result == PENDING and quiet.findings == ()
+    started = defence_result("GL-001", [], 5, settings, scoring_started=True)
+    assert started.result == PENDING and [f.message for f in started.findings] == ["GL-001需答辩，尚无有效的答辩评分"]
+
+
+def test_s4_5_a_pass_voted_for_a_failed_defence_is_questioned(settings):
+    from addin.rules.defence import vote_against_defence
+
+    failed = defence_result("GL-001", [50, 55, 58], 3, settings)
+    passed = defence_result("GL-002", [80, 80, 80], 3, settings)
+    assert vote_against_defence(failed, "评审通过", settings).message == \
+        "GL-001答辩成绩55.00分，未达合格分数线60分，表决结果却为评审通过，请核对"
+    assert vote_against_defence(failed, "评审未通过", settings) is None
+    assert vote_against_defence(passed, "评审通过", settings) is None
+    assert vote_against_defence(None, "评审通过", settings) is None
+
+
 def test_dropping_needs_three_sheets_and_missing_sheets_are_said(settings):
     two = defence_result("GL-001", [80, 70], 6, settings)
     assert two.result == PENDING and two.score is None and "无法去掉最高分和最低分" in two.findings[-1].message
