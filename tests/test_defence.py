@@ -16,11 +16,12 @@ from addin.book import schema
 from addin.book.reader import read_book
 from addin.book.refresh import check, refresh
 from addin.cli import main
-from addin.outputs.meeting_record import build_meeting_record, meeting_record_doc, write_meeting_records
-from addin.outputs.pdf import compact, convert_to_pdf, find_soffice
+from addin.outputs.meeting_record import build_meeting_record, write_meeting_records
+from addin.outputs.pdf import compact, convert_to_pdf
 from addin.outputs.scoring import score_forms
 from addin.rules.defence import (FAILED, PASSED, PENDING, Item, ScoreSheet, check_sheet, defence_items,
                                  defence_result)
+from conftest import require_tools
 
 NOW = dt.datetime(2024, 10, 20, 10, 0)
 ITEMS = (Item("专业理论知识", 30), Item("解决实际问题能力", 40), Item("业绩成果与表达", 30))
@@ -200,22 +201,13 @@ def test_cli_record_and_forms(book, tmp_path, capsys):
 
 # --- rendered by LibreOffice and read back ------------------------------------------------------------
 
-def _require_libreoffice():
-    import os
-    if find_soffice() and shutil.which("pdftotext"):
-        return
-    if os.environ.get("CI"):
-        pytest.fail("LibreOffice or pdftotext is missing on CI: .ci/run must install them")
-    pytest.skip("LibreOffice (soffice) or pdftotext is not installed here; .ci/run installs them for CI")
-
-
 def _pages(pdf: Path) -> int:
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     return int(re.search(r"Pages:\s+(\d+)", info)[1])
 
 
 def test_records_and_forms_render_whole_in_libreoffice(book, tmp_path):
-    _require_libreoffice()
+    require_tools("soffice", "pdftotext")
     from addin.book.inplace import PackageAdapter
     from addin.book.draw import run_draw
     from addin.outputs.meeting_record import draw_record, save

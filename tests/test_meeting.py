@@ -3,7 +3,6 @@
 import dataclasses
 import html
 import datetime as dt
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from addin.outputs.meeting import build_roster, write_roster
 from addin.outputs.publicity import build_publicity, write_publicity
 from addin.outputs.tables import neutralise
 from addin.rules.identity import normalise_id
-from addin.rules.meeting import FAILED, NO_QUORUM, PASSED, assign_blind_codes, quorum_met, recusals, vote_result
+from addin.rules.meeting import FAILED, NO_QUORUM, PASSED, quorum_met, recusals, vote_result
 
 NOW = dt.datetime(2024, 10, 20, 10, 0)
 
