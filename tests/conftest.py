@@ -2,6 +2,8 @@ import csv
 import datetime as dt
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,22 @@ def make_id(area: str = "652901", birth: str = "19900101", seq: str = "123") -> 
 
 def d(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
+
+
+def require_tools(*tools: str) -> None:
+    """Skip, with the reason printed, when a program the test needs is not installed here
+    ("soffice" is LibreOffice wherever :func:`addin.outputs.pdf.find_soffice` finds it); on
+    CI the skip is a failure (:func:`pytest_runtest_makereport`)."""
+    from addin.outputs.pdf import find_soffice
+
+    missing = [t for t in tools if not (find_soffice() if t == "soffice" else shutil.which(t))]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed here; .ci/run installs LibreOffice and poppler-utils for CI")
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """The text of each page of ``pdf`` in order (poppler's pdfinfo and pdftotext -layout)."""
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    count = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    return [subprocess.run(["pdftotext", "-layout", "-f", str(i), "-l", str(i), str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout for i in range(1, count + 1)]

@@ -25,11 +25,13 @@ with warnings.catch_warnings():          # oletools' pyparsing grammar warns on 
     from oletools.olevba import VBA_Parser, VBA_Project, decompress_stream
 
 import udfs
-from addin.excel import build, cfb, ovba, udfwrap
-from addin.excel.build import BuildError, build_addin, stubs_dir
+from addin.excel import build, udfwrap
+from addin.excel.build import build_addin
+from addin.excel.sources import VBA_TAGS, XLWINGS_BAS, BuildError, project_modules, stubs_dir
+from addin.excel.vba import cfb, ovba
 from addin.excel.install import InstallRefused, config_text, install, portable_path, read_config
 from addin.excel.ribbon import ACTIONS
-from addin.excel.vbaproject import Module, VBAProjectError, crlf, project_id, vba_project_bin
+from addin.excel.vba.project import Module, VBAProjectError, crlf, project_id, vba_project_bin
 
 ROOT_DIR = Path(__file__).resolve().parents[1]
 CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
@@ -185,7 +187,7 @@ XLWINGS_CHANGES = [
 
 
 def expected_xlwings() -> str:
-    text = crlf(build.XLWINGS_BAS.read_text(encoding="ascii"))
+    text = crlf(XLWINGS_BAS.read_text(encoding="ascii"))
     for old, new in XLWINGS_CHANGES:
         assert text.count(old) == 1
         text = text.replace(old, new)
@@ -269,7 +271,7 @@ def ribbon_controls(parts) -> list[dict]:
 
 def test_every_onaction_has_a_matching_ribbon_sub(parts, macros):
     controls = ribbon_controls(parts)
-    assert len(controls) == len(ACTIONS) + len(build.VBA_TAGS) >= 13
+    assert len(controls) == len(ACTIONS) + len(VBA_TAGS) >= 13
     for c in controls:
         module, sub = c["onAction"].split(".")
         assert re.search(rf"^Sub {sub}\(control As IRibbonControl\)\r$", macros[f"{module}.bas"], re.M), c["onAction"]
@@ -308,9 +310,9 @@ def test_every_button_tag_is_allowed_and_resolves_to_a_callable(parts):
     controls = ribbon_controls(parts)
     tags = [c["tag"] for c in controls]
     assert len(tags) == len(set(tags))
-    assert set(tags) == set(ACTIONS) | set(build.VBA_TAGS)
+    assert set(tags) == set(ACTIONS) | set(VBA_TAGS)
     for c in controls:
-        if c["tag"] in build.VBA_TAGS:
+        if c["tag"] in VBA_TAGS:
             continue
         assert re.fullmatch(r"[A-Za-z0-9_.:-]+", c["tag"])
         usecase, variant = ACTIONS[c["tag"]]
@@ -351,13 +353,13 @@ def test_the_udf_module_wraps_every_udf_with_its_arguments(macros):
 
 
 def test_no_vba_parameter_is_a_vba_keyword(macros):
-    from addin.excel import vbalang
+    from addin.excel.vba import lang
 
-    assert udfwrap.VBA_RESERVED == vbalang.RESERVED
+    assert udfwrap.VBA_RESERVED == lang.RESERVED
     for params in re.findall(r"^Function \w+\(([^)]*)\)\r$", macros["xlwings_udfs.bas"], re.M):
         for p in params.split(", "):
             name = p.removeprefix("Optional ")
-            assert vbalang.identifier_problem(name) is None, name
+            assert lang.identifier_problem(name) is None, name
     # the two UDFs whose Python names are VBA keywords (End, Date)
     assert "Function ZC_NETWORKDAYS(start, end_, Optional holidays)" in macros["xlwings_udfs.bas"]
     assert udfwrap.vba_name("fix") == "fix_" and udfwrap.vba_name("name") == "name"
@@ -420,7 +422,7 @@ def test_compression_round_trips_vba_like_text(text):
 
 
 def test_compression_round_trips_the_real_modules_and_actually_compresses():
-    modules, _ = build.project_modules()
+    modules, _ = project_modules()
     for m in modules:
         data = m.encoded()
         packed = ovba.compress(data)
@@ -554,7 +556,7 @@ def _python(folder: Path) -> Path:
 
 
 def _dlls(folder: Path) -> dict[str, Path]:
-    from addin.excel.install import dll_names
+    from addin.excel.checklist import dll_names
 
     folder.mkdir(parents=True, exist_ok=True)
     for name in dll_names():
@@ -563,9 +565,9 @@ def _dlls(folder: Path) -> dict[str, Path]:
 
 
 def test_the_dll_folders_are_the_ones_xlwings_vba_loads_from():
-    from addin.excel.install import dll_folders
+    from addin.excel.checklist import dll_folders
 
-    text = build.XLWINGS_BAS.read_text(encoding="ascii")
+    text = XLWINGS_BAS.read_text(encoding="ascii")
     assert 'If LoadLibrary(ParentFolder(PYTHON_WIN) + "\\" + XLPyDLLName) = 0 Then' in text
     assert 'If LoadLibrary(ParentFolder(ParentFolder(PYTHON_WIN)) + "\\" + XLPyDLLName) = 0 Then' in text
     python = Path("venv") / "Scripts" / "python.exe"
@@ -598,7 +600,7 @@ def test_a_missing_dll_is_a_problem_with_the_command_that_fixes_it(tmp_path, bui
 
 
 def test_a_dll_that_cannot_be_copied_points_to_the_install_script(tmp_path, built, monkeypatch):
-    import addin.excel.install as inst
+    import addin.excel.checklist as checklist
 
     python = _python(tmp_path / "Program Files" / "Python311")
     sources = _dlls(tmp_path / "Roaming" / "Python")
@@ -608,7 +610,7 @@ def test_a_dll_that_cannot_be_copied_points_to_the_install_script(tmp_path, buil
         if str(dst).endswith(".dll"):
             raise PermissionError(13, "拒绝访问")
         return real_copy(src, dst, *a, **k)
-    monkeypatch.setattr(inst.shutil, "copyfile", refuse)
+    monkeypatch.setattr(checklist.shutil, "copyfile", refuse)
     report = install(xlam=built, platform="win32", env=_win_env(tmp_path), interpreter=str(python),
                      dll_sources=sources)
     (problem,) = report.problems
@@ -712,7 +714,7 @@ def test_a_udf_without_help_is_refused_by_the_build():
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(max_size=40).filter(lambda t: "\n" not in t and "\r" not in t), min_size=1, max_size=4))
 def test_chinese_literals_round_trip_through_the_text_sheet(pieces):
-    from addin.excel.vbatext import Texts, move_literals
+    from addin.excel.vba.literals import Texts, move_literals
 
     source = "x = " + " & ".join('"' + p.replace('"', '""') + '"' for p in pieces) + " & y"
     texts = Texts()
@@ -725,7 +727,7 @@ def test_chinese_literals_round_trip_through_the_text_sheet(pieces):
 
 
 def test_the_literal_move_refuses_what_vba_cannot_hold():
-    from addin.excel.vbatext import Texts, VBATextError, move_literals
+    from addin.excel.vba.literals import Texts, VBATextError, move_literals
 
     with pytest.raises(VBATextError, match="line 2: non-ASCII text outside"):
         move_literals("x = 1\n' 中文注释", "M", Texts())

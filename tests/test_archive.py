@@ -5,7 +5,6 @@ changed, missing or added since."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 import zipfile
 from pathlib import Path
 

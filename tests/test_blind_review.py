@@ -12,18 +12,17 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import pytest
 from docx import Document
 from openpyxl import load_workbook
 
 from addin.book import schema
-from addin.book.reader import read_book
 from addin.book.refresh import check, refresh
 from addin.cli import main
 from addin.outputs.meeting import CONFIDENTIAL, KEPT_IN_OFFICE, TO_COMMITTEE, Entry, Roster, build_roster, write_roster
 from addin.outputs.publicity import build_publicity, withheld
 from addin.outputs.tables import cell_text
 from addin.rules.meeting import PASSED
+from conftest import require_tools
 
 NOW = dt.datetime(2024, 10, 20, 10, 0)
 POSITIONAL = ("序号", "答辩顺序")          # numbering of the roster itself, not a property of anyone
@@ -203,10 +202,9 @@ def test_adversarial_register_blind_outputs_stay_anonymous(book, tmp_path):
 
 def test_every_page_of_the_key_and_the_internal_roster_is_marked_confidential(tmp_path):
     """A key long enough for several pages, rendered with LibreOffice: each page says so."""
-    from addin.outputs.pdf import convert_to_pdf, find_soffice, pdf_text
+    from addin.outputs.pdf import convert_to_pdf, pdf_text
 
-    if not find_soffice():
-        pytest.skip("LibreOffice (soffice) is not installed here; .ci/run installs it for CI")
+    require_tools("soffice")
     entries = [Entry(f"GL-{i:03d}", f"2024-{i:03d}", f"申报人{i}", "阿克苏地区公路管理局", "工程系列", "公路", "工程师",
                      "中级", "免答辩") for i in range(1, 150)]
     roster = Roster("测试评审会", dt.date(2024, 10, 18), entries, [("2024-900", "某某", "状态为视为放弃")],

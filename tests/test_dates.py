@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from hypothesis import given, strategies as st
 
-from addin.rules.dates import from_excel_serial, parse_date, parse_datetime, parse_year, to_excel_serial
+from addin.rules.dates import format_moment, from_excel_serial, parse_date, parse_datetime, parse_year, to_excel_serial
 
 SEPT_12 = dt.date(2024, 9, 12)
 
@@ -125,3 +125,14 @@ def test_never_raises(raw):
     parsed = parse_datetime(raw)
     assert parsed.value is None or isinstance(parsed.value, dt.datetime)
     assert parsed.value is None or parsed.finding is None
+
+
+@given(st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2099, 12, 31)).map(
+    lambda m: m.replace(second=0, microsecond=0)), st.booleans())
+def test_a_moment_written_the_notice_s_way_reads_back_as_itself(moment, midnight):
+    """format_moment is the one way a date with its time is written (2024年8月30日18:00),
+    and what it writes the parser reads back; 00:00 is dropped unless asked for."""
+    text = format_moment(moment, midnight=midnight)
+    assert parse_datetime(text).value == moment
+    assert text.endswith(f"{moment:%H:%M}") == (midnight or moment.time() != dt.time(0))
+    assert " " not in text and format_moment(moment.date()) == f"{moment.year}年{moment.month}月{moment.day}日"

@@ -16,11 +16,12 @@ from addin.book import schema
 from addin.book.reader import read_book
 from addin.book.refresh import check, refresh
 from addin.cli import main
-from addin.outputs.meeting_record import build_meeting_record, meeting_record_doc, write_meeting_records
-from addin.outputs.pdf import compact, convert_to_pdf, find_soffice
+from addin.outputs.meeting_record import build_meeting_record, write_meeting_records
+from addin.outputs.pdf import compact, convert_to_pdf
 from addin.outputs.scoring import score_forms
 from addin.rules.defence import (FAILED, PASSED, PENDING, Item, ScoreSheet, check_sheet, defence_items,
                                  defence_result)
+from conftest import require_tools
 
 NOW = dt.datetime(2024, 10, 20, 10, 0)
 ITEMS = (Item("专业理论知识", 30), Item("解决实际问题能力", 40), Item("业绩成果与表达", 30))
@@ -53,6 +54,25 @@ def test_the_pass_mark_is_reached_at_exactly_60_and_missed_just_below(settings):
     assert below.score == 59.99 and below.result == FAILED
     rounding = defence_result("GL-001", [59.995, 59.995, 59.995], 3, settings)     # shows and counts as 60.00
     assert rounding.score == 60.0 and rounding.result == PASSED
+
+
+def test_s4_5_no_score_yet_is_pending_and_said_once_scoring_has_started(settings):
+    quiet = defence_result("GL-001", [], 5, settings)
+    assert quiet.result == PENDING and quiet.findings == ()
+    started = defence_result("GL-001", [], 5, settings, scoring_started=True)
+    assert started.result == PENDING and [f.message for f in started.findings] == ["GL-001需答辩，尚无有效的答辩评分"]
+
+
+def test_s4_5_a_pass_voted_for_a_failed_defence_is_questioned(settings):
+    from addin.rules.defence import vote_against_defence
+
+    failed = defence_result("GL-001", [50, 55, 58], 3, settings)
+    passed = defence_result("GL-002", [80, 80, 80], 3, settings)
+    assert vote_against_defence(failed, "评审通过", settings).message == \
+        "GL-001答辩成绩55.00分，未达合格分数线60分，表决结果却为评审通过，请核对"
+    assert vote_against_defence(failed, "评审未通过", settings) is None
+    assert vote_against_defence(passed, "评审通过", settings) is None
+    assert vote_against_defence(None, "评审通过", settings) is None
 
 
 def test_dropping_needs_three_sheets_and_missing_sheets_are_said(settings):
@@ -181,22 +201,13 @@ def test_cli_record_and_forms(book, tmp_path, capsys):
 
 # --- rendered by LibreOffice and read back ------------------------------------------------------------
 
-def _require_libreoffice():
-    import os
-    if find_soffice() and shutil.which("pdftotext"):
-        return
-    if os.environ.get("CI"):
-        pytest.fail("LibreOffice or pdftotext is missing on CI: .ci/run must install them")
-    pytest.skip("LibreOffice (soffice) or pdftotext is not installed here; .ci/run installs them for CI")
-
-
 def _pages(pdf: Path) -> int:
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     return int(re.search(r"Pages:\s+(\d+)", info)[1])
 
 
 def test_records_and_forms_render_whole_in_libreoffice(book, tmp_path):
-    _require_libreoffice()
+    require_tools("soffice", "pdftotext")
     from addin.book.inplace import PackageAdapter
     from addin.book.draw import run_draw
     from addin.outputs.meeting_record import draw_record, save

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import os
 import re
 import shutil
 import struct
@@ -43,19 +42,12 @@ from addin.outputs.templates import ATTACHMENTS, packaged_folder
 from addin.rules.dates import format_date, parse_date
 from addin.rules.identity import check_id, mask_id
 from addin.rules.settings import parse_bool
+from conftest import require_tools
 
 SENTENCE = "本单位已对申报材料逐一审核，申报人所提供材料真实、完整、有效，同意推荐"   # notice 四(四), verbatim
 COMMITMENT = ("本人承诺以上填报的内容和提交的材料完全真实有效，且网上填报与送审报表内容完全一致。如申请人提交弄虚作假确认材料的，"
               "一经查实，不予受理确认申报或取消已确认的资格，并从申报年度下一年度起3年内，不得申报专业技术资格。")
 SOFFICE = find_soffice()
-
-
-def _require_libreoffice():
-    if SOFFICE and shutil.which("pdftotext") and shutil.which("pdftoppm") and shutil.which("pdffonts"):
-        return
-    if os.environ.get("CI"):
-        pytest.fail("LibreOffice or poppler-utils is missing on CI: .ci/run must install them")
-    pytest.skip("LibreOffice (soffice) or poppler-utils is not installed here; .ci/run installs them for CI")
 
 
 # --- fixtures -------------------------------------------------------------------------------
@@ -638,7 +630,6 @@ def test_safe_filename_always_gives_a_name_the_file_system_accepts(tmp_path_fact
 
 def _run(*argv):
     from addin.cli import main
-    from addin.errors import Refused
 
     import contextlib
     import io
@@ -743,7 +734,7 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 @pytest.mark.libreoffice
 def test_pdfs_hold_the_chinese_text_on_a4_with_embedded_fonts(book, tmp_path):
-    _require_libreoffice()
+    require_tools("soffice", "pdftotext", "pdftoppm", "pdffonts")
     report = generate_documents(book, tmp_path, ids=GOLDEN_APPLICANTS, pdf=True)
     assert not [p for p in report.problems if "PDF" in p.message], [str(p) for p in report.problems]
     assert all(d.pdf and d.pdf.exists() for d in report.documents)
@@ -773,7 +764,7 @@ def test_pdfs_hold_the_chinese_text_on_a4_with_embedded_fonts(book, tmp_path):
 
 @pytest.mark.libreoffice
 def test_convert_to_pdf_reports_a_file_that_does_not_convert(tmp_path):
-    _require_libreoffice()
+    require_tools("soffice", "pdftotext", "pdftoppm", "pdffonts")
     good = tmp_path / "好.docx"
     template = CompiledTemplate(build_template(3))
     good.write_bytes(template.to_bytes(template.render({v: "测试" for v in template.variables})))

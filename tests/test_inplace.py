@@ -43,6 +43,7 @@ from addin.book.sample import SAMPLE
 from addin.xlsx.package import Package
 from addin.xlsx.styles import CellStyle
 from addin.cli import main
+from conftest import require_tools
 
 NOW = dt.datetime(2024, 9, 5, 10, 0)
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -435,10 +436,7 @@ def _shown(value: object, kind: str) -> str:
 
 @pytest.mark.libreoffice
 def test_libreoffice_reads_the_refreshed_rich_register_with_the_same_values(rich, tmp_path):
-    if not SOFFICE:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice is missing on CI: .ci/run must install it")
-        pytest.skip("LibreOffice (soffice) is not installed here; .ci/run installs it for CI")
+    require_tools("soffice")
     path, _ = rich
     original = tmp_path / "原台账.xlsx"
     shutil.copyfile(path, original)
@@ -696,8 +694,7 @@ def test_a_plain_formula_in_a_computed_cell_is_replaced_and_the_calc_chain_dropp
 
 
 def test_a_register_saved_by_libreoffice_with_shared_strings_refreshes(book, tmp_path):
-    if not SOFFICE:
-        pytest.skip("LibreOffice (soffice) is not installed here; .ci/run installs it for CI")
+    require_tools("soffice")
     out = tmp_path / "lo"
     subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--convert-to",
                     "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(book)], check=True, capture_output=True,

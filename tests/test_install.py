@@ -18,8 +18,9 @@ import addin.excel.install as inst
 from addin import __version__, buildinfo
 from addin.cli import main
 from addin.excel.build import build_addin
-from addin.excel.install import (APP_PATHS, HKCR, HKCU, HKLM, MANUAL, OK, SKIPPED, Office, RegistryUnavailable,
-                                 WindowsRegistry, detect_office, install)
+from addin.excel.checklist import MANUAL, OK, SKIPPED
+from addin.excel.install import install
+from addin.excel.office import APP_PATHS, HKCR, HKCU, HKLM, Office, RegistryUnavailable, WindowsRegistry, detect_office
 
 EXCEL_CLSID = "{00024500-0000-0000-C000-000000000046}"     # Excel.Application's CLSID
 WPS_CLSID = "{45540001-5750-5300-4B49-4E47534F4654}"       # KET.Application's (as WPS registers it)

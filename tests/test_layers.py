@@ -62,7 +62,7 @@ def test_one_refusal_type_for_every_layer():
     from addin.errors import WriteRefused
     from addin.errors import Refused
     from addin.excel.actions import ActionRefused
-    from addin.excel.build import BuildError
+    from addin.excel.sources import BuildError
     from addin.excel.install import InstallRefused
 
     assert all(issubclass(t, Refused) for t in (WriteRefused, ActionRefused, BuildError, InstallRefused))

@@ -3,7 +3,6 @@ and no cell shows an error value. LibreOffice is installed by .ci/run."""
 
 import csv
 import datetime as dt
-import os
 import shutil
 import subprocess
 
@@ -12,22 +11,15 @@ import pytest
 from addin.book import schema
 from addin.book.refresh import refresh
 from addin.book.sample import SAMPLE
+from conftest import require_tools
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 ERRORS = ("#NAME?", "#VALUE!", "#REF!", "#DIV/0!", "#N/A", "#NUM!", "#NULL!", "Err:")
 CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
 
 
-def _require_libreoffice():
-    if SOFFICE:
-        return
-    if os.environ.get("CI"):
-        pytest.fail("LibreOffice is missing on CI: .ci/run must install it")
-    pytest.skip("LibreOffice (soffice) is not installed here; .ci/run installs it for CI")
-
-
 def test_refreshed_sample_converts_to_csv_without_error_values(tmp_path):
-    _require_libreoffice()
+    require_tools("soffice")
     book = tmp_path / "sample.xlsx"
     shutil.copyfile(SAMPLE, book)
     refresh(book, now=dt.datetime(2024, 9, 5, 10), user="测试")
@@ -66,7 +58,7 @@ def _settings_as_shown(book, tmp_path) -> dict[str, str]:
 @pytest.mark.parametrize("which", ["template", "new", "sample", "refreshed sample", "next year"])
 def test_settings_dates_display_as_dates(which, tmp_path):
     """参数 dates and date-times are shown as the notice writes them, not as serial numbers."""
-    _require_libreoffice()
+    require_tools("soffice")
     from addin.book.sample import TEMPLATE
     from addin.cli import main
 

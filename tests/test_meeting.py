@@ -3,7 +3,6 @@
 import dataclasses
 import html
 import datetime as dt
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from addin.outputs.meeting import build_roster, write_roster
 from addin.outputs.publicity import build_publicity, write_publicity
 from addin.outputs.tables import neutralise
 from addin.rules.identity import normalise_id
-from addin.rules.meeting import FAILED, NO_QUORUM, PASSED, assign_blind_codes, quorum_met, recusals, vote_result
+from addin.rules.meeting import FAILED, NO_QUORUM, PASSED, quorum_met, recusals, vote_result
 
 NOW = dt.datetime(2024, 10, 20, 10, 0)
 
@@ -209,13 +208,29 @@ def test_finance_import_twice_adds_nothing_the_second_time(book, tmp_path):
     assert [m["receipt"] for m in first.merged] == ["R-001", "R-003"]
     by_row = {(f.row, f.column): f.message for f in first.findings}
     assert "不在台账中" in by_row[(4, "A")] and "一百" in by_row[(6, "B")] and "已存在" in by_row[(7, "E")]
-    assert "与欠费" in by_row[(5, "B")] and "不在缴费时间内" in by_row[(5, "C")]
+    assert "与欠费" in by_row[(5, "B")] and "不在缴费时间2024-09-01至2024-09-10内" in by_row[(5, "C")]
     assert len(read_book(book).table("payments").rows) == payments_before + 2
     second = import_finance(book, out, now=dt.datetime(2024, 9, 13), user="测试")
     assert second.merged == []
     assert len(read_book(book).table("payments").rows) == payments_before + 2
     log = [r.values_by_key["action"] for r in read_book(book).table("log").rows]
     assert log.count("导入缴费") == 1
+
+
+def test_finance_import_takes_no_payment_the_register_would_not_count(book, tmp_path):
+    """Issue 18: the import and the register judge a payment by one rule
+    (rules.fees.payment_problems); an implausible amount was imported, then left uncounted."""
+    bk, ev = check(book, now=dt.datetime(2024, 9, 5))
+    out = export_finance(bk, ev, tmp_path / "财务.xlsx")
+    _fill_entries(out, [["2024-053", 4000000, dt.date(2024, 9, 6), "扫码", "R-001", "财务甲"],
+                        ["2024-053", 400, None, "扫码", "R-002", "财务甲"],
+                        ["2024-053", 400, dt.date(2024, 9, 6), "现金", "R-003", "财务甲"]])
+    plan = plan_import(bk, ev, read_entries(out))
+    by_row = {(f.row, f.column): (f.severity.name, f.message) for f in plan.findings}
+    assert by_row[(3, "B")] == ("ERROR", "缴费金额4,000,000元不合理（超过100,000元），未导入")
+    assert by_row[(4, "C")] == ("ERROR", "缴费日期为空，未导入")
+    assert by_row[(5, "D")] == ("WARNING", "缴费方式应为扫码或银行，实为“现金”")
+    assert [m["receipt"] for m in plan.merged] == ["R-003"]
 
 
 def test_finance_plan_is_pure_and_apply_import_writes_it_through_the_adapter(book, tmp_path):

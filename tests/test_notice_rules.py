@@ -342,6 +342,31 @@ def test_s1_3_nothing_paid_is_named_only_after_the_payment_window_closes(setting
         ("fee_balance", "缴费时间已过仍未缴费550元", "一(三)", False)]
 
 
+def _payment(amount, day, method="扫码", *, accepted_on=dt.date(2024, 9, 2), settings):
+    from addin.rules.dates import parse_date
+    from addin.rules.fees import payment_problems
+    from addin.rules.settings import parse_number
+
+    return [(p.column, p.finding.severity.name, p.finding.message, p.finding.clause)
+            for p in payment_problems(parse_number(amount), parse_date(day), method, settings=settings,
+                                      methods=["扫码", "银行"], accepted_on=accepted_on, payment_max=100000)]
+
+
+def test_s1_3_s4_6_one_payment_is_judged_once_for_the_register_and_the_finance_file(settings):
+    """Issue 18: the rows of 缴费 and the finance office's file were checked by two copies
+    that had drifted (the import took an amount the register would not count)."""
+    assert _payment(550, dt.date(2024, 9, 5), settings=settings) == []
+    assert _payment(550, dt.date(2024, 9, 11), settings=settings) == [
+        ("paid_on", "WARNING", "缴费日期2024-09-11不在缴费时间2024-09-01至2024-09-10内", "一(三)")]
+    assert _payment(550, dt.date(2024, 9, 3), accepted_on=dt.date(2024, 9, 4), settings=settings) == [
+        ("paid_on", "WARNING", "缴费日期2024-09-03早于“已接收材料”（2024-09-04）", "四(六)")]
+    assert _payment(550, dt.date(2024, 9, 5), "现金", settings=settings) == [
+        ("method", "WARNING", "缴费方式应为扫码或银行，实为“现金”", "四(六)")]
+    assert _payment(5500000, dt.date(2024, 9, 5), settings=settings)[0][:2] == ("amount", "ERROR")
+    assert [p[:2] for p in _payment(0, None, settings=settings)] == [("amount", "ERROR"), ("paid_on", "WARNING")]
+    assert _payment(-550, dt.date(2024, 9, 5), settings=settings)[0][:2] == ("amount", "ERROR")
+
+
 def test_s1_3_an_unpaid_fee_stays_on_the_to_do_list_after_the_window_closes(settings):
     from addin.rules.workflow import reminder_due
 
@@ -437,3 +462,14 @@ def test_s1_2_a_review_window_running_backwards_is_flagged(settings):
     found = [f for f in validate_settings(backwards) if f.clause == "一(二)"]
     assert found and any("审核时间" in f.message for f in found)
 
+
+
+def test_s1_5_the_tally_decides_the_status_of_an_accepted_application_only():
+    from addin.rules.meeting import status_after_meeting
+
+    assert status_after_meeting("已接收材料", "评审通过", accepted=True) == "评审通过"
+    assert status_after_meeting("已接收材料", "评审未通过", accepted=True) == "评审未通过"
+    assert status_after_meeting("评审通过", "评审通过", accepted=True) is None            # already says so
+    assert status_after_meeting("已接收材料", "未达法定人数", accepted=True) is None       # nothing decided
+    assert status_after_meeting("已接收材料", None, accepted=True) is None
+    assert status_after_meeting("视为放弃", "评审通过", accepted=False) is None            # out: the tally is void

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 
 from addin.book import schema
@@ -25,6 +23,7 @@ from addin.outputs.finance import refunds
 from addin.outputs.notices import CHECK_SHEET, NOTIFY_ACTION, SMS_HEADERS, SMS_SHEET
 from addin.rules.notices import (DEFENCE, FEE, FEE_LATE, MATERIALS, REFUND, RESUBMIT, RESULT, SUBMIT, Facts, Held,
                                  due_notices)
+from conftest import require_tools
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
@@ -247,10 +246,7 @@ def test_a_refusal_leaves_no_file_and_no_log_row(book, tmp_path, capsys):
 
 
 def test_the_sms_file_opens_in_libreoffice_with_one_text_per_row(book, tmp_path):
-    if not SOFFICE:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice is missing on CI: .ci/run must install it")
-        pytest.skip("LibreOffice (soffice) is not installed here; .ci/run installs it for CI")
+    require_tools("soffice")
     corrected(book)
     notify(book, tmp_path / "通知", "2024-08-30")
     sms = next((tmp_path / "通知").glob("通知短信-*.xlsx"))

@@ -5,7 +5,6 @@ the rosters, the code key, the publicity list, the finance list and the 统计 b
 import datetime as dt
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 
 from addin.book import schema

@@ -4,7 +4,6 @@ import dataclasses
 import datetime as dt
 import random
 import secrets
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from openpyxl import load_workbook
 
 from addin.book import draw as drawing, schema
 from addin.book.inplace import PackageAdapter
-from addin.book.draw import DRAW_ACTION, REDRAW_ACTION, plan_draw, run_draw
+from addin.book.draw import REDRAW_ACTION, run_draw
 from addin.book.evaluate import evaluate
 from addin.book.reader import read_book
 from addin.book.refresh import refresh

@@ -2,7 +2,6 @@
 problem with a non-zero exit (issue 12: one soffice call given 300 files converted 243
 and exited 0). LibreOffice is installed by .ci/run."""
 
-import os
 import shutil
 from pathlib import Path
 
@@ -10,23 +9,14 @@ import pytest
 from openpyxl import load_workbook
 
 from addin import data
-from addin.book.reader import book_from_values, workbook_values
 from addin.book.sample import SAMPLE
 from addin.cli import main
 from addin.outputs import documents as docs_module
 from addin.outputs import pdf as pdf_module
-from addin.outputs.documents import generate_documents
 from addin.outputs.mailmerge import CompiledTemplate
-from addin.outputs.pdf import convert_to_pdf, find_soffice
+from addin.outputs.pdf import convert_to_pdf
 from addin.devtools.build_templates import build_template
-
-
-def _require_libreoffice():
-    if find_soffice():
-        return
-    if os.environ.get("CI"):
-        pytest.fail("LibreOffice is missing on CI: .ci/run must install it")
-    pytest.skip("LibreOffice (soffice) is not installed here; .ci/run installs it for CI")
+from conftest import require_tools
 
 
 def _docx(path: Path, text: str) -> Path:
@@ -42,7 +32,7 @@ def test_the_batch_size_is_data_and_bounded():
 
 @pytest.mark.libreoffice
 def test_batches_are_bounded_and_a_missing_pdf_is_retried_then_reported(tmp_path, monkeypatch):
-    _require_libreoffice()
+    require_tools("soffice")
     sources = [_docx(tmp_path / f"{i}.docx", f"文件{i}") for i in range(5)]
     bad = tmp_path / "坏.docx"
     bad.write_bytes(b"PK\x03\x04 not a document")
@@ -89,7 +79,7 @@ def _register(path: Path, applicants: int) -> Path:
 @pytest.mark.libreoffice
 def test_a_300_document_pdf_run_yields_300_pdfs(tmp_path, capsys):
     """100 applicants x attachments 1-3 with --pdf: 300 PDFs (and the 3 combined files)."""
-    _require_libreoffice()
+    require_tools("soffice")
     book = _register(tmp_path / "台账.xlsx", 100)
     assert main(["docs", str(book), "--out", str(tmp_path / "out"), "--kind", "1,2,3", "--pdf"]) == 0
     out = capsys.readouterr().out
@@ -103,7 +93,7 @@ def test_a_300_document_pdf_run_yields_300_pdfs(tmp_path, capsys):
 
 @pytest.mark.libreoffice
 def test_a_document_that_does_not_convert_gives_a_non_zero_exit_naming_it(tmp_path, capsys, monkeypatch):
-    _require_libreoffice()
+    require_tools("soffice")
     book = tmp_path / "台账.xlsx"
     shutil.copyfile(SAMPLE, book)
     real = docs_module.write_bytes_atomic

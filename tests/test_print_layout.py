@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from docx.oxml.ns import qn
 from docx.shared import Mm
 from hypothesis import example, given, settings as hsettings, strategies as st
 from openpyxl import load_workbook
@@ -31,22 +30,15 @@ from addin.book.schema import CHINESE_DATE
 from addin.outputs.layout import (FANGSONG, HEI, balanced_lines, break_points, keep_spans, layout_lines, text_points,
                                   wrap_text, wrapped_lines)
 from addin.outputs.meeting import build_roster, write_roster
-from addin.outputs.pdf import compact, convert_to_pdf, find_soffice, font_substitutions, pdf_text
+from addin.outputs.pdf import compact, convert_to_pdf, font_substitutions, pdf_text
 from addin.outputs.publicity import build_publicity, write_publicity
 from addin.outputs.tables.model import cell_text, money_text
-from addin.outputs.tables.xlsx_layout import XLSX, cell_lines, line_height, text_room
+from addin.outputs.tables.xlsx_layout import cell_lines, line_height, text_room
+from conftest import require_tools
 
 NOW = dt.datetime(2024, 10, 20, 10, 0)
 VOTE_TITLE = "阿克苏地区交通运输局职称评审委员会2024年度职称评审会投票表"
 COMMITTEE = "阿克苏地区交通运输局职称评审委员会"
-
-
-def _require_libreoffice():
-    if find_soffice() and shutil.which("pdftotext") and shutil.which("pdfinfo"):
-        return
-    if os.environ.get("CI"):
-        pytest.fail("LibreOffice or poppler-utils is missing on CI: .ci/run must install them")
-    pytest.skip("LibreOffice (soffice) or poppler-utils is not installed here; .ci/run installs them for CI")
 
 
 @pytest.fixture(scope="module")
@@ -327,7 +319,7 @@ def _words_outside_the_page(pdf: Path) -> list[str]:
 
 @pytest.mark.libreoffice
 def test_every_list_renders_whole_on_its_expected_pages(outputs, tmp_path):
-    _require_libreoffice()
+    require_tools("soffice", "pdftotext", "pdfinfo")
     staged = []
     for name, path in outputs.items():
         target = tmp_path / "in" / f"{name.replace('/', '-')[:-len(path.suffix)]}-{path.suffix[1:]}{path.suffix}"
@@ -351,7 +343,7 @@ def test_every_list_renders_whole_on_its_expected_pages(outputs, tmp_path):
 
 @pytest.mark.libreoffice
 def test_pdfs_use_the_closest_free_fonts_and_say_so():
-    _require_libreoffice()
+    require_tools("soffice", "pdftotext", "pdfinfo")
     if not shutil.which("fc-match"):
         pytest.skip("fontconfig (fc-match) is not installed")
     used = font_substitutions()

@@ -19,7 +19,6 @@ LibreOffice and read back from the PDFs with poppler (``pdftotext -layout`` for 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shutil
 import subprocess
@@ -28,10 +27,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from docx import Document
-from openpyxl import load_workbook
 
-from addin.outputs.pdf import convert_to_pdf, find_soffice
+from addin.outputs.pdf import convert_to_pdf
+from conftest import require_tools
 
 NOW = dt.datetime(2024, 10, 20, 10, 0)
 COUNT = 300
@@ -47,19 +45,11 @@ BLOCK_LINE = re.compile(r"^(?:(?:单位负责人签字|（推荐单位公章）|
 CODE = re.compile(r"(?:GL|YS|JJ)-\d{3}|2024-\d{4}|\d{1,3}(?:,\d{3})*\.\d{2}|\d{4}年\d{1,2}月\d{1,2}日|0997-\d{7}")
 
 
-def _require_tools():
-    if find_soffice() and shutil.which("pdftotext") and shutil.which("pdfinfo"):
-        return
-    if os.environ.get("CI"):
-        pytest.fail("LibreOffice or poppler-utils is missing on CI: .ci/run must install them")
-    pytest.skip("LibreOffice (soffice) or poppler-utils is not installed here; .ci/run installs them for CI")
-
-
 @pytest.fixture(scope="module")
 def scale(tmp_path_factory):
     """The register, every output made from it, and the PDFs of the lists, records and
     print files (attachments 1-3 as their combined print files, one cover list a unit)."""
-    _require_tools()
+    require_tools("soffice", "pdftotext", "pdfinfo")
     from addin.book.draw import plan_draw
     from addin.book.reader import book_from_values
     from addin.book.inplace import PackageAdapter

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -19,9 +17,10 @@ from addin.book.sample import SAMPLE
 from addin.outputs.documents import generate_documents
 from addin.outputs.layout import normalise_phones
 from addin.outputs.packages import FOLDER
-from addin.outputs.pdf import convert_to_pdf, find_soffice, pdf_text
+from addin.outputs.pdf import convert_to_pdf, pdf_text
 from addin.rules.recommendation import (current_title_phrase, objection_contact, publicising_unit,
                                         publicity_start_warning, recommending_unit)
+from conftest import require_tools
 
 NOW = dt.datetime(2024, 9, 2, 9, 30)
 
@@ -109,8 +108,7 @@ def test_duplex_combined_files_start_every_applicant_on_an_odd_page(run):
 
 @pytest.mark.libreoffice
 def test_duplex_pdf_has_a_blank_back_page_after_each_one_page_document(run, tmp_path):
-    if not find_soffice() or not shutil.which("pdftotext"):
-        pytest.skip("LibreOffice or pdftotext is not installed here; .ci/run installs them for CI")
+    require_tools("soffice", "pdftotext")
     _, report = run
     pdf = convert_to_pdf([report.combined[3]], tmp_path, keep_blank_pages=True)[report.combined[3]]
     people = len(report.by_kind(3))
@@ -130,8 +128,7 @@ def pdf_text_page(pdf: Path, page: int) -> str:
 
 @pytest.mark.libreoffice
 def test_no_phone_number_is_split_across_lines_in_any_attachment_1(run, tmp_path):
-    if not find_soffice() or not shutil.which("pdftotext"):
-        pytest.skip("LibreOffice or pdftotext is not installed here; .ci/run installs them for CI")
+    require_tools("soffice", "pdftotext")
     _, report = run
     docs = report.by_kind(1)
     pdfs = convert_to_pdf([d.docx for d in docs], tmp_path)
@@ -181,8 +178,7 @@ def test_the_docs_command_takes_duplex_and_per_employer_options(tmp_path, capsys
 
 @pytest.mark.libreoffice
 def test_with_pdf_each_units_print_file_and_cover_list_are_pdfs_too(tmp_path):
-    if not find_soffice() or not shutil.which("pdftotext"):
-        pytest.skip("LibreOffice or pdftotext is not installed here; .ci/run installs them for CI")
+    require_tools("soffice", "pdftotext")
     report = generate_documents(read_book(SAMPLE), tmp_path, kinds=(1, 2, 3), ids=["2024-001", "2024-040"],
                                 by_employer=True, pdf=True, now=NOW)
     (package,) = report.packages                              # both work at 阿瓦提县公路管理站

@@ -6,7 +6,6 @@ the dashboard's other blocks."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import subprocess
 from collections import Counter
@@ -21,6 +20,7 @@ from addin.book.refresh import check, refresh
 from addin.book.statistics import statistics_blocks
 from addin.cli import main
 from addin.rules.catalog import clean_word
+from conftest import pdf_pages, require_tools
 
 NOW = dt.datetime(2024, 10, 22, 9, 0)
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -194,20 +194,13 @@ def test_the_written_blocks_are_the_computed_ones(book):
 
 @pytest.mark.libreoffice
 def test_the_statistics_print_one_block_a_page_with_every_figure(book, tmp_path):
-    if not SOFFICE:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice is missing on CI: .ci/run must install it")
-        pytest.skip("LibreOffice (soffice) is not installed here; .ci/run installs it for CI")
+    require_tools("soffice")
     last = last_year(book, tmp_path)
     report = refresh(book, now=NOW, user="测试", last_year=last)
     subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--convert-to",
                     "pdf", "--outdir", str(tmp_path), str(book)], check=True, capture_output=True, timeout=300)
     pdf = tmp_path / (book.stem + ".pdf")
-    count = int(next(line.split()[-1] for line in subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
-                                                                   text=True).stdout.splitlines()
-                     if line.startswith("Pages:")))
-    pages = [subprocess.run(["pdftotext", "-layout", "-f", str(i), "-l", str(i), str(pdf), "-"], capture_output=True,
-                            text=True).stdout for i in range(1, count + 1)]
+    pages = pdf_pages(pdf)
     stats = [p for p in pages if p.lstrip().startswith(schema.DASHBOARD_SHEET)]
     for title, header, rows in statistics_blocks(report.book, report.evaluation, _last(last)):
         holding = [p for p in stats if any(line.strip() == title for line in p.splitlines())]

@@ -9,7 +9,6 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 import stat
 import xml.etree.ElementTree as ET
 from pathlib import Path

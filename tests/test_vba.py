@@ -23,10 +23,15 @@ with warnings.catch_warnings():          # oletools' pyparsing grammar warns on 
                                  detect_hex_strings)
 
 import udfs
-from addin.excel import build, entry, vbacheck, vbalang, vbasyntax
-from addin.excel.build import ansi_fallbacks, ansi_safe, build_addin
-from addin.excel.vbaproject import MODULE, Module, crlf
-from addin.excel.vbatext import Texts
+from addin.excel import entry, sources
+from addin.excel.build import build_addin
+from addin.excel.codepage import ansi_fallbacks, ansi_safe
+from addin.excel.vba import lang
+from addin.excel.vba.check import CONFIGURATIONS, check_project
+from addin.excel.vba.conditional import preprocess
+from addin.excel.vba.lexer import Finding, Report, logical_lines
+from addin.excel.vba.literals import Texts
+from addin.excel.vba.project import MODULE, Module, crlf
 
 ROOT_DIR = Path(__file__).resolve().parents[1]
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -37,7 +42,7 @@ HAN_HOME = "C:\\Users\\张三"
 @pytest.fixture(scope="module")
 def modules() -> list[Module]:
     """The project's modules exactly as the build stores them."""
-    return build.project_modules(texts=Texts())[0]
+    return sources.project_modules(texts=Texts())[0]
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +62,8 @@ def source(modules: list[Module], name: str) -> str:
     return next(m.source for m in modules if m.name == name)
 
 
-def findings(modules: list[Module], xml: str | None = None) -> list[vbasyntax.Finding]:
-    return vbacheck.check_project(modules, build.ribbon_xml() if xml is None else xml)
+def findings(modules: list[Module], xml: str | None = None) -> list[Finding]:
+    return check_project(modules, sources.ribbon_xml() if xml is None else xml)
 
 
 def planted(modules: list[Module], name: str, old: str, new: str) -> list[Module]:
@@ -74,28 +79,28 @@ def with_module(modules: list[Module], text: str, name: str = "Planted", kind: s
 # --- MS-VBAL 3.3.5.2 ----------------------------------------------------------------------------
 
 def test_the_reserved_identifiers_are_those_of_ms_vbal_3_3_5_2():
-    sizes = {cat: len(words) for cat, words in vbalang.CATEGORIES.items()}
+    sizes = {cat: len(words) for cat, words in lang.CATEGORIES.items()}
     assert sizes == {"statement-keyword": 67, "marker-keyword": 20, "operator-identifier": 12, "special-form": 7,
                      "reserved-type-identifier": 12, "reserved-name": 27, "literal-identifier": 5, "rem-keyword": 1,
                      "reserved-for-implementation-use": 26, "future-reserved": 3}
     # the word of issue 21 and its kin: legal to call, never to declare
     for word in ("Fix", "fix", "Len", "Abs", "Int", "Sgn", "Me", "PSet", "Scale", "Circle", "String", "Date",
                  "Debug", "DoEvents", "CDec", "LenB", "Decimal", "CDecl", "DefDec", "Attribute", "VB_Name", "Rem"):
-        assert vbalang.is_reserved(word), word
+        assert lang.is_reserved(word), word
     # statement names that are ordinary identifiers (xlwings' module declares Name, Path, default)
     for word in ("Name", "Mid", "Error", "Line", "Property", "Object", "Lib", "Alias", "Text", "Binary", "Default",
                  "Path", "Value", "Explicit", "Base", "Step", "Output", "PtrSafe", "Width", "Reset"):
-        assert not vbalang.is_reserved(word), word
-    assert vbalang.categories_of("Case") == ["statement-keyword", "marker-keyword"]
-    assert "reserved-name" in vbalang.identifier_problem("fix") and "3.3.5.2" in vbalang.identifier_problem("fix")
+        assert not lang.is_reserved(word), word
+    assert lang.categories_of("Case") == ["statement-keyword", "marker-keyword"]
+    assert "reserved-name" in lang.identifier_problem("fix") and "3.3.5.2" in lang.identifier_problem("fix")
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCXYZ0123456789_$ ", min_size=1, max_size=12)
-       | st.sampled_from([w for ws in vbalang.CATEGORIES.values() for w in ws]))
+       | st.sampled_from([w for ws in lang.CATEGORIES.values() for w in ws]))
 def test_an_identifier_is_a_latin_identifier_that_is_not_reserved(name):
-    ok = bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name)) and name.lower() not in vbalang.RESERVED
-    assert (vbalang.identifier_problem(name) is None) == ok
+    ok = bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name)) and name.lower() not in lang.RESERVED
+    assert (lang.identifier_problem(name) is None) == ok
 
 
 # --- the whole project passes ------------------------------------------------------------------------
@@ -108,7 +113,7 @@ def test_every_module_passes_the_compile_check(modules):
 
 def test_xlwings_module_declares_no_reserved_identifier_and_does_declare_name_and_default(modules):
     xlwings = [m for m in modules if m.name == "xlwings"]
-    names = [f for f in vbacheck.check_project(xlwings, None) if "declared name" in f.message]
+    names = [f for f in check_project(xlwings, None) if "declared name" in f.message]
     assert names == []
     text = source(modules, "xlwings")
     # the names of the pinned xlwings that look like keywords but are IDENTIFIERs per 3.3.5.2
@@ -118,11 +123,11 @@ def test_xlwings_module_declares_no_reserved_identifier_and_does_declare_name_an
 
 def test_the_check_compiles_what_each_windows_excel_compiles(modules):
     text = source(modules, "xlwings")
-    lines = vbasyntax.logical_lines("xlwings", text, vbasyntax.Report())
+    lines = logical_lines("xlwings", text, Report())
     seen = {}
-    for config, consts in vbacheck.CONFIGURATIONS.items():
-        report = vbasyntax.Report()
-        included = "\n".join(l.text for l in vbasyntax.preprocess("xlwings", lines, {k.lower(): v for k, v in
+    for config, consts in CONFIGURATIONS.items():
+        report = Report()
+        included = "\n".join(l.text for l in preprocess("xlwings", lines, {k.lower(): v for k, v in
                                                                                     consts.items()}, report))
         assert report.findings == {}
         assert "AppleScriptTask" not in included and "libc.dylib" not in included        # the Mac branches
@@ -235,7 +240,7 @@ def test_line_continuations_are_joined_and_counted(modules):
     many = "x = 1" + " _\n + 1" * 25
     found = [f.message for f in findings(with_module(modules, f"Private Sub A()\n    Dim x As Long\n    {many}\nEnd Sub\n"))]
     assert "more than 24 line continuations in one statement" in found
-    at_end = [f.message for f in vbacheck.check_project([Module("M", 'Attribute VB_Name = "M"\r\nDim x As Long _\r\n')])]
+    at_end = [f.message for f in check_project([Module("M", 'Attribute VB_Name = "M"\r\nDim x As Long _\r\n')])]
     assert "line continuation on the last line of the module" in at_end
 
 
@@ -363,10 +368,10 @@ def test_the_ribbon_command_calls_the_entry_with_the_button_tag(macros, monkeypa
 
 def _included(modules: list[Module], name: str, config: str) -> str:
     text = source(modules, name)
-    report = vbasyntax.Report()
-    lines = vbasyntax.logical_lines(name, text, report)
-    consts = {k.lower(): v for k, v in vbacheck.CONFIGURATIONS[config].items()}
-    return "\n".join(l.text for l in vbasyntax.preprocess(name, lines, consts, report))
+    report = Report()
+    lines = logical_lines(name, text, report)
+    consts = {k.lower(): v for k, v in CONFIGURATIONS[config].items()}
+    return "\n".join(l.text for l in preprocess(name, lines, consts, report))
 
 
 def _procedure(text: str, name: str) -> str:
@@ -375,7 +380,7 @@ def _procedure(text: str, name: str) -> str:
     return m.group(0)
 
 
-@pytest.mark.parametrize("config", list(vbacheck.CONFIGURATIONS))
+@pytest.mark.parametrize("config", list(CONFIGURATIONS))
 def test_no_english_popup_is_left_on_the_way_of_a_button_or_a_udf(modules, config):
     """xlwings' module as each Windows Excel compiles it: RunPython and what it calls show
     nothing in English; the UDF machinery raises errors, which every wrapper turns into
@@ -402,7 +407,7 @@ def test_no_english_popup_is_left_on_the_way_of_a_button_or_a_udf(modules, confi
 
 def test_a_udf_cell_shows_a_short_chinese_text_with_what_to_do(modules):
     body = _procedure(source(modules, "ZhichengCheck").replace("\r\n", "\n"), "UdfFailure")
-    texts = build.project_modules(texts=(t := Texts()))[0] and t.texts
+    texts = sources.project_modules(texts=(t := Texts()))[0] and t.texts
     shown = ["".join(texts[int(n) - 1] for n in re.findall(r"Txt\((\d+)\)", line))
              for line in re.findall(r"^\s*UdfFailure = (.*)$", body, re.M)]
     assert len(shown) == 5 and shown[-1] == "#计算出错：。请点“自检”"           # + the last line of Python's error
@@ -424,7 +429,7 @@ def test_wps_is_told_to_use_the_launcher_on_the_first_click(macros):
 
 def test_the_wps_text_names_the_launcher(modules):
     texts = Texts()
-    mods = build.project_modules(texts=texts)[0]
+    mods = sources.project_modules(texts=texts)[0]
     body = _procedure(source(mods, "ZhichengCheck").replace("\r\n", "\n"), "InExcel")
     words = "".join(texts.texts[int(n) - 1] for n in re.findall(r"Txt\((\d+)\)", body))
     assert "WPS" in words and "台账工具.bat" in words and "Microsoft Excel" in words
@@ -441,7 +446,7 @@ ANSI_IO = {"environ", "open", "close", "kill", "dir", "getattr", "filelen", "fil
 def test_our_vba_uses_no_ansi_file_or_environment_function(modules):
     ours = [m for m in modules if m.name not in ("xlwings", "xlwings_udfs")]
     for m in ours:
-        for line in vbasyntax.logical_lines(m.name, m.source, vbasyntax.Report()):
+        for line in logical_lines(m.name, m.source, Report()):
             words = {t.name for t in line.tokens if t.kind == "id"}
             members = {line.tokens[i + 1].name for i, t in enumerate(line.tokens[:-1]) if t.text == "."}
             assert not (words - members) & ANSI_IO, (m.name, line.number, line.text)
@@ -507,13 +512,13 @@ def test_the_fallback_reaches_the_sheet_xlwings_reads_first_and_the_keys_the_vba
                                                "TEMP DIR": "%PUBLIC%", "INTERPRETER_WIN": software}
     code = source(modules, "ZhichengCheck")
     assert set(re.findall(r'SheetValue\(ThisWorkbook, "([A-Z_ ]+)"', code)) == set(config)
-    with pytest.raises(build.BuildError):
+    with pytest.raises(sources.BuildError):
         build_addin(tmp_path / "x", config={"UDF MODULES": "other"})
 
 
 def test_the_guard_explains_paths_xlwings_cannot_open(modules):
     texts = Texts()
-    code = source(build.project_modules(texts=texts)[0], "ZhichengCheck").replace("\r\n", "\n")
+    code = source(sources.project_modules(texts=texts)[0], "ZhichengCheck").replace("\r\n", "\n")
     problem = _procedure(code, "InterpreterProblem")
     assert "If WideExists(UserConfigFile()) And Not AnsiSafe(UserConfigFile()) Then" in problem
     assert "ElseIf Not AnsiSafe(interp) Then" in problem

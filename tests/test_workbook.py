@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from openpyxl import load_workbook
 from addin.book import schema
 from addin.book.dump import dump
 from addin.book.reader import book_from_values, read_book
-from addin.book.refresh import check, refresh
+from addin.book.refresh import refresh
 from addin.book.sample import SAMPLE, TEMPLATE
 from addin.devtools.workbooks import write_all
 from addin.cli import main

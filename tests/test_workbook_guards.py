@@ -3,7 +3,6 @@ settings typos, files that are not workbooks."""
 
 import datetime as dt
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -15,7 +14,6 @@ from addin.book.importer import import_export
 from addin.book.reader import read_book
 from addin.book.refresh import check, refresh
 from addin.errors import WriteRefused
-from addin.book.sample import SAMPLE
 from addin.cli import main
 from addin.outputs.finance import apply_import, export_finance, plan_import, read_entries
 from addin.book.inplace import PackageAdapter

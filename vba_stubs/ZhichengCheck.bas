@@ -7,7 +7,7 @@ Option Explicit
 '
 ' Chinese text: the build moves every string literal holding Chinese into the add-in's
 ' hidden sheet zhicheng.text (one cell per text, Unicode) and writes Txt(<row>) in its place
-' (addin/excel/vbatext.py), so the module streams stay ASCII and hold no encoded strings.
+' (addin/excel/vba/literals.py), so the module streams stay ASCII and hold no encoded strings.
 '
 ' Paths and variables: only through the wide (Unicode) APIs of Scripting.FileSystemObject
 ' and WScript.Shell, never VBA's own file statements and functions, which use the ANSI code

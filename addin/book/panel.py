@@ -9,11 +9,11 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
-from ..rules.base import Finding, error, warning
+from ..rules.base import Finding, error
 from ..rules.catalog import clean_word
 from ..rules.meeting import MEETING_DUE
 from ..rules.defence import DefenceResult, Item, ScoreSheet, check_sheet, defence_items, defence_result
-from ..rules.panel import PANEL, Candidate, Expert, Seating, recusal_reasons, reserve_place, seating
+from ..rules.panel import PANEL, Candidate, Expert, Seating, recusal_reasons, seating
 from ..rules.settings import parse_bool, parse_number
 from .reader import Book, TableData, cell_text as _text
 
@@ -142,9 +142,7 @@ def defence_tally(book: Book, senior_codes: set[str], seated: set[str]) -> Defen
         tally.findings += [table.locate(f, row.number, "blind_code") for f in check.findings]
         tally.rows[row.number] = {"total": check.total, "counted": note}
     for code in sorted(senior_codes):
-        result = defence_result(code, totals.get(code, []), len(seated), book.settings)
+        result = defence_result(code, totals.get(code, []), len(seated), book.settings, scoring_started=bool(table.rows))
         tally.results[code] = result
         tally.findings += [f.at(sheet=table.sheet) for f in result.findings]
-        if table.rows and not totals.get(code):
-            tally.findings.append(warning(f"{code}需答辩，尚无有效的答辩评分", "四(五)").at(sheet=table.sheet))
     return tally

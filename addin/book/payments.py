@@ -8,8 +8,9 @@ from collections import defaultdict
 from typing import Mapping
 
 from .. import data
-from ..rules.base import Finding, Parsed, error, warning
+from ..rules.base import Finding, error
 from ..rules.dates import parse_date
+from ..rules.fees import payment_problems
 from ..rules.settings import parse_number
 from .reader import Book, cell_text as _text
 
@@ -20,7 +21,7 @@ def read_payments(book: Book, known: set[str], accepted: Mapping[str, dt.datetim
     s = book.settings
     paid: dict[str, float] = defaultdict(float)
     findings: list[Finding] = []
-    methods = set(book.catalog.lists.get("缴费方式", []))
+    methods = book.catalog.lists.get("缴费方式", [])
     payment_max = data.limit("payment_max")
     receipts: dict[str, list[int]] = defaultdict(list)     # a receipt is booked once (finance import refuses a second)
     for row in table.rows:
@@ -44,25 +45,11 @@ def read_payments(book: Book, known: set[str], accepted: Mapping[str, dt.datetim
             here.append((error("缴费记录缺少申报编号"), "app_id"))
         elif app_id not in known:
             here.append((error(f"申报编号“{app_id}”不在申报人员表中"), "app_id"))
-        if amount.value is not None and amount.value > payment_max:
-            amount = Parsed(finding=error(f"缴费金额{amount.value:g}元不合理（超过{payment_max:g}元），未计入，请核对"))
-        if amount.finding:
-            here.append((amount.finding, "amount"))
-        elif not amount.value:
-            here.append((error("缴费金额为空或为0"), "amount"))
-        if day.finding:
-            here.append((day.finding, "paid_on"))
-        elif day.value is None:
-            here.append((warning("缴费日期为空"), "paid_on"))
-        else:
-            if not s.payment_start <= day.value <= s.payment_end:
-                here.append((warning(f"缴费日期{day.value}不在缴费时间{s.payment_start}至{s.payment_end}内", "一(三)"), "paid_on"))
-            if app_id in accepted and day.value < accepted[app_id].date():
-                here.append((warning(f"缴费日期{day.value}早于“已接收材料”（{accepted[app_id].date()}）", "四(六)"), "paid_on"))
-        method = _text(v.get("method"))
-        if method and method not in methods:
-            here.append((warning(f"缴费方式应为{'或'.join(methods)}，实为“{method}”", "四(六)"), "method"))
+        problems = payment_problems(amount, day, _text(v.get("method")), settings=s, methods=methods,
+                                    accepted_on=accepted[app_id].date() if app_id in accepted else None,
+                                    payment_max=payment_max)
+        here += [(p.finding, p.column) for p in problems]
         findings += [table.locate(f, row.number, key) for f, key in here]
-        if app_id in known and amount.value:
+        if app_id in known and not any(p.column == "amount" for p in problems):
             paid[app_id] += amount.value
     return paid, findings

@@ -21,7 +21,7 @@ from .dashboard import dashboard_blocks
 from .statistics import last_year as read_last_year, statistics_blocks
 from .evaluate import evaluate
 from .evaluation import Evaluation
-from ..rules.dates import format_date
+from ..rules.dates import format_moment
 from .reader import Book, book_from_values, cell_text, read_book
 from .writes import current_user, log_row, refuse_ambiguous_columns, refuse_unreadable_tables, write_sheet_cells
 
@@ -56,10 +56,8 @@ def overwritten_edits(book: Book, ev: Evaluation) -> list[str]:
 def _shown(value: object) -> str:
     if value is None or value == "":
         return "空"
-    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
-        value = value.date()
     if isinstance(value, dt.date):
-        return format_date(value) if not isinstance(value, dt.datetime) else f"{format_date(value.date())} {value:%H:%M}"
+        return format_moment(value)
     return cell_text(value)
 
 
@@ -117,7 +115,7 @@ def run_refresh(adapter: WorkbookAdapter, *, now: dt.datetime, user: str,
     del cells                          # the adapter holds what it needs: keep the peak memory down
     for key, rows in (("meeting", ev.meeting), ("defence", ev.defence.rows if ev.defence else {})):
         write_sheet_cells(adapter, book, key, rows)
-    adapter.replace_dashboard(f"统计（{format_date(now.date())} {now:%H:%M} 刷新，共{len(ev.rows)}份申报）",
+    adapter.replace_dashboard(f"统计（{format_moment(now, midnight=True)}刷新，共{len(ev.rows)}份申报）",
                               dashboard_blocks(ev, statistics_blocks(book, ev, last)), now)
     adapter.write_fingerprints(ev.fingerprints)
     overwritten = overwritten_edits(book, ev)

@@ -22,7 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..rules.meeting import FAILED as MEETING_FAILED, PASSED as MEETING_PASSED
+from ..rules.meeting import status_after_meeting
 from . import schema
 from .adapter import WorkbookAdapter
 from .evaluation import Evaluation
@@ -74,10 +74,10 @@ def propose_status_changes(book: Book, evaluation: Evaluation) -> list[StatusCha
             proposed = stage.proposal
             reason = f"审核情况：{stage.review}" if stage.review.count or stage.review.findings else "尚未提交审核"
             clause = next((f.clause for f in stage.findings if f.clause), None) or "四(一)1"
-        elif stage.accepted:
+        else:
             tally = evaluation.computed.get(row.number, {}).get("meeting_result")
-            if tally in (MEETING_PASSED, MEETING_FAILED) and stage.status != tally:
-                proposed, reason, clause = tally, f"评审会表决结果为{tally}", "一(五)"
+            proposed = status_after_meeting(stage.status, tally, accepted=stage.accepted)
+            reason, clause = f"评审会表决结果为{tally}", "一(五)"
         if proposed and proposed != current:
             out.append(StatusChange(row.number, cell_text(v.get("app_id")), cell_text(v.get("name")), current,
                                     proposed, reason, clause))

@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from ..rules.base import error, warning
+from ..rules.base import error
 from ..rules.dates import parse_date
-from ..rules.meeting import MEETING_DUE, PASSED as VOTE_PASSED, VoteResult, status_against_tally, vote_result
+from ..rules.meeting import MEETING_DUE, VoteResult, status_against_tally, vote_result
 from ..rules.settings import parse_int
-from ..rules.defence import FAILED as DEFENCE_FAILED
+from ..rules.defence import vote_against_defence
 from .panel import candidates, defence_tally, meeting_day
 from .reader import Book, TableData, cell_text as _text
 from .codes import checked_codes
@@ -96,10 +96,9 @@ def meeting_results(book: Book, table: TableData, ev: Evaluation, now: dt.dateti
                            book.settings) if not bad else VoteResult("")
         ev.findings += [sheet.locate(f, row.number, "yes") for f in vote.findings]
         defence = tally.results.get(code)
-        if defence and defence.result == DEFENCE_FAILED and vote.result == VOTE_PASSED:
-            ev.findings.append(sheet.locate(warning(f"{code}答辩成绩{defence.score:.2f}分，未达合格分数线"
-                                                    f"{book.settings.defence_pass_score}分，表决结果却为评审通过，请核对",
-                                                    "四(五)"), row.number, "defence_score"))
+        against = vote_against_defence(defence, vote.result, book.settings)
+        if against:
+            ev.findings.append(sheet.locate(against, row.number, "defence_score"))
         ev.meeting[row.number] = {"result": vote.result or "票数有误",
                                   "defence_score": defence.score if defence else None,
                                   "defence_result": defence.result if defence else ("免答辩" if code in by_code else None)}

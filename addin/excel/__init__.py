@@ -7,9 +7,12 @@
   Excel and on a file alike;
 - :mod:`addin.excel.live` — the xlwings adapter and the Excel user interface (status bar,
   alerts, dialogs);
-- :mod:`addin.excel.build` (with :mod:`~addin.excel.vbaproject`, :mod:`~addin.excel.ovba`,
-  :mod:`~addin.excel.cfb`, :mod:`~addin.excel.udfwrap`) — ``zhicheng build-addin``: the
-  .xlam assembled from text sources on any OS;
+- :mod:`addin.excel.build` — ``zhicheng build-addin``: the .xlam assembled from text
+  sources on any OS; its modules and ribbon from :mod:`~addin.excel.sources` (with
+  :mod:`~addin.excel.udfwrap`), the VBA read, checked and written by the package
+  :mod:`addin.excel.vba`; :mod:`~addin.excel.codepage` for users whose profile path the
+  ANSI code page cannot hold;
 - :mod:`addin.excel.install` — ``zhicheng install-addin`` on Windows (its command-line
-  shell is :mod:`addin.cli.excel`).
+  shell is :mod:`addin.cli.starters`), with :mod:`~addin.excel.office` (which Excel / WPS
+  the registry shows) and :mod:`~addin.excel.checklist` (the checks it prints).
 """

@@ -27,12 +27,12 @@ from types import ModuleType
 
 from xlwings.utils import VBAWriter
 
-from . import vbalang
+from .vba import lang
 
 MODULE_NAME = "xlwings_udfs"
 
 #: the reserved identifiers of MS-VBAL 3.3.5.2, which cannot be parameter names (lower case)
-VBA_RESERVED = vbalang.RESERVED
+VBA_RESERVED = lang.RESERVED
 
 
 #: xlwings' reserved UDF parameter (the calling cell) and what the VBA wrapper passes for it
@@ -217,7 +217,7 @@ def check_help(udfs: list[UDF]) -> None:
 
 def _assign(var: str, text: str) -> list[str]:
     """``var = "..."`` in pieces of at most ``_CHUNK`` characters (the build encodes the
-    Chinese literals, see :mod:`addin.excel.vbatext`)."""
+    Chinese literals, see :mod:`addin.excel.vba.literals`)."""
     pieces = [text[i:i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
     lines = [f"{var} = {_literal(pieces[0])}"]
     lines += [f"{var} = {var} & {_literal(p)}" for p in pieces[1:]]

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Refused
-from ..rules.dates import format_date
+from ..rules.dates import format_moment
 
 MANIFEST = "SHA256SUMS.txt"
 INDEX = "00-归档目录.docx"
@@ -245,7 +245,7 @@ def _index(archive: Archive, book, register: Path, now: dt.datetime) -> Path:
     doc = R.official_document(f"{s.campaign_year}年度职称评审归档目录", "归档目录", now=now)
     R.title(doc, f"{s.campaign_year}年度职称评审", "归档目录")
     R.body(doc, f"评审会：{s.committee_name}{s.campaign_year}年度职称评审会。台账：{register.name}。"
-                f"归档时间：{format_date(now.date())}{now:%H:%M}。共{len(archive.files)}个文件，"
+                f"归档时间：{format_moment(now, midnight=True)}。共{len(archive.files)}个文件，"
                 f"每个文件的 SHA-256 摘要列于下表和清单 {MANIFEST} 中；清单本身的摘要为：")
     R.body(doc, grouped(archive.digest), indent=False)
     R.body(doc, "核对方法：运行 zhicheng archive --verify 归档文件夹（或在台账工具中点“核对归档”），"

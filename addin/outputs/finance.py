@@ -13,7 +13,6 @@ the clerk resolves it.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from .. import data
 from ..book import schema
 from ..book.adapter import WorkbookAdapter
 from ..book.inplace import PackageAdapter
@@ -30,7 +30,7 @@ from ..book.evaluation import Evaluation
 from ..book.reader import Book, book_from_values, error_rows
 from ..book.writes import current_user, log_row
 from ..rules.base import Finding, Severity, error, warning
-from ..rules.fees import Account, account
+from ..rules.fees import Account, PaymentProblem, account, payment_problems
 from ..rules.dates import format_date, parse_date
 from ..rules.settings import parse_number
 from ..book.schema import CHINESE_DATE
@@ -257,7 +257,6 @@ def read_entries(path: Path) -> list[tuple[int, dict]]:
     The file is read through the one bounded reader (:func:`addin.xlsx.reader.read_values`,
     as a workbook taken in: ``intake_max_mb``): every row that holds data, whatever its
     ``<dimension>`` says; a damaged or oversized file is refused (PackageRefused)."""
-    from .. import data
     from ..xlsx.reader import read_values
 
     sheets = read_values(Path(path), intake=True)
@@ -329,15 +328,25 @@ class _Recorded:
         return None
 
 
+def _not_imported(problem: PaymentProblem) -> Finding:
+    """A payment the register would not count, said as not imported: “金额：应为数字，实为“一百”，未导入”."""
+    message = problem.finding.message.replace("，未计入，请核对", "")
+    if not message.startswith(("缴费金额", "缴费日期")):
+        message = f"{'金额' if problem.column == 'amount' else '缴费日期'}：{message}"
+    return error(f"{message}，未导入", problem.finding.clause)
+
+
 def plan_import(book: Book, ev: Evaluation, entries: list[tuple[int, dict]]) -> FinanceImport:
     """Validate the entries against the register (pure): what merges, and the findings.
 
-    Skipped (error): unknown id, unreadable or non-positive amount, unreadable date, a
-    receipt number already used (in 缴费 or earlier in the file) for another payment.
+    Skipped (error): unknown id, no date, and what the register would not count
+    (:func:`~addin.rules.fees.payment_problems`: an empty, 0, unreadable or implausible
+    amount, an unreadable date), a receipt number already used (in 缴费 or earlier in the file) for another payment.
     Skipped (warning, :class:`_Recorded`): the same payment already recorded — the same
     receipt number, or, without one, the same id, amount and date (so rerunning an import
     adds nothing; the finding names the row it repeats). Merged with a warning: an amount
-    that is not the balance, a date outside the payment window, a payment before 已接收材料.
+    that is not the balance, and the warnings of :func:`~addin.rules.fees.payment_problems`
+    (a date outside the payment window, a payment before 已接收材料, an unknown method).
     """
     s = book.settings
     out = FinanceImport()
@@ -359,6 +368,8 @@ def plan_import(book: Book, ev: Evaluation, entries: list[tuple[int, dict]]) -> 
         elif not stage.settled:
             unsettled.add(app_id)
     known = {_text(r.values_by_key.get("app_id")) for r in book.table("applicants").rows}
+    methods = book.catalog.lists.get("缴费方式", [])
+    payment_max = data.limit("payment_max")
     recorded = _Recorded(book)
     letters = dict(zip(ENTRY_KEYS, "ABCDEF"))
 
@@ -374,19 +385,21 @@ def plan_import(book: Book, ev: Evaluation, entries: list[tuple[int, dict]]) -> 
         if app_id not in known:
             note(error(f"申报编号“{app_id}”不在台账中，未导入"), number, "app_id")
             continue
-        if amount.finding or not amount.value:
-            note(error(f"金额{'：' + amount.finding.message if amount.finding else '为空或为0'}，未导入"), number, "amount")
+        if not day.finding and day.value is None:
+            note(error("缴费日期为空，未导入"), number, "paid_on")
             continue
-        if day.finding or day.value is None:
-            note(error(f"缴费日期{'：' + day.finding.message if day.finding else '为空'}，未导入"), number, "paid_on")
+        problems = payment_problems(amount, day, method, settings=s, methods=methods,
+                                    accepted_on=accepted_at.get(app_id), payment_max=payment_max)
+        refused = [p for p in problems if p.finding.severity == Severity.ERROR]
+        if refused:                         # what the register would not count is not imported
+            for p in refused:
+                note(_not_imported(p), number, p.column)
             continue
         repeat = recorded.repeat(number, app_id, amount.value, day.value, receipt)
         if repeat is not None:
             note(repeat, number, "receipt")
             if repeat.severity == Severity.ERROR or _SKIPPED in repeat.message:
                 continue
-        if method and method not in book.catalog.lists.get("缴费方式", []):
-            note(warning(f"缴费方式“{method}”应为扫码或银行"), number, "method")
         if app_id in ended:
             note(warning(f"该申报已{ended[app_id]}，不应缴费：此笔缴费应予退还", "四(六)"), number, "app_id")
         elif app_id in unsettled:
@@ -395,10 +408,8 @@ def plan_import(book: Book, ev: Evaluation, entries: list[tuple[int, dict]]) -> 
             note(warning("该申报尚无应缴费用（未“已接收材料”）", "四(六)"), number, "app_id")
         elif abs(amount.value - accounts[app_id].owed) > 0.005:
             note(warning(f"金额{amount.value:g}元与欠费{accounts[app_id].owed:g}元不符", "四(六)"), number, "amount")
-        if not s.payment_start <= day.value <= s.payment_end:
-            note(warning(f"缴费日期{day.value}不在缴费时间内", "一(三)"), number, "paid_on")
-        if app_id in accepted_at and day.value < accepted_at[app_id]:
-            note(warning(f"缴费日期早于“已接收材料”（{accepted_at[app_id]}）", "四(六)"), number, "paid_on")
+        for p in problems:
+            note(p.finding, number, p.column)
         recorded.add(f"本表第{number}行", app_id, amount.value, day.value, receipt)
         if app_id in accounts:
             accounts[app_id] = account(accounts[app_id].due, accounts[app_id].paid + amount.value)

@@ -29,7 +29,7 @@ from typing import Sequence
 from docx.enum.text import WD_BREAK
 from docx.shared import Pt
 
-from ..rules.dates import format_date
+from ..rules.dates import format_date, format_moment
 from . import officialdoc as T
 from .tables import Column, body_paragraph, confidential_header, docx_grid, keep_rows_with_next
 
@@ -109,7 +109,7 @@ def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return f"{format_date(value.date())}{value:%H:%M}"
+        return format_moment(value, midnight=True)
     if isinstance(value, dt.date):
         return format_date(value)
     if isinstance(value, float):

@@ -38,7 +38,7 @@ from ..book.reader import Book, cell_text
 from ..rules.base import Severity
 from ..rules.catalog import clean_word
 from ..rules.contact import parse_phone, sms_segments
-from ..rules.dates import format_date, parse_datetime
+from ..rules.dates import format_date, format_moment, parse_datetime
 from ..rules.meeting import MEETING_DUE
 from ..rules.notices import KINDS, Facts, Held, Notice, due_notices
 from ..rules.settings import validate_settings
@@ -300,7 +300,7 @@ def summary_lines(plan: NoticePlan) -> list[str]:
         lines += ["", f"以下{len(plan.repeated)}项已在此前的通知中列出（见日志），"
                       + ("本次再次列入（--resend）：" if any(e in plan.entries for e, _ in plan.repeated)
                          else "本次未重复列入（确需再发时加 --resend）：")]
-        lines += [f"  {e.app_id} {e.name} {e.notice.tag}：{format_date(when.date())}{when:%H:%M}已列入"
+        lines += [f"  {e.app_id} {e.name} {e.notice.tag}：{format_moment(when, midnight=True)}已列入"
                   for e, when in plan.repeated]
     for reason, who in plan.waiting.items():
         lines += ["", f"暂不通知：{reason}，涉及{len(who)}人（{_some(who)}）。"]

@@ -345,15 +345,16 @@ def heading(doc, style: str, label: str, text: str):
 SIGN_INDENT, SEAL_INDENT, DATE_INDENT = 11, 13, 16
 
 
-def indent_chars(par, chars: int) -> None:
-    """``par`` indented by ``chars`` characters of 3号 text from the left margin."""
+def indent_chars(par, chars: float, *, side: str = "left") -> None:
+    """``par`` indented by ``chars`` characters of 3号 text from its ``side`` margin ("left",
+    or "right" for GB/T 9704's 右空四字)."""
     p_pr = par._p.get_or_add_pPr()
     ind = p_pr.find(qn("w:ind"))
     if ind is None:
         ind = OxmlElement("w:ind")
         p_pr.append(ind)
-    ind.set(qn("w:leftChars"), str(chars * 100))
-    ind.set(qn("w:left"), str(chars * SIZE_3 * 20))
+    ind.set(qn(f"w:{side}Chars"), str(round(chars * 100)))
+    ind.set(qn(f"w:{side}"), str(round(chars * SIZE_3 * 20)))
 
 
 def signature(doc, signer: str, *, seal: str | None, space_lines: int = 1, signs=None) -> None:

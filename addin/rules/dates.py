@@ -181,3 +181,15 @@ def parse_year(value: object) -> Parsed[int]:
 def format_date(day: dt.date | None) -> str:
     """A date as clerks write it in documents and messages: 2024年9月19日."""
     return "" if day is None else f"{day.year}年{day.month}月{day.day}日"
+
+
+def format_moment(moment: dt.datetime | dt.date | None, *, midnight: bool = False) -> str:
+    """A moment as the notice writes it: 2024年8月30日18:00. A date, or a moment at 00:00,
+    is the date alone unless ``midnight`` (a clock time that was read, such as a log's)."""
+    if moment is None:
+        return ""
+    if not isinstance(moment, dt.datetime):
+        return format_date(moment)
+    if not midnight and moment.time() == dt.time(0):
+        return format_date(moment.date())
+    return f"{format_date(moment.date())}{moment:%H:%M}"

@@ -18,6 +18,7 @@ from typing import Mapping, Sequence
 
 from .base import Finding, Parsed, cites, error, warning
 from .catalog import clean_word
+from .meeting import PASSED as VOTE_PASSED
 from .settings import Settings
 
 PASSED, FAILED, PENDING = "答辩合格", "答辩不合格", "待录入"
@@ -123,16 +124,19 @@ def _round(value: Fraction) -> float:
 
 
 @cites("四(五)")
-def defence_result(code: str, totals: Sequence[float], expected: int, settings: Settings) -> DefenceResult:
+def defence_result(code: str, totals: Sequence[float], expected: int, settings: Settings, *,
+                   scoring_started: bool = False) -> DefenceResult:
     """申报高级职称的须参加答辩: the defence score is the average of the counted score
     sheets — after dropping one highest and one lowest total when the settings ask for
     it (at least three sheets are then needed) — rounded half up to 2 decimals; it
     passes when that score reaches the pass mark. Fewer sheets than members seated is a
-    warning (a score missing); none is pending."""
+    warning (a score missing); none is pending, and a warning once scoring has started
+    (``scoring_started``: some sheet is entered)."""
     totals = tuple(sorted(totals))
     findings: list[Finding] = []
     if not totals:
-        return DefenceResult(code, (), result=PENDING)
+        missing = (warning(f"{code}需答辩，尚无有效的答辩评分", "四(五)"),) if scoring_started else ()
+        return DefenceResult(code, (), result=PENDING, findings=missing)
     if len(totals) < expected:
         findings.append(warning(f"{code}答辩评分只有{len(totals)}份，出席评委{expected}人", "四(五)"))
     dropped: tuple[float, ...] = ()
@@ -147,3 +151,14 @@ def defence_result(code: str, totals: Sequence[float], expected: int, settings: 
     score = _round(mean)
     result = PASSED if score >= settings.defence_pass_score else FAILED     # as printed: 59.995 shows and passes as 60.00
     return DefenceResult(code, totals, dropped, score, result, tuple(findings))
+
+
+@cites("四(五)")
+def vote_against_defence(defence: DefenceResult | None, vote: str, settings: Settings) -> Finding | None:
+    """答辩成绩作为评审的重要依据: a vote of 评审通过 for a senior applicant whose defence
+    score is below the pass mark is a warning for the clerk (the committee decides, the
+    tool asks to check)."""
+    if defence is not None and defence.result == FAILED and vote == VOTE_PASSED:
+        return warning(f"{defence.code}答辩成绩{defence.score:.2f}分，未达合格分数线{settings.defence_pass_score}分，"
+                       f"表决结果却为评审通过，请核对", "四(五)")
+    return None

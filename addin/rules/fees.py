@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .base import Finding, Parsed, cites, warning
+from .base import Finding, Parsed, cites, error, warning
 from .catalog import Catalog
 from .settings import Settings
 
@@ -135,3 +135,54 @@ def fee_notes(due: float | None, paid: float, *, status: str, ended: bool, settl
     elif due is not None and not paid and today > settings.payment_end:
         notes.append(FeeNote(warning(f"缴费时间已过仍未缴费{due}元", "一(三)"), "fee_balance"))
     return notes
+
+
+# --- one payment: the rows of 缴费 and of the finance office's file -------------------------
+
+@dataclass(frozen=True)
+class PaymentProblem:
+    finding: Finding
+    column: str                     # amount, paid_on or method
+
+
+@cites("一(三)", "四(六)")
+def payment_problems(amount: Parsed, day: Parsed, method: str, *, settings: Settings, methods: Sequence[str],
+                     accepted_on: dt.date | None, payment_max: float) -> list[PaymentProblem]:
+    """The problems of one payment, the same for a row of 缴费 and a row the finance office
+    returns: an amount that is empty, 0, unreadable (negative included) or beyond ``payment_max`` (an
+    ERROR: the payment is not counted, and not imported); paid outside the payment window
+    (一(三)), before the material was accepted (四(六): the fee follows 已接收材料), by a
+    method that is not one of ``methods`` (warnings). ``amount`` and ``day`` are readings
+    (:func:`~addin.rules.settings.parse_number`, :func:`~addin.rules.dates.parse_date`); an
+    empty date is a warning (the payment counts; an import, which needs the date,
+    refuses such a row before asking)."""
+    out = []
+    if amount.finding:
+        out.append(PaymentProblem(amount.finding, "amount"))
+    elif not amount.value:
+        out.append(PaymentProblem(error("缴费金额为空或为0"), "amount"))
+    elif amount.value > payment_max:
+        out.append(PaymentProblem(error(f"缴费金额{_yuan(amount.value)}元不合理（超过{_yuan(payment_max)}元），未计入，请核对"),
+                                  "amount"))
+    if day.finding:
+        out.append(PaymentProblem(day.finding, "paid_on"))
+    elif day.value is None:
+        out.append(PaymentProblem(warning("缴费日期为空"), "paid_on"))
+    else:
+        if not settings.payment_start <= day.value <= settings.payment_end:
+            out.append(PaymentProblem(warning(f"缴费日期{day.value}不在缴费时间{settings.payment_start}至"
+                                              f"{settings.payment_end}内", "一(三)"), "paid_on"))
+        if accepted_on is not None and day.value < accepted_on:
+            out.append(PaymentProblem(warning(f"缴费日期{day.value}早于“已接收材料”（{accepted_on}）", "四(六)"),
+                                      "paid_on"))
+    if method and method not in methods:
+        out.append(PaymentProblem(warning(f"缴费方式应为{'或'.join(methods)}，实为“{method}”", "四(六)"), "method"))
+    return out
+
+
+def _yuan(value: float) -> str:
+    """An amount as the clerk writes it: 4,000,000 and 550.5, not 4e+06 (an absurd one such
+    as 1e+308 stays short)."""
+    if abs(value) >= 1e15:
+        return f"{value:g}"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")

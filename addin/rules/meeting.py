@@ -85,6 +85,16 @@ def status_against_tally(status: str, tally: str | None) -> Finding | None:
     return None
 
 
+@cites("一(五)", "评审会规则")
+def status_after_meeting(status: str, tally: str | None, *, accepted: bool) -> str | None:
+    """The 状态 the meeting's tally calls for: 评审通过 or 评审未通过 as voted, for an
+    application still accepted into the review whose 状态 does not say so yet; None when
+    the tally has decided nothing (no quorum, not entered) or 状态 already agrees."""
+    if accepted and tally in (PASSED, FAILED) and status != tally:
+        return tally
+    return None
+
+
 # --- blind codes (四(一)3) ---------------------------------------------------------------
 
 _CODE = re.compile(r"^([A-Z]+)-(\d+)$")

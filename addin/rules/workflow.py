@@ -18,7 +18,7 @@ from enum import Enum
 
 from .base import Finding, cites, error, warning
 from .calendar import AksuCalendar
-from .dates import format_date
+from .dates import format_date, format_moment
 from .meeting import FAILED as MEETING_FAILED, MEETING_DUE, PASSED as MEETING_PASSED
 from .settings import Settings
 
@@ -130,8 +130,7 @@ def assess_submissions(submissions: Sequence[Submission], settings: Settings, *,
 
 
 def _when(moment: dt.datetime) -> str:
-    text = format_date(moment.date())
-    return text + (f"{moment:%H:%M}" if (moment.hour, moment.minute) != (0, 0) else "")
+    return format_moment(moment)
 
 
 ROUTE_CONFLICT = "同一人两种方式申报待处理（三）"

@@ -72,13 +72,13 @@ def settings(ctx: Context, **_) -> Outcome:
     """节假日与参数: the campaign's dates, the settings' problems and the calendar's coverage."""
     from ..book import schema
     from ..rules.base import Severity
-    from ..rules.dates import format_date
+    from ..rules.dates import format_date, format_moment
 
     _, book, ev = assess(ctx)
     st, cal = book.settings, book.calendar
     lines = [
         f"评审年度：{st.campaign_year}年（{st.issuer}）",
-        f"网上申报：{format_date(st.apply_start)}至{format_date(st.apply_end.date())}{st.apply_end:%H:%M}",
+        f"网上申报：{format_date(st.apply_start)}至{format_moment(st.apply_end, midnight=True)}",
         f"评委会审核：{format_date(st.review_start)}至{format_date(st.review_end)}",
         f"材料报送：{format_date(st.material_start)}至{format_date(st.material_end)}",
         f"缴费：{format_date(st.payment_start)}至{format_date(st.payment_end)}",

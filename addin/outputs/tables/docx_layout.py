@@ -18,8 +18,8 @@ from docx.oxml.ns import qn
 from docx.shared import Twips
 
 from ..layout import SERIF, ambiguous, balanced_lines, keep_spans, layout_lines, normalise_phones
-from ..officialdoc import (BODY_CHAR_SPACING, BODY_FONT, SIZE_2, SIZE_3, finish_document, keep_together,
-                           official_document, set_fonts, set_properties)
+from ..officialdoc import (BODY_CHAR_SPACING, BODY_FONT, SIZE_2, SIZE_3, finish_document, indent_chars,
+                           keep_together, official_document, set_fonts, set_properties)
 from .model import (CELL_MARGIN_PT, DOCX, ROWS_WITH_SIGNATURES, Column, PrintTable, column_widths, header_lines,
                     issued_offsets, money_text, sign_lines, wrap_cell)
 
@@ -191,7 +191,7 @@ def write_docx(table: PrintTable, path: Path, *, now: dt.datetime | None = None)
     for text, chars in issued:
         p = doc.add_paragraph(text, style="落款")
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        _right_indent(p, chars)
+        indent_chars(p, chars, side="right")
         block.append(p)
     if block:
         keep_rows_with_next(grid)
@@ -213,14 +213,3 @@ def confidential_header(doc, mark: str) -> None:
         paragraph.style = doc.styles["表格文字"]
         paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
         paragraph.add_run(mark).bold = True
-
-
-def _right_indent(paragraph, chars: float) -> None:
-    """A right indent of ``chars`` characters of 3号 text (GB/T 9704: 右空四字)."""
-    p_pr = paragraph._p.get_or_add_pPr()
-    ind = p_pr.find(qn("w:ind"))
-    if ind is None:
-        ind = OxmlElement("w:ind")
-        p_pr.append(ind)
-    ind.set(qn("w:rightChars"), str(round(chars * 100)))
-    ind.set(qn("w:right"), str(round(chars * SIZE_3 * 20)))

@@ -122,7 +122,7 @@ def identifier_problem(name: str) -> str | None:
 # Not MS-VBAL: the members of the VBA library (VBA language reference, "Functions" and
 # "Statements", learn.microsoft.com/office/vba/language/reference) and the global members
 # of Excel's object model (Excel VBA reference, "Global object"). The syntax check
-# (addin.excel.vbacheck) resolves every name a module calls against its own declarations,
+# (addin.excel.vba.check) resolves every name a module calls against its own declarations,
 # the project's public ones and these lists; a name none of them holds is reported as
 # "not defined", as the VBE reports "Sub or Function not defined" / "Variable not defined".
 

@@ -1,6 +1,6 @@
 """Chinese text of the VBA sources, kept out of the module streams.
 
-The add-in's VBA project is written with codepage 1252 (see :mod:`addin.excel.vbaproject`),
+The add-in's VBA project is written with codepage 1252 (see :mod:`addin.excel.vba.project`),
 so its module streams hold ASCII only. Our VBA sources (``vba_stubs``, and the generated
 ``ZhichengHelp``) still carry their Chinese messages as ordinary string literals, readable
 where they are used. The build moves every literal holding a non-ASCII character into the
