@@ -206,7 +206,7 @@ def run_workbook_demo(out_dir, out: TextIO, *, progress=None) -> int:
         say(f"  {f}")
     say(f"\n已生成：{target.resolve()}")
     say("  （灰底列为计算结果；“统计”表含图表，按用人单位、县市、系列专业级别的统计和待办；“日志”表记录了本次刷新）")
-    produced = _demo_outputs(report, out_dir, say)
+    _demo_outputs(report, out_dir, say)
     _demo_notices(target, out_dir, say)
     from .book.reader import read_book
     say("\n" + demo_documents(read_book(target), out_dir / "附件", progress, now=DEMO_AS_OF))   # re-read: codes stored

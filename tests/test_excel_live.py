@@ -27,7 +27,6 @@ from addin.book.reader import read_book
 from addin.book.refresh import check, refresh, run_refresh
 from addin.book.sample import SAMPLE
 from addin.cli import build_parser, main
-from addin.rules.dates import format_date
 from addin.excel import actions, ribbon
 from addin.excel.actions import Session, file_session
 from addin.usecases import by_name, run

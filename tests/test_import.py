@@ -1,7 +1,6 @@
 """Importing the platform's export into 申报人员."""
 
 import datetime as dt
-import shutil
 
 import pytest
 from openpyxl import load_workbook
@@ -11,7 +10,6 @@ from addin.book.inplace import PackageAdapter
 from addin.book.importer import import_export, import_into
 from addin.book.reader import read_book
 from addin.errors import WriteRefused
-from addin.book.sample import SAMPLE
 from addin.cli import main
 from conftest import make_id
 from exports import write_export

@@ -7,7 +7,6 @@ CurVer and LocalServer32, Kingsoft's keys and ProgIDs)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ from addin.cli import main
 from addin.excel.build import build_addin
 from addin.excel.checklist import MANUAL, OK, SKIPPED
 from addin.excel.install import install
-from addin.excel.office import APP_PATHS, HKCR, HKCU, HKLM, Office, RegistryUnavailable, WindowsRegistry, detect_office
+from addin.excel.office import APP_PATHS, HKCR, HKCU, HKLM, RegistryUnavailable, WindowsRegistry, detect_office
 
 EXCEL_CLSID = "{00024500-0000-0000-C000-000000000046}"     # Excel.Application's CLSID
 WPS_CLSID = "{45540001-5750-5300-4B49-4E47534F4654}"       # KET.Application's (as WPS registers it)

@@ -19,7 +19,6 @@ from typing import Mapping
 
 from .. import data
 from ..rules.settings import RollOver, Settings, deadlines_on_rest_days, roll_over
-from . import schema
 from .workbook import build_workbook, dictionary
 
 REVIEW_MARK = "【请核对】"

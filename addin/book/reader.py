@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from functools import lru_cache
-from typing import Mapping, Sequence
+from typing import Mapping
 
 from openpyxl.utils import get_column_letter
 

@@ -393,8 +393,8 @@ def build_sample():
     meeting's votes and the defence scores a refresh, a draw and a meeting would have
     produced: codes, draw and tally come from the same rules as the product."""
     from ..rules.defence import defence_items
-    from ..rules.panel import PANEL, Candidate
-    from .draw import DRAW_ACTION, SOURCE_LABEL, log_detail, plan_draw
+    from ..rules.panel import PANEL
+    from .draw import DRAW_ACTION, log_detail, plan_draw
     from ..rules.meeting import MEETING_DUE
     from .evaluate import evaluate
     from .reader import book_from_values, workbook_values

@@ -9,7 +9,7 @@ code uses (English).
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 #: dates as the notice writes them (2024年9月10日): 参数's dates, 统计, every printed list
 CHINESE_DATE = 'yyyy"年"m"月"d"日"'

@@ -17,7 +17,7 @@ import unicodedata
 
 from dateutil import parser as du_parser
 
-from .base import Finding, Parsed, error, is_excel_error
+from .base import Parsed, error, is_excel_error
 
 # Excel's 1900 system: serial 1 = 1900-01-01, serial 60 = the 1900-02-29 that never
 # existed (kept for Lotus 1-2-3 compatibility), serial 61 = 1900-03-01.
