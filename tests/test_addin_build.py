@@ -504,7 +504,6 @@ def test_build_addin_command(tmp_path, capsys):
 
 
 def test_install_addin_explains_what_to_do_on_other_systems(capsys):
-
     with pytest.raises(InstallRefused, match="只能在 Windows"):
         install(platform="linux")
     if sys.platform.startswith("win"):
