@@ -47,7 +47,8 @@ def split_statements(tokens: list[Tok]) -> list[list[Tok]]:
     return out
 
 
-def is_single_line_if(tokens: list[Tok]) -> bool:
+def _then_at(tokens: list[Tok]) -> int | None:
+    """Where the If's ``Then`` is: the first outside parentheses."""
     depth = 0
     for n, t in enumerate(tokens):
         if t.text == "(":
@@ -55,21 +56,18 @@ def is_single_line_if(tokens: list[Tok]) -> bool:
         elif t.text == ")":
             depth -= 1
         elif depth == 0 and t.low == "then":
-            return n + 1 < len(tokens)
-    return False
+            return n
+    return None
+
+
+def is_single_line_if(tokens: list[Tok]) -> bool:
+    then_at = _then_at(tokens)
+    return then_at is not None and then_at + 1 < len(tokens)
 
 
 def single_line_if_parts(stmt: list[Tok]) -> tuple[list[Tok], list[list[Tok]]]:
     """(condition, the statements of its Then and Else parts)."""
-    depth, then_at = 0, None
-    for n, t in enumerate(stmt):
-        if t.text == "(":
-            depth += 1
-        elif t.text == ")":
-            depth -= 1
-        elif depth == 0 and t.low == "then":
-            then_at = n
-            break
+    then_at = _then_at(stmt)
     assert then_at is not None
     parts: list[list[Tok]] = []
     current: list[Tok] = []
