@@ -104,7 +104,31 @@ def xlwings_module() -> Module:
         if text.count(old) != 1:
             raise BuildError(f"xlwings_custom_addin.bas 的结构与预期不同（xlwings 版本变化？），无法修改：{why}")
         text = text.replace(old, new)
-    return Module("xlwings", crlf(text), MODULE)
+    return Module("xlwings", crlf(without_comment_lines(text)), MODULE)
+
+
+#: the last line of xlwings' licence (BSD 3-clause): the licence block above it is kept whole,
+#: as the licence requires of every redistribution of the source
+LICENCE_END = "'SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE."
+
+
+def without_comment_lines(text: str) -> str:
+    """``text`` without its full-line comments (and the lines a comment continues with " _")
+    below xlwings' licence, which is kept: they are not code, and xlwings' carry web
+    addresses and numbers that virus scanners read as signs of macro malware (olevba: URLs,
+    "hex strings"; issue 21, C.9)."""
+    lines = text.split("\n")
+    ends = [i for i, line in enumerate(lines) if line.strip() == LICENCE_END]
+    if len(ends) != 1:
+        raise BuildError("xlwings_custom_addin.bas 的许可声明与预期不同（xlwings 版本变化？），无法去掉注释")
+    out, continuing = lines[:ends[0] + 1], False
+    for line in lines[ends[0] + 1:]:
+        stripped = line.lstrip()
+        if continuing or stripped.startswith("'") or stripped[:4].lower() == "rem ":
+            continuing = line.rstrip().endswith(" _")
+            continue
+        out.append(line)
+    return "\n".join(out)
 
 
 def stub_modules(stubs: Path) -> list[Module]:
