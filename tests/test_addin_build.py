@@ -762,6 +762,11 @@ def test_the_self_check_reads_only_what_the_python_half_prints(macros, texts):
     import xlwings
     assert printed["zhicheng_version"] == __version__ and printed["xlwings_version"] == xlwings.__version__
     assert set(selfcheck.facts()) >= read
+    # the build the add-in was made from, compared with the one Python runs (issue 21, C.8)
+    from addin.buildinfo import build_id, spaced_id
+    assert printed["zhicheng_build"] == spaced_id() and spaced_id().replace("-", "") == build_id()
+    assert f'Public Const ZHICHENG_BUILD As String = "{spaced_id()}"' in macros["ZhichengHelp.bas"]
+    assert 'ValueOf(answer, "zhicheng_build"), ZHICHENG_BUILD' in code
 
 
 def _blocked(number: int, description: str = "") -> bool:

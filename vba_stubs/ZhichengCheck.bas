@@ -335,7 +335,7 @@ Public Sub SelfCheck()
     #Else
         r = "Excel：32 位" & vbCrLf
     #End If
-    r = r & "加载项：职称评审台账 " & ZHICHENG_VERSION & "（xlwings " & XLWINGS_VERSION & "）" & vbCrLf
+    r = r & "加载项：职称评审台账 " & ZHICHENG_VERSION & "（构建 " & ZHICHENG_BUILD & "，xlwings " & XLWINGS_VERSION & "）" & vbCrLf
     r = r & "函数说明：已登记 " & ZhichengHelp.HelpRegistered & "/" & ZhichengHelp.HELP_FUNCTIONS & " 个函数" & vbCrLf
     If Len(DirectoryConfig()) > 0 Then
         If WideExists(DirectoryConfig()) Then r = r & "注意：台账旁的配置文件优先：" & DirectoryConfig() & vbCrLf
@@ -385,6 +385,8 @@ Public Sub SelfCheck()
     r = r & "[OK] Excel 可以启动 Python " & ValueOf(answer, "python") & "（" & ValueOf(answer, "pointer_bits") & " 位）" & vbCrLf
     ok = SameVersion(r, "软件", ValueOf(answer, "zhicheng_version"), ZHICHENG_VERSION, _
                      "请关闭 Excel，运行 zhicheng install-addin。") And ok
+    ok = SameVersion(r, "软件构建", ValueOf(answer, "zhicheng_build"), ZHICHENG_BUILD, _
+                     "同一版本号的软件已更新，加载项还是旧的：请关闭 Excel，重新运行 安装.bat。") And ok
     ok = SameVersion(r, "xlwings", ValueOf(answer, "xlwings_version"), XLWINGS_VERSION, "请重新运行 安装.bat。") And ok
     If ValueOf(answer, "pywin32") <> "ok" Then
         ok = False

@@ -22,6 +22,8 @@ def facts() -> dict[str, str]:
     try:
         from .. import __version__
         out["zhicheng_version"] = __version__
+        from ..buildinfo import spaced_id
+        out["zhicheng_build"] = spaced_id()
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         out["zhicheng_error"] = repr(exc)
     try:

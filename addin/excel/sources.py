@@ -149,11 +149,12 @@ def stub_modules(stubs: Path) -> list[Module]:
 def udf_modules(module_name: str = UDF_MODULE) -> tuple[list[Module], int]:
     """The UDF wrappers (``xlwings_udfs``) and their Insert Function help (``ZhichengHelp``)."""
     from .. import __version__
+    from ..buildinfo import spaced_id
 
     module = importlib.import_module(module_name)
     udfs = udfwrap.udfs_of(module)
     try:
-        help_text = udfwrap.help_source(module_name, udfs, __version__)
+        help_text = udfwrap.help_source(module_name, udfs, __version__, spaced_id())
     except udfwrap.HelpError as exc:
         raise BuildError(f"工作表函数缺少说明：{exc}") from exc
     wrappers = udfwrap.wrapper_source(module_name, udfs)

@@ -228,7 +228,7 @@ def _literal(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def help_source(module_name: str, udfs: list[UDF], version: str) -> str:
+def help_source(module_name: str, udfs: list[UDF], version: str, build: str = "") -> str:
     """The ``ZhichengHelp`` module: ``RegisterFunctionHelp`` gives every UDF and argument
     its Chinese description with ``Application.MacroOptions`` (as xlwings' "Import
     Functions" does: the macro named ``'<add-in>'!NAME``, the docstring as description,
@@ -243,6 +243,7 @@ def help_source(module_name: str, udfs: list[UDF], version: str) -> str:
                 " - do not edit, rebuild instead.")
     vba.writeln("")
     vba.writeln(f'Public Const ZHICHENG_VERSION As String = "{version}"')
+    vba.writeln(f'Public Const ZHICHENG_BUILD As String = "{build}"')
     vba.writeln(f"Public Const HELP_FUNCTIONS As Long = {len(udfs)}")
     vba.writeln("Public HelpRegistered As Long")
     vba.writeln("")
